@@ -1,0 +1,1 @@
+"""Backends: run a graph or a compiled program (the interpreter is the oracle)."""

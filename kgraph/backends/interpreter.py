@@ -1,0 +1,69 @@
+"""The reference backend: runs a graph by calling each op's NumPy reference.
+
+A topological walk, one dict from node id to array, no tricks: it is the
+oracle every other backend is compared with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph import errors
+from kgraph.ir.graph import Graph
+from kgraph.ops import registry
+from kgraph.ops.builder import conform
+
+
+def run(
+    graph: Graph,
+    feeds: Mapping[str, Any],
+    outputs: Sequence[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Evaluates a graph's outputs.
+
+    Args:
+        graph: the graph.
+        feeds: a value for every placeholder the outputs need, by name.
+        outputs: the output names to compute (all by default).
+
+    Returns:
+        The computed outputs by name.
+
+    Raises:
+        GraphError: when a needed placeholder is not fed.
+        ShapeError: when a fed value does not fit its placeholder's shape.
+    """
+    names = list(graph.outputs) if outputs is None else list(outputs)
+    targets = [graph.outputs[name] for name in names]
+    needed = graph.ancestors(targets)
+    values: dict[int, np.ndarray] = {}
+    for node_id in graph.topo_order():
+        if node_id not in needed:
+            continue
+        node = graph.node(node_id)
+        if node.op == "placeholder":
+            values[node_id] = _feed(node.name, node.type, feeds)
+            continue
+        opdef = registry.get(node.op)
+        arrays = [values[i] for i in node.inputs]
+        values[node_id] = conform(node.op, opdef.reference(arrays, node.attrs), node.type)
+    return {name: values[graph.outputs[name]] for name in names}
+
+
+def _feed(name: str, type_: Any, feeds: Mapping[str, Any]) -> np.ndarray:
+    if name not in feeds:
+        raise errors.GraphError(
+            f"Input '{name}' ({type_}) was not fed. Received inputs: {sorted(feeds)}"
+        )
+    array = np.asarray(feeds[name], dtype=dtypes.to_numpy(type_.dtype))
+    if not type_.accepts(array.shape):
+        raise errors.ShapeError(
+            f"Input '{name}' expects shape {type_} but was fed shape "
+            f"{array.shape}. Received: shape={array.shape}"
+        )
+    return array

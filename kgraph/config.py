@@ -1,0 +1,34 @@
+"""Runtime configuration: the only module that reads ``KGRAPH_*`` variables.
+
+Every other module asks this one, so the set of knobs is visible in one place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def dump_dir() -> Path | None:
+    """Returns the folder named by ``KGRAPH_DUMP_DIR``, or ``None``."""
+    value = os.environ.get("KGRAPH_DUMP_DIR")
+    return Path(value) if value else None
+
+
+def default_backend() -> str:
+    """Returns the backend ``compile()`` uses when none is given."""
+    return os.environ.get("KGRAPH_BACKEND", "numpy")
+
+
+def cache_dir() -> Path:
+    """Returns the folder of the on-disk compile cache (``KGRAPH_CACHE_DIR``)."""
+    value = os.environ.get("KGRAPH_CACHE_DIR")
+    if value:
+        return Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kgraph"
+
+
+def verify_passes() -> bool:
+    """Whether the pass runner verifies the graph after every pass."""
+    return os.environ.get("KGRAPH_VERIFY", "0") not in ("", "0", "false")

@@ -1,0 +1,418 @@
+"""``Graph``: kgraph's IR, a DAG of single-output nodes over networkx.
+
+The ordered operand list lives on each node (``Node.inputs``) and is the
+source of truth; a ``networkx.MultiDiGraph`` mirrors it (edge key = operand
+index) for traversal and drawing. A plain ``DiGraph`` keeps one edge per node
+pair, so ``mul(x, x)`` would lose an operand. This is the only module that
+imports networkx.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from kgraph import errors
+from kgraph.ir.types import TensorType
+
+FORMAT_NAME = "kgraph.graph"
+FORMAT_VERSION = 1
+
+# Roles of placeholder nodes: what a backend feeds into each graph input.
+ROLES = ("data", "target", "sample_weight", "parameter", "slot", "scalar")
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One operation and its single output.
+
+    Args:
+        id: the node's id, unique in its graph.
+        op: the registered op name.
+        inputs: the operand node ids, in order.
+        attrs: the op's attributes (ints, floats, strings, bools, tuples,
+            ``None``, and NumPy arrays for constants).
+        type: the output's ``TensorType``.
+        layer: the name of the layer that emitted the node, if any.
+    """
+
+    id: int
+    op: str
+    inputs: tuple[int, ...]
+    attrs: Mapping[str, Any]
+    type: TensorType
+    layer: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The ``name`` attribute (placeholders and outputs of layers)."""
+        return self.attrs.get("name")
+
+    @property
+    def role(self) -> str | None:
+        """The placeholder role, or ``None`` for other ops."""
+        return self.attrs.get("role")
+
+
+@dataclass(eq=False)
+class Graph:
+    """A computation graph: nodes, and named outputs.
+
+    Example:
+
+    >>> from kgraph import ops
+    >>> g = Graph()
+    >>> x = ops.placeholder(g, "x", (2, 3))
+    >>> y = ops.exp(x)
+    >>> g.set_output("y", y.node_id)
+    >>> print(g.format())  # doctest: +NORMALIZE_WHITESPACE
+    %0 = placeholder() {name="x", role="data"} : f32[2,3]
+    %1 = exp(%0) : f32[2,3]
+    return y=%1
+    """
+
+    name: str = "graph"
+    outputs: dict[str, int] = field(default_factory=dict)
+    _nx: Any = field(default_factory=nx.MultiDiGraph, repr=False)
+    _next_id: int = 0
+
+    # -- building -----------------------------------------------------------
+
+    def add(
+        self,
+        op: str,
+        inputs: Iterable[int],
+        attrs: Mapping[str, Any],
+        type: TensorType,
+        layer: str | None = None,
+        node_id: int | None = None,
+    ) -> int:
+        """Adds a node without checking it against its op's rules.
+
+        Ops are normally added through ``kgraph.ops``, which infers the type.
+
+        Returns:
+            The new node's id.
+        """
+        inputs = tuple(int(i) for i in inputs)
+        for operand in inputs:
+            if operand not in self._nx:
+                raise errors.GraphError(
+                    f"{op}: operand %{operand} is not a node of graph "
+                    f"'{self.name}'. Received: inputs={inputs}"
+                )
+        new_id = self._next_id if node_id is None else node_id
+        if new_id in self._nx:
+            raise errors.GraphError(f"Node id %{new_id} is already taken.")
+        self._next_id = max(self._next_id, new_id + 1)
+        node = Node(new_id, op, inputs, dict(attrs), type, layer)
+        self._nx.add_node(new_id, node=node)
+        for index, operand in enumerate(inputs):
+            self._nx.add_edge(operand, new_id, key=index)
+        return new_id
+
+    def set_output(self, name: str, node_id: int) -> None:
+        """Names a node as a graph output."""
+        self.node(node_id)
+        self.outputs[name] = node_id
+
+    def replace_node(self, node_id: int, **changes: Any) -> None:
+        """Replaces fields of a node in place (op, inputs, attrs, type, layer)."""
+        old = self.node(node_id)
+        new = replace(old, **changes)
+        if "inputs" in changes:
+            for operand in new.inputs:
+                self.node(operand)
+            self._nx.remove_edges_from(list(self._nx.in_edges(node_id, keys=True)))
+            for index, operand in enumerate(new.inputs):
+                self._nx.add_edge(operand, node_id, key=index)
+        self._nx.nodes[node_id]["node"] = new
+
+    def replace_uses(self, old: int, new: int) -> None:
+        """Makes every user of ``old`` (and every output naming it) use ``new``."""
+        for user in self.users(old):
+            node = self.node(user)
+            inputs = tuple(new if i == old else i for i in node.inputs)
+            self.replace_node(user, inputs=inputs)
+        for name, node_id in self.outputs.items():
+            if node_id == old:
+                self.outputs[name] = new
+
+    def remove(self, node_ids: Iterable[int]) -> None:
+        """Removes nodes that nothing else uses."""
+        doomed = set(node_ids)
+        for node_id in doomed:
+            outside = [u for u in self.users(node_id) if u not in doomed]
+            if outside or node_id in self.outputs.values():
+                raise errors.GraphError(
+                    f"Cannot remove %{node_id}: it is still used. "
+                    f"Received: users={outside}"
+                )
+        self._nx.remove_nodes_from(doomed)
+
+    # -- reading ------------------------------------------------------------
+
+    def node(self, node_id: int) -> Node:
+        """Returns the node with this id."""
+        try:
+            return self._nx.nodes[node_id]["node"]
+        except KeyError:
+            raise errors.GraphError(
+                f"Graph '{self.name}' has no node %{node_id}."
+            ) from None
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._nx
+
+    def __len__(self) -> int:
+        return self._nx.number_of_nodes()
+
+    def users(self, node_id: int) -> list[int]:
+        """Returns the ids of the nodes that use ``node_id``, sorted."""
+        return sorted(set(self._nx.successors(node_id)))
+
+    def topo_order(self) -> list[int]:
+        """Returns node ids in a deterministic topological order."""
+        return list(nx.lexicographical_topological_sort(self._nx))
+
+    def nodes(self) -> list[Node]:
+        """Returns the nodes in topological order."""
+        return [self.node(i) for i in self.topo_order()]
+
+    def placeholders(self, role: str | None = None) -> list[Node]:
+        """Returns the placeholder nodes, optionally of one role, by id."""
+        found = [
+            data["node"]
+            for _, data in sorted(self._nx.nodes(data=True))
+            if data["node"].op == "placeholder"
+        ]
+        return [n for n in found if role is None or n.role == role]
+
+    def placeholder(self, name: str) -> Node:
+        """Returns the placeholder named ``name``."""
+        for node in self.placeholders():
+            if node.name == name:
+                return node
+        raise errors.GraphError(
+            f"Graph '{self.name}' has no input named '{name}'. "
+            f"Received: name={name!r}"
+        )
+
+    def ancestors(self, node_ids: Iterable[int]) -> set[int]:
+        """Returns the given nodes and every node they depend on."""
+        found: set[int] = set()
+        for node_id in node_ids:
+            found.add(node_id)
+            found |= nx.ancestors(self._nx, node_id)
+        return found
+
+    def format(self) -> str:
+        """Returns the canonical text form (see ``kgraph.ir.printer``)."""
+        from kgraph.ir import printer
+
+        return printer.format_graph(self)
+
+    # -- whole-graph operations ---------------------------------------------
+
+    def subgraph(self, outputs: Mapping[str, int], name: str | None = None) -> Graph:
+        """Extracts the nodes the given outputs depend on, keeping node ids.
+
+        Args:
+            outputs: output names to node ids of this graph.
+            name: the new graph's name.
+
+        Returns:
+            A new graph holding only those nodes, with these outputs.
+        """
+        keep = self.ancestors(outputs.values())
+        result = Graph(name=name or self.name)
+        for node_id in self.topo_order():
+            if node_id in keep:
+                node = self.node(node_id)
+                result.add(
+                    node.op, node.inputs, node.attrs, node.type, node.layer, node_id
+                )
+        for out_name, node_id in outputs.items():
+            result.set_output(out_name, node_id)
+        return result
+
+    def copy(self) -> Graph:
+        """Returns a copy sharing no mutable state with this graph."""
+        return self.subgraph_all()
+
+    def subgraph_all(self) -> Graph:
+        """Returns a copy of every node (dead ones too) and the outputs."""
+        result = Graph(name=self.name)
+        for node in self.nodes():
+            result.add(node.op, node.inputs, node.attrs, node.type, node.layer, node.id)
+        result.outputs = dict(self.outputs)
+        result._next_id = self._next_id
+        return result
+
+    def renumbered(self) -> Graph:
+        """Returns a copy whose ids are 0, 1, ... in topological order."""
+        mapping: dict[int, int] = {}
+        result = Graph(name=self.name)
+        for node in self.nodes():
+            inputs = [mapping[i] for i in node.inputs]
+            mapping[node.id] = result.add(
+                node.op, inputs, node.attrs, node.type, node.layer
+            )
+        result.outputs = {k: mapping[v] for k, v in self.outputs.items()}
+        return result
+
+    def verify(self) -> None:
+        """Checks the graph against its ops' rules.
+
+        Every op must be registered with the right operand count and valid
+        attributes, the graph must be acyclic, and every node's stored type
+        must equal the type its op's ``infer`` rule derives again.
+
+        Raises:
+            GraphError: naming the first offending node, printed.
+        """
+        # The op rules live in kgraph.ops, which builds on this module; they
+        # are needed only here, so they are imported at call time.
+        from kgraph.ops import registry
+
+        if not nx.is_directed_acyclic_graph(self._nx):
+            raise errors.GraphError(f"Graph '{self.name}' has a cycle.")
+        for node in self.nodes():
+            try:
+                opdef = registry.get(node.op)
+                attrs = opdef.check_attrs(node.attrs)
+                types = [self.node(i).type for i in node.inputs]
+                opdef.check_arity(len(types))
+                derived = opdef.infer(types, attrs)
+            except errors.KGraphError as error:
+                raise errors.GraphError(
+                    f"Invalid node in graph '{self.name}': {error}\n  at "
+                    f"{self.format_node(node.id)}"
+                ) from error
+            if derived != node.type:
+                raise errors.GraphError(
+                    f"Node %{node.id} ({node.op}) stores type {node.type} but "
+                    f"its op derives {derived}. Received: "
+                    f"{self.format_node(node.id)}"
+                )
+        for out_name, node_id in self.outputs.items():
+            if node_id not in self._nx:
+                raise errors.GraphError(
+                    f"Output '{out_name}' names missing node %{node_id}."
+                )
+
+    def format_node(self, node_id: int) -> str:
+        """Returns one node's line of the text form."""
+        from kgraph.ir import printer
+
+        return printer.format_node(self.node(node_id))
+
+    # -- serialization ------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns a JSON-compatible description of the graph."""
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "name": self.name,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "op": n.op,
+                    "inputs": list(n.inputs),
+                    "attrs": {k: _encode(v) for k, v in sorted(n.attrs.items())},
+                    "type": str(n.type),
+                    "layer": n.layer,
+                }
+                for n in self.nodes()
+            ],
+            "outputs": dict(self.outputs),
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        """Returns the graph as JSON text (see ``from_json``)."""
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Graph:
+        """Rebuilds a graph from ``to_dict``'s output."""
+        if data.get("format") != FORMAT_NAME:
+            raise errors.GraphError(
+                f"Not a kgraph graph. Expected format '{FORMAT_NAME}'. "
+                f"Received: format={data.get('format')!r}"
+            )
+        if data.get("version", 0) > FORMAT_VERSION:
+            raise errors.GraphError(
+                f"Graph format version {data['version']} is newer than this "
+                f"kgraph reads ({FORMAT_VERSION}). Received: "
+                f"version={data['version']}"
+            )
+        graph = cls(name=data.get("name", "graph"))
+        for item in data["nodes"]:
+            attrs = {k: _decode(v) for k, v in item["attrs"].items()}
+            graph.add(
+                item["op"],
+                item["inputs"],
+                attrs,
+                TensorType.parse(item["type"]),
+                item.get("layer"),
+                int(item["id"]),
+            )
+        for out_name, node_id in data["outputs"].items():
+            graph.set_output(out_name, int(node_id))
+        return graph
+
+    @classmethod
+    def from_json(cls, text: str) -> Graph:
+        """Rebuilds a graph from ``to_json``'s output."""
+        return cls.from_dict(json.loads(text))
+
+    def content_hash(self) -> str:
+        """Returns a sha256 of the graph's structure, independent of node ids."""
+        data = self.renumbered().to_dict()
+        data.pop("name")
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Graph):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _encode(value: Any) -> Any:
+    """Encodes an attribute value as JSON-compatible data."""
+    if isinstance(value, np.ndarray):
+        return {
+            "__array__": {
+                "dtype": value.dtype.name,
+                "shape": list(value.shape),
+                "data": value.reshape(-1).tolist(),
+            }
+        }
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _decode(value: Any) -> Any:
+    """Inverts ``_encode``: lists become tuples, array records arrays."""
+    if isinstance(value, dict) and "__array__" in value:
+        spec = value["__array__"]
+        flat = np.array(spec["data"], dtype=spec["dtype"])
+        return flat.reshape(spec["shape"])
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    return value

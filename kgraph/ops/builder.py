@@ -1,0 +1,166 @@
+"""Dispatch of op calls: evaluate eagerly, or add a node to a graph.
+
+``apply(op, operands, attrs)`` is the one door every public op function goes
+through. If any operand is a ``SymbolicTensor`` the op is added to that
+tensor's graph (other operands become constants, variables become parameter
+placeholders) and its type is inferred at once, so shape errors surface while
+the model is being defined. Otherwise the op's ``reference`` runs right away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph import errors
+from kgraph.ir.graph import Graph
+from kgraph.ir.types import TensorType
+from kgraph.ops import registry
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Tensor
+from kgraph.tensor import Variable
+
+_LAYER_STACK: list[str] = []
+
+
+@contextlib.contextmanager
+def layer_scope(name: str) -> Iterator[None]:
+    """Tags every node emitted inside the block with a layer name."""
+    _LAYER_STACK.append(name)
+    try:
+        yield
+    finally:
+        _LAYER_STACK.pop()
+
+
+def current_layer() -> str | None:
+    """Returns the innermost layer name being traced, if any."""
+    return _LAYER_STACK[-1] if _LAYER_STACK else None
+
+
+def find_graph(operands: Sequence[Any]) -> Graph | None:
+    """Returns the graph of the symbolic operands, or ``None`` if all are eager.
+
+    Raises:
+        GraphError: when symbolic operands come from different graphs.
+    """
+    graph = None
+    for operand in operands:
+        if isinstance(operand, SymbolicTensor):
+            if graph is not None and operand.graph is not graph:
+                raise errors.GraphError(
+                    "Symbolic tensors from different graphs cannot be combined. "
+                    f"Received: {operands}"
+                )
+            graph = operand.graph
+    return graph
+
+
+def to_array(value: Any, dtype: str | None = None) -> np.ndarray:
+    """Converts an eager operand to a NumPy array of kgraph's dtypes."""
+    if isinstance(value, Tensor | Variable):
+        array = np.asarray(value)
+    else:
+        array = np.asarray(value, dtype=dtypes.to_numpy(dtypes.of_value(value)))
+    if dtype is not None and array.dtype.name != dtype:
+        array = array.astype(dtype)
+    dtypes.canonical(array.dtype)
+    return array
+
+
+def emit(
+    graph: Graph, op: str, inputs: Sequence[int], attrs: Mapping[str, Any]
+) -> int:
+    """Adds a node after checking attributes, arity and types.
+
+    Returns:
+        The new node's id.
+    """
+    opdef = registry.get(op)
+    checked = opdef.check_attrs(attrs)
+    opdef.check_arity(len(inputs))
+    types = [graph.node(i).type for i in inputs]
+    out_type = opdef.infer(types, checked)
+    return graph.add(op, inputs, checked, out_type, current_layer())
+
+
+def node_of(graph: Graph, operand: Any) -> int:
+    """Returns the node id standing for ``operand`` in ``graph``.
+
+    Symbolic tensors are used as they are; variables become parameter (or
+    slot) placeholders, made once per graph; anything else a constant.
+    """
+    if isinstance(operand, SymbolicTensor):
+        return operand.node_id
+    if isinstance(operand, Variable):
+        return variable_node(graph, operand)
+    return emit(graph, "constant", [], {"value": to_array(operand)})
+
+
+def variable_node(graph: Graph, variable: Variable, role: str | None = None) -> int:
+    """Returns the placeholder of a variable in a graph, adding it once."""
+    for node in graph.placeholders():
+        if node.name == variable.path and node.role in ("parameter", "slot"):
+            return node.id
+    attrs = {
+        "name": variable.path,
+        "role": role or "parameter",
+        "shape": variable.shape,
+        "dtype": variable.dtype,
+    }
+    return emit(graph, "placeholder", [], attrs)
+
+
+def apply(op: str, operands: Sequence[Any], attrs: Mapping[str, Any] | None = None) -> Any:
+    """Applies a registered op: a new node if symbolic, else evaluated now.
+
+    Args:
+        op: the registered op name.
+        operands: tensors, variables, arrays or Python scalars.
+        attrs: the op's attributes.
+
+    Returns:
+        A ``SymbolicTensor`` or an eager ``Tensor``.
+    """
+    attrs = dict(attrs or {})
+    graph = find_graph(operands)
+    if graph is not None:
+        inputs = [node_of(graph, operand) for operand in operands]
+        return SymbolicTensor(graph, emit(graph, op, inputs, attrs))
+    return Tensor(evaluate(op, [to_array(x) for x in operands], attrs))
+
+
+def evaluate(op: str, arrays: Sequence[np.ndarray], attrs: Mapping[str, Any]) -> np.ndarray:
+    """Runs an op's reference on arrays after the same checks a graph makes.
+
+    Returns:
+        The result, with exactly the shape and dtype the op's rule infers.
+    """
+    opdef = registry.get(op)
+    checked = opdef.check_attrs(attrs)
+    opdef.check_arity(len(arrays))
+    out_type = opdef.infer([TensorType.of(a) for a in arrays], checked)
+    return conform(op, opdef.reference(arrays, checked), out_type)
+
+
+def conform(op: str, result: Any, out_type: TensorType) -> np.ndarray:
+    """Checks a reference result against the inferred type.
+
+    Raises:
+        GraphError: when an op's reference and its shape rule disagree (a
+            bug in the op's definition).
+    """
+    array = np.asarray(result)
+    if not out_type.accepts(array.shape):
+        raise errors.GraphError(
+            f"{op}: reference produced shape {array.shape} but the shape rule "
+            f"says {out_type}. Received: shape={array.shape}"
+        )
+    array = array.astype(dtypes.to_numpy(out_type.dtype), copy=False)
+    return array if array.flags.c_contiguous else array.copy()

@@ -1,0 +1,155 @@
+"""Ops composed from primitives: they have no rules of their own, so their
+gradients, fusion and lowering come from the primitives they are made of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph.ops import elementwise as ew
+from kgraph.ops import nn
+from kgraph.ops import reduce
+from kgraph.ops import shape as shape_ops
+from kgraph.ops.reduce import normalize_axes
+
+
+def _float(x: Any) -> Any:
+    x = shape_ops.as_tensor(x)
+    return x if dtypes.is_float(x.dtype) else ew.cast(x, "float32")
+
+
+def _count(x: Any, axis: Any) -> int:
+    axes = normalize_axes("mean", None if axis is None else _axes(axis), x.ndim)
+    total = 1
+    for a in axes:
+        dim = x.shape[a]
+        if dim is None:
+            reduce.static_shape("mean over an unknown dimension", x.shape)
+        total *= dim
+    return total
+
+
+def _axes(axis: Any) -> tuple[int, ...]:
+    return (axis,) if isinstance(axis, int) else tuple(axis)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Returns the mean over ``axis`` (all axes if ``None``), as floats."""
+    x = _float(x)
+    count = _count(x, axis)
+    return ew.divide(reduce.sum(x, axis=axis, keepdims=keepdims), float(count))
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Returns the minimum over ``axis`` (all axes if ``None``)."""
+    return ew.negative(reduce.max(ew.negative(x), axis=axis, keepdims=keepdims))
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Returns the index of the minimum along ``axis`` as ``int32``."""
+    return reduce.argmax(ew.negative(x), axis=axis, keepdims=keepdims)
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Returns the (biased) variance over ``axis``."""
+    x = _float(x)
+    centered = ew.subtract(x, mean(x, axis=axis, keepdims=True))
+    return mean(ew.square(centered), axis=axis, keepdims=keepdims)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Returns the standard deviation over ``axis``."""
+    return ew.sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Returns ``log(sum(exp(x)))`` over ``axis``, computed stably."""
+    x = _float(x)
+    # NOTE: the shift's gradient cancels exactly, so it is held constant.
+    peak = ew.stop_gradient(reduce.max(x, axis=axis, keepdims=True))
+    total = reduce.sum(ew.exp(ew.subtract(x, peak)), axis=axis, keepdims=True)
+    result = ew.add(ew.log(total), peak)
+    if keepdims:
+        return result
+    return shape_ops.squeeze(result, normalize_axes("logsumexp", None if axis is None
+                                                    else _axes(axis), x.ndim))
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """Returns ``exp(x) / sum(exp(x))`` along ``axis``, computed stably.
+
+    Example:
+
+    >>> softmax([0.0, 0.0]).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+    x = _float(x)
+    peak = ew.stop_gradient(reduce.max(x, axis=axis, keepdims=True))
+    exps = ew.exp(ew.subtract(x, peak))
+    return ew.divide(exps, reduce.sum(exps, axis=axis, keepdims=True))
+
+
+def relu(x: Any) -> Any:
+    """Returns ``max(x, 0)`` elementwise.
+
+    NOTE: written with ``where(x > 0, ...)`` so the gradient at 0 is 0, as in
+    Keras; ``maximum(x, 0)`` would give 1 there.
+    """
+    x = _float(x)
+    return ew.where(ew.greater(x, 0.0), x, 0.0)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    """Returns ``x`` where positive, ``negative_slope * x`` elsewhere."""
+    x = _float(x)
+    return ew.where(ew.greater(x, 0.0), x, ew.multiply(x, negative_slope))
+
+
+def sigmoid(x: Any) -> Any:
+    """Returns ``1 / (1 + exp(-x))`` elementwise."""
+    x = _float(x)
+    return ew.divide(1.0, ew.add(ew.exp(ew.negative(x)), 1.0))
+
+
+def softplus(x: Any) -> Any:
+    """Returns ``log(1 + exp(x))`` elementwise, stable for large ``|x|``."""
+    x = _float(x)
+    return ew.add(ew.maximum(x, 0.0), ew.log1p(ew.exp(ew.negative(ew.abs(x)))))
+
+
+def elu(x: Any, alpha: float = 1.0) -> Any:
+    """Returns ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    x = _float(x)
+    negative = ew.multiply(ew.subtract(ew.exp(ew.minimum(x, 0.0)), 1.0), alpha)
+    return ew.where(ew.greater(x, 0.0), x, negative)
+
+
+def clip(x: Any, x_min: Any, x_max: Any) -> Any:
+    """Limits values to ``[x_min, x_max]``."""
+    return ew.minimum(ew.maximum(x, x_min), x_max)
+
+
+def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: str = "float32") -> Any:
+    """Encodes integer class indices as one-hot vectors along a new last axis.
+
+    Example:
+
+    >>> one_hot([0, 2], 3).numpy()
+    array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)
+    """
+    x = shape_ops.as_tensor(x)
+    classes = np.arange(num_classes, dtype=x.dtype if dtypes.is_int(x.dtype) else "int32")
+    if not dtypes.is_int(x.dtype):
+        x = ew.cast(x, "int32")
+    hits = ew.equal(shape_ops.expand_dims(x, -1), classes)
+    result = ew.cast(hits, dtype)
+    if axis not in (-1, x.ndim):
+        axes = list(range(x.ndim))
+        axes.insert(axis % (x.ndim + 1), x.ndim)
+        from kgraph.ops import linalg
+
+        result = linalg.transpose(result, axes)
+    return result

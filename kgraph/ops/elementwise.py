@@ -1,0 +1,553 @@
+"""Elementwise primitives: unary math, binary arithmetic, comparisons, logic,
+``where``, ``cast`` and ``stop_gradient``.
+
+Each op is declared by a helper constructor from its NumPy function and its
+derivative; binary ops broadcast, and the autodiff pass sums their
+cotangents back to each operand's shape. The public functions promote dtypes
+(Python scalars adopt the tensor's dtype, like Keras) before the primitive,
+which requires equal dtypes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph import errors
+from kgraph.ir.types import TensorType
+from kgraph.ir.types import broadcast_shapes
+from kgraph.ops import registry
+from kgraph.ops.builder import apply
+from kgraph.ops.builder import find_graph
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Tensor
+from kgraph.tensor import Variable
+
+_FLOAT_ONLY = dtypes.FLOAT_DTYPES
+_NUMERIC = ("int32", "int64", "float32", "float64")
+_ALL = dtypes.DTYPES
+
+
+def _check_dtype(op: str, type_: TensorType, allowed: tuple[str, ...]) -> None:
+    if type_.dtype not in allowed:
+        raise errors.DTypeError(
+            f"{op}: expected a tensor of dtype {' or '.join(allowed)}. "
+            f"Received: {type_}"
+        )
+
+
+def _unary_example(domain: str) -> Callable[[Any], registry.Example]:
+    def example(draw: Any) -> registry.Example:
+        return registry.Example([(draw.shape(), "float", domain)])
+
+    return example
+
+
+def _binary_example(domains: tuple[str, str], dtype: str = "float") -> Callable:
+    def example(draw: Any) -> registry.Example:
+        first, second = draw.broadcastable(2)
+        return registry.Example(
+            [(first, dtype, domains[0]), (second, dtype, domains[1])]
+        )
+
+    return example
+
+
+def _unary(
+    name: str,
+    numpy_fn: Callable[[np.ndarray], np.ndarray],
+    derivative: Callable[[Any, Any, Any], Any] | None,
+    doc: str,
+    domain: str = "real",
+    allowed: tuple[str, ...] = _FLOAT_ONLY,
+) -> registry.OpDef:
+    """Declares a unary elementwise op.
+
+    ``derivative(x, y, g)`` returns the input cotangent from the input ``x``,
+    the output ``y`` and the output cotangent ``g``.
+    """
+
+    def infer(types: Any, attrs: Any) -> TensorType:
+        _check_dtype(name, types[0], allowed)
+        return types[0]
+
+    def reference(arrays: Any, attrs: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return numpy_fn(arrays[0])
+
+    grad = None
+    if derivative is not None:
+
+        def grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+            return [derivative(inputs[0], output, cotangent)]
+
+    return registry.register(
+        registry.OpDef(
+            name=name,
+            kind=registry.ELEMENTWISE,
+            arity=1,
+            infer=infer,
+            reference=reference,
+            grad=grad,
+            example=_unary_example(domain),
+            doc=doc,
+            differentiable=derivative is not None,
+        )
+    )
+
+
+def _binary(
+    name: str,
+    numpy_fn: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    derivative: Callable[[Any, Any, Any, Any], list] | None,
+    doc: str,
+    allowed: tuple[str, ...] = _NUMERIC,
+    out_dtype: str | None = None,
+    domains: tuple[str, str] = ("real", "real"),
+    example_dtype: str = "float",
+) -> registry.OpDef:
+    """Declares a broadcasting binary elementwise op.
+
+    ``derivative(x, y, out, g)`` returns both cotangents at the broadcast
+    shape; the autodiff pass reduces them to the operands' shapes.
+    """
+
+    def infer(types: Any, attrs: Any) -> TensorType:
+        left, right = types
+        _check_dtype(name, left, allowed)
+        if left.dtype != right.dtype:
+            raise errors.DTypeError(
+                f"{name}: both operands must have the same dtype: {left} and "
+                f"{right}. Cast one of them first. Received: {left.dtype} and "
+                f"{right.dtype}"
+            )
+        shape = broadcast_shapes(left.shape, right.shape, op=name)
+        return TensorType(shape, out_dtype or left.dtype)
+
+    def reference(arrays: Any, attrs: Any) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return numpy_fn(arrays[0], arrays[1])
+
+    grad = None
+    if derivative is not None:
+
+        def grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+            return derivative(inputs[0], inputs[1], output, cotangent)
+
+    return registry.register(
+        registry.OpDef(
+            name=name,
+            kind=registry.ELEMENTWISE,
+            arity=2,
+            infer=infer,
+            reference=reference,
+            grad=grad,
+            example=_binary_example(domains, example_dtype),
+            doc=doc,
+            differentiable=derivative is not None,
+        )
+    )
+
+
+# -- unary primitives ---------------------------------------------------------
+
+_unary("negative", np.negative, lambda x, y, g: negative(g), "Elementwise -x.",
+       allowed=_NUMERIC)
+_unary("exp", np.exp, lambda x, y, g: multiply(g, y), "Elementwise e**x.",
+       domain="small")
+_unary("log", np.log, lambda x, y, g: divide(g, x), "Natural logarithm.",
+       domain="positive")
+_unary("log1p", np.log1p, lambda x, y, g: divide(g, add(x, 1.0)),
+       "log(1 + x), accurate for small x.", domain="positive")
+_unary("sqrt", np.sqrt, lambda x, y, g: divide(multiply(g, 0.5), y),
+       "Square root.", domain="positive")
+_unary("tanh", np.tanh, lambda x, y, g: multiply(g, subtract(1.0, square(y))),
+       "Hyperbolic tangent.")
+_unary("abs", np.abs, lambda x, y, g: multiply(g, sign(x)), "Absolute value.",
+       domain="nonzero", allowed=_NUMERIC)
+_unary("sign", np.sign, lambda x, y, g: multiply(g, 0.0),
+       "Sign: -1, 0 or 1 (zero gradient).", domain="nonzero", allowed=_NUMERIC)
+_unary("logical_not", np.logical_not, None, "Boolean not.", domain="bool",
+       allowed=("bool",))
+
+
+def _stop_gradient_infer(types: Any, attrs: Any) -> TensorType:
+    return types[0]
+
+
+registry.register(
+    registry.OpDef(
+        name="stop_gradient",
+        kind=registry.ELEMENTWISE,
+        arity=1,
+        infer=_stop_gradient_infer,
+        reference=lambda arrays, attrs: arrays[0],
+        grad=None,
+        example=_unary_example("real"),
+        doc="Identity whose gradient is zero.",
+        differentiable=False,
+    )
+)
+
+# -- binary primitives --------------------------------------------------------
+
+_binary("add", np.add, lambda x, y, out, g: [g, g], "Elementwise x + y.")
+_binary("subtract", np.subtract, lambda x, y, out, g: [g, negative(g)],
+        "Elementwise x - y.")
+_binary("multiply", np.multiply,
+        lambda x, y, out, g: [multiply(g, y), multiply(g, x)],
+        "Elementwise x * y.")
+_binary("divide", np.divide,
+        lambda x, y, out, g: [divide(g, y), negative(divide(multiply(g, out), y))],
+        "Elementwise x / y (true division; floats only).",
+        allowed=_FLOAT_ONLY, domains=("real", "nonzero"))
+_binary("power", np.power,
+        lambda x, y, out, g: [
+            multiply(g, multiply(y, power(x, subtract(y, 1.0)))),
+            multiply(g, multiply(out, log(x))),
+        ],
+        "Elementwise x ** y (floats only).",
+        allowed=_FLOAT_ONLY, domains=("positive", "real"))
+# NOTE: ties send the whole cotangent to the first operand (x >= y), so
+# maximum(x, 0) has gradient 1 at 0; relu is written with `where` instead.
+_binary("maximum", np.maximum,
+        lambda x, y, out, g: [
+            where(greater_equal(x, y), g, 0.0),
+            where(greater_equal(x, y), 0.0, g),
+        ],
+        "Elementwise maximum.")
+_binary("minimum", np.minimum,
+        lambda x, y, out, g: [
+            where(less_equal(x, y), g, 0.0),
+            where(less_equal(x, y), 0.0, g),
+        ],
+        "Elementwise minimum.")
+
+for _name, _fn, _doc in (
+    ("equal", np.equal, "x == y"),
+    ("not_equal", np.not_equal, "x != y"),
+    ("less", np.less, "x < y"),
+    ("less_equal", np.less_equal, "x <= y"),
+    ("greater", np.greater, "x > y"),
+    ("greater_equal", np.greater_equal, "x >= y"),
+):
+    _binary(_name, _fn, None, f"Elementwise comparison {_doc}, giving bools.",
+            allowed=_ALL, out_dtype="bool")
+
+_binary("logical_and", np.logical_and, None, "Boolean and.", allowed=("bool",),
+        domains=("bool", "bool"), example_dtype="bool")
+_binary("logical_or", np.logical_or, None, "Boolean or.", allowed=("bool",),
+        domains=("bool", "bool"), example_dtype="bool")
+
+
+# -- where and cast -------------------------------------------------------------
+
+
+def _where_infer(types: Any, attrs: Any) -> TensorType:
+    condition, left, right = types
+    _check_dtype("where", condition, ("bool",))
+    if left.dtype != right.dtype:
+        raise errors.DTypeError(
+            f"where: both branches must have the same dtype. Received: {left} "
+            f"and {right}"
+        )
+    shape = broadcast_shapes(condition.shape, left.shape, right.shape, op="where")
+    return TensorType(shape, left.dtype)
+
+
+def _where_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    condition = inputs[0]
+    return [None, where(condition, cotangent, 0.0), where(condition, 0.0, cotangent)]
+
+
+def _where_example(draw: Any) -> registry.Example:
+    shapes = draw.broadcastable(3)
+    return registry.Example(
+        [(shapes[0], "bool", "bool"), (shapes[1], "float", "real"),
+         (shapes[2], "float", "real")]
+    )
+
+
+registry.register(
+    registry.OpDef(
+        name="where",
+        kind=registry.ELEMENTWISE,
+        arity=3,
+        infer=_where_infer,
+        reference=lambda arrays, attrs: np.where(*arrays),
+        grad=_where_grad,
+        example=_where_example,
+        doc="Chooses x where the condition holds, else y.",
+    )
+)
+
+
+def _cast_infer(types: Any, attrs: Any) -> TensorType:
+    return types[0].with_dtype(attrs["dtype"])
+
+
+def _cast_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return arrays[0].astype(attrs["dtype"])
+
+
+def _cast_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    source = inputs[0].dtype
+    if not dtypes.is_float(source) or not dtypes.is_float(output.dtype):
+        return [None]
+    return [cast(cotangent, source)]
+
+
+def _cast_example(draw: Any) -> registry.Example:
+    return registry.Example(
+        [(draw.shape(), "float", "real")],
+        {"dtype": draw.choice(["float32", "float64"])},
+    )
+
+
+registry.register(
+    registry.OpDef(
+        name="cast",
+        kind=registry.ELEMENTWISE,
+        arity=1,
+        infer=_cast_infer,
+        reference=_cast_reference,
+        grad=_cast_grad,
+        example=_cast_example,
+        doc="Converts to another dtype (floats to ints truncate toward zero).",
+        attrs={"dtype": registry.Attr(dtypes.canonical)},
+    )
+)
+
+
+# -- public functions -----------------------------------------------------------
+
+
+def _is_weak(value: Any) -> bool:
+    """Python scalars are 'weakly typed': they adopt the other operand's dtype."""
+    return isinstance(value, bool | int | float) and not isinstance(value, np.generic)
+
+
+def _dtype_of(value: Any) -> str:
+    if isinstance(value, SymbolicTensor | Tensor | Variable):
+        return value.dtype
+    return dtypes.of_value(value)
+
+
+def promote(*operands: Any, floating: bool = False) -> list[Any]:
+    """Casts operands to one dtype, the way Keras's ops do.
+
+    Python scalars adopt the dtype of the tensors beside them (a float scalar
+    with an int tensor gives ``float32``); tensors promote by
+    ``kgraph.dtypes.result_type``.
+
+    Args:
+        *operands: tensors, arrays or Python scalars.
+        floating: promote ints and bools to ``float32`` too (true division).
+
+    Returns:
+        The operands, cast where needed.
+    """
+    strong = [_dtype_of(x) for x in operands if not _is_weak(x)]
+    weak = [_dtype_of(x) for x in operands if _is_weak(x)]
+    if strong:
+        target = dtypes.result_type(*strong)
+        if any(dtypes.is_float(w) for w in weak) and not dtypes.is_float(target):
+            target = "float32"
+    else:
+        target = dtypes.result_type(*weak)
+    if floating and not dtypes.is_float(target):
+        target = "float32"
+    return [_cast_to(x, target) for x in operands]
+
+
+def _cast_to(value: Any, dtype: str) -> Any:
+    if isinstance(value, SymbolicTensor | Tensor | Variable):
+        return value if value.dtype == dtype else cast(value, dtype)
+    return np.asarray(value, dtype=dtype)
+
+
+def _apply_binary(op: str, x: Any, y: Any, floating: bool = False) -> Any:
+    x, y = promote(x, y, floating=floating)
+    return apply(op, [x, y])
+
+
+def _apply_unary(op: str, x: Any, floating: bool = True) -> Any:
+    if floating and not dtypes.is_float(_dtype_of(x)):
+        x = cast(x, "float32")
+    return apply(op, [x])
+
+
+def negative(x: Any) -> Any:
+    """Returns ``-x`` elementwise."""
+    return apply("negative", [x])
+
+
+def exp(x: Any) -> Any:
+    """Returns ``e ** x`` elementwise (ints are cast to float32)."""
+    return _apply_unary("exp", x)
+
+
+def log(x: Any) -> Any:
+    """Returns the natural logarithm elementwise."""
+    return _apply_unary("log", x)
+
+
+def log1p(x: Any) -> Any:
+    """Returns ``log(1 + x)`` elementwise, accurate for small ``x``."""
+    return _apply_unary("log1p", x)
+
+
+def sqrt(x: Any) -> Any:
+    """Returns the square root elementwise."""
+    return _apply_unary("sqrt", x)
+
+
+def tanh(x: Any) -> Any:
+    """Returns the hyperbolic tangent elementwise."""
+    return _apply_unary("tanh", x)
+
+
+def abs(x: Any) -> Any:
+    """Returns the absolute value elementwise."""
+    return apply("abs", [x])
+
+
+def sign(x: Any) -> Any:
+    """Returns -1, 0 or 1 elementwise."""
+    return apply("sign", [x])
+
+
+def logical_not(x: Any) -> Any:
+    """Returns the boolean negation elementwise."""
+    return apply("logical_not", [cast(x, "bool") if _dtype_of(x) != "bool" else x])
+
+
+def stop_gradient(x: Any) -> Any:
+    """Returns ``x``, with a zero gradient."""
+    return apply("stop_gradient", [x])
+
+
+def square(x: Any) -> Any:
+    """Returns ``x * x`` elementwise."""
+    return multiply(x, x)
+
+
+def add(x: Any, y: Any) -> Any:
+    """Returns ``x + y`` elementwise, broadcasting like NumPy.
+
+    Example:
+
+    >>> add([1, 2], 1).numpy()
+    array([2, 3], dtype=int32)
+    """
+    return _apply_binary("add", x, y)
+
+
+def subtract(x: Any, y: Any) -> Any:
+    """Returns ``x - y`` elementwise, broadcasting like NumPy."""
+    return _apply_binary("subtract", x, y)
+
+
+def multiply(x: Any, y: Any) -> Any:
+    """Returns ``x * y`` elementwise, broadcasting like NumPy."""
+    return _apply_binary("multiply", x, y)
+
+
+def divide(x: Any, y: Any) -> Any:
+    """Returns ``x / y`` elementwise (true division: ints give float32)."""
+    return _apply_binary("divide", x, y, floating=True)
+
+
+def true_divide(x: Any, y: Any) -> Any:
+    """Alias of ``divide``."""
+    return divide(x, y)
+
+
+def power(x: Any, y: Any) -> Any:
+    """Returns ``x ** y`` elementwise (computed in floating point)."""
+    return _apply_binary("power", x, y, floating=True)
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """Returns the elementwise maximum."""
+    return _apply_binary("maximum", x, y)
+
+
+def minimum(x: Any, y: Any) -> Any:
+    """Returns the elementwise minimum."""
+    return _apply_binary("minimum", x, y)
+
+
+def equal(x: Any, y: Any) -> Any:
+    """Returns ``x == y`` elementwise, as bools."""
+    return _apply_binary("equal", x, y)
+
+
+def not_equal(x: Any, y: Any) -> Any:
+    """Returns ``x != y`` elementwise, as bools."""
+    return _apply_binary("not_equal", x, y)
+
+
+def less(x: Any, y: Any) -> Any:
+    """Returns ``x < y`` elementwise, as bools."""
+    return _apply_binary("less", x, y)
+
+
+def less_equal(x: Any, y: Any) -> Any:
+    """Returns ``x <= y`` elementwise, as bools."""
+    return _apply_binary("less_equal", x, y)
+
+
+def greater(x: Any, y: Any) -> Any:
+    """Returns ``x > y`` elementwise, as bools."""
+    return _apply_binary("greater", x, y)
+
+
+def greater_equal(x: Any, y: Any) -> Any:
+    """Returns ``x >= y`` elementwise, as bools."""
+    return _apply_binary("greater_equal", x, y)
+
+
+def logical_and(x: Any, y: Any) -> Any:
+    """Returns the elementwise boolean and."""
+    return apply("logical_and", [_as_bool(x), _as_bool(y)])
+
+
+def logical_or(x: Any, y: Any) -> Any:
+    """Returns the elementwise boolean or."""
+    return apply("logical_or", [_as_bool(x), _as_bool(y)])
+
+
+def _as_bool(x: Any) -> Any:
+    if _dtype_of(x) == "bool":
+        return x if not _is_weak(x) else np.asarray(x)
+    return cast(x, "bool")
+
+
+def where(condition: Any, x: Any, y: Any) -> Any:
+    """Returns ``x`` where ``condition`` holds, else ``y`` (broadcasting).
+
+    Example:
+
+    >>> where([True, False], 1.0, 2.0).numpy()
+    array([1., 2.], dtype=float32)
+    """
+    x, y = promote(x, y)
+    return apply("where", [_as_bool(condition), x, y])
+
+
+def cast(x: Any, dtype: Any) -> Any:
+    """Returns ``x`` converted to ``dtype``.
+
+    Args:
+        x: a tensor.
+        dtype: the target dtype, e.g. ``"float32"``.
+    """
+    dtype = dtypes.canonical(dtype)
+    if find_graph([x]) is None and _dtype_of(x) == dtype and not _is_weak(x):
+        return x if isinstance(x, Tensor) else Tensor(x, dtype)
+    return apply("cast", [x], {"dtype": dtype})

@@ -1,0 +1,797 @@
+"""Shape and indexing primitives: ``reshape``, ``broadcast_to``,
+``strided_slice``, ``pad``, ``concatenate``, ``take`` and ``scatter_add``.
+
+``pad`` has interior padding (XLA's pad) so that it is exactly the gradient
+of a strided slice; ``scatter_add`` is the gradient of ``take``. The public
+functions ``expand_dims``, ``squeeze``, ``stack`` and ``get_item`` (Python
+indexing) are compositions of these.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph import errors
+from kgraph.ir.types import TensorType
+from kgraph.ir.types import broadcast_shapes
+from kgraph.ops import registry
+from kgraph.ops.builder import apply
+from kgraph.ops.reduce import static_shape
+from kgraph.ops.reduce import sum_to_shape
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Tensor
+from kgraph.tensor import Variable
+
+
+def as_tensor(x: Any) -> Any:
+    """Returns ``x`` if it is a tensor or variable, else an eager ``Tensor``."""
+    if isinstance(x, SymbolicTensor | Tensor | Variable):
+        return x
+    return Tensor(x)
+
+
+def _fill_unknown(shape: Sequence[int | None], what: str) -> tuple[int, ...]:
+    """Writes one unknown dimension as -1, as a reshape target."""
+    if builtins.sum(d is None for d in shape) > 1:
+        static_shape(what, shape)
+    return tuple(-1 if d is None else int(d) for d in shape)
+
+
+# -- reshape ---------------------------------------------------------------------
+
+
+def _reshape_infer(types: Any, attrs: Any) -> TensorType:
+    (x,) = types
+    target = attrs["shape"]
+    if builtins.sum(d == -1 for d in target) > 1 or builtins.any(d < -1 for d in target):
+        raise errors.ShapeError(
+            f"reshape: at most one dimension may be -1 and none below -1. "
+            f"Received: shape={target}"
+        )
+    rest = math.prod(d for d in target if d != -1)
+    if not x.is_static:
+        return x.with_shape(tuple(None if d == -1 else d for d in target))
+    total = x.size
+    if -1 in target:
+        if rest == 0 or total % rest:
+            raise errors.ShapeError(
+                f"reshape: cannot reshape {x} ({total} elements) into {target}. "
+                f"Received: shape={target}"
+            )
+        return x.with_shape(tuple(total // rest if d == -1 else d for d in target))
+    if rest != total:
+        raise errors.ShapeError(
+            f"reshape: cannot reshape {x} ({total} elements) into {target} "
+            f"({rest} elements). Received: shape={target}"
+        )
+    return x.with_shape(target)
+
+
+def _reshape_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    return [reshape(cotangent, _fill_unknown(inputs[0].shape, "reshape gradient"))]
+
+
+def _reshape_example(draw: Any) -> registry.Example:
+    shape = draw.shape()
+    total = math.prod(shape)
+    targets = [(total,), tuple(reversed(shape)), (-1,), (1, *shape), (*shape, 1)]
+    if len(shape) >= 2:
+        targets.append((-1, shape[-1]))
+    return registry.Example([(shape, "float", "real")], {"shape": draw.choice(targets)})
+
+
+registry.register(
+    registry.OpDef(
+        name="reshape",
+        kind=registry.SHAPE,
+        arity=1,
+        infer=_reshape_infer,
+        reference=lambda arrays, attrs: np.reshape(arrays[0], attrs["shape"]),
+        grad=_reshape_grad,
+        example=_reshape_example,
+        doc="Gives the elements, in row-major order, a new shape (one -1 allowed).",
+        attrs={"shape": registry.Attr(registry.as_int_tuple)},
+    )
+)
+
+
+# -- broadcast_to ----------------------------------------------------------------
+
+
+def _broadcast_to_infer(types: Any, attrs: Any) -> TensorType:
+    (x,) = types
+    target = attrs["shape"]
+    if builtins.any(d < 0 for d in target):
+        raise errors.ShapeError(
+            f"broadcast_to: the target shape must be static. Received: shape={target}"
+        )
+    result = broadcast_shapes(x.shape, target, op="broadcast_to")
+    if x.rank > len(target) or result != target:
+        raise errors.ShapeError(
+            f"broadcast_to: cannot broadcast {x} to {target}. Received: "
+            f"shape={target}"
+        )
+    return x.with_shape(target)
+
+
+def _broadcast_to_example(draw: Any) -> registry.Example:
+    small, other = draw.broadcastable(2)
+    target = broadcast_shapes(small, other)
+    return registry.Example([(small, "float", "real")], {"shape": target})
+
+
+registry.register(
+    registry.OpDef(
+        name="broadcast_to",
+        kind=registry.SHAPE,
+        arity=1,
+        infer=_broadcast_to_infer,
+        reference=lambda arrays, attrs: np.broadcast_to(arrays[0], attrs["shape"]),
+        grad=lambda inputs, output, cot, attrs: [sum_to_shape(cot, inputs[0].shape)],
+        example=_broadcast_to_example,
+        doc="Broadcasts to a static shape by NumPy's rule.",
+        attrs={"shape": registry.Attr(registry.as_int_tuple)},
+    )
+)
+
+
+# -- strided_slice -----------------------------------------------------------------
+
+
+def _as_index_tuple(value: Any) -> tuple[int | None, ...]:
+    return tuple(None if v is None else registry.as_int(v) for v in value)
+
+
+def _slices(attrs: Any) -> tuple[builtins.slice, ...]:
+    return tuple(
+        builtins.slice(b, e, s)
+        for b, e, s in zip(attrs["starts"], attrs["stops"], attrs["steps"], strict=True)
+    )
+
+
+def _strided_slice_infer(types: Any, attrs: Any) -> TensorType:
+    (x,) = types
+    lengths = {len(attrs["starts"]), len(attrs["stops"]), len(attrs["steps"])}
+    if lengths != {x.rank}:
+        raise errors.ShapeError(
+            f"strided_slice: starts, stops and steps need one entry per axis of "
+            f"{x}. Received: {attrs}"
+        )
+    shape: list[int | None] = []
+    for dim, piece in zip(x.shape, _slices(attrs), strict=True):
+        if piece.step == 0:
+            raise errors.ShapeError(f"strided_slice: a step is 0. Received: {attrs}")
+        if dim is None:
+            full = piece.start in (None, 0) and piece.stop is None and piece.step == 1
+            shape.append(None if full else None)
+        else:
+            shape.append(len(range(*piece.indices(dim))))
+    return x.with_shape(tuple(shape))
+
+
+def _strided_slice_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    x = inputs[0]
+    dims = static_shape("strided_slice gradient", x.shape)
+    low, high, interior = [], [], []
+    flip = []
+    for dim, piece in zip(dims, _slices(attrs), strict=True):
+        picked = range(*piece.indices(dim))
+        if len(picked) == 0:
+            low.append(dim)
+            high.append(0)
+            interior.append(0)
+            flip.append(False)
+            continue
+        first, last = min(picked[0], picked[-1]), max(picked[0], picked[-1])
+        low.append(first)
+        high.append(dim - last - 1)
+        interior.append(builtins.abs(piece.step) - 1)
+        flip.append(piece.step < 0)
+    if builtins.any(flip):
+        rank = len(dims)
+        cotangent = strided_slice(
+            cotangent,
+            [None] * rank,
+            [None] * rank,
+            [-1 if f else 1 for f in flip],
+        )
+    return [pad_general(cotangent, low, high, interior)]
+
+
+def _strided_slice_example(draw: Any) -> registry.Example:
+    shape = draw.shape(min_rank=1)
+    starts, stops, steps = [], [], []
+    for dim in shape:
+        starts.append(None if draw.boolean() else draw.integer(-dim - 1, dim + 1))
+        stops.append(None if draw.boolean() else draw.integer(-dim - 1, dim + 1))
+        steps.append(draw.choice([1, 1, 2, 3, -1, -2]))
+    attrs = {"starts": tuple(starts), "stops": tuple(stops), "steps": tuple(steps)}
+    return registry.Example([(shape, "float", "real")], attrs)
+
+
+registry.register(
+    registry.OpDef(
+        name="strided_slice",
+        kind=registry.SHAPE,
+        arity=1,
+        infer=_strided_slice_infer,
+        reference=lambda arrays, attrs: arrays[0][_slices(attrs)],
+        grad=_strided_slice_grad,
+        example=_strided_slice_example,
+        doc="Python slicing start:stop:step on every axis.",
+        attrs={
+            "starts": registry.Attr(_as_index_tuple),
+            "stops": registry.Attr(_as_index_tuple),
+            "steps": registry.Attr(_as_index_tuple),
+        },
+    )
+)
+
+
+# -- pad -------------------------------------------------------------------------
+
+
+def _padded(dim: int, low: int, high: int, interior: int) -> int:
+    return low + high + dim + builtins.max(dim - 1, 0) * interior
+
+
+def _pad_infer(types: Any, attrs: Any) -> TensorType:
+    (x,) = types
+    low, high, interior = attrs["low"], attrs["high"], attrs["interior"]
+    if not len(low) == len(high) == len(interior) == x.rank:
+        raise errors.ShapeError(
+            f"pad: low, high and interior need one entry per axis of {x}. "
+            f"Received: low={low}, high={high}, interior={interior}"
+        )
+    if builtins.any(v < 0 for v in (*low, *high, *interior)):
+        raise errors.ShapeError(
+            f"pad: padding must be non-negative. Received: low={low}, "
+            f"high={high}, interior={interior}"
+        )
+    shape: list[int | None] = []
+    for dim, lo, hi, mid in zip(x.shape, low, high, interior, strict=True):
+        if dim is None:
+            if lo or hi or mid:
+                static_shape("pad of an unknown dimension", x.shape)
+            shape.append(None)
+        else:
+            shape.append(_padded(dim, lo, hi, mid))
+    return x.with_shape(tuple(shape))
+
+
+def _pad_windows(shape: Sequence[int], attrs: Any) -> tuple[builtins.slice, ...]:
+    return tuple(
+        builtins.slice(lo, lo + builtins.max(dim - 1, 0) * (mid + 1) + 1, mid + 1)
+        if dim
+        else builtins.slice(lo, lo)
+        for dim, lo, mid in zip(shape, attrs["low"], attrs["interior"], strict=True)
+    )
+
+
+def _pad_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    x = arrays[0]
+    shape = [
+        _padded(d, lo, hi, mid)
+        for d, lo, hi, mid in zip(
+            x.shape, attrs["low"], attrs["high"], attrs["interior"], strict=True
+        )
+    ]
+    out = np.full(shape, attrs["value"], dtype=x.dtype)
+    out[_pad_windows(x.shape, attrs)] = x
+    return out
+
+
+def _pad_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    dims = static_shape("pad gradient", inputs[0].shape)
+    windows = _pad_windows(dims, attrs)
+    return [
+        strided_slice(
+            cotangent,
+            [w.start for w in windows],
+            [w.stop for w in windows],
+            [w.step or 1 for w in windows],
+        )
+    ]
+
+
+def _pad_example(draw: Any) -> registry.Example:
+    shape = draw.shape()
+    rank = len(shape)
+    attrs = {
+        "low": tuple(draw.integer(0, 2) for _ in range(rank)),
+        "high": tuple(draw.integer(0, 2) for _ in range(rank)),
+        "interior": tuple(draw.integer(0, 2) for _ in range(rank)),
+        "value": draw.choice([0.0, 1.5]),
+    }
+    return registry.Example([(shape, "float", "real")], attrs)
+
+
+registry.register(
+    registry.OpDef(
+        name="pad",
+        kind=registry.SHAPE,
+        arity=1,
+        infer=_pad_infer,
+        reference=_pad_reference,
+        grad=_pad_grad,
+        example=_pad_example,
+        doc="Pads each axis with a constant: low, high and between elements.",
+        attrs={
+            "low": registry.Attr(registry.as_int_tuple),
+            "high": registry.Attr(registry.as_int_tuple),
+            "interior": registry.Attr(registry.as_int_tuple),
+            "value": registry.Attr(registry.as_float, 0.0),
+        },
+    )
+)
+
+
+# -- concatenate -------------------------------------------------------------------
+
+
+def _concatenate_infer(types: Any, attrs: Any) -> TensorType:
+    first = types[0]
+    if first.rank == 0:
+        raise errors.ShapeError(
+            f"concatenate: cannot concatenate scalars. Received: {first}"
+        )
+    axis = registry.normalize_axis("concatenate", attrs["axis"], first.rank)
+    total: int | None = 0
+    shape = list(first.shape)
+    for item in types:
+        if item.rank != first.rank or item.dtype != first.dtype:
+            raise errors.ShapeError(
+                f"concatenate: every input needs the rank and dtype of the first "
+                f"({first}). Received: {', '.join(str(t) for t in types)}"
+            )
+        for i, (a, b) in enumerate(zip(shape, item.shape, strict=True)):
+            if i == axis:
+                continue
+            if a is not None and b is not None and a != b:
+                raise errors.ShapeError(
+                    f"concatenate: inputs differ on axis {i}, not the concatenation "
+                    f"axis {axis}. Received: {', '.join(str(t) for t in types)}"
+                )
+            shape[i] = a if a is not None else b
+        dim = item.shape[axis]
+        total = None if total is None or dim is None else total + dim
+    shape[axis] = total
+    return first.with_shape(tuple(shape))
+
+
+def _concatenate_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    rank = output.ndim
+    axis = attrs["axis"] % rank
+    grads, offset = [], 0
+    for item in inputs:
+        size = static_shape("concatenate gradient", item.shape)[axis]
+        starts = [None] * rank
+        stops = [None] * rank
+        starts[axis], stops[axis] = offset, offset + size
+        grads.append(strided_slice(cotangent, starts, stops, [1] * rank))
+        offset += size
+    return grads
+
+
+def _concatenate_example(draw: Any) -> registry.Example:
+    shape = draw.shape(min_rank=1)
+    axis = draw.integer(-len(shape), len(shape) - 1)
+    inputs = []
+    for _ in range(draw.integer(1, 3)):
+        piece = list(shape)
+        piece[axis] = draw.integer(1, 3)
+        inputs.append((tuple(piece), "float", "real"))
+    return registry.Example(inputs, {"axis": axis})
+
+
+registry.register(
+    registry.OpDef(
+        name="concatenate",
+        kind=registry.SHAPE,
+        arity=None,
+        infer=_concatenate_infer,
+        reference=lambda arrays, attrs: np.concatenate(arrays, axis=attrs["axis"]),
+        grad=_concatenate_grad,
+        example=_concatenate_example,
+        doc="Joins tensors along an existing axis.",
+        attrs={"axis": registry.Attr(registry.as_int, 0)},
+    )
+)
+
+
+# -- take and scatter_add -----------------------------------------------------------
+
+
+def _check_indices(op: str, indices: TensorType) -> None:
+    if not dtypes.is_int(indices.dtype):
+        raise errors.DTypeError(
+            f"{op}: indices must be int32 or int64. Received: {indices}"
+        )
+
+
+def _take_infer(types: Any, attrs: Any) -> TensorType:
+    x, indices = types
+    _check_indices("take", indices)
+    if x.rank == 0:
+        raise errors.ShapeError(f"take: cannot index a scalar. Received: {x}")
+    axis = registry.normalize_axis("take", attrs["axis"], x.rank)
+    return x.with_shape((*x.shape[:axis], *indices.shape, *x.shape[axis + 1 :]))
+
+
+def _check_range(op: str, indices: np.ndarray, size: int, axis: int) -> None:
+    if indices.size and (indices.min() < -size or indices.max() >= size):
+        bad = indices[(indices < -size) | (indices >= size)].reshape(-1)[0]
+        raise errors.ShapeError(
+            f"{op}: index {bad} is out of range for axis {axis} of size {size}. "
+            f"Received: indices with min {indices.min()} and max {indices.max()}"
+        )
+
+
+def _take_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    x, indices = arrays
+    axis = attrs["axis"] % x.ndim
+    _check_range("take", indices, x.shape[axis], axis)
+    return np.take(x, indices, axis=axis)
+
+
+def _take_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    x, indices = inputs
+    axis = attrs["axis"] % x.ndim
+    size = static_shape("take gradient", x.shape)[axis]
+    return [scatter_add(cotangent, indices, axis=axis, size=size), None]
+
+
+def _take_example(draw: Any) -> registry.Example:
+    shape = draw.shape(min_rank=1)
+    axis = draw.integer(-len(shape), len(shape) - 1)
+    indices = draw.shape(max_rank=2)
+    return registry.Example(
+        [(shape, "float", "real"), (indices, "int32", f"index:{shape[axis]}")],
+        {"axis": axis},
+    )
+
+
+registry.register(
+    registry.OpDef(
+        name="take",
+        kind=registry.GATHER,
+        arity=2,
+        infer=_take_infer,
+        reference=_take_reference,
+        grad=_take_grad,
+        example=_take_example,
+        doc="Gathers slices along an axis by integer indices.",
+        attrs={"axis": registry.Attr(registry.as_int, 0)},
+    )
+)
+
+
+def _scatter_add_infer(types: Any, attrs: Any) -> TensorType:
+    updates, indices = types
+    _check_indices("scatter_add", indices)
+    axis, size = attrs["axis"], attrs["size"]
+    window = updates.shape[axis : axis + indices.rank]
+    if axis < 0 or axis + indices.rank > updates.rank or len(window) != indices.rank:
+        raise errors.ShapeError(
+            f"scatter_add: updates {updates} do not hold indices {indices} at "
+            f"axis {axis}. Received: axis={axis}"
+        )
+    for a, b in zip(window, indices.shape, strict=True):
+        if a is not None and b is not None and a != b:
+            raise errors.ShapeError(
+                f"scatter_add: updates {updates} and indices {indices} disagree "
+                f"at axis {axis}. Received: axis={axis}"
+            )
+    return updates.with_shape(
+        (*updates.shape[:axis], size, *updates.shape[axis + indices.rank :])
+    )
+
+
+def _scatter_add_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    updates, indices = arrays
+    axis, size = attrs["axis"], attrs["size"]
+    _check_range("scatter_add", indices, size, axis)
+    shape = (*updates.shape[:axis], size, *updates.shape[axis + indices.ndim :])
+    out = np.zeros(shape, dtype=updates.dtype)
+    np.add.at(out, (builtins.slice(None),) * axis + (indices,), updates)
+    return out
+
+
+def _scatter_add_example(draw: Any) -> registry.Example:
+    size = draw.integer(1, 4)
+    indices = draw.shape(max_rank=2)
+    before, after = draw.shape(max_rank=1), draw.shape(max_rank=1)
+    updates = (*before, *indices, *after)
+    return registry.Example(
+        [(updates, "float", "real"), (indices, "int32", f"index:{size}")],
+        {"axis": len(before), "size": size},
+    )
+
+
+registry.register(
+    registry.OpDef(
+        name="scatter_add",
+        kind=registry.GATHER,
+        arity=2,
+        infer=_scatter_add_infer,
+        reference=_scatter_add_reference,
+        grad=lambda inputs, output, cot, attrs: [
+            take(cot, inputs[1], axis=attrs["axis"]),
+            None,
+        ],
+        example=_scatter_add_example,
+        doc="Adds slices into a zero tensor at integer indices (take's gradient).",
+        attrs={
+            "axis": registry.Attr(registry.as_int),
+            "size": registry.Attr(registry.as_int),
+        },
+    )
+)
+
+
+# -- public functions ----------------------------------------------------------------
+
+
+def reshape(x: Any, newshape: Any) -> Any:
+    """Gives ``x`` a new shape; one dimension may be -1.
+
+    Example:
+
+    >>> reshape([[1, 2, 3], [4, 5, 6]], [3, 2]).numpy()
+    array([[1, 2],
+           [3, 4],
+           [5, 6]], dtype=int32)
+    """
+    if isinstance(newshape, int):
+        newshape = (newshape,)
+    target = tuple(-1 if d is None else d for d in newshape)
+    return apply("reshape", [as_tensor(x)], {"shape": target})
+
+
+def broadcast_to(x: Any, shape: Any) -> Any:
+    """Broadcasts ``x`` to a static ``shape``."""
+    return apply("broadcast_to", [as_tensor(x)], {"shape": tuple(shape)})
+
+
+def strided_slice(x: Any, starts: Any, stops: Any, steps: Any) -> Any:
+    """Slices every axis as Python's ``start:stop:step`` does."""
+    attrs = {"starts": tuple(starts), "stops": tuple(stops), "steps": tuple(steps)}
+    return apply("strided_slice", [as_tensor(x)], attrs)
+
+
+def pad_general(x: Any, low: Any, high: Any, interior: Any, value: float = 0.0) -> Any:
+    """Pads each axis with ``value``: ``low`` before, ``high`` after and
+    ``interior`` between elements."""
+    attrs = {
+        "low": tuple(low),
+        "high": tuple(high),
+        "interior": tuple(interior),
+        "value": float(value),
+    }
+    return apply("pad", [as_tensor(x)], attrs)
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Any:
+    """Pads ``x`` like ``numpy.pad`` in ``"constant"`` mode.
+
+    Args:
+        x: a tensor.
+        pad_width: ``((before, after), ...)`` per axis, or one pair for all.
+        mode: only ``"constant"``.
+        constant_values: the fill value (default 0).
+
+    Raises:
+        ValueError: for another mode or a malformed ``pad_width``.
+    """
+    x = as_tensor(x)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported. Received: mode={mode!r}")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    return pad_general(
+        x, widths[:, 0], widths[:, 1], [0] * x.ndim, constant_values or 0.0
+    )
+
+
+def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
+    """Joins tensors along an existing axis (Keras's default ``axis=0``)."""
+    from kgraph import ops
+
+    xs = ops.promote(*xs)
+    return apply("concatenate", list(xs), {"axis": axis})
+
+
+def take(x: Any, indices: Any, axis: int | None = None) -> Any:
+    """Gathers elements along ``axis`` (of the flattened tensor if ``None``)."""
+    x = as_tensor(x)
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    indices = as_tensor(indices)
+    if indices.dtype not in dtypes.INT_DTYPES:
+        from kgraph import ops
+
+        indices = ops.cast(indices, "int32")
+    return apply("take", [x, indices], {"axis": axis})
+
+
+def scatter_add(updates: Any, indices: Any, axis: int, size: int) -> Any:
+    """Adds ``updates`` into zeros of length ``size`` along ``axis`` at ``indices``."""
+    return apply("scatter_add", [updates, indices], {"axis": axis, "size": size})
+
+
+def expand_dims(x: Any, axis: int) -> Any:
+    """Inserts a size-1 axis at ``axis``."""
+    x = as_tensor(x)
+    position = registry.normalize_axis("expand_dims", axis, x.ndim + 1)
+    shape = list(x.shape)
+    shape.insert(position, 1)
+    return reshape(x, _fill_unknown(shape, "expand_dims"))
+
+
+def squeeze(x: Any, axis: Any = None) -> Any:
+    """Removes size-1 axes (all of them if ``axis`` is ``None``).
+
+    Raises:
+        ShapeError: when a named axis does not have size 1.
+    """
+    x = as_tensor(x)
+    if axis is None:
+        axes = {i for i, d in enumerate(x.shape) if d == 1}
+    else:
+        axes = {registry.normalize_axis("squeeze", a, x.ndim)
+                for a in registry.as_int_tuple(axis)}
+        for a in axes:
+            if x.shape[a] != 1:
+                raise errors.ShapeError(
+                    f"squeeze: axis {a} of {x.shape} does not have size 1. "
+                    f"Received: axis={axis}"
+                )
+    shape = [d for i, d in enumerate(x.shape) if i not in axes]
+    return reshape(x, _fill_unknown(shape, "squeeze"))
+
+
+def stack(xs: Sequence[Any], axis: int = 0) -> Any:
+    """Joins tensors along a new axis."""
+    xs = [as_tensor(x) for x in xs]
+    rank = xs[0].ndim + 1
+    position = registry.normalize_axis("stack", axis, rank)
+    return concatenate([expand_dims(x, position) for x in xs], axis=position)
+
+
+def slice(x: Any, start_indices: Any, shape: Any) -> Any:  # noqa: A001
+    """Keras's ``ops.slice``: a block of ``shape`` starting at ``start_indices``."""
+    x = as_tensor(x)
+    starts = [int(s) for s in start_indices]
+    stops = [s + int(n) for s, n in zip(starts, shape, strict=True)]
+    return strided_slice(x, starts, stops, [1] * len(starts))
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Any:
+    """Exchanges two axes."""
+    from kgraph import ops
+
+    x = as_tensor(x)
+    axes = list(range(x.ndim))
+    a = registry.normalize_axis("swapaxes", axis1, x.ndim)
+    b = registry.normalize_axis("swapaxes", axis2, x.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return ops.transpose(x, axes)
+
+
+def get_item(x: Any, key: Any) -> Any:
+    """Python indexing: ints, slices with steps, ``...``, ``None`` and integer
+    arrays (one array index, gathered with ``take``).
+
+    Example:
+
+    >>> t = Tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    >>> get_item(t, (slice(None), 1)).numpy()
+    array([2, 5, 8], dtype=int32)
+    """
+    x = as_tensor(x)
+    key = key if isinstance(key, tuple) else (key,)
+    key = _expand_ellipsis(key, x.ndim)
+    starts, stops, steps, final = [], [], [], []
+    axis = 0
+    array_index = None
+    for item in key:
+        if item is None:
+            final.append(1)
+            continue
+        if axis >= x.ndim:
+            raise errors.ShapeError(
+                f"get_item: too many indices for a tensor of rank {x.ndim}. "
+                f"Received: key={key}"
+            )
+        dim = x.shape[axis]
+        if isinstance(item, builtins.slice):
+            starts.append(item.start)
+            stops.append(item.stop)
+            steps.append(1 if item.step is None else item.step)
+            final.append("keep")
+        elif _is_int(item):
+            index = int(item)
+            if dim is not None and not -dim <= index < dim:
+                raise errors.ShapeError(
+                    f"get_item: index {index} is out of range for axis {axis} of "
+                    f"size {dim}. Received: key={key}"
+                )
+            if dim is None and index < 0:
+                raise errors.ShapeError(
+                    f"get_item: a negative index needs a known size on axis {axis}. "
+                    f"Received: key={key}"
+                )
+            index = index % dim if dim is not None else index
+            starts.append(index)
+            stops.append(index + 1)
+            steps.append(1)
+            final.append("drop")
+        else:
+            if array_index is not None:
+                raise errors.ShapeError(
+                    f"get_item: only one array index is supported. Received: key={key}"
+                )
+            array_index = (len([f for f in final if f != 1]), item)
+            starts.append(None)
+            stops.append(None)
+            steps.append(1)
+            final.append("keep")
+        axis += 1
+    for _ in range(axis, x.ndim):
+        starts.append(None)
+        stops.append(None)
+        steps.append(1)
+        final.append("keep")
+    result = strided_slice(x, starts, stops, steps)
+    if array_index is not None:
+        position, indices = array_index
+        result = take(result, indices, axis=position)
+        extra = np.ndim(indices) - 1
+        final = _splice(final, position, extra)
+    return _apply_final(result, final)
+
+
+def _splice(final: list, position: int, extra: int) -> list:
+    """Accounts for the axes an array index adds or removes."""
+    kept = [i for i, f in enumerate(final) if f != 1]
+    at = kept[position]
+    if extra < 0:
+        return [*final[:at], *final[at + 1 :]]
+    return [*final[:at], *(["keep"] * (extra + 1)), *final[at + 1 :]]
+
+
+def _apply_final(result: Any, final: list) -> Any:
+    shape: list[int | None] = []
+    axis = 0
+    for item in final:
+        if item == 1:
+            shape.append(1)
+        elif item == "keep":
+            shape.append(result.shape[axis])
+            axis += 1
+        else:
+            axis += 1
+    if len(shape) == result.ndim and tuple(shape) == tuple(result.shape):
+        return result
+    return reshape(result, _fill_unknown(shape, "get_item"))
+
+
+def _is_int(item: Any) -> bool:
+    return isinstance(item, int | np.integer) and not isinstance(item, bool)
+
+
+def _expand_ellipsis(key: tuple, rank: int) -> tuple:
+    count = builtins.sum(1 for k in key if k is Ellipsis)
+    if count > 1:
+        raise errors.ShapeError(f"get_item: at most one '...'. Received: key={key}")
+    if not count:
+        return key
+    used = builtins.sum(1 for k in key if k is not None and k is not Ellipsis)
+    at = next(i for i, k in enumerate(key) if k is Ellipsis)
+    fill = (builtins.slice(None),) * (rank - used)
+    return key[:at] + fill + key[at + 1 :]

@@ -1,0 +1,311 @@
+"""Tensors: eager ``Tensor`` (NumPy-backed), ``SymbolicTensor`` (a graph node)
+and ``Variable`` (a named, mutable array a layer owns).
+
+All three take Python operators; the operators call the ``kgraph.ops``
+functions, which evaluate eagerly or add a graph node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph.ir.types import TensorType
+
+if TYPE_CHECKING:
+    from kgraph.ir.graph import Graph
+
+
+def _ops() -> Any:
+    # kgraph.ops builds on this module, so the operators import it on use.
+    from kgraph import ops
+
+    return ops
+
+
+class _Operators:
+    """Python operators for every tensor-like class, via ``kgraph.ops``."""
+
+    def __add__(self, other: Any) -> Any:
+        return _ops().add(self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _ops().add(other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _ops().divide(other, self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _ops().matmul(other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _ops().power(self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _ops().power(other, self)
+
+    def __neg__(self) -> Any:
+        return _ops().negative(self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return _ops().abs(self)
+
+    def __lt__(self, other: Any) -> Any:
+        return _ops().less(self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _ops().greater(self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _ops().greater_equal(self, other)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops().equal(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops().not_equal(self, other)
+
+    def __getitem__(self, key: Any) -> Any:
+        return _ops().get_item(self, key)
+
+    __hash__ = object.__hash__
+
+
+class Tensor(_Operators):
+    """An eager tensor: a NumPy array with kgraph's operators and dtypes.
+
+    Args:
+        value: anything ``numpy.asarray`` takes.
+        dtype: optional dtype; by default Python ints become ``int32`` and
+            floats ``float32``, and NumPy arrays keep theirs.
+
+    Example:
+
+    >>> t = Tensor([[1, 2, 3], [4, 5, 6]])
+    >>> t[1, :].numpy()
+    array([4, 5, 6], dtype=int32)
+    """
+
+    __array_priority__ = 100
+
+    def __init__(self, value: Any, dtype: Any = None) -> None:
+        if isinstance(value, Tensor):
+            value = value.numpy()
+        kind = dtypes.of_value(value) if dtype is None else dtypes.canonical(dtype)
+        self._value = np.asarray(value, dtype=dtypes.to_numpy(kind))
+
+    def numpy(self) -> np.ndarray:
+        """Returns the value as a NumPy array."""
+        return self._value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, as a tuple of ints."""
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype's name (``"float32"``)."""
+        return self._value.dtype.name
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._value.ndim
+
+    @property
+    def type(self) -> TensorType:
+        """The ``TensorType`` of this tensor."""
+        return TensorType.of(self._value)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is None:
+            return self._value
+        return self._value.astype(dtype)
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __iter__(self) -> Any:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._value, separator=", ")
+        return f"<Tensor shape={self.shape}, dtype={self.dtype}, numpy=\n{body}>"
+
+
+class SymbolicTensor(_Operators):
+    """A node of a graph being built, as the handle layers and ops hold.
+
+    Args:
+        graph: the graph the node belongs to.
+        node_id: the node's id.
+    """
+
+    def __init__(self, graph: Graph, node_id: int) -> None:
+        self.graph = graph
+        self.node_id = node_id
+
+    @property
+    def type(self) -> TensorType:
+        """The node's ``TensorType``."""
+        return self.graph.node(self.node_id).type
+
+    @property
+    def shape(self) -> tuple[int | None, ...]:
+        """The static shape; ``None`` for the batch dimension."""
+        return self.type.shape
+
+    @property
+    def dtype(self) -> str:
+        """The dtype's name."""
+        return self.type.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.type.rank
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "A symbolic tensor has no truth value while the graph is being "
+            "built; use kgraph.ops.where for data-dependent choices. "
+            f"Received: {self!r}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor %{self.node_id} {self.type}>"
+
+
+class Variable(_Operators):
+    """A named array owned by a layer or an optimizer: weights and slots.
+
+    In a graph a variable is a ``parameter`` (or ``slot``) placeholder named
+    by its ``path``; eagerly it acts as its current value.
+
+    Args:
+        value: the initial value.
+        name: the variable's name inside its owner (``"kernel"``).
+        path: the unique name across the model (``"dense/kernel"``).
+        trainable: whether gradients update it.
+        dtype: the dtype (default: the value's, floats as ``float32``).
+    """
+
+    def __init__(
+        self,
+        value: Any,
+        name: str,
+        path: str | None = None,
+        trainable: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        kind = dtypes.canonical(dtype) if dtype else dtypes.of_value(value)
+        self._value = np.array(value, dtype=dtypes.to_numpy(kind))
+        self.name = name
+        self.path = path or name
+        self.trainable = trainable
+
+    def numpy(self) -> np.ndarray:
+        """Returns a copy of the current value."""
+        return self._value.copy()
+
+    @property
+    def value(self) -> np.ndarray:
+        """The current value (the array itself, not a copy)."""
+        return self._value
+
+    def assign(self, value: Any) -> None:
+        """Replaces the value, keeping shape and dtype.
+
+        Raises:
+            ValueError: when the shape differs.
+        """
+        array = np.asarray(value, dtype=self._value.dtype)
+        if array.shape != self._value.shape:
+            raise ValueError(
+                f"Variable '{self.path}' has shape {self._value.shape}; cannot "
+                f"assign a value of shape {array.shape}. Received: "
+                f"shape={array.shape}"
+            )
+        self._value[...] = array
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape."""
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype's name."""
+        return self._value.dtype.name
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._value.ndim
+
+    @property
+    def type(self) -> TensorType:
+        """The ``TensorType``."""
+        return TensorType.of(self._value)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._value if dtype is None else self._value.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path} shape={self.shape} dtype={self.dtype}>"
+
+
+def constant(value: Any, dtype: Any = None) -> Tensor:
+    """Creates an eager tensor.
+
+    Args:
+        value: a Python scalar, nested list or array.
+        dtype: optional dtype; Python ints give ``int32``, floats ``float32``.
+
+    Returns:
+        A ``Tensor``.
+
+    Example:
+
+    >>> constant([[1, 2, 3], [4, 5, 6]]).shape
+    (2, 3)
+    """
+    return Tensor(value, dtype)
