@@ -105,9 +105,7 @@ def result_type(*dtypes: str) -> str:
     for dtype in dtypes[1:]:
         if is_float(best) and is_int(dtype):
             continue
-        if is_float(dtype) and is_int(best):
-            best = dtype
-        elif _RANK[dtype] > _RANK[best]:
+        if (is_float(dtype) and is_int(best)) or _RANK[dtype] > _RANK[best]:
             best = dtype
     return best
 

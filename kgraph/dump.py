@@ -46,4 +46,6 @@ def dump(obj: Any, format: str = "text") -> str:
         return printer.to_dot(graph)
     if format == "json":
         return graph.to_json(indent=1)
-    raise ValueError(f"dump: format must be one of {FORMATS}. Received: format={format!r}")
+    raise ValueError(
+        f"dump: format must be one of {FORMATS}. Received: format={format!r}"
+    )

@@ -51,7 +51,9 @@ def run(
             continue
         opdef = registry.get(node.op)
         arrays = [values[i] for i in node.inputs]
-        values[node_id] = conform(node.op, opdef.reference(arrays, node.attrs), node.type)
+        values[node_id] = conform(
+            node.op, opdef.reference(arrays, node.attrs), node.type
+        )
     return {name: values[graph.outputs[name]] for name in names}
 
 

@@ -102,7 +102,9 @@ def _backward(
                 continue
             grad = _fit(grad, operand)
             previous = cotangents.get(operand.node_id)
-            cotangents[operand.node_id] = grad if previous is None else add(previous, grad)
+            cotangents[operand.node_id] = (
+                grad if previous is None else add(previous, grad)
+            )
 
 
 def _fit(grad: SymbolicTensor, operand: SymbolicTensor) -> SymbolicTensor:

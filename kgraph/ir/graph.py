@@ -74,8 +74,8 @@ class Graph:
     >>> x = ops.placeholder(g, "x", (2, 3))
     >>> y = ops.exp(x)
     >>> g.set_output("y", y.node_id)
-    >>> print(g.format())  # doctest: +NORMALIZE_WHITESPACE
-    %0 = placeholder() {name="x", role="data"} : f32[2,3]
+    >>> print(g.format())
+    %0 = placeholder() {dtype="float32", name="x", role="data", shape=(2, 3)} : f32[2,3]
     %1 = exp(%0) : f32[2,3]
     return y=%1
     """
@@ -203,8 +203,7 @@ class Graph:
             if node.name == name:
                 return node
         raise errors.GraphError(
-            f"Graph '{self.name}' has no input named '{name}'. "
-            f"Received: name={name!r}"
+            f"Graph '{self.name}' has no input named '{name}'. Received: name={name!r}"
         )
 
     def ancestors(self, node_ids: Iterable[int]) -> set[int]:
@@ -335,7 +334,7 @@ class Graph:
                 }
                 for n in self.nodes()
             ],
-            "outputs": dict(self.outputs),
+            "outputs": [[name, node_id] for name, node_id in self.outputs.items()],
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -367,7 +366,7 @@ class Graph:
                 item.get("layer"),
                 int(item["id"]),
             )
-        for out_name, node_id in data["outputs"].items():
+        for out_name, node_id in data["outputs"]:
             graph.set_output(out_name, int(node_id))
         return graph
 

@@ -84,7 +84,9 @@ class TensorType:
         """Parses the printed form ``f32[?,784]`` back into a type."""
         short, _, rest = text.partition("[")
         body = rest.rstrip("]")
-        dims = [] if not body else [None if d == "?" else int(d) for d in body.split(",")]
+        dims = (
+            [] if not body else [None if d == "?" else int(d) for d in body.split(",")]
+        )
         return cls(tuple(dims), short)
 
 

@@ -74,9 +74,7 @@ def to_array(value: Any, dtype: str | None = None) -> np.ndarray:
     return array
 
 
-def emit(
-    graph: Graph, op: str, inputs: Sequence[int], attrs: Mapping[str, Any]
-) -> int:
+def emit(graph: Graph, op: str, inputs: Sequence[int], attrs: Mapping[str, Any]) -> int:
     """Adds a node after checking attributes, arity and types.
 
     Returns:
@@ -117,7 +115,9 @@ def variable_node(graph: Graph, variable: Variable, role: str | None = None) -> 
     return emit(graph, "placeholder", [], attrs)
 
 
-def apply(op: str, operands: Sequence[Any], attrs: Mapping[str, Any] | None = None) -> Any:
+def apply(
+    op: str, operands: Sequence[Any], attrs: Mapping[str, Any] | None = None
+) -> Any:
     """Applies a registered op: a new node if symbolic, else evaluated now.
 
     Args:
@@ -136,7 +136,9 @@ def apply(op: str, operands: Sequence[Any], attrs: Mapping[str, Any] | None = No
     return Tensor(evaluate(op, [to_array(x) for x in operands], attrs))
 
 
-def evaluate(op: str, arrays: Sequence[np.ndarray], attrs: Mapping[str, Any]) -> np.ndarray:
+def evaluate(
+    op: str, arrays: Sequence[np.ndarray], attrs: Mapping[str, Any]
+) -> np.ndarray:
     """Runs an op's reference on arrays after the same checks a graph makes.
 
     Returns:

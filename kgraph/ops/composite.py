@@ -9,7 +9,6 @@ import numpy as np
 
 from kgraph import dtypes
 from kgraph.ops import elementwise as ew
-from kgraph.ops import nn
 from kgraph.ops import reduce
 from kgraph.ops import shape as shape_ops
 from kgraph.ops.reduce import normalize_axes
@@ -42,7 +41,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return ew.divide(reduce.sum(x, axis=axis, keepdims=keepdims), float(count))
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Returns the minimum over ``axis`` (all axes if ``None``)."""
     return ew.negative(reduce.max(ew.negative(x), axis=axis, keepdims=keepdims))
 
@@ -73,8 +72,10 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     result = ew.add(ew.log(total), peak)
     if keepdims:
         return result
-    return shape_ops.squeeze(result, normalize_axes("logsumexp", None if axis is None
-                                                    else _axes(axis), x.ndim))
+    return shape_ops.squeeze(
+        result,
+        normalize_axes("logsumexp", None if axis is None else _axes(axis), x.ndim),
+    )
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
@@ -141,7 +142,9 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: str = "float32") ->
            [0., 0., 1.]], dtype=float32)
     """
     x = shape_ops.as_tensor(x)
-    classes = np.arange(num_classes, dtype=x.dtype if dtypes.is_int(x.dtype) else "int32")
+    classes = np.arange(
+        num_classes, dtype=x.dtype if dtypes.is_int(x.dtype) else "int32"
+    )
     if not dtypes.is_int(x.dtype):
         x = ew.cast(x, "int32")
     hits = ew.equal(shape_ops.expand_dims(x, -1), classes)

@@ -41,7 +41,8 @@ def _check_dtype(op: str, type_: TensorType, allowed: tuple[str, ...]) -> None:
 
 def _unary_example(domain: str) -> Callable[[Any], registry.Example]:
     def example(draw: Any) -> registry.Example:
-        return registry.Example([(draw.shape(), "float", domain)])
+        dtype = "bool" if domain == "bool" else "float"
+        return registry.Example([(draw.shape(), dtype, domain)])
 
     return example
 
@@ -154,24 +155,63 @@ def _binary(
 
 # -- unary primitives ---------------------------------------------------------
 
-_unary("negative", np.negative, lambda x, y, g: negative(g), "Elementwise -x.",
-       allowed=_NUMERIC)
-_unary("exp", np.exp, lambda x, y, g: multiply(g, y), "Elementwise e**x.",
-       domain="small")
-_unary("log", np.log, lambda x, y, g: divide(g, x), "Natural logarithm.",
-       domain="positive")
-_unary("log1p", np.log1p, lambda x, y, g: divide(g, add(x, 1.0)),
-       "log(1 + x), accurate for small x.", domain="positive")
-_unary("sqrt", np.sqrt, lambda x, y, g: divide(multiply(g, 0.5), y),
-       "Square root.", domain="positive")
-_unary("tanh", np.tanh, lambda x, y, g: multiply(g, subtract(1.0, square(y))),
-       "Hyperbolic tangent.")
-_unary("abs", np.abs, lambda x, y, g: multiply(g, sign(x)), "Absolute value.",
-       domain="nonzero", allowed=_NUMERIC)
-_unary("sign", np.sign, lambda x, y, g: multiply(g, 0.0),
-       "Sign: -1, 0 or 1 (zero gradient).", domain="nonzero", allowed=_NUMERIC)
-_unary("logical_not", np.logical_not, None, "Boolean not.", domain="bool",
-       allowed=("bool",))
+_unary(
+    "negative",
+    np.negative,
+    lambda x, y, g: negative(g),
+    "Elementwise -x.",
+    allowed=_NUMERIC,
+)
+_unary(
+    "exp", np.exp, lambda x, y, g: multiply(g, y), "Elementwise e**x.", domain="small"
+)
+_unary(
+    "log", np.log, lambda x, y, g: divide(g, x), "Natural logarithm.", domain="positive"
+)
+_unary(
+    "log1p",
+    np.log1p,
+    lambda x, y, g: divide(g, add(x, 1.0)),
+    "log(1 + x), accurate for small x.",
+    domain="positive",
+)
+_unary(
+    "sqrt",
+    np.sqrt,
+    lambda x, y, g: divide(multiply(g, 0.5), y),
+    "Square root.",
+    domain="positive",
+)
+_unary(
+    "tanh",
+    np.tanh,
+    lambda x, y, g: multiply(g, subtract(1.0, square(y))),
+    "Hyperbolic tangent.",
+)
+_unary(
+    "abs",
+    np.abs,
+    lambda x, y, g: multiply(g, sign(x)),
+    "Absolute value.",
+    domain="nonzero",
+    allowed=_NUMERIC,
+)
+_unary(
+    "sign",
+    np.sign,
+    lambda x, y, g: multiply(g, 0.0),
+    "Sign: -1, 0 or 1 (zero gradient).",
+    domain="nonzero",
+    allowed=_NUMERIC,
+)
+_unary(
+    "logical_not",
+    np.logical_not,
+    None,
+    "Boolean not.",
+    domain="bool",
+    allowed=("bool",),
+)
 
 
 def _stop_gradient_infer(types: Any, attrs: Any) -> TensorType:
@@ -195,36 +235,54 @@ registry.register(
 # -- binary primitives --------------------------------------------------------
 
 _binary("add", np.add, lambda x, y, out, g: [g, g], "Elementwise x + y.")
-_binary("subtract", np.subtract, lambda x, y, out, g: [g, negative(g)],
-        "Elementwise x - y.")
-_binary("multiply", np.multiply,
-        lambda x, y, out, g: [multiply(g, y), multiply(g, x)],
-        "Elementwise x * y.")
-_binary("divide", np.divide,
-        lambda x, y, out, g: [divide(g, y), negative(divide(multiply(g, out), y))],
-        "Elementwise x / y (true division; floats only).",
-        allowed=_FLOAT_ONLY, domains=("real", "nonzero"))
-_binary("power", np.power,
-        lambda x, y, out, g: [
-            multiply(g, multiply(y, power(x, subtract(y, 1.0)))),
-            multiply(g, multiply(out, log(x))),
-        ],
-        "Elementwise x ** y (floats only).",
-        allowed=_FLOAT_ONLY, domains=("positive", "real"))
+_binary(
+    "subtract", np.subtract, lambda x, y, out, g: [g, negative(g)], "Elementwise x - y."
+)
+_binary(
+    "multiply",
+    np.multiply,
+    lambda x, y, out, g: [multiply(g, y), multiply(g, x)],
+    "Elementwise x * y.",
+)
+_binary(
+    "divide",
+    np.divide,
+    lambda x, y, out, g: [divide(g, y), negative(divide(multiply(g, out), y))],
+    "Elementwise x / y (true division; floats only).",
+    allowed=_FLOAT_ONLY,
+    domains=("real", "nonzero"),
+)
+_binary(
+    "power",
+    np.power,
+    lambda x, y, out, g: [
+        multiply(g, multiply(y, power(x, subtract(y, 1.0)))),
+        multiply(g, multiply(out, log(x))),
+    ],
+    "Elementwise x ** y (floats only).",
+    allowed=_FLOAT_ONLY,
+    domains=("positive", "real"),
+)
 # NOTE: ties send the whole cotangent to the first operand (x >= y), so
 # maximum(x, 0) has gradient 1 at 0; relu is written with `where` instead.
-_binary("maximum", np.maximum,
-        lambda x, y, out, g: [
-            where(greater_equal(x, y), g, 0.0),
-            where(greater_equal(x, y), 0.0, g),
-        ],
-        "Elementwise maximum.")
-_binary("minimum", np.minimum,
-        lambda x, y, out, g: [
-            where(less_equal(x, y), g, 0.0),
-            where(less_equal(x, y), 0.0, g),
-        ],
-        "Elementwise minimum.")
+_binary(
+    "maximum",
+    np.maximum,
+    lambda x, y, out, g: [
+        where(greater_equal(x, y), g, 0.0),
+        where(greater_equal(x, y), 0.0, g),
+    ],
+    "Elementwise maximum.",
+)
+_binary(
+    "minimum",
+    np.minimum,
+    lambda x, y, out, g: [
+        where(less_equal(x, y), g, 0.0),
+        where(less_equal(x, y), 0.0, g),
+    ],
+    "Elementwise minimum.",
+)
 
 for _name, _fn, _doc in (
     ("equal", np.equal, "x == y"),
@@ -234,13 +292,33 @@ for _name, _fn, _doc in (
     ("greater", np.greater, "x > y"),
     ("greater_equal", np.greater_equal, "x >= y"),
 ):
-    _binary(_name, _fn, None, f"Elementwise comparison {_doc}, giving bools.",
-            allowed=_ALL, out_dtype="bool")
+    _binary(
+        _name,
+        _fn,
+        None,
+        f"Elementwise comparison {_doc}, giving bools.",
+        allowed=_ALL,
+        out_dtype="bool",
+    )
 
-_binary("logical_and", np.logical_and, None, "Boolean and.", allowed=("bool",),
-        domains=("bool", "bool"), example_dtype="bool")
-_binary("logical_or", np.logical_or, None, "Boolean or.", allowed=("bool",),
-        domains=("bool", "bool"), example_dtype="bool")
+_binary(
+    "logical_and",
+    np.logical_and,
+    None,
+    "Boolean and.",
+    allowed=("bool",),
+    domains=("bool", "bool"),
+    example_dtype="bool",
+)
+_binary(
+    "logical_or",
+    np.logical_or,
+    None,
+    "Boolean or.",
+    allowed=("bool",),
+    domains=("bool", "bool"),
+    example_dtype="bool",
+)
 
 
 # -- where and cast -------------------------------------------------------------
@@ -266,8 +344,11 @@ def _where_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
 def _where_example(draw: Any) -> registry.Example:
     shapes = draw.broadcastable(3)
     return registry.Example(
-        [(shapes[0], "bool", "bool"), (shapes[1], "float", "real"),
-         (shapes[2], "float", "real")]
+        [
+            (shapes[0], "bool", "bool"),
+            (shapes[1], "float", "real"),
+            (shapes[2], "float", "real"),
+        ]
     )
 
 

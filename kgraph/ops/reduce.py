@@ -49,9 +49,7 @@ def _reduce_infer(op: str, allowed: tuple[str, ...]) -> Any:
     def infer(types: Any, attrs: Any) -> TensorType:
         (x,) = types
         if x.dtype not in allowed:
-            raise errors.DTypeError(
-                f"{op}: expected a numeric tensor. Received: {x}"
-            )
+            raise errors.DTypeError(f"{op}: expected a numeric tensor. Received: {x}")
         axes = normalize_axes(op, attrs["axis"], x.rank)
         if op == "max" and any(x.shape[a] == 0 for a in axes):
             raise errors.ShapeError(
@@ -177,8 +175,10 @@ def _argmax_example(draw: Any) -> registry.Example:
     shape = draw.shape(min_rank=1)
     return registry.Example(
         [(shape, "float", "real")],
-        {"axis": draw.choice([None, *range(-len(shape), len(shape))]),
-         "keepdims": draw.boolean()},
+        {
+            "axis": draw.choice([None, *range(-len(shape), len(shape))]),
+            "keepdims": draw.boolean(),
+        },
     )
 
 
@@ -193,8 +193,9 @@ registry.register(
         example=_argmax_example,
         doc="Index of the first maximum along an axis (all axes flattened if None).",
         attrs={
-            "axis": registry.Attr(lambda v: None if v is None else registry.as_int(v),
-                                  None),
+            "axis": registry.Attr(
+                lambda v: None if v is None else registry.as_int(v), None
+            ),
             "keepdims": registry.Attr(registry.as_bool, False),
         },
         differentiable=False,
@@ -210,7 +211,7 @@ def _numeric(x: Any) -> Any:
     return x
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Sums over ``axis`` (all axes if ``None``).
 
     Example:
@@ -221,7 +222,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     return apply("sum", [_numeric(x)], {"axis": axis, "keepdims": keepdims})
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Returns the maximum over ``axis`` (all axes if ``None``)."""
     return apply("max", [_numeric(x)], {"axis": axis, "keepdims": keepdims})
 
@@ -256,4 +257,3 @@ def sum_to_shape(x: Any, shape: Sequence[int | None]) -> Any:
     if extra:
         summed = ops.reshape(summed, _fill_unknown(shape))
     return summed
-

@@ -49,7 +49,9 @@ def _fill_unknown(shape: Sequence[int | None], what: str) -> tuple[int, ...]:
 def _reshape_infer(types: Any, attrs: Any) -> TensorType:
     (x,) = types
     target = attrs["shape"]
-    if builtins.sum(d == -1 for d in target) > 1 or builtins.any(d < -1 for d in target):
+    if builtins.sum(d == -1 for d in target) > 1 or builtins.any(
+        d < -1 for d in target
+    ):
         raise errors.ShapeError(
             f"reshape: at most one dimension may be -1 and none below -1. "
             f"Received: shape={target}"
@@ -114,8 +116,7 @@ def _broadcast_to_infer(types: Any, attrs: Any) -> TensorType:
     result = broadcast_shapes(x.shape, target, op="broadcast_to")
     if x.rank > len(target) or result != target:
         raise errors.ShapeError(
-            f"broadcast_to: cannot broadcast {x} to {target}. Received: "
-            f"shape={target}"
+            f"broadcast_to: cannot broadcast {x} to {target}. Received: shape={target}"
         )
     return x.with_shape(target)
 
@@ -168,8 +169,8 @@ def _strided_slice_infer(types: Any, attrs: Any) -> TensorType:
         if piece.step == 0:
             raise errors.ShapeError(f"strided_slice: a step is 0. Received: {attrs}")
         if dim is None:
-            full = piece.start in (None, 0) and piece.stop is None and piece.step == 1
-            shape.append(None if full else None)
+            # The size of a sliced unknown dimension is unknown too.
+            shape.append(None)
         else:
             shape.append(len(range(*piece.indices(dim))))
     return x.with_shape(tuple(shape))
@@ -577,7 +578,9 @@ def pad_general(x: Any, low: Any, high: Any, interior: Any, value: float = 0.0) 
     return apply("pad", [as_tensor(x)], attrs)
 
 
-def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None) -> Any:
+def pad(
+    x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None
+) -> Any:
     """Pads ``x`` like ``numpy.pad`` in ``"constant"`` mode.
 
     Args:
@@ -591,7 +594,9 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
     """
     x = as_tensor(x)
     if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported. Received: mode={mode!r}")
+        raise ValueError(
+            f"pad: only mode='constant' is supported. Received: mode={mode!r}"
+        )
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
     return pad_general(
         x, widths[:, 0], widths[:, 1], [0] * x.ndim, constant_values or 0.0
@@ -643,8 +648,10 @@ def squeeze(x: Any, axis: Any = None) -> Any:
     if axis is None:
         axes = {i for i, d in enumerate(x.shape) if d == 1}
     else:
-        axes = {registry.normalize_axis("squeeze", a, x.ndim)
-                for a in registry.as_int_tuple(axis)}
+        axes = {
+            registry.normalize_axis("squeeze", a, x.ndim)
+            for a in registry.as_int_tuple(axis)
+        }
         for a in axes:
             if x.shape[a] != 1:
                 raise errors.ShapeError(
@@ -663,7 +670,7 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Any:
     return concatenate([expand_dims(x, position) for x in xs], axis=position)
 
 
-def slice(x: Any, start_indices: Any, shape: Any) -> Any:  # noqa: A001
+def slice(x: Any, start_indices: Any, shape: Any) -> Any:
     """Keras's ``ops.slice``: a block of ``shape`` starting at ``start_indices``."""
     x = as_tensor(x)
     starts = [int(s) for s in start_indices]
@@ -690,7 +697,7 @@ def get_item(x: Any, key: Any) -> Any:
     Example:
 
     >>> t = Tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
-    >>> get_item(t, (slice(None), 1)).numpy()
+    >>> t[:, 1].numpy()
     array([2, 5, 8], dtype=int32)
     """
     x = as_tensor(x)

@@ -1,0 +1,131 @@
+"""Hypothesis strategies for ops: shapes, broadcastable shapes and values.
+
+``Draw`` wraps hypothesis's ``data()`` object in the small vocabulary that
+``OpDef.example`` functions use (``shape``, ``broadcastable``, ``integer``,
+``choice``, ``boolean``, ``permutation``, ``axes``), so op definitions do
+not depend on hypothesis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from kgraph.ops import registry
+
+
+class Draw:
+    """Draws the pieces of an op example from a hypothesis ``data()`` object.
+
+    Args:
+        data: the object ``hypothesis.strategies.data()`` gives a test.
+        max_side: the largest size of a dimension.
+        max_rank: the largest rank of a drawn shape.
+    """
+
+    def __init__(self, data: Any, max_side: int = 5, max_rank: int = 3) -> None:
+        self.data = data
+        self.max_side = max_side
+        self.max_rank = max_rank
+
+    def integer(self, low: int, high: int) -> int:
+        """An int in ``[low, high]``."""
+        return self.data.draw(st.integers(low, high))
+
+    def boolean(self) -> bool:
+        """True or False."""
+        return self.data.draw(st.booleans())
+
+    def choice(self, options: Sequence[Any]) -> Any:
+        """One of ``options``."""
+        return self.data.draw(st.sampled_from(list(options)))
+
+    def shape(
+        self, min_rank: int = 0, max_rank: int | None = None, min_side: int = 1
+    ) -> tuple[int, ...]:
+        """A shape of rank ``min_rank..max_rank`` with sides ``min_side..max_side``."""
+        top = self.max_rank if max_rank is None else max_rank
+        rank = self.integer(min_rank, max(min_rank, top))
+        return tuple(self.integer(min_side, self.max_side) for _ in range(rank))
+
+    def broadcastable(self, count: int, max_rank: int | None = None) -> list[tuple]:
+        """``count`` shapes that broadcast together: each drops leading axes
+        of a common shape and sets some sides to 1."""
+        base = self.shape(max_rank=max_rank)
+        shapes = []
+        for _ in range(count):
+            keep = self.integer(0, len(base))
+            shape = list(base[len(base) - keep :])
+            for axis in range(len(shape)):
+                if self.integer(0, 3) == 0:
+                    shape[axis] = 1
+            shapes.append(tuple(shape))
+        return shapes
+
+    def permutation(self, n: int) -> tuple[int, ...]:
+        """A permutation of ``range(n)``."""
+        return tuple(self.data.draw(st.permutations(list(range(n)))))
+
+    def axes(self, rank: int) -> tuple[int, ...]:
+        """A non-empty tuple of distinct axes, some written negatively."""
+        chosen = self.data.draw(
+            st.lists(st.integers(0, rank - 1), min_size=1, max_size=rank, unique=True)
+        )
+        return tuple(a - rank if self.boolean() else a for a in chosen)
+
+
+def values(
+    rng: np.random.Generator, shape: Sequence[int], dtype: str, domain: str
+) -> np.ndarray:
+    """Returns an array honouring an op input's domain.
+
+    Domains: ``real`` and ``small`` (uniform in [-3, 3]), ``positive``
+    ([0.2, 3]), ``nonzero`` (|x| in [0.2, 3]), ``bool``, ``index:N`` (ints in
+    [-N, N)) and ``key`` (an int64 generator key).
+    """
+    shape = tuple(shape)
+    if domain in ("real", "small"):
+        array = rng.uniform(-3.0, 3.0, shape)
+    elif domain == "positive":
+        array = rng.uniform(0.2, 3.0, shape)
+    elif domain == "nonzero":
+        array = rng.uniform(0.2, 3.0, shape) * rng.choice([-1.0, 1.0], shape)
+    elif domain == "bool":
+        array = rng.random(shape) < 0.5
+    elif domain.startswith("index:"):
+        size = int(domain.split(":")[1])
+        array = rng.integers(-size, size, shape)
+    elif domain == "key":
+        array = rng.integers(-(2**62), 2**62, shape)
+    else:
+        raise ValueError(f"Unknown domain. Received: domain={domain!r}")
+    return np.asarray(array).astype(dtype)
+
+
+def example_arrays(
+    opdef: registry.OpDef, data: Any, float_dtype: str = "float32"
+) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Draws an example of ``opdef`` and values for its operands.
+
+    Args:
+        opdef: the op.
+        data: hypothesis's ``data()`` object.
+        float_dtype: the dtype that ``"float"`` inputs take.
+
+    Returns:
+        The operand arrays and the attributes.
+    """
+    example = opdef.example(Draw(data))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    arrays = [
+        values(rng, shape, float_dtype if dtype == "float" else dtype, domain)
+        for shape, dtype, domain in example.inputs
+    ]
+    attrs = dict(example.attrs)
+    # Ops that produce floats of an attribute dtype follow the test's dtype.
+    if opdef.kind != registry.SOURCE and attrs.get("dtype") == "float32":
+        attrs["dtype"] = float_dtype
+    return arrays, attrs

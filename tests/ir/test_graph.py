@@ -1,0 +1,151 @@
+"""The graph IR: building, verification, extraction, hashing, JSON."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kgraph import errors
+from kgraph import ops
+from kgraph.backends import interpreter
+from kgraph.ir.graph import Graph
+from kgraph.ir.types import TensorType
+
+_UNARY = [ops.exp, ops.tanh, ops.negative, ops.square, ops.relu, ops.sigmoid]
+_BINARY = [ops.add, ops.subtract, ops.multiply, ops.maximum]
+
+
+@st.composite
+def random_graphs(draw):
+    """Graphs of 1-8 ops over two inputs, with attributes and constants."""
+    graph = Graph(name="random")
+    tensors = [
+        ops.placeholder(graph, "a", (None, 3)),
+        ops.placeholder(graph, "b", (3,), role="parameter"),
+    ]
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["unary", "binary", "const", "reduce"]))
+        x = draw(st.sampled_from(tensors))
+        if kind == "unary":
+            tensors.append(draw(st.sampled_from(_UNARY))(x))
+        elif kind == "binary":
+            y = draw(st.sampled_from(tensors))
+            if x.ndim == y.ndim or y.ndim <= 1:
+                tensors.append(draw(st.sampled_from(_BINARY))(x, y))
+        elif kind == "const":
+            tensors.append(x * draw(st.floats(-2, 2, allow_nan=False)))
+        elif x.ndim:
+            tensors.append(ops.sum(x, axis=-1, keepdims=draw(st.booleans())))
+    graph.set_output("out", tensors[-1].node_id)
+    graph.set_output("first", tensors[0].node_id)
+    return graph
+
+
+@given(graph=random_graphs())
+def test_json_round_trip(graph):
+    again = Graph.from_json(graph.to_json())
+    assert again == graph
+    assert again.format() == graph.format()
+    assert again.content_hash() == graph.content_hash()
+    again.verify()
+
+
+@given(graph=random_graphs())
+def test_round_trip_preserves_results(graph):
+    feeds = {
+        "a": np.linspace(-1, 1, 6, dtype="float32").reshape(2, 3),
+        "b": np.array([0.5, -0.25, 2.0], dtype="float32"),
+    }
+    expected = interpreter.run(graph, feeds)
+    result = interpreter.run(Graph.from_json(graph.to_json()), feeds)
+    for name in expected:
+        np.testing.assert_array_equal(result[name], expected[name])
+
+
+def test_operand_order_and_repeated_operands():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    y = x * x
+    z = x - ops.exp(x)
+    assert graph.node(y.node_id).inputs == (x.node_id, x.node_id)
+    assert graph.node(z.node_id).inputs[0] == x.node_id
+    graph.set_output("y", y.node_id)
+    out = interpreter.run(graph, {"x": np.array([3.0, -2.0], dtype="float32")})
+    np.testing.assert_allclose(out["y"], [9.0, 4.0])
+
+
+def test_content_hash_ignores_ids_and_name():
+    def build(padding):
+        graph = Graph(name=f"g{padding}")
+        for i in range(padding):
+            ops.placeholder(graph, f"unused{i}", (1,))
+        x = ops.placeholder(graph, "x", (4,))
+        graph.set_output("y", ops.exp(x).node_id)
+        return graph.subgraph(graph.outputs)
+
+    assert build(0).content_hash() == build(3).content_hash()
+    other = build(0)
+    ops.placeholder(other, "extra", (1,))
+    other.set_output("z", other.placeholder("extra").id)
+    assert other.content_hash() != build(0).content_hash()
+
+
+def test_subgraph_keeps_only_what_outputs_need():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    y = ops.exp(x)
+    ops.tanh(x)  # dead
+    sub = graph.subgraph({"y": y.node_id})
+    assert len(sub) == 2
+    assert sub.outputs == {"y": y.node_id}
+    sub.verify()
+
+
+def test_verify_catches_a_wrong_type():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    y = ops.exp(x)
+    graph.replace_node(y.node_id, type=TensorType((3,), "float32"))
+    with pytest.raises(errors.GraphError, match="stores type f32\\[3\\]"):
+        graph.verify()
+
+
+def test_verify_catches_unknown_ops_and_bad_arity():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    graph.add("exp", [x.node_id, x.node_id], {}, x.type)
+    with pytest.raises(errors.GraphError, match="expected 1 operand"):
+        graph.verify()
+    other = Graph()
+    other.add("frobnicate", [], {}, TensorType((), "float32"))
+    with pytest.raises(errors.GraphError, match="Unknown op 'frobnicate'"):
+        other.verify()
+
+
+def test_replace_uses_and_remove():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    y = ops.exp(x)
+    z = ops.tanh(y)
+    graph.set_output("z", z.node_id)
+    graph.replace_uses(y.node_id, x.node_id)
+    graph.remove([y.node_id])
+    assert graph.node(z.node_id).inputs == (x.node_id,)
+    graph.verify()
+    with pytest.raises(errors.GraphError, match="still used"):
+        graph.remove([x.node_id])
+
+
+def test_from_json_rejects_other_files():
+    with pytest.raises(errors.GraphError, match="Not a kgraph graph"):
+        Graph.from_json('{"format": "something else"}')
+    with pytest.raises(errors.GraphError, match="newer"):
+        Graph.from_json('{"format": "kgraph.graph", "version": 99, "nodes": []}')
+
+
+def test_topological_order_is_deterministic():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    a, b = ops.exp(x), ops.tanh(x)
+    graph.set_output("s", (a + b).node_id)
+    assert graph.topo_order() == sorted(graph.topo_order())
