@@ -49,12 +49,25 @@ def run(
         if node.op == "placeholder":
             values[node_id] = _feed(node.name, node.type, feeds)
             continue
-        opdef = registry.get(node.op)
         arrays = [values[i] for i in node.inputs]
-        values[node_id] = conform(
-            node.op, opdef.reference(arrays, node.attrs), node.type
-        )
+        values[node_id] = _evaluate(graph, node, arrays)
     return {name: values[graph.outputs[name]] for name in names}
+
+
+def _evaluate(graph: Graph, node: Any, arrays: list[np.ndarray]) -> np.ndarray:
+    """Runs one node's reference, naming the node if the run-time shapes fail."""
+    opdef = registry.get(node.op)
+    try:
+        result = opdef.reference(arrays, node.attrs)
+    except errors.KGraphError:
+        raise
+    except (ValueError, IndexError) as error:
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise errors.ShapeError(
+            f"{node.op} failed at run time on operand shapes {shapes}: {error}. "
+            f"Received: {graph.format_node(node.id)}"
+        ) from None
+    return conform(node.op, result, node.type)
 
 
 def _feed(name: str, type_: Any, feeds: Mapping[str, Any]) -> np.ndarray:

@@ -38,3 +38,12 @@ def test_missing_and_misshapen_feeds():
         interpreter.run(_graph(), {"x": np.zeros((3, 2))})
     with pytest.raises(errors.ShapeError, match=r"expects shape f32\[\?,2\]"):
         interpreter.run(_graph(), {"x": np.zeros((3, 3)), "w": np.zeros((2, 1))})
+
+
+def test_run_time_shape_mismatch_names_the_node():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (None,))
+    y = ops.placeholder(graph, "y", (3,))
+    graph.set_output("s", (x + y).node_id)
+    with pytest.raises(errors.ShapeError, match=r"add failed at run time .*\(2,\)"):
+        interpreter.run(graph, {"x": np.zeros(2), "y": np.zeros(3)})
