@@ -3,14 +3,27 @@
 Import it as you would Keras::
 
     import kgraph as kg
-    t = kg.constant([[1, 2, 3], [4, 5, 6]])
-    kg.reshape(t, [3, 2])
+    model = kg.Sequential([kg.layers.Dense(10, activation="softmax")])
 """
 
+from kgraph import activations
+from kgraph import callbacks
+from kgraph import initializers
+from kgraph import layers
+from kgraph import losses
+from kgraph import metrics
+from kgraph import models
 from kgraph import ops
+from kgraph import optimizers
+from kgraph import regularizers
+from kgraph import utils
 from kgraph.dump import dump
 from kgraph.ir import Graph
 from kgraph.ir import TensorType
+from kgraph.layers import Input
+from kgraph.layers import Layer
+from kgraph.models import Model
+from kgraph.models import Sequential
 from kgraph.ops import matmul
 from kgraph.ops import reshape
 from kgraph.ops import transpose
@@ -22,16 +35,8 @@ from kgraph.tensor import constant
 __version__ = "0.1.0"
 
 __all__ = [
-    "Graph",
-    "SymbolicTensor",
-    "Tensor",
-    "TensorType",
-    "Variable",
-    "__version__",
-    "constant",
-    "dump",
-    "matmul",
-    "ops",
-    "reshape",
-    "transpose",
+    "Graph", "Input", "Layer", "Model", "Sequential", "SymbolicTensor", "Tensor",
+    "TensorType", "Variable", "__version__", "activations", "callbacks",
+    "constant", "dump", "initializers", "layers", "losses", "matmul", "metrics",
+    "models", "ops", "optimizers", "regularizers", "reshape", "transpose", "utils",
 ]

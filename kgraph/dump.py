@@ -1,4 +1,5 @@
-"""``kg.dump``: a graph as text, DOT or JSON."""
+"""``kg.dump``: a graph, or a model's graph at any compiler stage, as text,
+DOT or JSON."""
 
 from __future__ import annotations
 
@@ -8,22 +9,43 @@ from kgraph.ir import printer
 from kgraph.ir.graph import Graph
 
 FORMATS = ("text", "dot", "json")
+# Stages of a model that are not pass names.
+MODEL_STAGES = ("forward", "train-step", "eval-step", "predict-step")
 
 
-def dump(obj: Any, format: str = "text") -> str:
+def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:
+    if stage in (None, "forward"):
+        return model.graph
+    kinds = {"train-step": "train", "eval-step": "eval", "predict-step": "predict"}
+    if stage in kinds:
+        return model.compiled_program(kinds[stage], batch_size).graph
+    program = model.compiled_program("train", batch_size)
+    if stage not in program.stages:
+        valid = [*MODEL_STAGES, *program.stages]
+        raise ValueError(f"dump: unknown stage. Valid stages: {valid}. Received: stage={stage!r}")
+    return program.stages[stage]
+
+
+def dump(obj: Any, format: str = "text", stage: str | None = None,
+         batch_size: int = 32) -> str:
     """Returns a graph in one of the dump formats.
 
     Args:
-        obj: a ``Graph`` (or an object with a ``graph`` attribute).
+        obj: a ``Graph``, or a model.
         format: ``"text"`` (the canonical one-line-per-node form), ``"dot"``
-            (Graphviz) or ``"json"`` (round-trips through
-            ``Graph.from_json``).
+            (Graphviz) or ``"json"`` (round-trips through ``Graph.from_json``).
+        stage: for a model: ``"forward"`` (default), ``"train-step"``,
+            ``"eval-step"``, ``"predict-step"`` (the graphs a backend runs),
+            or the name of a pass of the training pipeline (the training
+            graph right after that pass, e.g. ``"inline_optimizer"``).
+        batch_size: for a model's step graphs, the batch size to compile for.
 
     Returns:
         The dump as a string.
 
     Raises:
-        ValueError: for an unknown format or an object that is not a graph.
+        ValueError: for an unknown format or stage, or an object that is not
+            a graph or a model.
 
     Example:
 
@@ -35,10 +57,15 @@ def dump(obj: Any, format: str = "text") -> str:
     %1 = exp(%0) : f32[2]
     return y=%1
     """
-    graph = obj if isinstance(obj, Graph) else getattr(obj, "graph", None)
-    if not isinstance(graph, Graph):
+    if isinstance(obj, Graph):
+        if stage is not None:
+            raise ValueError(f"dump: a Graph has no stages. Received: stage={stage!r}")
+        graph = obj
+    elif isinstance(getattr(obj, "graph", None), Graph):
+        graph = _model_graph(obj, stage, batch_size)
+    else:
         raise ValueError(
-            f"dump: expected a kgraph Graph. Received: {type(obj).__name__}"
+            f"dump: expected a kgraph Graph or model. Received: {type(obj).__name__}"
         )
     if format == "text":
         return printer.format_graph(graph)

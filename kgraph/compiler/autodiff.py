@@ -132,3 +132,19 @@ def _result(graph: Graph, node_id: int, cotangents: dict[int, SymbolicTensor]) -
         )
     zeros = np.zeros(node_type.shape, dtype=dtypes.to_numpy(node_type.dtype))
     return graph_constant(graph, zeros).node_id
+
+
+def differentiate(graph: Graph, ctx: object) -> Graph:
+    """Adds the gradient of the loss with respect to every trainable parameter.
+
+    Requires: an output named ``ctx.loss`` holding a float scalar, and static
+    shapes (run ``infer_shapes`` with a batch size first).
+    Guarantees: an output ``grad:<name>`` for each name in ``ctx.trainable``,
+    with that parameter's shape.
+    """
+    names = list(getattr(ctx, "trainable", ()))
+    params = [graph.placeholder(name).id for name in names]
+    grads = gradients(graph, graph.outputs[ctx.loss], params)  # type: ignore[attr-defined]
+    for name, grad in zip(names, grads, strict=True):
+        graph.set_output(f"grad:{name}", grad)
+    return graph

@@ -23,7 +23,9 @@ from kgraph.ops.elementwise import add
 from kgraph.ops.elementwise import cast
 from kgraph.ops.elementwise import divide
 from kgraph.ops.elementwise import equal
+from kgraph.ops.elementwise import cos
 from kgraph.ops.elementwise import exp
+from kgraph.ops.elementwise import floor
 from kgraph.ops.elementwise import greater
 from kgraph.ops.elementwise import greater_equal
 from kgraph.ops.elementwise import less
@@ -41,6 +43,7 @@ from kgraph.ops.elementwise import not_equal
 from kgraph.ops.elementwise import power
 from kgraph.ops.elementwise import promote
 from kgraph.ops.elementwise import sign
+from kgraph.ops.elementwise import sin
 from kgraph.ops.elementwise import sqrt
 from kgraph.ops.elementwise import square
 from kgraph.ops.elementwise import stop_gradient
@@ -59,6 +62,7 @@ from kgraph.ops.reduce import max
 from kgraph.ops.reduce import sum
 from kgraph.ops.reduce import sum_to_shape
 from kgraph.ops.shape import as_tensor
+from kgraph.ops.shape import broadcast_shapes_check
 from kgraph.ops.shape import broadcast_to
 from kgraph.ops.shape import concatenate
 from kgraph.ops.shape import expand_dims
@@ -83,8 +87,9 @@ __all__ = [
     "argmax",
     "argmin",
     "as_tensor",
+    "broadcast_shapes_check",
     "broadcast_to",
-    "cast",
+    "cast", "cos", "floor", "sin",
     "clip",
     "concatenate",
     "divide",

@@ -205,6 +205,19 @@ _unary(
     allowed=_NUMERIC,
 )
 _unary(
+    "floor",
+    np.floor,
+    lambda x, y, g: multiply(g, 0.0),
+    "Largest integer not above x (zero gradient).",
+    domain="nonzero",
+)
+_unary(
+    "sin", np.sin, lambda x, y, g: multiply(g, cos(x)), "Sine."
+)
+_unary(
+    "cos", np.cos, lambda x, y, g: negative(multiply(g, sin(x))), "Cosine."
+)
+_unary(
     "logical_not",
     np.logical_not,
     None,
@@ -502,6 +515,21 @@ def sign(x: Any) -> Any:
     return apply("sign", [x])
 
 
+def floor(x: Any) -> Any:
+    """Returns the largest integer not above ``x``, elementwise, as floats."""
+    return _apply_unary("floor", x)
+
+
+def sin(x: Any) -> Any:
+    """Returns the sine elementwise."""
+    return _apply_unary("sin", x)
+
+
+def cos(x: Any) -> Any:
+    """Returns the cosine elementwise."""
+    return _apply_unary("cos", x)
+
+
 def logical_not(x: Any) -> Any:
     """Returns the boolean negation elementwise."""
     return apply("logical_not", [cast(x, "bool") if _dtype_of(x) != "bool" else x])
@@ -629,6 +657,8 @@ def cast(x: Any, dtype: Any) -> Any:
         dtype: the target dtype, e.g. ``"float32"``.
     """
     dtype = dtypes.canonical(dtype)
+    if isinstance(x, SymbolicTensor) and x.dtype == dtype:
+        return x
     if find_graph([x]) is None and _dtype_of(x) == dtype and not _is_weak(x):
         return x if isinstance(x, Tensor) else Tensor(x, dtype)
     return apply("cast", [x], {"dtype": dtype})

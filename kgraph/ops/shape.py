@@ -539,6 +539,11 @@ registry.register(
 # -- public functions ----------------------------------------------------------------
 
 
+def broadcast_shapes_check(shapes: Sequence[Sequence[int | None]]) -> tuple:
+    """Returns the broadcast of ``shapes``; raises ``ShapeError`` if none."""
+    return broadcast_shapes(*shapes, op="broadcast")
+
+
 def reshape(x: Any, newshape: Any) -> Any:
     """Gives ``x`` a new shape; one dimension may be -1.
 

@@ -1,0 +1,60 @@
+"""``inline_optimizer``: the optimizer's update becomes part of the graph.
+
+After this pass one graph is the whole training step: parameters and
+optimizer slots go in, their updated values come out as ``new:<path>``.
+The optimizer arrives as data (the compiler never imports optimizers): any
+object with ``slots(variable) -> {name: slot variable}`` and
+``apply(step, learning_rate, params, grads, slots) -> (new_params, new_slots)``
+written with ``kgraph.ops``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgraph import ops
+from kgraph.ir.graph import Graph
+from kgraph.tensor import SymbolicTensor
+
+
+def _input(graph: Graph, name: str, shape: tuple, dtype: str, role: str) -> Any:
+    for node in graph.placeholders():
+        if node.name == name:
+            return SymbolicTensor(graph, node.id)
+    return ops.placeholder(graph, name, shape, dtype, role=role)
+
+
+def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
+    """Replaces the ``grad:<name>`` outputs with the optimizer's updates.
+
+    Requires: ``differentiate`` ran (``grad:<name>`` for every trainable
+    parameter); ``ctx.optimizer`` and ``ctx.variables`` (paths to variables).
+    Guarantees: outputs ``new:<path>`` for every trainable parameter and every
+    optimizer slot; scalar inputs ``iterations`` (int64, the step count before
+    this step) and ``learning_rate`` (float32); no ``grad:`` outputs left.
+    """
+    optimizer = ctx.optimizer
+    step = _input(graph, "iterations", (), "int64", "scalar")
+    learning_rate = _input(graph, "learning_rate", (), "float32", "scalar")
+    params, grads, slots, slot_paths = [], [], [], []
+    for name in ctx.trainable:
+        params.append(SymbolicTensor(graph, graph.placeholder(name).id))
+        grads.append(SymbolicTensor(graph, graph.outputs.pop(f"grad:{name}")))
+        variables = optimizer.slots(ctx.variables[name])
+        slots.append(
+            {
+                key: _input(graph, var.path, var.shape, var.dtype, "slot")
+                for key, var in variables.items()
+            }
+        )
+        slot_paths.append({key: var.path for key, var in variables.items()})
+    with ops.layer_scope("optimizer"):
+        new_params, new_slots = optimizer.apply(
+            step, learning_rate, params, grads, slots
+        )
+    for name, value in zip(ctx.trainable, new_params, strict=True):
+        graph.set_output(f"new:{name}", value.node_id)
+    for paths, values in zip(slot_paths, new_slots, strict=True):
+        for key, value in values.items():
+            graph.set_output(f"new:{paths[key]}", value.node_id)
+    return graph

@@ -1,0 +1,93 @@
+"""The pass runner: context, verification, timing and dumps around passes.
+
+A pass is a plain function ``name(graph, ctx) -> graph``. The runner, not the
+passes, verifies the graph after each pass, names the pass in any error,
+times it, keeps the graph of every stage for ``kg.dump`` and writes text
+dumps when ``KGRAPH_DUMP_DIR`` is set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from kgraph import config
+from kgraph import errors
+from kgraph.ir.graph import Graph
+
+Pass = Callable[[Graph, "PassContext"], Graph]
+
+
+@dataclass
+class PassContext:
+    """What the passes of one pipeline run share.
+
+    Args:
+        name: the pipeline's name (``train``, ``eval``, ``predict``).
+        batch_size: the concrete batch size, once known.
+        loss: the name of the scalar output to differentiate.
+        trainable: the names of the parameters to differentiate.
+        optimizer: the optimizer, as data: an object with ``apply`` and
+            ``slots`` (see ``inline_optimizer``).
+        variables: the variables by path (parameters and slots), as data.
+        constants: scalar inputs to specialize by name (``training``).
+        verify: verify the graph after every pass.
+    """
+
+    name: str = "pipeline"
+    batch_size: int | None = None
+    loss: str | None = None
+    trainable: tuple[str, ...] = ()
+    optimizer: Any = None
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    verify: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+    stages: dict[str, Graph] = field(default_factory=dict)
+
+
+def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Graph:
+    """Runs passes in order.
+
+    Args:
+        graph: the input graph (not modified).
+        pipeline: the pass functions.
+        ctx: the shared context; ``ctx.stages`` receives the graph after
+            each pass and ``ctx.timings`` its duration in seconds.
+
+    Returns:
+        The final graph.
+
+    Raises:
+        CompileError: naming the pass that failed or produced an invalid graph.
+    """
+    graph = graph.copy()
+    ctx.stages["input"] = graph.copy()
+    dump_dir = config.dump_dir()
+    for index, step in enumerate(pipeline):
+        name = step.__name__
+        started = time.perf_counter()
+        try:
+            graph = step(graph, ctx)
+            if ctx.verify:
+                graph.verify()
+        except errors.KGraphError as error:
+            raise errors.CompileError(
+                f"Pass '{name}' of the {ctx.name} pipeline failed: {error}"
+            ) from error
+        ctx.timings[name] = time.perf_counter() - started
+        ctx.stages[name] = graph.copy()
+        if dump_dir is not None:
+            _dump(dump_dir, ctx, index, name, graph)
+    return graph
+
+
+def _dump(dump_dir: Any, ctx: PassContext, index: int, name: str, graph: Graph) -> None:
+    folder = dump_dir / f"{ctx.name}_b{ctx.batch_size}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{index:02d}_{name}.txt").write_text(graph.format() + "\n")

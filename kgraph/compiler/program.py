@@ -1,0 +1,62 @@
+"""``Program``: a compiled step graph and how to run it; all a backend reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+
+from kgraph.ir.graph import Graph
+
+TRAIN = "train"
+EVAL = "eval"
+PREDICT = "predict"
+
+
+@dataclass(frozen=True)
+class Program:
+    """One optimized step graph for one batch size.
+
+    Args:
+        graph: the graph after the pipeline.
+        kind: ``"train"``, ``"eval"`` or ``"predict"``.
+        batch_size: the static batch size of the graph.
+        updates: output name (``new:<path>``) to the state entry it replaces.
+        stats: output names of additive statistics (``stat:<log>/<name>``),
+            summed over batches.
+        predictions: output names of the model's predictions.
+        stages: the graph after every pass, by pass name (for ``kg.dump``).
+        timings: seconds spent in every pass.
+
+    Feeds are the graph's placeholders, by role: ``data``, ``target`` and
+    ``sample_weight`` are sliced per batch; ``parameter`` and ``slot`` read
+    the state; ``scalar`` inputs are ``iterations``, ``learning_rate`` and
+    ``seed``.
+    """
+
+    graph: Graph
+    kind: str
+    batch_size: int
+    updates: Mapping[str, str] = field(default_factory=dict)
+    stats: tuple[str, ...] = ()
+    predictions: tuple[str, ...] = ()
+    stages: Mapping[str, Graph] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def batched_inputs(self) -> list[str]:
+        """Names of the inputs sliced per batch."""
+        return [
+            node.name
+            for node in self.graph.placeholders()
+            if node.role in ("data", "target", "sample_weight")
+        ]
+
+    @property
+    def state_inputs(self) -> list[str]:
+        """Names of the parameters and slots the program reads."""
+        return [
+            node.name
+            for node in self.graph.placeholders()
+            if node.role in ("parameter", "slot")
+        ]

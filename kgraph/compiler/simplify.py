@@ -1,0 +1,155 @@
+"""Clean-up passes: specialize scalar inputs, fold constants, simplify
+``where`` on a known condition, merge common subexpressions, drop dead code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from kgraph.ir.graph import Graph
+from kgraph.ir.graph import _encode
+from kgraph.ops import registry
+from kgraph.ops.builder import conform
+
+# Folding never materializes constants larger than this many elements.
+_FOLD_LIMIT = 1 << 16
+
+
+def specialize_inputs(graph: Graph, ctx: Any) -> Graph:
+    """Turns the scalar inputs named in ``ctx.constants`` into constants.
+
+    Requires: nothing. Guarantees: no placeholder named in ``ctx.constants``
+    is left; its uses read a constant of the placeholder's dtype (so
+    ``training`` becomes ``True`` or ``False`` and folding can remove the
+    other branch).
+    """
+    for node in graph.placeholders():
+        if node.name in ctx.constants:
+            value = np.asarray(ctx.constants[node.name], dtype=node.type.dtype)
+            graph.replace_node(node.id, op="constant", attrs={"value": value})
+    return graph
+
+
+def fold_constants(graph: Graph, ctx: Any) -> Graph:
+    """Evaluates nodes whose operands are all constants.
+
+    Requires: nothing. Guarantees: no computed node (other than random ones)
+    has only constant operands, unless its result would be large.
+    """
+    for node in graph.nodes():
+        opdef = registry.get(node.op)
+        if opdef.kind in (registry.SOURCE, registry.RANDOM) or not node.inputs:
+            continue
+        operands = [graph.node(i) for i in node.inputs]
+        if any(o.op != "constant" for o in operands):
+            continue
+        if node.type.size is None or node.type.size > _FOLD_LIMIT:
+            continue
+        arrays = [o.attrs["value"] for o in operands]
+        value = conform(node.op, opdef.reference(arrays, node.attrs), node.type)
+        graph.replace_node(node.id, op="constant", inputs=(), attrs={"value": value})
+    return graph
+
+
+def simplify_where(graph: Graph, ctx: Any) -> Graph:
+    """Replaces ``where`` on a constant condition by the branch it picks.
+
+    Requires: nothing. Guarantees: no ``where`` whose condition is a constant
+    that is all true or all false and whose chosen branch already has the
+    result's type.
+    """
+    for node in graph.nodes():
+        if node.op != "where":
+            continue
+        condition = graph.node(node.inputs[0])
+        if condition.op != "constant":
+            continue
+        value = np.asarray(condition.attrs["value"])
+        if value.all():
+            chosen = node.inputs[1]
+        elif not value.any():
+            chosen = node.inputs[2]
+        else:
+            continue
+        if graph.node(chosen).type == node.type:
+            graph.replace_uses(node.id, chosen)
+    return graph
+
+
+# Ops that return their operand unchanged when the types agree.
+_IDENTITY_WHEN_SAME_TYPE = ("reshape", "broadcast_to", "cast", "stop_gradient")
+
+
+def remove_identities(graph: Graph, ctx: Any) -> Graph:
+    """Bypasses reshapes, broadcasts and casts that change nothing, and
+    transposes by the identity permutation.
+
+    Requires: nothing. Guarantees: no such node has users left (dead code
+    elimination then removes them). ``stop_gradient`` goes too, so run this
+    only after autodiff.
+    """
+    for node in graph.nodes():
+        if not node.inputs:
+            continue
+        operand = graph.node(node.inputs[0])
+        same = node.op in _IDENTITY_WHEN_SAME_TYPE and operand.type == node.type
+        if node.op == "transpose":
+            same = tuple(node.attrs["axes"]) == tuple(range(node.type.rank))
+        if same:
+            graph.replace_uses(node.id, operand.id)
+    return graph
+
+
+def _key(graph: Graph, node_id: int) -> str | None:
+    node = graph.node(node_id)
+    if node.op == "placeholder" or registry.get(node.op).effects:
+        return None
+    attrs = {k: _encode(v) for k, v in sorted(node.attrs.items())}
+    if node.op == "constant":
+        attrs["dtype"] = node.type.dtype
+    return json.dumps([node.op, list(node.inputs), attrs], sort_keys=True)
+
+
+def eliminate_common_subexpressions(graph: Graph, ctx: Any) -> Graph:
+    """Merges nodes with the same op, operands and attributes.
+
+    Requires: nothing. Guarantees: no two nodes compute the same thing
+    (constants with equal values and dtypes included).
+    """
+    seen: dict[str, int] = {}
+    for node_id in graph.topo_order():
+        key = _key(graph, node_id)
+        if key is None:
+            continue
+        if key in seen:
+            graph.replace_uses(node_id, seen[key])
+        else:
+            seen[key] = node_id
+    return graph
+
+
+def eliminate_dead_code(graph: Graph, ctx: Any) -> Graph:
+    """Removes every node the outputs do not need (inputs included).
+
+    Requires: nothing. Guarantees: every node is an output or an ancestor of
+    one, or has effects.
+    """
+    live = graph.ancestors(graph.outputs.values())
+    effects = {n.id for n in graph.nodes() if registry.get(n.op).effects}
+    live |= graph.ancestors(effects) if effects else set()
+    dead = [node_id for node_id in graph.topo_order() if node_id not in live]
+    graph.remove(dead)
+    return graph
+
+
+__all__ = [
+    "eliminate_common_subexpressions",
+    "eliminate_dead_code",
+    "fold_constants",
+    "remove_identities",
+    "simplify_where",
+    "specialize_inputs",
+]

@@ -1,0 +1,49 @@
+"""``kgraph.layers``: Keras's layers, written with ``kgraph.ops``."""
+
+from kgraph.layers.activation_layers import LeakyReLU
+from kgraph.layers.activation_layers import ReLU
+from kgraph.layers.activation_layers import Softmax
+from kgraph.layers.core import Activation
+from kgraph.layers.core import Dense
+from kgraph.layers.core import Identity
+from kgraph.layers.core import Lambda
+from kgraph.layers.input_layer import Input
+from kgraph.layers.input_layer import InputLayer
+from kgraph.layers.layer import InputSpec
+from kgraph.layers.layer import Layer
+from kgraph.layers.merging import Add
+from kgraph.layers.merging import Average
+from kgraph.layers.merging import Concatenate
+from kgraph.layers.merging import Dot
+from kgraph.layers.merging import Maximum
+from kgraph.layers.merging import Minimum
+from kgraph.layers.merging import Multiply
+from kgraph.layers.merging import Subtract
+from kgraph.layers.regularization import Dropout
+from kgraph.layers.reshaping import Flatten
+from kgraph.layers.reshaping import Reshape
+
+__all__ = [
+    "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Dense",
+    "Dot",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "Input",
+    "InputLayer",
+    "InputSpec",
+    "Lambda",
+    "Layer",
+    "LeakyReLU",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "ReLU",
+    "Reshape",
+    "Softmax",
+    "Subtract",
+]

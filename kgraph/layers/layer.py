@@ -1,0 +1,384 @@
+"""``Layer``: the base of every layer.
+
+A layer owns variables (``add_weight``), is built once from the shape of its
+first input (``build``), and computes with ``kgraph.ops`` in ``call``. Called
+on symbolic tensors it adds nodes to their graph, tagged with its name;
+called on arrays it computes eagerly. ``__call__`` is a short list of steps.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import zlib
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph import errors
+from kgraph import ops
+from kgraph.ir.graph import Graph
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Tensor
+from kgraph.tensor import Variable
+from kgraph.utils import naming
+
+# Every layer of the session by its unique name, so a model can find the
+# layers that emitted the nodes of its graph (held until clear_session, as
+# Keras's tensors hold their layers).
+_LAYERS: dict[str, Layer] = {}
+_CREATED = itertools.count()
+
+
+def forget_layers() -> None:
+    """Drops the session's layer table (``kg.utils.clear_session``)."""
+    _LAYERS.clear()
+
+
+def layer_named(name: str) -> Layer | None:
+    """Returns the live layer with this unique name, if any."""
+    return _LAYERS.get(name)
+
+
+def flatten(structure: Any) -> list[Any]:
+    """Flattens nested lists, tuples and dicts (dict values in key order)."""
+    if isinstance(structure, dict):
+        return [leaf for key in structure for leaf in flatten(structure[key])]
+    if isinstance(structure, list | tuple):
+        return [leaf for item in structure for leaf in flatten(item)]
+    return [structure]
+
+
+def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
+    """Applies ``fn`` to every leaf, keeping lists, tuples and dicts."""
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, value) for key, value in structure.items()}
+    if isinstance(structure, list | tuple):
+        return type(structure)(map_structure(fn, item) for item in structure)
+    return fn(structure)
+
+
+def _all_numbers(structure: Any) -> bool:
+    return isinstance(structure, list | tuple) and all(
+        isinstance(leaf, int | float | bool | np.number) for leaf in flatten(structure)
+    )
+
+
+def scalar_input(graph: Graph, name: str, dtype: str) -> SymbolicTensor:
+    """Returns the graph's scalar input ``name`` (``training``, ``seed``),
+    adding it once. The trainer feeds it, or a pass specializes it away."""
+    for node in graph.placeholders("scalar"):
+        if node.name == name:
+            return SymbolicTensor(graph, node.id)
+    return ops.placeholder(graph, name, (), dtype, role="scalar")
+
+
+class InputSpec:
+    """What a layer accepts: a rank (exact or minimum) and fixed axis sizes.
+
+    Args:
+        ndim: the exact rank, if any.
+        min_ndim: the smallest rank, if any.
+        axes: fixed sizes by axis, e.g. ``{-1: 784}``.
+    """
+
+    def __init__(
+        self,
+        ndim: int | None = None,
+        min_ndim: int | None = None,
+        axes: dict[int, int] | None = None,
+    ) -> None:
+        self.ndim = ndim
+        self.min_ndim = min_ndim
+        self.axes = dict(axes or {})
+
+    def check(self, layer: Layer, shape: Sequence[int | None]) -> None:
+        """Raises ``ValueError`` naming the layer if ``shape`` does not fit."""
+        where = f'Input of layer "{layer.name}" ({type(layer).__name__})'
+        shown = errors.format_shape(shape)
+        if self.ndim is not None and len(shape) != self.ndim:
+            raise errors.ShapeError(
+                f"{where} is incompatible: expected ndim={self.ndim}, found "
+                f"ndim={len(shape)}. Full shape received: {shown}"
+            )
+        if self.min_ndim is not None and len(shape) < self.min_ndim:
+            raise errors.ShapeError(
+                f"{where} is incompatible: expected min_ndim={self.min_ndim}, "
+                f"found ndim={len(shape)}. Full shape received: {shown}"
+            )
+        for axis, size in self.axes.items():
+            if len(shape) < abs(axis) + (axis >= 0):
+                continue
+            if shape[axis] is not None and shape[axis] != size:
+                raise errors.ShapeError(
+                    f"{where} is incompatible: expected axis {axis} of the input "
+                    f"to have size {size}, but received an input of shape {shown}. "
+                    f"Check the preceding layer's output size. Received: {shown}"
+                )
+
+
+class Layer:
+    """The base class of layers.
+
+    Args:
+        name: a unique name (default: from the class name, numbered).
+        trainable: whether the layer's weights are trained.
+        dtype: the dtype of its weights and computations (``"float32"``).
+        input_shape: Keras 2 style: the shape of the input without the batch
+            dimension, for the first layer of a ``Sequential`` model.
+        input_dim: the same as ``input_shape=(input_dim,)``.
+        activity_regularizer: a penalty on the layer's output, added to the
+            training loss.
+
+    Example:
+
+    >>> class Double(Layer):
+    ...     def call(self, inputs):
+    ...         return inputs * 2.0
+    >>> Double()([1.0, 2.0]).numpy()
+    array([2., 4.], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        trainable: bool = True,
+        dtype: str | None = None,
+        input_shape: Sequence[int | None] | None = None,
+        input_dim: int | None = None,
+        activity_regularizer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("batch_input_shape", None)
+        if kwargs:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                f"{kwargs}"
+            )
+        self.name = name or naming.unique_name(
+            naming.to_snake_case(type(self).__name__)
+        )
+        self.trainable = trainable
+        self.dtype = dtypes.canonical(dtype or "float32")
+        self.built = False
+        self.input_spec: InputSpec | None = None
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        self._input_shape_arg = None if input_shape is None else tuple(input_shape)
+        from kgraph import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._weights: list[Variable] = []
+        self._calls: list[tuple[list[SymbolicTensor], list[SymbolicTensor]]] = []
+        self._activity_losses: list[SymbolicTensor] = []
+        self._creation_index = next(_CREATED)
+        _LAYERS[self.name] = self
+
+    # -- weights --------------------------------------------------------------
+
+    def add_weight(
+        self,
+        shape: Sequence[int],
+        initializer: Any = "glorot_uniform",
+        dtype: str | None = None,
+        trainable: bool = True,
+        regularizer: Any = None,
+        name: str | None = None,
+    ) -> Variable:
+        """Creates a variable owned by this layer.
+
+        Args:
+            shape: the variable's shape.
+            initializer: an initializer, its name or a callable
+                ``(shape, dtype) -> array``.
+            dtype: the dtype (the layer's by default).
+            trainable: whether gradients update it.
+            regularizer: a penalty on the variable added to the loss.
+            name: the variable's name inside the layer.
+
+        Returns:
+            The new ``Variable``, whose path is ``"<layer>/<name>"``.
+        """
+        from kgraph import initializers
+        from kgraph import regularizers
+
+        name = name or f"variable_{len(self._weights)}"
+        dtype = dtypes.canonical(dtype or self.dtype)
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        variable = Variable(value, name, f"{self.name}/{name}", trainable, dtype)
+        variable.regularizer = regularizers.get(regularizer)
+        self._weights.append(variable)
+        return variable
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Every variable of the layer, in creation order."""
+        return list(self._weights)
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """The variables that training updates."""
+        if not self.trainable:
+            return []
+        return [v for v in self.weights if v.trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        """The variables that training does not update by gradient."""
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Returns copies of the weights' values, in creation order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Sets the weights' values from arrays, in creation order.
+
+        Raises:
+            ValueError: when the count or a shape differs.
+        """
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(own)} weight arrays, but '
+                f"received {len(weights)}. Received: weights of length {len(weights)}"
+            )
+        for variable, value in zip(own, weights, strict=True):
+            variable.assign(value)
+
+    def count_params(self) -> int:
+        """Returns the number of scalars in the layer's weights.
+
+        Raises:
+            ValueError: when the layer is not built yet.
+        """
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" is not built yet, so it has no weights to '
+                "count. Call it on an input first. Received: built=False"
+            )
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    # -- building and calling ---------------------------------------------------
+
+    def build(self, input_shape: Any) -> None:
+        """Creates the weights for inputs of ``input_shape``."""
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation, written with ``kgraph.ops``."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement call(inputs). Received: a layer "
+            "without call()"
+        )
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        symbolic = any(isinstance(t, SymbolicTensor) for t in flatten(inputs))
+        # 1. Convert arrays to tensors of the layer's dtype (eager calls); a
+        #    nested list of plain numbers is one array, not a list of inputs.
+        if not symbolic:
+            if _all_numbers(inputs):
+                inputs = np.asarray(inputs)
+            inputs = map_structure(self._to_tensor, inputs)
+        # 2. Build from the input shapes, once.
+        self._maybe_build(inputs)
+        # 3. Check the input against the layer's spec.
+        if self.input_spec is not None:
+            for tensor in flatten(inputs):
+                self.input_spec.check(self, tensor.shape)
+        # 4. Call, tagging the nodes with the layer's name.
+        if "training" in inspect.signature(self.call).parameters and not symbolic:
+            kwargs.setdefault("training", False)
+        with ops.layer_scope(self.name):
+            outputs = self.call(inputs, *args, **kwargs)
+            # 5. Activity regularization: a penalty on the outputs.
+            if symbolic and self.activity_regularizer is not None:
+                for output in flatten(outputs):
+                    self._activity_losses.append(self.activity_regularizer(output))
+        # 6. Remember the call, for summaries and model building.
+        if symbolic:
+            self._calls.append((flatten(inputs), flatten(outputs)))
+        return outputs
+
+    def _to_tensor(self, value: Any) -> Any:
+        if isinstance(value, Tensor | Variable):
+            return value
+        array = np.asarray(value)
+        if array.dtype.kind == "f" and array.dtype.name != self.dtype:
+            array = array.astype(self.dtype)
+        return Tensor(array)
+
+    def _maybe_build(self, inputs: Any) -> None:
+        if self.built:
+            return
+        shapes = map_structure(lambda t: tuple(t.shape), inputs)
+        self.build(shapes)
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Returns the output shape for an input shape, by tracing the layer."""
+        graph = Graph(name="shape")
+        is_single = isinstance(input_shape, tuple) and all(
+            d is None or isinstance(d, int) for d in input_shape
+        )
+        shapes = [input_shape] if is_single else list(input_shape)
+        inputs = [ops.placeholder(graph, f"x{i}", s) for i, s in enumerate(shapes)]
+        outputs = self(inputs[0] if is_single else inputs)
+        return map_structure(lambda t: tuple(t.shape), outputs)
+
+    # -- randomness and training mode, for layers such as Dropout ----------------
+
+    @property
+    def salt(self) -> int:
+        """A number that tells apart the random ops of different layers."""
+        return zlib.crc32(self.name.encode())
+
+    # -- configuration ------------------------------------------------------------
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments that recreate this layer."""
+        config: dict[str, Any] = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": self.dtype,
+        }
+        if self.activity_regularizer is not None:
+            from kgraph import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(
+                self.activity_regularizer
+            )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """Creates a layer from ``get_config``'s output."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def training_flag(inputs: Any, training: Any) -> Any:
+    """Returns the training switch for a symbolic call: the graph's
+    ``training`` input when ``training`` is ``None``, else the given value."""
+    graph = next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
+    if training is None:
+        return scalar_input(graph, "training", "bool")
+    return np.asarray(bool(training))
+
+
+def random_key(inputs: Any) -> Any:
+    """Returns the key random layers draw from: the graph's ``seed`` input
+    for symbolic calls (the trainer feeds a new one every step), else a
+    fresh key from kgraph's seeded generator."""
+    for tensor in flatten(inputs):
+        if isinstance(tensor, SymbolicTensor):
+            return scalar_input(tensor.graph, "seed", "int64")
+    from kgraph.utils import random as random_utils
+
+    return np.int64(random_utils.generator().integers(0, 2**62))

@@ -1,0 +1,189 @@
+"""Checks and converts the arrays given to ``fit``, ``evaluate`` and
+``predict``, before any graph runs: structure, lengths, shapes and dtypes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kgraph import dtypes
+from kgraph import errors
+from kgraph.models.training import TargetSpec
+from kgraph.models.training import target_name
+
+
+def _array(value: Any, what: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"`{what}` could not be read as an array: {error}") from None
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`{what}` must hold numbers. Received: an array of dtype {array.dtype}"
+        )
+    return array
+
+
+def _by_name(value: Any, names: Sequence[str], what: str) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        missing = [n for n in names if n not in value]
+        if missing:
+            raise ValueError(
+                f"`{what}` is missing entries for {missing}. Expected keys: "
+                f"{list(names)}. Received: keys {sorted(value)}"
+            )
+        return {name: value[name] for name in names}
+    if len(names) == 1:
+        if isinstance(value, list | tuple) and len(value) == 1:
+            value = value[0]
+        return {names[0]: value}
+    if not isinstance(value, list | tuple) or len(value) != len(names):
+        count = len(value) if isinstance(value, list | tuple) else 1
+        raise ValueError(
+            f"The model has {len(names)} {what} entries ({list(names)}); pass a "
+            f"list or dict of {len(names)} arrays. Received: {count}"
+        )
+    return dict(zip(names, value, strict=True))
+
+
+def inputs(model: Any, x: Any) -> dict[str, np.ndarray]:
+    """Returns the model's inputs as arrays of the input dtypes.
+
+    Raises:
+        ValueError: for a missing input or a shape that does not fit,
+            naming the input, the expected and the received shapes.
+    """
+    if x is None:
+        raise ValueError("`x` is required. Received: x=None")
+    result = {}
+    for index, (name, value) in enumerate(_by_name(x, model.input_names, "x").items()):
+        array = _array(value, "x")
+        node = model.graph.placeholder(name)
+        if not node.type.accepts(array.shape):
+            expected = errors.format_shape(node.type.shape)
+            raise ValueError(
+                f'Input {index} ("{name}") of model "{model.name}" is incompatible: '
+                f"expected shape={expected}, found shape={array.shape}. "
+                f"Received: x with shape {array.shape}"
+            )
+        result[name] = _cast(array, node.type.dtype)
+    return result
+
+
+def targets(
+    model: Any, y: Any, outputs: Sequence[str]
+) -> tuple[dict[str, np.ndarray], dict[str, TargetSpec]]:
+    """Returns the targets of the outputs that have a loss or metric.
+
+    Integer targets stay integers (class indices, ``int32``); the others
+    become ``float32``.
+    """
+    if y is None:
+        raise ValueError(
+            f"`y` is required to train or evaluate model '{model.name}'. Received: y=None"
+        )
+    arrays, specs = {}, {}
+    given = _by_name(y, list(model.output_names), "y")
+    for name in outputs:
+        array = _array(given[name], "y")
+        if array.ndim == 0:
+            raise ValueError(f"`y` needs a batch dimension. Received: shape {array.shape}")
+        dtype = "int32" if array.dtype.kind in "iub" else "float32"
+        arrays[target_name(name)] = _cast(array, dtype)
+        specs[name] = TargetSpec(tuple(array.shape[1:]), dtype)
+    return arrays, specs
+
+
+def _cast(array: np.ndarray, dtype: str) -> np.ndarray:
+    return np.ascontiguousarray(array, dtype=dtypes.to_numpy(dtype))
+
+
+def count(*groups: Mapping[str, np.ndarray]) -> int:
+    """Returns the common number of samples.
+
+    Raises:
+        ValueError: when arrays have different lengths or no samples.
+    """
+    sizes = {name: len(array) for group in groups for name, array in group.items()}
+    if len(set(sizes.values())) > 1:
+        shown = ", ".join(f"'{k}': {v}" for k, v in sizes.items())
+        raise ValueError(
+            "Data cardinality is ambiguous. Make sure all arrays contain the same "
+            f"number of samples. Received: sizes {shown}"
+        )
+    total = next(iter(sizes.values()))
+    if total == 0:
+        raise ValueError("The data is empty. Received: 0 samples")
+    return total
+
+
+def sample_weights(
+    n: int,
+    sample_weight: Any,
+    class_weight: Mapping[int, float] | None,
+    labels: np.ndarray | None,
+) -> np.ndarray:
+    """Returns one float32 weight per sample: ``sample_weight`` times the
+    weight of each sample's class.
+
+    Raises:
+        ValueError: for a wrong length or a class missing from
+            ``class_weight``.
+    """
+    weights = np.ones(n, dtype=np.float32)
+    if sample_weight is not None:
+        given = _array(sample_weight, "sample_weight").astype(np.float32)
+        if given.shape != (n,):
+            raise ValueError(
+                f"`sample_weight` needs one value per sample, shape ({n},). "
+                f"Received: shape {given.shape}"
+            )
+        weights = weights * given
+    if class_weight is not None:
+        if labels is None:
+            raise ValueError("`class_weight` needs `y`. Received: y=None")
+        classes = _classes(labels)
+        missing = sorted(set(classes.tolist()) - set(class_weight))
+        if missing:
+            raise ValueError(
+                f"`class_weight` has no weight for classes {missing}. Received: "
+                f"class_weight keys {sorted(class_weight)}"
+            )
+        table = {int(k): float(v) for k, v in class_weight.items()}
+        weights = weights * np.array([table[int(c)] for c in classes], dtype=np.float32)
+    return weights
+
+
+def _classes(labels: np.ndarray) -> np.ndarray:
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        return np.argmax(labels, axis=-1).reshape(len(labels))
+    if labels.dtype.kind == "f":
+        rounded = np.round(labels).reshape(len(labels))
+        return rounded.astype(np.int64)
+    return labels.reshape(len(labels)).astype(np.int64)
+
+
+def split_last(data: Mapping[str, np.ndarray], fraction: float) -> tuple[dict, dict]:
+    """Splits off the last ``fraction`` of the samples (before shuffling).
+
+    Raises:
+        ValueError: when the fraction is outside (0, 1) or leaves no samples.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(
+            f"`validation_split` must be between 0 and 1. Received: "
+            f"validation_split={fraction}"
+        )
+    n = len(next(iter(data.values())))
+    cut = int(n * (1.0 - fraction))
+    if cut == 0 or cut == n:
+        raise ValueError(
+            f"`validation_split={fraction}` leaves no training or no validation "
+            f"samples out of {n}. Received: validation_split={fraction}"
+        )
+    first = {k: v[:cut] for k, v in data.items()}
+    second = {k: v[cut:] for k, v in data.items()}
+    return first, second

@@ -1,0 +1,151 @@
+"""``Sequential``: a stack of layers, a functional model underneath."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kgraph.layers.input_layer import InputLayer
+from kgraph.layers.layer import Layer
+from kgraph.layers.layer import layer_named
+from kgraph.models.functional import Model
+from kgraph.tensor import SymbolicTensor
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    The input shape comes from a leading ``kg.Input``, from
+    ``input_shape=`` on the first layer (Keras 2 style), or from the first
+    data the model sees; the functional graph is built once it is known.
+
+    Args:
+        layers: the layers, in order.
+        name: the model's name.
+
+    Example:
+
+    >>> import kgraph as kg
+    >>> model = Sequential([kg.layers.Dense(4, input_shape=(3,)), kg.layers.Dense(1)])
+    >>> [layer.name for layer in model.layers][-1] == model.layers[-1].name
+    True
+    >>> model.count_params()
+    21
+    """
+
+    def __init__(
+        self, layers: Sequence[Any] | None = None, name: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        self._stack: list[Layer] = []
+        self._input_layer: InputLayer | None = None
+        self.built = False
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer: Any) -> None:
+        """Appends a layer (or sets the input with a ``kg.Input`` tensor).
+
+        Raises:
+            TypeError: for anything that is not a layer or an input.
+        """
+        if isinstance(layer, SymbolicTensor):
+            owner = layer_named(layer.graph.node(layer.node_id).layer or "")
+            if not isinstance(owner, InputLayer):
+                raise TypeError(
+                    "Sequential.add takes layers or a kg.Input tensor. Received: a "
+                    "symbolic tensor that is not an input"
+                )
+            layer = owner
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError(
+                    "An Input must come first in a Sequential model. Received: an "
+                    f"Input after {len(self._stack)} layers"
+                )
+            self._input_layer = layer
+        elif isinstance(layer, Layer):
+            self._stack.append(layer)
+        else:
+            raise TypeError(
+                "Sequential.add takes a layer. Received: "
+                f"{layer!r} of type {type(layer).__name__}"
+            )
+        self._rebuild()
+
+    def pop(self) -> Layer:
+        """Removes and returns the last layer.
+
+        Raises:
+            TypeError: when there is no layer.
+        """
+        if not self._stack:
+            raise TypeError("There are no layers in the model. Received: pop()")
+        layer = self._stack.pop()
+        self._rebuild()
+        return layer
+
+    def _input_shape(self) -> tuple[int | None, ...] | None:
+        if self._input_layer is not None:
+            return (self._input_layer.batch_size, *self._input_layer.shape)
+        if self._stack and self._stack[0]._input_shape_arg is not None:
+            return (None, *self._stack[0]._input_shape_arg)
+        return None
+
+    def _rebuild(self) -> None:
+        shape = self._input_shape()
+        if shape is None or not self._stack:
+            self.built = False
+            return
+        self.build(shape)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Builds the graph for inputs of ``input_shape`` (batch dim first)."""
+        if self._input_layer is None:
+            self._input_layer = InputLayer(shape=tuple(input_shape[1:]))
+        tensor = self._input_layer.output
+        for layer in self._stack:
+            tensor = layer(tensor)
+        self._set_graph(self._input_layer.output, tensor)
+
+    def _ensure_built(self, x: Any) -> None:
+        if not self.built:
+            import numpy as np
+
+            first = x[0] if isinstance(x, list | tuple) else x
+            self.build((None, *np.shape(first)[1:]))
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, without the input layer (as Keras shows them)."""
+        return list(self._stack)
+
+    def _summary_layers(self) -> list[Layer]:
+        return self.layers
+
+    def _shows_connections(self) -> bool:
+        return False
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Builds from ``x`` if needed, then trains (see ``Model.fit``)."""
+        self._ensure_built(x)
+        return super().fit(x, y, *args, **kwargs)
+
+    def predict(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """Builds from ``x`` if needed, then predicts (see ``Model.predict``)."""
+        self._ensure_built(x)
+        return super().predict(x, *args, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the model's name and its layers' configurations."""
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()}
+                for layer in self.layers
+            ],
+        }
+        if self._input_layer is not None:
+            config["input_layer"] = self._input_layer.get_config()
+        return config

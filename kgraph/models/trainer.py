@@ -1,0 +1,640 @@
+"""``Trainer``: ``compile``, ``fit``, ``evaluate``, ``predict`` and the
+``*_on_batch`` methods of ``Model``.
+
+``compile`` records the loss, metrics and optimizer; the first call that
+needs a program builds the training graph (``models.training``), runs the
+compiler pipeline for the batch size and hands the programs to the backend.
+The epoch loop lives here, in Python: it calls the backend's executable for
+chunks of batches and runs the callbacks between them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from kgraph import config
+from kgraph.compiler.program import PREDICT
+from kgraph.compiler.program import TRAIN
+from kgraph.compiler.program import Program
+from kgraph.models import data as data_utils
+from kgraph.models import training
+from kgraph.utils import random as random_utils
+
+BACKENDS = ("numpy", "llvm")
+# Progress and batch callbacks run about this many times per epoch.
+_CHUNKS_PER_EPOCH = 20
+
+
+class Trainer:
+    """Training methods shared by functional and sequential models."""
+
+    def __init__(self) -> None:
+        self.optimizer: Any = None
+        self.compiled = False
+        self.stop_training = False
+        self.history: Any = None
+        self._losses: list[training.LossEntry] = []
+        self._metric_specs: dict[str, list[Any]] = {}
+        self._weighted_metric_specs: dict[str, list[Any]] = {}
+        self._metrics: list[training.MetricEntry] | None = None
+        self._objectives: dict[Any, Any] = {}
+        self._programs: dict[Any, Program] = {}
+        self._backend = "numpy"
+
+    # -- compile -------------------------------------------------------------------
+
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        backend: str | None = None,
+        run_eagerly: bool = False,
+        jit_compile: Any = "auto",
+        steps_per_execution: int = 1,
+    ) -> None:
+        """Configures the model for training.
+
+        Args:
+            optimizer: an optimizer or its name (default ``"rmsprop"``).
+            loss: a loss (name, function or object); for several outputs a
+                list or a dict keyed by output name.
+            loss_weights: weights of the outputs' losses (list or dict).
+            metrics: metrics (names or objects); a list applies to every
+                output, a dict maps output names to lists.
+            weighted_metrics: like ``metrics``, but weighted by
+                ``sample_weight`` and ``class_weight``.
+            backend: ``"numpy"`` (the reference interpreter) or ``"llvm"``.
+            run_eagerly: accepted for Keras compatibility; kgraph always runs
+                the compiled graph.
+            jit_compile: accepted for Keras compatibility; kgraph always
+                compiles.
+            steps_per_execution: accepted for Keras compatibility.
+
+        Raises:
+            ValueError: for unknown names, a loss structure that does not
+                match the outputs, or an unknown backend.
+        """
+        from kgraph import optimizers
+
+        backend = backend or config.default_backend()
+        if backend not in BACKENDS:
+            raise ValueError(
+                f"Unknown backend. Expected one of {BACKENDS}. Received: backend={backend!r}"
+            )
+        self._backend = backend
+        self.optimizer = optimizers.get(optimizer)
+        self.optimizer.build(self.trainable_weights)
+        self._losses = self._resolve_losses(loss, loss_weights)
+        self._metric_specs = self._per_output(metrics, "metrics")
+        self._weighted_metric_specs = self._per_output(weighted_metrics, "weighted_metrics")
+        self._metrics = None
+        self._objectives.clear()
+        self._programs.clear()
+        self.compiled = True
+
+    def _per_output(self, value: Any, what: str) -> dict[str, list[Any]]:
+        names = list(self.output_names)
+        if value is None:
+            return {name: [] for name in names}
+        if isinstance(value, Mapping):
+            unknown = sorted(set(value) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"`{what}` names outputs {unknown} that the model does not have. "
+                    f"Outputs: {names}. Received: {what} keys {sorted(value)}"
+                )
+            return {name: _as_list(value.get(name)) for name in names}
+        if not isinstance(value, list | tuple):
+            raise ValueError(
+                f"`{what}` must be a list or a dict. Received: {what}={value!r}"
+            )
+        nested = len(value) == len(names) > 1 and all(
+            isinstance(v, list | tuple) for v in value
+        )
+        if nested:
+            return {name: list(v) for name, v in zip(names, value, strict=True)}
+        return {name: list(value) for name in names}
+
+    def _resolve_losses(self, loss: Any, loss_weights: Any) -> list[training.LossEntry]:
+        from kgraph import losses
+
+        names = list(self.output_names)
+        if loss is None:
+            return []
+        if isinstance(loss, Mapping):
+            unknown = sorted(set(loss) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"`loss` names outputs {unknown} that the model does not have. "
+                    f"Outputs: {names}. Received: loss keys {sorted(loss)}"
+                )
+            chosen = {name: loss[name] for name in names if loss.get(name) is not None}
+        elif isinstance(loss, list | tuple):
+            if len(loss) != len(names):
+                raise ValueError(
+                    f"`loss` has {len(loss)} entries but the model has {len(names)} "
+                    f"outputs {names}. Received: loss={loss!r}"
+                )
+            chosen = {n: v for n, v in zip(names, loss, strict=True) if v is not None}
+        else:
+            chosen = {name: loss for name in names}
+        weights = self._loss_weights(loss_weights, names)
+        return [
+            training.LossEntry(name, losses.get(value), weights[name])
+            for name, value in chosen.items()
+        ]
+
+    @staticmethod
+    def _loss_weights(loss_weights: Any, names: list[str]) -> dict[str, float]:
+        if loss_weights is None:
+            return {name: 1.0 for name in names}
+        if isinstance(loss_weights, Mapping):
+            return {name: float(loss_weights.get(name, 1.0)) for name in names}
+        if isinstance(loss_weights, list | tuple):
+            if len(loss_weights) != len(names):
+                raise ValueError(
+                    f"`loss_weights` needs one weight per output {names}. "
+                    f"Received: loss_weights={loss_weights!r}"
+                )
+            return {n: float(w) for n, w in zip(names, loss_weights, strict=True)}
+        return {name: float(loss_weights) for name in names}
+
+    # -- programs ------------------------------------------------------------------
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile()` before using the model for {what}. "
+                f"Received: a model that is not compiled"
+            )
+
+    def _target_outputs(self) -> list[str]:
+        with_loss = {entry.output for entry in self._losses}
+        with_metrics = {
+            name
+            for name in self.output_names
+            if self._metric_specs.get(name) or self._weighted_metric_specs.get(name)
+        }
+        return [name for name in self.output_names if name in with_loss | with_metrics]
+
+    def _resolve_metrics(self, specs: Mapping[str, Any]) -> list[training.MetricEntry]:
+        from kgraph import metrics as metrics_module
+
+        losses = {entry.output: entry.loss for entry in self._losses}
+        several = len(self.output_names) > 1
+        entries = []
+        for weighted, table in ((False, self._metric_specs),
+                                (True, self._weighted_metric_specs)):
+            for output, identifiers in table.items():
+                for identifier in identifiers:
+                    metric = metrics_module.get(
+                        identifier,
+                        loss=losses.get(output),
+                        output_shape=self.graph.node(self.graph.outputs[output]).type.shape,
+                        target_shape=(None, *specs[output].shape),
+                    )
+                    name = f"{output}_{metric.name}" if several else metric.name
+                    if weighted:
+                        metric = _Weighted(metric)
+                    entries.append(training.MetricEntry(name, output, metric))
+        return entries
+
+    def _objective(self, specs: Mapping[str, Any]) -> Any:
+        key = tuple(sorted(specs.items()))
+        if key not in self._objectives:
+            if self._metrics is None:
+                self._metrics = self._resolve_metrics(specs)
+            self._objectives[key] = training.build_objective(
+                self, self._losses, self._metrics, specs
+            )
+        return self._objectives[key]
+
+    def _program(self, kind: str, batch_size: int, specs: Mapping[str, Any]) -> Program:
+        key = (kind, batch_size, tuple(sorted(specs.items())))
+        if key not in self._programs:
+            objective = None if kind == PREDICT else self._objective(specs)
+            variables = {v.path: v for v in self.weights}
+            self._programs[key] = training.compile_program(
+                kind, batch_size, self, objective, self.optimizer, variables
+            )
+            self._last_program = self._programs[key]
+        return self._programs[key]
+
+    def _default_specs(self) -> dict[str, Any]:
+        specs = {}
+        for name in self._target_outputs():
+            shape = self.graph.node(self.graph.outputs[name]).type.shape[1:]
+            specs[name] = training.TargetSpec(tuple(shape), "float32")
+        return specs
+
+    def compiled_program(self, kind: str = TRAIN, batch_size: int = 32) -> Program:
+        """Returns the compiled program of one kind for one batch size.
+
+        Targets take the shape and dtype of the data last trained on, or
+        else the output's shape as floats.
+
+        Args:
+            kind: ``"train"``, ``"eval"`` or ``"predict"``.
+            batch_size: the static batch size.
+
+        Returns:
+            The ``Program``, with the graph after every pass in ``stages``.
+        """
+        if kind != PREDICT:
+            self._require_compiled("building a training program")
+        specs = getattr(self, "_last_specs", None) or self._default_specs()
+        return self._program(kind, batch_size, specs if kind != PREDICT else {})
+
+    def _executable(self, specs: Mapping[str, Any]) -> Any:
+        def programs(kind: str, batch_size: int) -> Program:
+            return self._program(kind, batch_size, specs)
+
+        if self._backend == "llvm":
+            from kgraph.backends.llvm import LLVMExecutable
+
+            return LLVMExecutable(programs)
+        from kgraph.backends.interpreter_executable import InterpreterExecutable
+
+        return InterpreterExecutable(programs)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        state = {v.path: v.value for v in self.weights}
+        if self.optimizer is not None:
+            state.update({v.path: v.value for v in self.optimizer.variables})
+        return state
+
+    # -- logs ------------------------------------------------------------------------
+
+    def _log_names(self) -> list[str]:
+        names = ["loss"]
+        if len(self._losses) > 1:
+            names += [f"{entry.output}_loss" for entry in self._losses]
+        names += [entry.log_name for entry in self._metrics or []]
+        return names
+
+    def _logs(self, totals: Mapping[str, np.ndarray]) -> dict[str, float]:
+        def stats_of(log_name: str) -> dict[str, np.ndarray]:
+            prefix = training.stat_name(log_name, "")
+            return {k[len(prefix):]: v for k, v in totals.items() if k.startswith(prefix)}
+
+        logs: dict[str, float] = {}
+        for name in self._log_names():
+            stats = stats_of(name)
+            if not stats:
+                continue
+            metric = next((m.metric for m in self._metrics or [] if m.log_name == name),
+                          None)
+            if metric is None:
+                logs[name] = float(stats["total"] / stats["count"]) if stats["count"] else 0.0
+            else:
+                logs[name] = float(metric.result(stats))
+        return logs
+
+    # -- fit -------------------------------------------------------------------------
+
+    def _prepare(
+        self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any], int]:
+        arrays = data_utils.inputs(self, x)
+        outputs = self._target_outputs()
+        targets, specs = data_utils.targets(self, y, outputs)
+        n = data_utils.count(arrays, targets)
+        labels = None
+        if class_weight is not None:
+            if len(outputs) != 1:
+                raise ValueError(
+                    "`class_weight` is only supported for models with one output. "
+                    f"Received: {len(outputs)} outputs"
+                )
+            labels = targets[training.target_name(outputs[0])]
+        weights = data_utils.sample_weights(n, sample_weight, class_weight, labels)
+        return {**arrays, **targets, "sample_weight": weights}, specs, n
+
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: Mapping[int, float] | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+    ) -> Any:
+        """Trains the model for a number of epochs.
+
+        Args:
+            x: input arrays (an array, a list or a dict by input name).
+            y: target arrays, structured like the outputs.
+            batch_size: samples per step (default 32); the last partial
+                batch is trained on too.
+            epochs: the epoch to stop at (counting from 0 up to ``epochs``).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch,
+                ``"auto"`` means 1.
+            callbacks: ``kg.callbacks.Callback`` instances.
+            validation_split: the last fraction of the data, taken before
+                shuffling, to validate on.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val,
+                sample_weight_val)``; overrides ``validation_split``.
+            shuffle: reshuffle the training data every epoch.
+            class_weight: a weight per class index, scaling the loss.
+            sample_weight: a weight per sample, scaling the loss.
+            initial_epoch: the epoch to start from.
+
+        Returns:
+            A ``History`` whose ``history`` maps ``loss``, the metrics and
+            their ``val_`` versions to per-epoch values.
+
+        Raises:
+            ValueError: for data that does not fit the model, before any
+                training step runs.
+        """
+        from kgraph.callbacks import CallbackList
+
+        self._require_compiled("training")
+        batch_size = _batch_size(batch_size)
+        train, specs, n = self._prepare(x, y, sample_weight, class_weight)
+        validation = None
+        if validation_data is not None:
+            validation = self._prepare(*_unpack_validation(validation_data))
+        elif validation_split:
+            train, held_out = data_utils.split_last(train, validation_split)
+            validation = (held_out, specs, len(next(iter(held_out.values()))))
+            n = len(next(iter(train.values())))
+        verbose = 1 if verbose == "auto" else int(verbose)
+        steps = math.ceil(n / batch_size)
+        callback_list = CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps,
+        )
+        self._last_specs = specs
+        executable = self._executable(specs)
+        state = self._state()
+        generator = random_utils.generator()
+        seed = int(generator.integers(0, 2**31))
+        self.stop_training = False
+        callback_list.on_train_begin()
+        epoch_logs: dict[str, float] = {}
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            order = generator.permutation(n) if shuffle else np.arange(n)
+            totals = self._train_epoch(
+                executable, state, train, order, batch_size, steps, seed, callback_list
+            )
+            epoch_logs = self._logs(totals)
+            if validation is not None and not self.stop_training:
+                val_data, val_specs, _ = validation
+                val_logs = self._evaluate_arrays(val_data, val_specs, batch_size)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        return self.history
+
+    def _train_epoch(
+        self,
+        executable: Any,
+        state: dict[str, np.ndarray],
+        train: Mapping[str, np.ndarray],
+        order: np.ndarray,
+        batch_size: int,
+        steps: int,
+        seed: int,
+        callback_list: Any,
+    ) -> dict[str, np.ndarray]:
+        totals: dict[str, np.ndarray] = {}
+        chunk = max(1, math.ceil(steps / _CHUNKS_PER_EPOCH))
+        iterations = self.optimizer.iterations
+        for start in range(0, steps, chunk):
+            batches = range(start, min(start + chunk, steps))
+            callback_list.on_train_batch_begin(start)
+            step = int(iterations.value)
+            sums = executable.train(
+                state, train, order, batch_size, batches, step, seed,
+                self._learning_rate(),
+            )
+            iterations.assign(step + len(batches))
+            for name, value in sums.items():
+                totals[name] = totals[name] + value if name in totals else value
+            callback_list.on_train_batch_end(batches[-1], self._logs(totals))
+            if self.stop_training:
+                break
+        return totals
+
+    def _learning_rate(self) -> float:
+        rate = self.optimizer.learning_rate
+        return float(rate) if isinstance(rate, int | float | np.floating) else 0.0
+
+    # -- evaluate and predict --------------------------------------------------------
+
+    def _evaluate_arrays(
+        self, arrays: Mapping[str, np.ndarray], specs: Mapping[str, Any], batch_size: int
+    ) -> dict[str, float]:
+        executable = self._executable(specs)
+        return self._logs(executable.evaluate(self._state(), arrays, batch_size))
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        return_dict: bool = False,
+        callbacks: Any = None,
+    ) -> Any:
+        """Returns the loss and metrics of the model on data.
+
+        Args:
+            x: input arrays.
+            y: target arrays.
+            batch_size: samples per step (default 32).
+            verbose: 0 silent, 1 progress bar (``"auto"``).
+            sample_weight: a weight per sample for the loss.
+            return_dict: return ``{name: value}`` instead of a list.
+            callbacks: callbacks with ``on_test_*`` hooks.
+
+        Returns:
+            The loss if there are no metrics, else ``[loss, *metrics]``, or a
+            dict with ``return_dict=True``.
+        """
+        from kgraph.callbacks import CallbackList
+
+        self._require_compiled("evaluation")
+        batch_size = _batch_size(batch_size)
+        arrays, specs, n = self._prepare(x, y, sample_weight)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+            epochs=1, steps=math.ceil(n / batch_size),
+        )
+        callback_list.on_test_begin()
+        logs = self._evaluate_arrays(arrays, specs, batch_size)
+        callback_list.on_test_batch_end(math.ceil(n / batch_size) - 1, logs)
+        callback_list.on_test_end(logs)
+        return self._format_results(logs, return_dict)
+
+    def _format_results(self, logs: Mapping[str, float], return_dict: bool) -> Any:
+        if return_dict:
+            return dict(logs)
+        values = [logs[name] for name in self._log_names() if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def predict(
+        self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+        callbacks: Any = None,
+    ) -> Any:
+        """Returns the model's outputs for the inputs ``x``.
+
+        Args:
+            x: input arrays (an array, a list or a dict by input name).
+            batch_size: samples per step (default 32).
+            verbose: 0 silent, 1 progress bar (``"auto"``).
+            callbacks: callbacks with ``on_predict_*`` hooks.
+
+        Returns:
+            A NumPy array, or a list (or dict) of arrays for several outputs.
+        """
+        from kgraph.callbacks import CallbackList
+
+        batch_size = _batch_size(batch_size)
+        arrays = data_utils.inputs(self, x)
+        n = data_utils.count(arrays)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        steps = math.ceil(n / batch_size)
+        callback_list = CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
+            epochs=1, steps=steps,
+        )
+        callback_list.on_predict_begin()
+        outputs = self._executable({}).predict(self._state(), arrays, batch_size)
+        callback_list.on_predict_batch_end(steps - 1, {"outputs": outputs})
+        callback_list.on_predict_end()
+        return self._structure_outputs(outputs)
+
+    def _structure_outputs(self, outputs: Mapping[str, np.ndarray]) -> Any:
+        if isinstance(getattr(self, "_outputs_struct", None), dict):
+            return {name: outputs[name] for name in self.output_names}
+        if len(self.output_names) == 1:
+            return outputs[self.output_names[0]]
+        return [outputs[name] for name in self.output_names]
+
+    # -- single batches ----------------------------------------------------------------
+
+    def train_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None,
+        class_weight: Any = None, return_dict: bool = False,
+    ) -> Any:
+        """Runs one training step on one batch; returns its loss (and metrics)."""
+        self._require_compiled("training")
+        train, specs, n = self._prepare(x, y, sample_weight, class_weight)
+        seed = int(random_utils.generator().integers(0, 2**31))
+        step = int(self.optimizer.iterations.value)
+        totals = self._executable(specs).train(
+            self._state(), train, np.arange(n), n, range(1), step, seed,
+            self._learning_rate(),
+        )
+        self.optimizer.iterations.assign(step + 1)
+        return self._format_results(self._logs(totals), return_dict)
+
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        """Evaluates one batch; returns its loss (and metrics)."""
+        self._require_compiled("evaluation")
+        arrays, specs, n = self._prepare(x, y, sample_weight)
+        return self._format_results(self._evaluate_arrays(arrays, specs, n), return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """Returns the outputs for one batch of inputs."""
+        arrays = data_utils.inputs(self, x)
+        n = data_utils.count(arrays)
+        return self._structure_outputs(self._executable({}).predict(self._state(), arrays, n))
+
+    # -- weights ---------------------------------------------------------------------
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Returns copies of every weight, in Keras's order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights: Any) -> None:
+        """Sets every weight from a list of arrays, in Keras's order.
+
+        Raises:
+            ValueError: when the count or a shape differs.
+        """
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Model '{self.name}' has {len(own)} weights, but {len(weights)} "
+                f"arrays were given. Received: {len(weights)} arrays"
+            )
+        for variable, value in zip(own, weights, strict=True):
+            variable.assign(value)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Saves every weight to a ``.weights.npz`` file (atomically)."""
+        from kgraph.saving import weights_file
+
+        weights_file.save(self, filepath, overwrite)
+
+    def load_weights(self, filepath: str) -> None:
+        """Loads weights saved by ``save_weights``."""
+        from kgraph.saving import weights_file
+
+        weights_file.load(self, filepath)
+
+
+class _Weighted:
+    """A metric updated with the sample weights (``weighted_metrics``)."""
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self.name = metric.name
+
+    def batch_statistics(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        return self.metric.batch_statistics(y_true, y_pred, sample_weight)
+
+    def result(self, totals: Any) -> Any:
+        return self.metric.result(totals)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _batch_size(batch_size: int | None) -> int:
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(
+            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+        )
+    return batch_size
+
+
+def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
+    if not isinstance(validation_data, list | tuple) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+            f"val_sample_weight). Received: {type(validation_data).__name__}"
+        )
+    x_val, y_val, *rest = validation_data
+    return x_val, y_val, rest[0] if rest else None
+
+
+__all__ = ["BACKENDS", "Trainer"]

@@ -1,0 +1,227 @@
+"""The training graph: the model's forward graph plus targets, losses,
+regularization penalties and metric statistics; then the pipelines that turn
+it into the programs a backend runs.
+
+Statistics are additive so a native loop can sum them over batches: the
+loss contributes ``stat:loss/total`` (loss times batch size) and
+``stat:loss/count``; every metric its own ``stat:<name>/<key>`` values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kgraph import errors
+from kgraph import ops
+from kgraph.compiler import pipeline
+from kgraph.compiler.passes import PassContext
+from kgraph.compiler.passes import run_pipeline
+from kgraph.compiler.program import EVAL
+from kgraph.compiler.program import PREDICT
+from kgraph.compiler.program import TRAIN
+from kgraph.compiler.program import Program
+from kgraph.ir.graph import Graph
+from kgraph.layers.layer import scalar_input
+from kgraph.ops import builder
+from kgraph.tensor import SymbolicTensor
+
+
+@dataclass(frozen=True)
+class LossEntry:
+    """The loss of one output: its name in logs, the loss and its weight."""
+
+    output: str
+    loss: Any
+    weight: float
+
+
+@dataclass(frozen=True)
+class MetricEntry:
+    """One metric of one output, under its log name."""
+
+    log_name: str
+    output: str
+    metric: Any
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """The per-sample shape and dtype of one output's targets."""
+
+    shape: tuple[int, ...]
+    dtype: str
+
+
+def target_name(output: str) -> str:
+    """The input name of an output's targets."""
+    return f"target:{output}"
+
+
+def stat_name(log_name: str, key: str) -> str:
+    """The output name of one statistic."""
+    return f"stat:{log_name}/{key}"
+
+
+def build_objective(
+    model: Any,
+    losses: list[LossEntry],
+    metrics: list[MetricEntry],
+    targets: Mapping[str, TargetSpec],
+) -> Graph:
+    """Returns the model's graph with the loss and the statistics as outputs.
+
+    Args:
+        model: the functional model.
+        losses: one entry per output that has a loss.
+        metrics: the metrics.
+        targets: the target spec of every output with a loss or metric.
+
+    Returns:
+        A graph with outputs ``loss`` and ``stat:...`` (and the predictions).
+    """
+    graph = model.graph.copy()
+    predictions = {name: SymbolicTensor(graph, graph.outputs[name])
+                   for name in model.output_names}
+    batch = scalar_input(graph, "batch_size", "float32")
+    sample_weight = ops.placeholder(graph, "sample_weight", (None,), role="sample_weight")
+    trues = {
+        name: ops.placeholder(graph, target_name(name), (None, *spec.shape), spec.dtype,
+                              role="target")
+        for name, spec in targets.items()
+    }
+    total = None
+    for entry in losses:
+        with ops.layer_scope(f"loss/{entry.output}"):
+            value = _loss_value(entry, trues[entry.output], predictions[entry.output],
+                                sample_weight)
+        if len(losses) > 1:
+            _mean_stat(graph, f"{entry.output}_loss", value, batch)
+        weighted = ops.multiply(value, float(entry.weight))
+        total = weighted if total is None else ops.add(total, weighted)
+    with ops.layer_scope("regularization"):
+        for penalty in _penalties(model, graph):
+            total = penalty if total is None else ops.add(total, penalty)
+    if total is None:
+        raise ValueError(
+            f"Model '{model.name}' has no loss to train on: pass `loss` to compile(). "
+            "Received: loss=None"
+        )
+    graph.set_output("loss", total.node_id)
+    _mean_stat(graph, "loss", total, batch)
+    for entry in metrics:
+        with ops.layer_scope(f"metric/{entry.log_name}"):
+            stats = entry.metric.batch_statistics(
+                trues[entry.output], predictions[entry.output]
+            )
+        for key, value in stats.items():
+            graph.set_output(stat_name(entry.log_name, key), value.node_id)
+    return graph
+
+
+def _loss_value(entry: LossEntry, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
+    try:
+        return entry.loss(y_true, y_pred, sample_weight=sample_weight)
+    except errors.ShapeError as error:
+        name = getattr(entry.loss, "name", type(entry.loss).__name__)
+        raise ValueError(
+            f"The loss '{name}' of output '{entry.output}' does not fit the output: "
+            f"targets {errors.format_shape(y_true.shape)} against predictions "
+            f"{errors.format_shape(y_pred.shape)}: {error}"
+        ) from None
+
+
+def _mean_stat(graph: Graph, log_name: str, value: Any, batch: Any) -> None:
+    graph.set_output(stat_name(log_name, "total"), ops.multiply(value, batch).node_id)
+    graph.set_output(stat_name(log_name, "count"), batch.node_id)
+
+
+def _penalties(model: Any, graph: Graph) -> list[Any]:
+    penalties = []
+    for variable in model.weights:
+        regularizer = getattr(variable, "regularizer", None)
+        if regularizer is None:
+            continue
+        param = SymbolicTensor(graph, builder.variable_node(graph, variable))
+        penalties.append(regularizer(param))
+    for name, node_id in graph.outputs.items():
+        if name.startswith("aux:activity"):
+            penalties.append(SymbolicTensor(graph, node_id))
+    return penalties
+
+
+def _without_aux(graph: Graph, keep: list[str]) -> Graph:
+    result = graph.copy()
+    result.outputs = {name: result.outputs[name] for name in keep}
+    return result
+
+
+def compile_program(
+    kind: str,
+    batch_size: int,
+    model: Any,
+    objective: Graph | None,
+    optimizer: Any = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Program:
+    """Runs the pipeline of ``kind`` for one batch size.
+
+    Args:
+        kind: ``"train"``, ``"eval"`` or ``"predict"``.
+        batch_size: the static batch size.
+        model: the model (its graph and output names).
+        objective: the graph from ``build_objective`` (train and eval).
+        optimizer: the optimizer (train).
+        variables: every variable by path (train).
+
+    Returns:
+        The ``Program``.
+    """
+    constants = {"training": kind == TRAIN, "batch_size": float(batch_size)}
+    if kind == PREDICT:
+        graph = _without_aux(model.graph, list(model.output_names))
+        passes = pipeline.PREDICT
+    else:
+        assert objective is not None
+        stats = [n for n in objective.outputs if n.startswith("stat:")]
+        keep = ["loss", *stats] if kind == TRAIN else stats
+        graph = _without_aux(objective, keep)
+        passes = pipeline.TRAIN if kind == TRAIN else pipeline.EVAL
+    used = {n.name for n in graph.placeholders("parameter")}
+    trainable = tuple(
+        v.path for v in model.trainable_weights if v.path in used
+    ) if kind == TRAIN else ()
+    ctx = PassContext(
+        name=kind,
+        batch_size=batch_size,
+        loss="loss",
+        trainable=trainable,
+        optimizer=optimizer,
+        variables=variables or {},
+        constants=constants,
+    )
+    result = run_pipeline(graph, passes, ctx)
+    updates = {n: n.removeprefix("new:") for n in result.outputs if n.startswith("new:")}
+    return Program(
+        graph=result,
+        kind=kind,
+        batch_size=batch_size,
+        updates=updates,
+        stats=tuple(n for n in result.outputs if n.startswith("stat:")),
+        predictions=tuple(model.output_names) if kind == PREDICT else (),
+        stages=dict(ctx.stages),
+        timings=dict(ctx.timings),
+    )
+
+
+__all__ = [
+    "EVAL",
+    "PREDICT",
+    "TRAIN",
+    "LossEntry",
+    "MetricEntry",
+    "TargetSpec",
+    "build_objective",
+    "compile_program",
+]

@@ -1,0 +1,26 @@
+"""Deterministic unique names: ``dense``, ``dense_1``, ``dense_2``..."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+_COUNTS: dict[str, int] = defaultdict(int)
+
+
+def to_snake_case(name: str) -> str:
+    """Turns ``"BatchNormalization"`` into ``"batch_normalization"``."""
+    first = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", first).lower()
+
+
+def unique_name(prefix: str) -> str:
+    """Returns ``prefix`` the first time, then ``prefix_1``, ``prefix_2``..."""
+    count = _COUNTS[prefix]
+    _COUNTS[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def reset() -> None:
+    """Forgets every name handed out (``kg.utils.clear_session``)."""
+    _COUNTS.clear()

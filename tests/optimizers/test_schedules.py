@@ -1,0 +1,194 @@
+"""Learning-rate schedules: Keras 3's formulas, eagerly and in a graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kgraph
+from kgraph import ops
+from kgraph.backends import interpreter
+from kgraph.optimizers import schedules
+
+
+def evaluate(schedule, steps, mode):
+    """The schedule at each step: eagerly, or as one graph run per step."""
+    if mode == "graph":
+        graph = kgraph.Graph()
+        step = ops.placeholder(graph, "step", (), "int64", "scalar")
+        rate = schedule(step)
+        assert rate.dtype == "float32"
+        graph.set_output("lr", rate.node_id)
+        graph.verify()
+        return [
+            float(interpreter.run(graph, {"step": np.int64(s)})["lr"]) for s in steps
+        ]
+    wrap = kgraph.Tensor if mode == "eager_tensor" else np.int64
+    values = [schedule(wrap(s)) for s in steps]
+    assert all(v.dtype == "float32" for v in values)
+    return [float(v) for v in values]
+
+
+def assert_rates(actual, expected):
+    np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_exponential_decay(mode):
+    schedule = schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    # 0.1 * 0.5 ** (step / 10)
+    expected = [0.1, 0.0707106781, 0.05, 0.0176776695, 0.1 * 0.5**100]
+    assert_rates(evaluate(schedule, [0, 5, 10, 25, 1000], mode), expected)
+
+
+def test_exponential_decay_staircase(mode):
+    schedule = schedules.ExponentialDecay(0.1, 10, 0.5, staircase=True)
+    # 0.1 * 0.5 ** floor(step / 10)
+    expected = [0.1, 0.1, 0.05, 0.05, 0.025]
+    assert_rates(evaluate(schedule, [0, 9, 10, 19, 25], mode), expected)
+
+
+def test_piecewise_constant_decay(mode):
+    schedule = schedules.PiecewiseConstantDecay([10, 20], [1.0, 0.5, 0.1])
+    steps = [0, 10, 11, 20, 21, 10_000]
+    assert_rates(evaluate(schedule, steps, mode), [1.0, 1.0, 0.5, 0.5, 0.1, 0.1])
+
+
+def test_piecewise_constant_decay_single_boundary(mode):
+    schedule = schedules.PiecewiseConstantDecay([3], [0.3, 0.03])
+    assert_rates(evaluate(schedule, [2, 3, 4], mode), [0.3, 0.3, 0.03])
+
+
+def test_cosine_decay(mode):
+    schedule = schedules.CosineDecay(0.1, decay_steps=100)
+    # 0.1 * 0.5 * (1 + cos(pi * min(step, 100) / 100))
+    expected = [0.1, 0.0853553391, 0.05, 0.0146446609, 0.0, 0.0]
+    assert_rates(evaluate(schedule, [0, 25, 50, 75, 100, 150], mode), expected)
+
+
+def test_cosine_decay_alpha(mode):
+    schedule = schedules.CosineDecay(0.1, decay_steps=100, alpha=0.1)
+    # 0.1 * (0.9 * 0.5 * (1 + cos(pi * step / 100)) + 0.1)
+    expected = [0.1, 0.0868198052, 0.055, 0.01, 0.01]
+    assert_rates(evaluate(schedule, [0, 25, 50, 100, 200], mode), expected)
+
+
+def test_cosine_decay_warmup(mode):
+    schedule = schedules.CosineDecay(
+        0.0, decay_steps=100, warmup_target=0.1, warmup_steps=10
+    )
+    # Linear from 0 to 0.1 over 10 steps, then cosine decay from 0.1 over 100.
+    steps = [0, 5, 10, 35, 60, 110, 500]
+    expected = [0.0, 0.05, 0.1, 0.0853553391, 0.05, 0.0, 0.0]
+    assert_rates(evaluate(schedule, steps, mode), expected)
+
+
+def test_cosine_decay_warmup_from_nonzero(mode):
+    schedule = schedules.CosineDecay(
+        0.01, decay_steps=10, alpha=0.5, warmup_target=0.1, warmup_steps=4
+    )
+    # warmup: 0.09 * step / 4 + 0.01; decay: 0.1 * (0.5 * cosine + 0.5).
+    expected = [0.01, 0.0325, 0.1, 0.075, 0.05]
+    assert_rates(evaluate(schedule, [0, 1, 4, 9, 14], mode), expected)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        schedules.ExponentialDecay(0.1, 1000, 0.96, staircase=True, name="decay"),
+        schedules.PiecewiseConstantDecay([100, 200], [0.1, 0.01, 0.001]),
+        schedules.CosineDecay(0.0, 500, alpha=0.1, warmup_target=0.1, warmup_steps=50),
+    ],
+    ids=lambda s: type(s).__name__,
+)
+def test_serialize_round_trip(schedule):
+    data = schedules.serialize(schedule)
+    assert data["module"] == "keras.optimizers.schedules"
+    assert data["class_name"] == type(schedule).__name__
+    restored = schedules.deserialize(data)
+    assert type(restored) is type(schedule)
+    assert restored.get_config() == schedule.get_config()
+    assert (
+        type(schedule).from_config(schedule.get_config()).get_config() == data["config"]
+    )
+
+
+def test_configs_have_keras_keys():
+    assert schedules.ExponentialDecay(0.1, 10, 0.5).get_config() == {
+        "initial_learning_rate": 0.1,
+        "decay_steps": 10,
+        "decay_rate": 0.5,
+        "staircase": False,
+        "name": "ExponentialDecay",
+    }
+    assert schedules.PiecewiseConstantDecay([1], [0.1, 0.2]).get_config() == {
+        "boundaries": [1],
+        "values": [0.1, 0.2],
+        "name": "PiecewiseConstant",
+    }
+    assert schedules.CosineDecay(0.1, 10).get_config() == {
+        "initial_learning_rate": 0.1,
+        "decay_steps": 10,
+        "alpha": 0.0,
+        "name": "CosineDecay",
+        "warmup_target": None,
+        "warmup_steps": 0,
+    }
+
+
+@pytest.mark.parametrize("decay_steps", [0, -5])
+def test_decay_steps_must_be_positive(decay_steps):
+    pattern = f"`decay_steps` must be > 0. Received: decay_steps={decay_steps}$"
+    with pytest.raises(ValueError, match=pattern):
+        schedules.ExponentialDecay(0.1, decay_steps, 0.5)
+    with pytest.raises(ValueError, match=pattern):
+        schedules.CosineDecay(0.1, decay_steps)
+
+
+def test_warmup_steps_must_not_be_negative():
+    with pytest.raises(ValueError, match=r"Received: warmup_steps=-1$"):
+        schedules.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1)
+
+
+@pytest.mark.parametrize(
+    ("boundaries", "values"), [([10, 20], [1.0, 0.5]), ([], [1.0]), ([10], [1.0])]
+)
+def test_piecewise_lengths(boundaries, values):
+    with pytest.raises(
+        ValueError, match=r"1 less than the length of values.*Received: boundaries="
+    ):
+        schedules.PiecewiseConstantDecay(boundaries, values)
+
+
+def test_deserialize_unknown():
+    with pytest.raises(
+        ValueError, match=r"Unknown learning rate schedule.*Received: config="
+    ):
+        schedules.deserialize({"class_name": "Nope", "config": {}})
+
+
+def test_base_class_must_be_overridden():
+    schedule = schedules.LearningRateSchedule()
+    with pytest.raises(NotImplementedError, match="must override `__call__"):
+        schedule(0)
+    with pytest.raises(NotImplementedError, match="must override `get_config"):
+        schedule.get_config()
+
+
+class InverseTime(schedules.LearningRateSchedule):
+    """A user schedule written with Python operators on the step."""
+
+    def __init__(self, initial_learning_rate):
+        self.initial_learning_rate = initial_learning_rate
+
+    def __call__(self, step):
+        return self.initial_learning_rate / (ops.cast(step, "float32") + 1.0)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate}
+
+
+def test_user_schedule(mode):
+    assert_rates(evaluate(InverseTime(0.1), [0, 1, 4], mode), [0.1, 0.05, 0.02])
+    data = schedules.serialize(InverseTime(0.3))
+    restored = schedules.deserialize(data, custom_objects={"InverseTime": InverseTime})
+    assert restored.initial_learning_rate == 0.3
