@@ -12,18 +12,28 @@ def make_data(samples: int, seed: int) -> tuple[dict, dict]:
     rng = np.random.default_rng(seed)
     text = rng.normal(size=(samples, 32)).astype("float32")
     tags = (rng.random((samples, 8)) < 0.3).astype("float32")
-    priority = (text[:, :4].sum(axis=1, keepdims=True) + tags[:, :2].sum(axis=1,
-                keepdims=True)).astype("float32")
-    department = (np.argmax(text[:, 4:8], axis=1) + 4 * (tags[:, 7] > 0)).astype("int32")
-    return {"text": text, "tags": tags}, {"priority": priority, "department": department}
+    priority = (
+        text[:, :4].sum(axis=1, keepdims=True) + tags[:, :2].sum(axis=1, keepdims=True)
+    ).astype("float32")
+    department = (np.argmax(text[:, 4:8], axis=1) + 4 * (tags[:, 7] > 0)).astype(
+        "int32"
+    )
+    return {"text": text, "tags": tags}, {
+        "priority": priority,
+        "department": department,
+    }
 
 
 def main() -> None:
     kg.utils.set_random_seed(0)
     text = kg.Input(shape=(32,), name="text")
     tags = kg.Input(shape=(8,), name="tags")
-    features = layers.Concatenate()([layers.Dense(32, activation="relu")(text),
-                                     layers.Dense(8, activation="relu")(tags)])
+    features = layers.Concatenate()(
+        [
+            layers.Dense(32, activation="relu")(text),
+            layers.Dense(8, activation="relu")(tags),
+        ]
+    )
     hidden = layers.Dense(32, activation="relu")(features)
     priority = layers.Dense(1, name="priority")(hidden)
     department = layers.Dense(8, activation="softmax", name="department")(hidden)
@@ -41,8 +51,12 @@ def main() -> None:
     results = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     print("test:", {k: round(v, 4) for k, v in results.items()})
     predicted_priority, predicted_department = model.predict(x_test, verbose=0)
-    print("priority of the first ticket:", float(predicted_priority[0, 0]),
-          "department:", int(np.argmax(predicted_department[0])))
+    print(
+        "priority of the first ticket:",
+        float(predicted_priority[0, 0]),
+        "department:",
+        int(np.argmax(predicted_department[0])),
+    )
 
 
 if __name__ == "__main__":

@@ -28,10 +28,13 @@ def main() -> None:
     model = Sequential()
     model.add(Dense(units=64, activation="relu", input_shape=(784,)))
     model.add(Dense(units=10, activation="softmax"))
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"]
+    )
 
-    model.fit(x_train, y_train, epochs=5, batch_size=32,
-              validation_data=(x_test, y_test))
+    model.fit(
+        x_train, y_train, epochs=5, batch_size=32, validation_data=(x_test, y_test)
+    )
     loss_and_metrics = model.evaluate(x_test, y_test, batch_size=128)
     classes = model.predict(x_test, batch_size=128)
     print("test loss, test accuracy:", loss_and_metrics)

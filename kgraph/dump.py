@@ -22,12 +22,15 @@ def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:
     program = model.compiled_program("train", batch_size)
     if stage not in program.stages:
         valid = [*MODEL_STAGES, *program.stages]
-        raise ValueError(f"dump: unknown stage. Valid stages: {valid}. Received: stage={stage!r}")
+        raise ValueError(
+            f"dump: unknown stage. Valid stages: {valid}. Received: stage={stage!r}"
+        )
     return program.stages[stage]
 
 
-def dump(obj: Any, format: str = "text", stage: str | None = None,
-         batch_size: int = 32) -> str:
+def dump(
+    obj: Any, format: str = "text", stage: str | None = None, batch_size: int = 32
+) -> str:
     """Returns a graph in one of the dump formats.
 
     Args:

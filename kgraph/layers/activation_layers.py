@@ -45,7 +45,8 @@ class ReLU(Layer):
                 )
         if max_value is not None and max_value < 0:
             raise ValueError(
-                f"ReLU: max_value must be non-negative. Received: max_value={max_value!r}"
+                f"ReLU: max_value must be non-negative. "
+                f"Received: max_value={max_value!r}"
             )
         self.max_value = max_value
         self.negative_slope = negative_slope

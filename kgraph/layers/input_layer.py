@@ -91,7 +91,7 @@ class InputLayer(Layer):
         return cls(shape=batch_shape[1:], batch_size=batch_shape[0], **config)
 
 
-def Input(  # noqa: N802 - Keras's name
+def Input(
     shape: Sequence[int | None] | int | None = None,
     batch_size: int | None = None,
     name: str | None = None,

@@ -44,7 +44,8 @@ class Dropout(Layer):
             )
         if noise_shape is not None:
             raise ValueError(
-                f"Dropout: noise_shape is not supported. Received: noise_shape={noise_shape}"
+                "Dropout: noise_shape is not supported. "
+                f"Received: noise_shape={noise_shape}"
             )
         self.rate = float(rate)
         self.seed = seed

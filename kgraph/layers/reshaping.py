@@ -26,7 +26,8 @@ class Flatten(Layer):
         if any(d is None for d in rest):
             raise errors.ShapeError(
                 f'Layer "{self.name}" (Flatten) needs every non-batch dimension '
-                f"to be known. Received: input shape {errors.format_shape(inputs.shape)}"
+                f"to be known. Received: input shape "
+                f"{errors.format_shape(inputs.shape)}"
             )
         return ops.reshape(inputs, (-1, math.prod(rest)))
 

@@ -83,14 +83,17 @@ def targets(
     """
     if y is None:
         raise ValueError(
-            f"`y` is required to train or evaluate model '{model.name}'. Received: y=None"
+            f"`y` is required to train or evaluate model '{model.name}'. "
+            "Received: y=None"
         )
     arrays, specs = {}, {}
     given = _by_name(y, list(model.output_names), "y")
     for name in outputs:
         array = _array(given[name], "y")
         if array.ndim == 0:
-            raise ValueError(f"`y` needs a batch dimension. Received: shape {array.shape}")
+            raise ValueError(
+                f"`y` needs a batch dimension. Received: shape {array.shape}"
+            )
         dtype = "int32" if array.dtype.kind in "iub" else "float32"
         arrays[target_name(name)] = _cast(array, dtype)
         specs[name] = TargetSpec(tuple(array.shape[1:]), dtype)

@@ -34,7 +34,10 @@ class Sequential(Model):
     """
 
     def __init__(
-        self, layers: Sequence[Any] | None = None, name: str | None = None, **kwargs: Any
+        self,
+        layers: Sequence[Any] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(name=name, **kwargs)
         self._stack: list[Layer] = []

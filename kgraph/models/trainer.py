@@ -86,14 +86,17 @@ class Trainer:
         backend = backend or config.default_backend()
         if backend not in BACKENDS:
             raise ValueError(
-                f"Unknown backend. Expected one of {BACKENDS}. Received: backend={backend!r}"
+                f"Unknown backend. Expected one of {BACKENDS}. "
+                f"Received: backend={backend!r}"
             )
         self._backend = backend
         self.optimizer = optimizers.get(optimizer)
         self.optimizer.build(self.trainable_weights)
         self._losses = self._resolve_losses(loss, loss_weights)
         self._metric_specs = self._per_output(metrics, "metrics")
-        self._weighted_metric_specs = self._per_output(weighted_metrics, "weighted_metrics")
+        self._weighted_metric_specs = self._per_output(
+            weighted_metrics, "weighted_metrics"
+        )
         self._metrics = None
         self._objectives.clear()
         self._programs.clear()
@@ -190,14 +193,18 @@ class Trainer:
         losses = {entry.output: entry.loss for entry in self._losses}
         several = len(self.output_names) > 1
         entries = []
-        for weighted, table in ((False, self._metric_specs),
-                                (True, self._weighted_metric_specs)):
+        for weighted, table in (
+            (False, self._metric_specs),
+            (True, self._weighted_metric_specs),
+        ):
             for output, identifiers in table.items():
                 for identifier in identifiers:
                     metric = metrics_module.get(
                         identifier,
                         loss=losses.get(output),
-                        output_shape=self.graph.node(self.graph.outputs[output]).type.shape,
+                        output_shape=self.graph.node(
+                            self.graph.outputs[output]
+                        ).type.shape,
                         target_shape=(None, *specs[output].shape),
                     )
                     name = f"{output}_{metric.name}" if several else metric.name
@@ -282,17 +289,22 @@ class Trainer:
     def _logs(self, totals: Mapping[str, np.ndarray]) -> dict[str, float]:
         def stats_of(log_name: str) -> dict[str, np.ndarray]:
             prefix = training.stat_name(log_name, "")
-            return {k[len(prefix):]: v for k, v in totals.items() if k.startswith(prefix)}
+            return {
+                k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix)
+            }
 
         logs: dict[str, float] = {}
         for name in self._log_names():
             stats = stats_of(name)
             if not stats:
                 continue
-            metric = next((m.metric for m in self._metrics or [] if m.log_name == name),
-                          None)
+            metric = next(
+                (m.metric for m in self._metrics or [] if m.log_name == name), None
+            )
             if metric is None:
-                logs[name] = float(stats["total"] / stats["count"]) if stats["count"] else 0.0
+                logs[name] = (
+                    float(stats["total"] / stats["count"]) if stats["count"] else 0.0
+                )
             else:
                 logs[name] = float(metric.result(stats))
         return logs
@@ -375,8 +387,13 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         steps = math.ceil(n / batch_size)
         callback_list = CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps,
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
         )
         self._last_specs = specs
         executable = self._executable(specs)
@@ -422,7 +439,13 @@ class Trainer:
             callback_list.on_train_batch_begin(start)
             step = int(iterations.value)
             sums = executable.train(
-                state, train, order, batch_size, batches, step, seed,
+                state,
+                train,
+                order,
+                batch_size,
+                batches,
+                step,
+                seed,
                 self._learning_rate(),
             )
             iterations.assign(step + len(batches))
@@ -440,7 +463,10 @@ class Trainer:
     # -- evaluate and predict --------------------------------------------------------
 
     def _evaluate_arrays(
-        self, arrays: Mapping[str, np.ndarray], specs: Mapping[str, Any], batch_size: int
+        self,
+        arrays: Mapping[str, np.ndarray],
+        specs: Mapping[str, Any],
+        batch_size: int,
     ) -> dict[str, float]:
         executable = self._executable(specs)
         return self._logs(executable.evaluate(self._state(), arrays, batch_size))
@@ -477,8 +503,12 @@ class Trainer:
         arrays, specs, n = self._prepare(x, y, sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-            epochs=1, steps=math.ceil(n / batch_size),
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=math.ceil(n / batch_size),
         )
         callback_list.on_test_begin()
         logs = self._evaluate_arrays(arrays, specs, batch_size)
@@ -493,7 +523,10 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def predict(
-        self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
         callbacks: Any = None,
     ) -> Any:
         """Returns the model's outputs for the inputs ``x``.
@@ -515,8 +548,12 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         steps = math.ceil(n / batch_size)
         callback_list = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
-            epochs=1, steps=steps,
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=steps,
         )
         callback_list.on_predict_begin()
         outputs = self._executable({}).predict(self._state(), arrays, batch_size)
@@ -534,8 +571,12 @@ class Trainer:
     # -- single batches ----------------------------------------------------------------
 
     def train_on_batch(
-        self, x: Any, y: Any = None, sample_weight: Any = None,
-        class_weight: Any = None, return_dict: bool = False,
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: Any = None,
+        return_dict: bool = False,
     ) -> Any:
         """Runs one training step on one batch; returns its loss (and metrics)."""
         self._require_compiled("training")
@@ -543,25 +584,39 @@ class Trainer:
         seed = int(random_utils.generator().integers(0, 2**31))
         step = int(self.optimizer.iterations.value)
         totals = self._executable(specs).train(
-            self._state(), train, np.arange(n), n, range(1), step, seed,
+            self._state(),
+            train,
+            np.arange(n),
+            n,
+            range(1),
+            step,
+            seed,
             self._learning_rate(),
         )
         self.optimizer.iterations.assign(step + 1)
         return self._format_results(self._logs(totals), return_dict)
 
     def test_on_batch(
-        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        return_dict: bool = False,
     ) -> Any:
         """Evaluates one batch; returns its loss (and metrics)."""
         self._require_compiled("evaluation")
         arrays, specs, n = self._prepare(x, y, sample_weight)
-        return self._format_results(self._evaluate_arrays(arrays, specs, n), return_dict)
+        return self._format_results(
+            self._evaluate_arrays(arrays, specs, n), return_dict
+        )
 
     def predict_on_batch(self, x: Any) -> Any:
         """Returns the outputs for one batch of inputs."""
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
-        return self._structure_outputs(self._executable({}).predict(self._state(), arrays, n))
+        return self._structure_outputs(
+            self._executable({}).predict(self._state(), arrays, n)
+        )
 
     # -- weights ---------------------------------------------------------------------
 
@@ -604,7 +659,9 @@ class _Weighted:
         self.metric = metric
         self.name = metric.name
 
-    def batch_statistics(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+    def batch_statistics(
+        self, y_true: Any, y_pred: Any, sample_weight: Any = None
+    ) -> Any:
         return self.metric.batch_statistics(y_true, y_pred, sample_weight)
 
     def result(self, totals: Any) -> Any:
@@ -620,15 +677,23 @@ def _as_list(value: Any) -> list[Any]:
 def _batch_size(batch_size: int | None) -> int:
     if batch_size is None:
         return 32
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int)
+        or batch_size <= 0
+    ):
         raise ValueError(
-            f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}"
+            "`batch_size` must be a positive integer. "
+            f"Received: batch_size={batch_size!r}"
         )
     return batch_size
 
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
-    if not isinstance(validation_data, list | tuple) or len(validation_data) not in (2, 3):
+    if not isinstance(validation_data, list | tuple) or len(validation_data) not in (
+        2,
+        3,
+    ):
         raise ValueError(
             "`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
             f"val_sample_weight). Received: {type(validation_data).__name__}"

@@ -82,20 +82,25 @@ def build_objective(
         A graph with outputs ``loss`` and ``stat:...`` (and the predictions).
     """
     graph = model.graph.copy()
-    predictions = {name: SymbolicTensor(graph, graph.outputs[name])
-                   for name in model.output_names}
+    predictions = {
+        name: SymbolicTensor(graph, graph.outputs[name]) for name in model.output_names
+    }
     batch = scalar_input(graph, "batch_size", "float32")
-    sample_weight = ops.placeholder(graph, "sample_weight", (None,), role="sample_weight")
+    sample_weight = ops.placeholder(
+        graph, "sample_weight", (None,), role="sample_weight"
+    )
     trues = {
-        name: ops.placeholder(graph, target_name(name), (None, *spec.shape), spec.dtype,
-                              role="target")
+        name: ops.placeholder(
+            graph, target_name(name), (None, *spec.shape), spec.dtype, role="target"
+        )
         for name, spec in targets.items()
     }
     total = None
     for entry in losses:
         with ops.layer_scope(f"loss/{entry.output}"):
-            value = _loss_value(entry, trues[entry.output], predictions[entry.output],
-                                sample_weight)
+            value = _loss_value(
+                entry, trues[entry.output], predictions[entry.output], sample_weight
+            )
         if len(losses) > 1:
             _mean_stat(graph, f"{entry.output}_loss", value, batch)
         weighted = ops.multiply(value, float(entry.weight))
@@ -189,9 +194,11 @@ def compile_program(
         graph = _without_aux(objective, keep)
         passes = pipeline.TRAIN if kind == TRAIN else pipeline.EVAL
     used = {n.name for n in graph.placeholders("parameter")}
-    trainable = tuple(
-        v.path for v in model.trainable_weights if v.path in used
-    ) if kind == TRAIN else ()
+    trainable = (
+        tuple(v.path for v in model.trainable_weights if v.path in used)
+        if kind == TRAIN
+        else ()
+    )
     ctx = PassContext(
         name=kind,
         batch_size=batch_size,
@@ -202,7 +209,9 @@ def compile_program(
         constants=constants,
     )
     result = run_pipeline(graph, passes, ctx)
-    updates = {n: n.removeprefix("new:") for n in result.outputs if n.startswith("new:")}
+    updates = {
+        n: n.removeprefix("new:") for n in result.outputs if n.startswith("new:")
+    }
     return Program(
         graph=result,
         kind=kind,

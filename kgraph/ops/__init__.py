@@ -21,9 +21,9 @@ from kgraph.ops.composite import var
 from kgraph.ops.elementwise import abs
 from kgraph.ops.elementwise import add
 from kgraph.ops.elementwise import cast
+from kgraph.ops.elementwise import cos
 from kgraph.ops.elementwise import divide
 from kgraph.ops.elementwise import equal
-from kgraph.ops.elementwise import cos
 from kgraph.ops.elementwise import exp
 from kgraph.ops.elementwise import floor
 from kgraph.ops.elementwise import greater
@@ -89,14 +89,16 @@ __all__ = [
     "as_tensor",
     "broadcast_shapes_check",
     "broadcast_to",
-    "cast", "cos", "floor", "sin",
+    "cast",
     "clip",
     "concatenate",
+    "cos",
     "divide",
     "elu",
     "equal",
     "exp",
     "expand_dims",
+    "floor",
     "get_item",
     "graph_constant",
     "greater",
@@ -136,6 +138,7 @@ __all__ = [
     "scatter_add",
     "sigmoid",
     "sign",
+    "sin",
     "slice",
     "softmax",
     "softplus",

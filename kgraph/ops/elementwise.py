@@ -211,12 +211,8 @@ _unary(
     "Largest integer not above x (zero gradient).",
     domain="nonzero",
 )
-_unary(
-    "sin", np.sin, lambda x, y, g: multiply(g, cos(x)), "Sine."
-)
-_unary(
-    "cos", np.cos, lambda x, y, g: negative(multiply(g, sin(x))), "Cosine."
-)
+_unary("sin", np.sin, lambda x, y, g: multiply(g, cos(x)), "Sine.")
+_unary("cos", np.cos, lambda x, y, g: negative(multiply(g, sin(x))), "Cosine.")
 _unary(
     "logical_not",
     np.logical_not,

@@ -33,7 +33,9 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
     labels = labels.astype(np.int64)
     if labels.size and labels.min() < 0:
         raise ValueError(f"Class indices must be >= 0. Received: min={labels.min()}")
-    count = int(labels.max()) + 1 if num_classes is None and labels.size else num_classes
+    count = (
+        int(labels.max()) + 1 if num_classes is None and labels.size else num_classes
+    )
     if count is None or (labels.size and labels.max() >= count):
         raise ValueError(
             f"Class indices must be below num_classes={count}. Received: "

@@ -1,0 +1,569 @@
+"""Activation functions (``kgraph.activations``), as in ``keras.activations``.
+
+Each activation is written with ``kgraph.ops``, so it evaluates eagerly on
+arrays and ``kgraph.Tensor``s and adds graph nodes on symbolic tensors; its
+gradient comes from the primitives it is made of. ``get`` resolves the names
+a layer's ``activation=`` argument accepts.
+
+Example:
+
+>>> import numpy as np
+>>> relu(np.array([-1.0, 2.0], dtype="float32")).numpy()
+array([0., 2.], dtype=float32)
+>>> get("relu") is relu
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from kgraph import dtypes
+from kgraph import ops
+
+# SELU constants (Klambauer et al., 2017), as in Keras.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+# Chebyshev fit of erfc (Numerical Recipes' ``erfcc``): fractional error
+# below 1.2e-7 for every argument, so erfc(z) stays accurate where it is tiny.
+_ERFC_COEFFICIENTS = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
+
+
+def _float(x: Any) -> Any:
+    """Returns ``x`` as a tensor of a float dtype (ints become float32)."""
+    x = ops.as_tensor(x)
+    return x if dtypes.is_float(x.dtype) else ops.cast(x, "float32")
+
+
+def _erfc(x: Any) -> Any:
+    """Returns the complementary error function ``1 - erf(x)`` elementwise.
+
+    Computed as ``t * exp(-x**2 + P(t))`` with ``t = 1 / (1 + |x| / 2)`` for
+    ``x >= 0`` and ``2 - erfc(-x)`` below, accurate to 1.2e-7 relative.
+    """
+    x = _float(x)
+    z = ops.abs(x)
+    t = ops.divide(1.0, ops.add(ops.multiply(z, 0.5), 1.0))
+    poly = ops.multiply(t, _ERFC_COEFFICIENTS[-1])
+    for coefficient in reversed(_ERFC_COEFFICIENTS[1:-1]):
+        poly = ops.multiply(t, ops.add(poly, coefficient))
+    exponent = ops.add(ops.subtract(poly, ops.square(z)), _ERFC_COEFFICIENTS[0])
+    tail = ops.multiply(t, ops.exp(exponent))
+    return ops.where(ops.less(x, 0.0), ops.subtract(2.0, tail), tail)
+
+
+def relu(
+    x: Any,
+    negative_slope: float = 0.0,
+    max_value: float | None = None,
+    threshold: float = 0.0,
+) -> Any:
+    """Applies the rectified linear unit activation function.
+
+    With the defaults this is ``max(x, 0)``; the arguments give a leaky,
+    capped or thresholded variant, as in Keras.
+
+    Args:
+        x: input tensor.
+        negative_slope: slope for values below ``threshold``.
+        max_value: the largest value returned, if given.
+        threshold: values below it are damped or set to zero.
+
+    Returns:
+        A tensor of the same shape and dtype as ``x``.
+
+    Example:
+
+    >>> relu([-10.0, -5.0, 0.0, 5.0, 10.0], max_value=5.0).numpy()
+    array([0., 0., 0., 5., 5.], dtype=float32)
+    """
+    x = _float(x)
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    if negative_slope != 0.0 and max_value is None and threshold == 0:
+        return ops.leaky_relu(x, negative_slope=negative_slope)
+    negative_part = None
+    if negative_slope != 0.0:
+        negative_part = ops.relu(ops.add(ops.negative(x), threshold))
+    clip_max = max_value is not None
+    if threshold != 0:
+        x = ops.where(ops.greater(x, threshold), x, 0.0)
+    elif max_value == 6:
+        x = relu6(x)
+        clip_max = False
+    else:
+        x = ops.relu(x)
+    if clip_max:
+        x = ops.clip(x, 0.0, float(max_value))  # type: ignore[arg-type]
+    if negative_part is not None:
+        x = ops.subtract(x, ops.multiply(negative_part, negative_slope))
+    return x
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
+    """Leaky ReLU: ``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Args:
+        x: input tensor.
+        negative_slope: slope for negative values.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.leaky_relu(_float(x), negative_slope=negative_slope)
+
+
+def relu6(x: Any) -> Any:
+    """ReLU capped at 6: ``min(max(x, 0), 6)``.
+
+    The gradient is 1 strictly between 0 and 6 and 0 elsewhere, as in
+    TensorFlow's ``relu6``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    x = _float(x)
+    return ops.where(ops.less(x, 6.0), ops.relu(x), 6.0)
+
+
+def sigmoid(x: Any) -> Any:
+    """Sigmoid: ``1 / (1 + exp(-x))``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of values in ``[0, 1]``.
+    """
+    return ops.sigmoid(_float(x))
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of values in ``[-1, 1]``.
+    """
+    return ops.tanh(_float(x))
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """Softmax: ``exp(x) / sum(exp(x))`` along ``axis``, computed stably.
+
+    Args:
+        x: input tensor.
+        axis: the axis the probabilities sum to 1 along.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+
+    Example:
+
+    >>> softmax([[0.0, 0.0]]).numpy()
+    array([[0.5, 0.5]], dtype=float32)
+    """
+    return ops.softmax(_float(x), axis=axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Any:
+    """Log-softmax: ``x - logsumexp(x)`` along ``axis``, computed stably.
+
+    Args:
+        x: input tensor.
+        axis: the axis the softmax is taken along.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.log_softmax(_float(x), axis=axis)
+
+
+def linear(x: Any) -> Any:
+    """Linear activation: returns ``x`` unchanged.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        ``x`` itself.
+    """
+    return x
+
+
+def elu(x: Any, alpha: float = 1.0) -> Any:
+    """Exponential linear unit: ``x`` if ``x > 0``, else ``alpha * (exp(x) - 1)``.
+
+    Args:
+        x: input tensor.
+        alpha: the scale of the negative part.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.elu(_float(x), alpha=alpha)
+
+
+def selu(x: Any) -> Any:
+    """Scaled ELU: ``scale * elu(x, alpha)`` with Keras's constants.
+
+    ``alpha = 1.67326324`` and ``scale = 1.05070098``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.multiply(ops.elu(_float(x), alpha=_SELU_ALPHA), _SELU_SCALE)
+
+
+def gelu(x: Any, approximate: bool = False) -> Any:
+    """Gaussian error linear unit: ``x * P(X <= x)`` for ``X ~ N(0, 1)``.
+
+    Exact form (``approximate=False``, Keras's default):
+    ``0.5 * x * (1 + erf(x / sqrt(2)))``, computed as
+    ``0.5 * x * erfc(-x / sqrt(2))`` with an erfc accurate to 1.2e-7
+    relative. Approximate form:
+    ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``.
+
+    Args:
+        x: input tensor.
+        approximate: whether to use the tanh approximation.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+
+    Example:
+
+    >>> round(float(gelu([1.0]).numpy()[0]), 5)
+    0.84134
+    """
+    x = _float(x)
+    if approximate:
+        cube = ops.multiply(ops.multiply(x, x), x)
+        inner = ops.multiply(
+            ops.add(x, ops.multiply(cube, 0.044715)), math.sqrt(2.0 / math.pi)
+        )
+        cdf = ops.multiply(ops.add(ops.tanh(inner), 1.0), 0.5)
+        return ops.multiply(x, cdf)
+    cdf = ops.multiply(_erfc(ops.multiply(x, -1.0 / math.sqrt(2.0))), 0.5)
+    return ops.multiply(x, cdf)
+
+
+def silu(x: Any) -> Any:
+    """SiLU (swish): ``x * sigmoid(x)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    x = _float(x)
+    return ops.multiply(x, ops.sigmoid(x))
+
+
+swish = silu
+
+
+def softplus(x: Any) -> Any:
+    """Softplus: ``log(exp(x) + 1)``, stable for large ``|x|``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.softplus(_float(x))
+
+
+def softsign(x: Any) -> Any:
+    """Softsign: ``x / (abs(x) + 1)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of values in ``(-1, 1)``.
+    """
+    x = _float(x)
+    return ops.divide(x, ops.add(ops.abs(x), 1.0))
+
+
+def exponential(x: Any) -> Any:
+    """Exponential activation: ``exp(x)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.exp(_float(x))
+
+
+def hard_sigmoid(x: Any) -> Any:
+    """Hard sigmoid (Keras 3): ``relu6(x + 3) / 6``.
+
+    That is 0 for ``x <= -3``, 1 for ``x >= 3`` and ``x / 6 + 0.5`` between.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of values in ``[0, 1]``.
+    """
+    return ops.divide(relu6(ops.add(_float(x), 3.0)), 6.0)
+
+
+def hard_silu(x: Any) -> Any:
+    """Hard SiLU (hard swish): ``x * hard_sigmoid(x)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    x = _float(x)
+    return ops.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x: Any) -> Any:
+    """Hard tanh: ``x`` clipped to ``[-1, 1]``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of values in ``[-1, 1]``.
+    """
+    return ops.clip(_float(x), -1.0, 1.0)
+
+
+def log_sigmoid(x: Any) -> Any:
+    """Log of the sigmoid: ``-softplus(-x)``, stable for large ``|x|``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of non-positive values.
+    """
+    return ops.negative(ops.softplus(ops.negative(_float(x))))
+
+
+def tanh_shrink(x: Any) -> Any:
+    """Tanh shrink: ``x - tanh(x)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    x = _float(x)
+    return ops.subtract(x, ops.tanh(x))
+
+
+def celu(x: Any, alpha: float = 1.0) -> Any:
+    """CELU: ``x`` if ``x >= 0``, else ``alpha * (exp(x / alpha) - 1)``.
+
+    Args:
+        x: input tensor.
+        alpha: the scale of the negative part.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    x = _float(x)
+    negative = ops.multiply(
+        ops.subtract(ops.exp(ops.divide(ops.minimum(x, 0.0), alpha)), 1.0), alpha
+    )
+    return ops.where(ops.greater_equal(x, 0.0), x, negative)
+
+
+def mish(x: Any) -> Any:
+    """Mish: ``x * tanh(softplus(x))``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    x = _float(x)
+    return ops.multiply(x, ops.tanh(ops.softplus(x)))
+
+
+ALL_OBJECTS: tuple[Callable[..., Any], ...] = (
+    relu,
+    leaky_relu,
+    relu6,
+    softmax,
+    celu,
+    elu,
+    selu,
+    softplus,
+    softsign,
+    silu,
+    gelu,
+    tanh,
+    tanh_shrink,
+    sigmoid,
+    exponential,
+    hard_sigmoid,
+    hard_silu,
+    hard_tanh,
+    linear,
+    mish,
+    log_softmax,
+    log_sigmoid,
+)
+
+ALL_OBJECTS_DICT: dict[str, Callable[..., Any]] = {
+    fn.__name__: fn for fn in ALL_OBJECTS
+}
+ALL_OBJECTS_DICT["swish"] = silu
+ALL_OBJECTS_DICT["hard_swish"] = hard_silu
+
+
+def serialize(activation: Any) -> Any:
+    """Returns the name of a built-in activation, or an object's config.
+
+    Args:
+        activation: an activation function, or an object with
+            ``get_config``.
+
+    Returns:
+        The function's name (``"relu"``), or ``{"class_name", "config"}``
+        for an object that has ``get_config``.
+
+    Raises:
+        ValueError: for a function that is not one of kgraph's activations.
+
+    Example:
+
+    >>> serialize(relu)
+    'relu'
+    """
+    if activation is None:
+        return "linear"
+    name = getattr(activation, "__name__", None)
+    if name is not None and ALL_OBJECTS_DICT.get(name) is activation:
+        return name
+    if hasattr(activation, "get_config"):
+        return {
+            "class_name": type(activation).__name__,
+            "config": activation.get_config(),
+        }
+    raise ValueError(
+        "Only kgraph's built-in activations (or objects with get_config) can "
+        f"be serialized. Expected one of: {', '.join(sorted(ALL_OBJECTS_DICT))}. "
+        f"Received: activation={activation!r}"
+    )
+
+
+def deserialize(config: Any) -> Callable[..., Any]:
+    """Returns the activation a ``serialize`` result names.
+
+    Args:
+        config: a name, or ``{"class_name": ..., "config": name}``.
+
+    Returns:
+        The activation function.
+    """
+    return get(config)
+
+
+def get(identifier: Any) -> Callable[..., Any]:
+    """Retrieves an activation function from an identifier.
+
+    Args:
+        identifier: ``None`` (linear), a name such as ``"relu"``, a
+            ``{"class_name": "function", "config": "relu"}`` dict, or a callable
+            (returned as it is).
+
+    Returns:
+        A callable activation.
+
+    Raises:
+        ValueError: for an unknown name or a non-callable identifier.
+
+    Example:
+
+    >>> get(None) is linear
+    True
+    >>> get("swish") is silu
+    True
+    """
+    if identifier is None:
+        return linear
+    name = identifier
+    if isinstance(identifier, dict):
+        name = identifier.get("config")
+    if isinstance(name, str):
+        if name in ALL_OBJECTS_DICT:
+            return ALL_OBJECTS_DICT[name]
+    elif callable(identifier):
+        return identifier
+    raise ValueError(
+        "Could not interpret activation function identifier. Expected one of: "
+        f"{', '.join(sorted(ALL_OBJECTS_DICT))}, or a callable. "
+        f"Received: activation={identifier!r}"
+    )
+
+
+__all__ = [
+    "celu",
+    "deserialize",
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+    "tanh_shrink",
+]
