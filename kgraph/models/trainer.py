@@ -43,6 +43,7 @@ class Trainer:
         self._metrics: list[training.MetricEntry] | None = None
         self._objectives: dict[Any, Any] = {}
         self._programs: dict[Any, Program] = {}
+        self._executables: dict[Any, Any] = {}
         self._backend = "numpy"
 
     # -- compile -------------------------------------------------------------------
@@ -99,7 +100,8 @@ class Trainer:
         )
         self._metrics = None
         self._objectives.clear()
-        self._programs.clear()
+        self._programs = {}
+        self._executables = {}
         self.compiled = True
 
     def _per_output(self, value: Any, what: str) -> dict[str, list[Any]]:
@@ -173,7 +175,7 @@ class Trainer:
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call `compile()` before using the model for {what}. "
                 f"Received: a model that is not compiled"
             )
@@ -260,6 +262,14 @@ class Trainer:
         return self._program(kind, batch_size, specs if kind != PREDICT else {})
 
     def _executable(self, specs: Mapping[str, Any]) -> Any:
+        """The backend's executable for targets of ``specs``, kept until the
+        next ``compile`` so native loops are compiled once."""
+        key = (self._backend, tuple(sorted(specs.items())))
+        if key not in self._executables:
+            self._executables[key] = self._new_executable(specs)
+        return self._executables[key]
+
+    def _new_executable(self, specs: Mapping[str, Any]) -> Any:
         def programs(kind: str, batch_size: int) -> Program:
             return self._program(kind, batch_size, specs)
 
@@ -318,8 +328,14 @@ class Trainer:
         outputs = self._target_outputs()
         targets, specs = data_utils.targets(self, y, outputs)
         n = data_utils.count(arrays, targets)
+        self._check_sparse_labels(targets)
         labels = None
         if class_weight is not None:
+            if sample_weight is not None:
+                raise ValueError(
+                    "You cannot `class_weight` and `sample_weight` at the same "
+                    "time. Received: both class_weight and sample_weight"
+                )
             if len(outputs) != 1:
                 raise ValueError(
                     "`class_weight` is only supported for models with one output. "
@@ -328,6 +344,24 @@ class Trainer:
             labels = targets[training.target_name(outputs[0])]
         weights = data_utils.sample_weights(n, sample_weight, class_weight, labels)
         return {**arrays, **targets, "sample_weight": weights}, specs, n
+
+    def _check_sparse_labels(self, targets: Mapping[str, np.ndarray]) -> None:
+        from kgraph import losses
+
+        for entry in self._losses:
+            fn = getattr(entry.loss, "fn", None)
+            if fn is not losses.sparse_categorical_crossentropy:
+                continue
+            kwargs = getattr(entry.loss, "_fn_kwargs", {})
+            if kwargs.get("axis", -1) != -1:
+                continue
+            shape = self.graph.node(self.graph.outputs[entry.output]).type.shape
+            data_utils.check_class_indices(
+                targets[training.target_name(entry.output)],
+                shape[-1] if shape else None,
+                entry.output,
+                kwargs.get("ignore_class"),
+            )
 
     def fit(
         self,
@@ -360,7 +394,9 @@ class Trainer:
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val,
                 sample_weight_val)``; overrides ``validation_split``.
             shuffle: reshuffle the training data every epoch.
-            class_weight: a weight per class index, scaling the loss.
+            class_weight: a weight per class index, scaling the loss of the
+                training samples (not of the validation samples); it cannot
+                be combined with ``sample_weight``, as in Keras.
             sample_weight: a weight per sample, scaling the loss.
             initial_epoch: the epoch to start from.
 
@@ -382,6 +418,9 @@ class Trainer:
             validation = self._prepare(*_unpack_validation(validation_data))
         elif validation_split:
             train, held_out = data_utils.split_last(train, validation_split)
+            if class_weight is not None:
+                # As in Keras, class weights weight the training samples only.
+                held_out["sample_weight"] = np.ones_like(held_out["sample_weight"])
             validation = (held_out, specs, len(next(iter(held_out.values()))))
             n = len(next(iter(train.values())))
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -410,7 +449,9 @@ class Trainer:
                 executable, state, train, order, batch_size, steps, seed, callback_list
             )
             epoch_logs = self._logs(totals)
-            if validation is not None and not self.stop_training:
+            # As in Keras, an epoch cut short by ``stop_training`` is still
+            # validated and ended.
+            if validation is not None:
                 val_data, val_specs, _ = validation
                 val_logs = self._evaluate_arrays(val_data, val_specs, batch_size)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})

@@ -19,6 +19,7 @@ from kgraph import dtypes
 from kgraph import errors
 from kgraph.ir.types import TensorType
 from kgraph.ir.types import broadcast_shapes
+from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 from kgraph.ops.builder import find_graph
@@ -64,6 +65,7 @@ def _unary(
     doc: str,
     domain: str = "real",
     allowed: tuple[str, ...] = _FLOAT_ONLY,
+    lower: Callable[..., Any] | None = None,
 ) -> registry.OpDef:
     """Declares a unary elementwise op.
 
@@ -96,6 +98,7 @@ def _unary(
             example=_unary_example(domain),
             doc=doc,
             differentiable=derivative is not None,
+            lower=lower,
         )
     )
 
@@ -109,6 +112,7 @@ def _binary(
     out_dtype: str | None = None,
     domains: tuple[str, str] = ("real", "real"),
     example_dtype: str = "float",
+    lower: Callable[..., Any] | None = None,
 ) -> registry.OpDef:
     """Declares a broadcasting binary elementwise op.
 
@@ -149,8 +153,117 @@ def _binary(
             example=_binary_example(domains, example_dtype),
             doc=doc,
             differentiable=derivative is not None,
+            lower=lower,
         )
     )
+
+
+# -- scalar lowerings (LLVM) ------------------------------------------------
+# Each takes (emitter, values, in_dtypes, out_dtype, attrs) and returns the
+# result in register form; see kgraph/ops/lowering.py.
+
+
+def _by_kind(float_op: str, int_op: str) -> Callable[..., Any]:
+    """Lowers to one IRBuilder method for floats and another for ints."""
+
+    def lower(
+        em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+    ) -> Any:
+        op = float_op if lowering.is_float(in_dtypes[0]) else int_op
+        return getattr(em.builder, op)(*values)
+
+    return lower
+
+
+def _intrinsic(name: str) -> Callable[..., Any]:
+    """Lowers to an LLVM intrinsic such as ``llvm.exp.f32``."""
+    return lambda em, values, in_dtypes, out_dtype, attrs: em.intrinsic(
+        name, values, out_dtype
+    )
+
+
+def _libm(name: str) -> Callable[..., Any]:
+    """Lowers to a C math library call such as ``tanhf``."""
+    return lambda em, values, in_dtypes, out_dtype, attrs: em.libm(
+        name, values, out_dtype
+    )
+
+
+def _lower_abs(
+    em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+) -> Any:
+    if lowering.is_float(out_dtype):
+        return em.intrinsic("fabs", values, out_dtype)
+    (x,) = values
+    negative_x = em.builder.neg(x)
+    return em.builder.select(
+        em.builder.icmp_signed("<", x, em.const(0, out_dtype)), negative_x, x
+    )
+
+
+def _lower_sign(
+    em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+) -> Any:
+    # NumPy: 1 above zero, -1 below, and zeros and NaNs pass through.
+    (x,) = values
+    builder, zero = em.builder, em.const(0, out_dtype)
+    if lowering.is_float(out_dtype):
+        above = builder.fcmp_ordered(">", x, zero)
+        below = builder.fcmp_ordered("<", x, zero)
+    else:
+        above = builder.icmp_signed(">", x, zero)
+        below = builder.icmp_signed("<", x, zero)
+    rest = builder.select(
+        below, em.const(-1, out_dtype), x if lowering.is_float(out_dtype) else zero
+    )
+    return builder.select(above, em.const(1, out_dtype), rest)
+
+
+def _lower_extremum(name: str, predicate: str) -> Callable[..., Any]:
+    """``maximum``/``minimum``: NaN-propagating intrinsics for floats (as
+    NumPy), a compare and select for ints."""
+
+    def lower(
+        em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+    ) -> Any:
+        if lowering.is_float(out_dtype):
+            return em.intrinsic(name, values, out_dtype)
+        left, right = values
+        chosen = em.builder.icmp_signed(predicate, left, right)
+        return em.builder.select(chosen, left, right)
+
+    return lower
+
+
+def _lower_compare(predicate: str) -> Callable[..., Any]:
+    """Comparisons: ordered for floats (false with NaN) except ``!=``."""
+
+    def lower(
+        em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+    ) -> Any:
+        if lowering.is_float(in_dtypes[0]):
+            if predicate == "!=":
+                return em.builder.fcmp_unordered("!=", *values)
+            return em.builder.fcmp_ordered(predicate, *values)
+        if in_dtypes[0] == "bool":
+            return em.builder.icmp_unsigned(predicate, *values)
+        return em.builder.icmp_signed(predicate, *values)
+
+    return lower
+
+
+def _lower_negative(
+    em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+) -> Any:
+    if lowering.is_float(out_dtype):
+        return em.builder.fneg(values[0])
+    return em.builder.neg(values[0])
+
+
+def _lower_identity(
+    em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+) -> Any:
+    return values[0]
 
 
 # -- unary primitives ---------------------------------------------------------
@@ -161,12 +274,23 @@ _unary(
     lambda x, y, g: negative(g),
     "Elementwise -x.",
     allowed=_NUMERIC,
+    lower=_lower_negative,
 )
 _unary(
-    "exp", np.exp, lambda x, y, g: multiply(g, y), "Elementwise e**x.", domain="small"
+    "exp",
+    np.exp,
+    lambda x, y, g: multiply(g, y),
+    "Elementwise e**x.",
+    domain="small",
+    lower=_intrinsic("exp"),
 )
 _unary(
-    "log", np.log, lambda x, y, g: divide(g, x), "Natural logarithm.", domain="positive"
+    "log",
+    np.log,
+    lambda x, y, g: divide(g, x),
+    "Natural logarithm.",
+    domain="positive",
+    lower=_intrinsic("log"),
 )
 _unary(
     "log1p",
@@ -174,6 +298,7 @@ _unary(
     lambda x, y, g: divide(g, add(x, 1.0)),
     "log(1 + x), accurate for small x.",
     domain="positive",
+    lower=_libm("log1p"),
 )
 _unary(
     "sqrt",
@@ -181,12 +306,14 @@ _unary(
     lambda x, y, g: divide(multiply(g, 0.5), y),
     "Square root.",
     domain="positive",
+    lower=_intrinsic("sqrt"),
 )
 _unary(
     "tanh",
     np.tanh,
     lambda x, y, g: multiply(g, subtract(1.0, square(y))),
     "Hyperbolic tangent.",
+    lower=_libm("tanh"),
 )
 _unary(
     "abs",
@@ -195,6 +322,7 @@ _unary(
     "Absolute value.",
     domain="nonzero",
     allowed=_NUMERIC,
+    lower=_lower_abs,
 )
 _unary(
     "sign",
@@ -203,6 +331,7 @@ _unary(
     "Sign: -1, 0 or 1 (zero gradient).",
     domain="nonzero",
     allowed=_NUMERIC,
+    lower=_lower_sign,
 )
 _unary(
     "floor",
@@ -210,9 +339,18 @@ _unary(
     lambda x, y, g: multiply(g, 0.0),
     "Largest integer not above x (zero gradient).",
     domain="nonzero",
+    lower=_intrinsic("floor"),
 )
-_unary("sin", np.sin, lambda x, y, g: multiply(g, cos(x)), "Sine.")
-_unary("cos", np.cos, lambda x, y, g: negative(multiply(g, sin(x))), "Cosine.")
+_unary(
+    "sin", np.sin, lambda x, y, g: multiply(g, cos(x)), "Sine.", lower=_intrinsic("sin")
+)
+_unary(
+    "cos",
+    np.cos,
+    lambda x, y, g: negative(multiply(g, sin(x))),
+    "Cosine.",
+    lower=_intrinsic("cos"),
+)
 _unary(
     "logical_not",
     np.logical_not,
@@ -220,6 +358,7 @@ _unary(
     "Boolean not.",
     domain="bool",
     allowed=("bool",),
+    lower=lambda em, values, in_dtypes, out_dtype, attrs: em.builder.not_(values[0]),
 )
 
 
@@ -238,20 +377,32 @@ registry.register(
         example=_unary_example("real"),
         doc="Identity whose gradient is zero.",
         differentiable=False,
+        lower=_lower_identity,
     )
 )
 
 # -- binary primitives --------------------------------------------------------
 
-_binary("add", np.add, lambda x, y, out, g: [g, g], "Elementwise x + y.")
 _binary(
-    "subtract", np.subtract, lambda x, y, out, g: [g, negative(g)], "Elementwise x - y."
+    "add",
+    np.add,
+    lambda x, y, out, g: [g, g],
+    "Elementwise x + y.",
+    lower=_by_kind("fadd", "add"),
+)
+_binary(
+    "subtract",
+    np.subtract,
+    lambda x, y, out, g: [g, negative(g)],
+    "Elementwise x - y.",
+    lower=_by_kind("fsub", "sub"),
 )
 _binary(
     "multiply",
     np.multiply,
     lambda x, y, out, g: [multiply(g, y), multiply(g, x)],
     "Elementwise x * y.",
+    lower=_by_kind("fmul", "mul"),
 )
 _binary(
     "divide",
@@ -260,6 +411,7 @@ _binary(
     "Elementwise x / y (true division; floats only).",
     allowed=_FLOAT_ONLY,
     domains=("real", "nonzero"),
+    lower=_by_kind("fdiv", "sdiv"),
 )
 _binary(
     "power",
@@ -271,6 +423,7 @@ _binary(
     "Elementwise x ** y (floats only).",
     allowed=_FLOAT_ONLY,
     domains=("positive", "real"),
+    lower=_intrinsic("pow"),
 )
 # NOTE: ties send the whole cotangent to the first operand (x >= y), so
 # maximum(x, 0) has gradient 1 at 0; relu is written with `where` instead.
@@ -282,6 +435,7 @@ _binary(
         where(greater_equal(x, y), 0.0, g),
     ],
     "Elementwise maximum.",
+    lower=_lower_extremum("maximum", ">="),
 )
 _binary(
     "minimum",
@@ -291,15 +445,16 @@ _binary(
         where(less_equal(x, y), 0.0, g),
     ],
     "Elementwise minimum.",
+    lower=_lower_extremum("minimum", "<="),
 )
 
-for _name, _fn, _doc in (
-    ("equal", np.equal, "x == y"),
-    ("not_equal", np.not_equal, "x != y"),
-    ("less", np.less, "x < y"),
-    ("less_equal", np.less_equal, "x <= y"),
-    ("greater", np.greater, "x > y"),
-    ("greater_equal", np.greater_equal, "x >= y"),
+for _name, _fn, _doc, _predicate in (
+    ("equal", np.equal, "x == y", "=="),
+    ("not_equal", np.not_equal, "x != y", "!="),
+    ("less", np.less, "x < y", "<"),
+    ("less_equal", np.less_equal, "x <= y", "<="),
+    ("greater", np.greater, "x > y", ">"),
+    ("greater_equal", np.greater_equal, "x >= y", ">="),
 ):
     _binary(
         _name,
@@ -308,6 +463,7 @@ for _name, _fn, _doc in (
         f"Elementwise comparison {_doc}, giving bools.",
         allowed=_ALL,
         out_dtype="bool",
+        lower=_lower_compare(_predicate),
     )
 
 _binary(
@@ -318,6 +474,7 @@ _binary(
     allowed=("bool",),
     domains=("bool", "bool"),
     example_dtype="bool",
+    lower=_by_kind("and_", "and_"),
 )
 _binary(
     "logical_or",
@@ -327,6 +484,7 @@ _binary(
     allowed=("bool",),
     domains=("bool", "bool"),
     example_dtype="bool",
+    lower=_by_kind("or_", "or_"),
 )
 
 
@@ -371,6 +529,9 @@ registry.register(
         grad=_where_grad,
         example=_where_example,
         doc="Chooses x where the condition holds, else y.",
+        lower=lambda em, values, in_dtypes, out_dtype, attrs: em.builder.select(
+            *values
+        ),
     )
 )
 
@@ -409,6 +570,9 @@ registry.register(
         example=_cast_example,
         doc="Converts to another dtype (floats to ints truncate toward zero).",
         attrs={"dtype": registry.Attr(dtypes.canonical)},
+        lower=lambda em, values, in_dtypes, out_dtype, attrs: em.convert(
+            values[0], in_dtypes[0], out_dtype
+        ),
     )
 )
 

@@ -9,6 +9,7 @@ import numpy as np
 from kgraph import errors
 from kgraph.ir.types import TensorType
 from kgraph.ir.types import broadcast_shapes
+from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 
@@ -55,6 +56,37 @@ def _matmul_example(draw: Any) -> registry.Example:
     )
 
 
+def _lower_matmul(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    # i-k-j order: the innermost loop walks rows of b and out contiguously.
+    a, b = inputs
+    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    batch = output.shape[:-2]
+    a_steps = lowering.broadcast_steps(a.shape[:-2], batch)
+    b_steps = lowering.broadcast_steps(b.shape[:-2], batch)
+    out_steps = lowering.strides(batch)
+    builder = em.builder
+    is_float = lowering.is_float(output.dtype)
+    add, mul = (builder.fadd, builder.fmul) if is_float else (builder.add, builder.mul)
+    with em.loops(batch, "b") as outer:
+        a_base = builder.mul(em.flat_index(outer, a_steps), em.index(m * k))
+        b_base = builder.mul(em.flat_index(outer, b_steps), em.index(k * n))
+        out_base = builder.mul(em.flat_index(outer, out_steps), em.index(m * n))
+        with em.loop(m, "i") as i:
+            row = builder.add(out_base, builder.mul(i, em.index(n)))
+            with em.loop(n, "z") as j:
+                em.store(output, builder.add(row, j), em.const(0, output.dtype))
+            with em.loop(k, "k") as kk:
+                a_index = builder.add(
+                    a_base, builder.add(builder.mul(i, em.index(k)), kk)
+                )
+                scale = em.load(a, a_index)
+                b_row = builder.add(b_base, builder.mul(kk, em.index(n)))
+                with em.loop(n, "j") as j:
+                    here = builder.add(row, j)
+                    product = mul(scale, em.load(b, builder.add(b_row, j)))
+                    em.store(output, here, add(em.load(output, here), product))
+
+
 registry.register(
     registry.OpDef(
         name="matmul",
@@ -65,6 +97,7 @@ registry.register(
         grad=_matmul_grad,
         example=_matmul_example,
         doc="Matrix product over the last two axes, batch axes broadcast.",
+        lower=_lower_matmul,
     )
 )
 
@@ -92,6 +125,16 @@ def _transpose_example(draw: Any) -> registry.Example:
     )
 
 
+def _lower_transpose(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    (x,) = inputs
+    source = lowering.strides(x.shape)
+    steps = [source[axis] for axis in attrs["axes"]]
+    out_steps = lowering.strides(output.shape)
+    with em.loops(output.shape) as indices:
+        value = em.load(x, em.flat_index(indices, steps))
+        em.store(output, em.flat_index(indices, out_steps), value)
+
+
 registry.register(
     registry.OpDef(
         name="transpose",
@@ -102,6 +145,7 @@ registry.register(
         grad=_transpose_grad,
         example=_transpose_example,
         doc="Permutes the axes.",
+        lower=_lower_transpose,
         attrs={"axes": registry.Attr(registry.as_int_tuple)},
     )
 )

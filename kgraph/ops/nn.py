@@ -9,6 +9,7 @@ import numpy as np
 from kgraph import dtypes
 from kgraph import errors
 from kgraph.ir.types import TensorType
+from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 
@@ -46,6 +47,44 @@ def _log_softmax_example(draw: Any) -> registry.Example:
     )
 
 
+def _lower_log_softmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    (x,) = inputs
+    shape = x.shape
+    axis = attrs["axis"] % len(shape)
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    inner = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    size, dtype, builder = shape[axis], x.dtype, em.builder
+    with em.loops([outer, inner], "o") as (o, i):
+        base = em.flat_index([o, i], [size * inner, 1])
+
+        def at(k: Any) -> Any:
+            return builder.add(base, builder.mul(k, em.index(inner)))
+
+        peak = em.variable(dtype, em.const(float("-inf"), dtype))
+        with em.loop(size, "m") as k:
+            value = em.intrinsic(
+                "maximum",
+                [em.read(peak, value_type(em, dtype)), em.load(x, at(k))],
+                dtype,
+            )
+            builder.store(value, peak)
+        top = em.read(peak, value_type(em, dtype))
+        total = em.variable(dtype, em.const(0.0, dtype))
+        with em.loop(size, "s") as k:
+            term = em.intrinsic("exp", [builder.fsub(em.load(x, at(k)), top)], dtype)
+            builder.store(builder.fadd(em.read(total, top.type), term), total)
+        shift = builder.fadd(
+            top, em.intrinsic("log", [em.read(total, top.type)], dtype)
+        )
+        with em.loop(size, "w") as k:
+            em.store(output, at(k), builder.fsub(em.load(x, at(k)), shift))
+
+
+def value_type(em: Any, dtype: str) -> Any:
+    """The register type of a dtype."""
+    return lowering.register_type(dtype)
+
+
 registry.register(
     registry.OpDef(
         name="log_softmax",
@@ -56,6 +95,7 @@ registry.register(
         grad=_log_softmax_grad,
         example=_log_softmax_example,
         doc="x - logsumexp(x) along an axis, computed stably.",
+        lower=_lower_log_softmax,
         attrs={"axis": registry.Attr(registry.as_int, -1)},
     )
 )

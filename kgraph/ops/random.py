@@ -29,6 +29,7 @@ import numpy as np
 from kgraph import dtypes
 from kgraph import errors
 from kgraph.ir.types import TensorType
+from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 
@@ -105,9 +106,92 @@ _RANDOM_ATTRS = {
     "dtype": registry.Attr(dtypes.canonical, "float32"),
 }
 
-for _name, _reference, _doc in (
-    ("random_uniform", _uniform_reference, "Uniform [0, 1) values shaped like x."),
-    ("random_normal", _normal_reference, "Standard normal values shaped like x."),
+
+def _stream(em: Any, key: Any, salt: int) -> Any:
+    """``mix(key * GOLDEN + salt)`` in ``i64`` (wrapping, like uint64)."""
+    builder = em.builder
+    scaled = builder.mul(key, em.index(_signed(GOLDEN)))
+    return _lower_mix(em, builder.add(scaled, em.index(salt)))
+
+
+def _signed(value: int) -> int:
+    """A uint64 constant as the i64 with the same bits."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _lower_mix(em: Any, z: Any) -> Any:
+    builder = em.builder
+    z = builder.mul(
+        builder.xor(z, builder.lshr(z, em.index(30))), em.index(_signed(MIX_1))
+    )
+    z = builder.mul(
+        builder.xor(z, builder.lshr(z, em.index(27))), em.index(_signed(MIX_2))
+    )
+    return builder.xor(z, builder.lshr(z, em.index(31)))
+
+
+def _lower_bits(em: Any, stream: Any, counter: Any) -> Any:
+    builder = em.builder
+    step = builder.mul(builder.add(counter, em.index(1)), em.index(_signed(GOLDEN)))
+    return _lower_mix(em, builder.add(stream, step))
+
+
+def _lower_uniform(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    key = em.convert(em.load(inputs[0], em.index(0)), inputs[0].dtype, "int64")
+    stream = _stream(em, key, attrs["salt"])
+    builder = em.builder
+    with em.loop(output.size, "u") as index:
+        top = builder.lshr(_lower_bits(em, stream, index), em.index(40))
+        value = builder.fmul(
+            builder.uitofp(top, lowering.F32), em.const(2.0**-24, "float32")
+        )
+        em.store(output, index, em.convert(value, "float32", output.dtype))
+
+
+def _lower_normal(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    key = em.convert(em.load(inputs[0], em.index(0)), inputs[0].dtype, "int64")
+    stream = _stream(em, key, attrs["salt"])
+    builder = em.builder
+    with em.loop(output.size, "n") as index:
+        first = builder.mul(index, em.index(2))
+        high = builder.lshr(_lower_bits(em, stream, first), em.index(11))
+        low = builder.lshr(
+            _lower_bits(em, stream, builder.add(first, em.index(1))), em.index(11)
+        )
+        u1 = builder.fmul(
+            builder.fadd(builder.uitofp(high, lowering.F64), em.const(1.0, "float64")),
+            em.const(2.0**-53, "float64"),
+        )
+        u2 = builder.fmul(
+            builder.uitofp(low, lowering.F64), em.const(2.0**-53, "float64")
+        )
+        radius = em.intrinsic(
+            "sqrt",
+            [
+                builder.fmul(
+                    em.const(-2.0, "float64"), em.intrinsic("log", [u1], "float64")
+                )
+            ],
+            "float64",
+        )
+        angle = builder.fmul(em.const(2.0 * np.pi, "float64"), u2)
+        value = builder.fmul(radius, em.intrinsic("cos", [angle], "float64"))
+        em.store(output, index, em.convert(value, "float64", output.dtype))
+
+
+for _name, _reference, _doc, _lower in (
+    (
+        "random_uniform",
+        _uniform_reference,
+        "Uniform [0, 1) values shaped like x.",
+        _lower_uniform,
+    ),
+    (
+        "random_normal",
+        _normal_reference,
+        "Standard normal values shaped like x.",
+        _lower_normal,
+    ),
 ):
     registry.register(
         registry.OpDef(
@@ -121,6 +205,7 @@ for _name, _reference, _doc in (
             doc=_doc,
             attrs=_RANDOM_ATTRS,
             differentiable=False,
+            lower=_lower,
         )
     )
 

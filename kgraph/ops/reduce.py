@@ -13,6 +13,7 @@ import numpy as np
 
 from kgraph import errors
 from kgraph.ir.types import TensorType
+from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 
@@ -119,6 +120,64 @@ def _max_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
     return [ops.multiply(expand_to_input(share, x, attrs), mask)]
 
 
+# -- LLVM lowerings ----------------------------------------------------------------
+
+
+def _lower_sum(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    (x,) = inputs
+    axes = normalize_axes("sum", attrs["axis"], x.type.rank)
+    is_float = lowering.is_float(x.dtype)
+    add = em.builder.fadd if is_float else em.builder.add
+    lowering.reduction(em, x, axes, output, em.const(0, x.dtype), add)
+
+
+def _lower_max(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    (x,) = inputs
+    axes = normalize_axes("max", attrs["axis"], x.type.rank)
+    if lowering.is_float(x.dtype):
+        start = em.const(float("-inf"), x.dtype)
+
+        def combine(best: Any, value: Any) -> Any:
+            return em.intrinsic("maximum", [best, value], x.dtype)
+    else:
+        start = em.const(np.iinfo(x.dtype).min, x.dtype)
+
+        def combine(best: Any, value: Any) -> Any:
+            larger = em.builder.icmp_signed(">", value, best)
+            return em.builder.select(larger, value, best)
+
+    lowering.reduction(em, x, axes, output, start, combine)
+
+
+def _lower_argmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    # The first maximum wins, as in NumPy (NaN handling is not NumPy's).
+    (x,) = inputs
+    shape = x.shape if attrs["axis"] is not None else (x.size,)
+    axis = 0 if attrs["axis"] is None else attrs["axis"] % len(shape)
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    inner = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    builder = em.builder
+    with em.loops([outer, inner], "o") as (o, i):
+        base = em.flat_index([o, i], [shape[axis] * inner, 1])
+        best = em.variable(x.dtype, em.load(x, base))
+        where = em.variable("int64", em.index(0))
+        with em.loop(shape[axis] - 1, "k") as k:
+            position = builder.add(k, em.index(1))
+            value = em.load(
+                x, builder.add(base, builder.mul(position, em.index(inner)))
+            )
+            current = em.read(best, value.type)
+            if lowering.is_float(x.dtype):
+                larger = builder.fcmp_ordered(">", value, current)
+            else:
+                larger = builder.icmp_signed(">", value, current)
+            builder.store(builder.select(larger, value, current), best)
+            chosen = builder.select(larger, position, em.read(where, lowering.I64))
+            builder.store(chosen, where)
+        result = em.convert(em.read(where, lowering.I64), "int64", "int32")
+        em.store(output, em.flat_index([o, i], [inner, 1]), result)
+
+
 _NUMERIC = ("int32", "int64", "float32", "float64")
 
 registry.register(
@@ -134,6 +193,7 @@ registry.register(
         example=_reduce_example,
         doc="Sum over axes.",
         attrs=_AXIS_ATTRS,
+        lower=_lower_sum,
     )
 )
 
@@ -150,6 +210,7 @@ registry.register(
         example=_reduce_example,
         doc="Maximum over axes (ties share the gradient).",
         attrs=_AXIS_ATTRS,
+        lower=_lower_max,
     )
 )
 
@@ -199,6 +260,7 @@ registry.register(
             "keepdims": registry.Attr(registry.as_bool, False),
         },
         differentiable=False,
+        lower=_lower_argmax,
     )
 )
 

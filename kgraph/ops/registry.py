@@ -95,6 +95,13 @@ class OpDef:
         attrs: the allowed attributes by name.
         differentiable: whether the op has a gradient.
         effects: true for ops a pass must never remove.
+        lower: how the LLVM backend computes the op (``ops/lowering.py``):
+            for elementwise ops a scalar body ``(emitter, values, in_dtypes,
+            out_dtype, attrs) -> value``; for the others a loop-nest emitter
+            ``(emitter, input buffers, output buffer, attrs)``. Source ops are
+            bound by the code generator and have none.
+        view: the output is the first operand's bytes, reinterpreted
+            (``reshape``): nothing is computed.
     """
 
     name: str
@@ -108,6 +115,8 @@ class OpDef:
     attrs: Mapping[str, Attr] = field(default_factory=dict)
     differentiable: bool = True
     effects: bool = False
+    lower: Callable[..., Any] | None = None
+    view: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

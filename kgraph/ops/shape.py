@@ -20,6 +20,7 @@ from kgraph import dtypes
 from kgraph import errors
 from kgraph.ir.types import TensorType
 from kgraph.ir.types import broadcast_shapes
+from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 from kgraph.ops.reduce import static_shape
@@ -98,6 +99,7 @@ registry.register(
         grad=_reshape_grad,
         example=_reshape_example,
         doc="Gives the elements, in row-major order, a new shape (one -1 allowed).",
+        view=True,
         attrs={"shape": registry.Attr(registry.as_int_tuple)},
     )
 )
@@ -127,6 +129,10 @@ def _broadcast_to_example(draw: Any) -> registry.Example:
     return registry.Example([(small, "float", "real")], {"shape": target})
 
 
+def _lower_broadcast_to(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    lowering.elementwise(em, inputs, output, lambda values: values[0])
+
+
 registry.register(
     registry.OpDef(
         name="broadcast_to",
@@ -137,6 +143,7 @@ registry.register(
         grad=lambda inputs, output, cot, attrs: [sum_to_shape(cot, inputs[0].shape)],
         example=_broadcast_to_example,
         doc="Broadcasts to a static shape by NumPy's rule.",
+        lower=_lower_broadcast_to,
         attrs={"shape": registry.Attr(registry.as_int_tuple)},
     )
 )
@@ -216,6 +223,21 @@ def _strided_slice_example(draw: Any) -> registry.Example:
     return registry.Example([(shape, "float", "real")], attrs)
 
 
+def _lower_strided_slice(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    (x,) = inputs
+    source = lowering.strides(x.shape)
+    starts, steps = [], []
+    for dim, piece, stride in zip(x.shape, _slices(attrs), source, strict=True):
+        start, _, step = piece.indices(dim)
+        starts.append(start * stride)
+        steps.append(step * stride)
+    offset = builtins.sum(starts)
+    out_steps = lowering.strides(output.shape)
+    with em.loops(output.shape) as indices:
+        index = em.builder.add(em.flat_index(indices, steps), em.index(offset))
+        em.store(output, em.flat_index(indices, out_steps), em.load(x, index))
+
+
 registry.register(
     registry.OpDef(
         name="strided_slice",
@@ -226,6 +248,7 @@ registry.register(
         grad=_strided_slice_grad,
         example=_strided_slice_example,
         doc="Python slicing start:stop:step on every axis.",
+        lower=_lower_strided_slice,
         attrs={
             "starts": registry.Attr(_as_index_tuple),
             "stops": registry.Attr(_as_index_tuple),
@@ -313,6 +336,24 @@ def _pad_example(draw: Any) -> registry.Example:
     return registry.Example([(shape, "float", "real")], attrs)
 
 
+def _lower_pad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    (x,) = inputs
+    fill = em.const(attrs["value"], output.dtype)
+    with em.loop(output.size, "f") as index:
+        em.store(output, index, fill)
+    out_strides = lowering.strides(output.shape)
+    offset = builtins.sum(
+        lo * s for lo, s in zip(attrs["low"], out_strides, strict=True)
+    )
+    steps = [
+        (mid + 1) * s for mid, s in zip(attrs["interior"], out_strides, strict=True)
+    ]
+    with em.loops(x.shape) as indices:
+        target = em.builder.add(em.flat_index(indices, steps), em.index(offset))
+        value = em.load(x, em.flat_index(indices, lowering.strides(x.shape)))
+        em.store(output, target, value)
+
+
 registry.register(
     registry.OpDef(
         name="pad",
@@ -323,6 +364,7 @@ registry.register(
         grad=_pad_grad,
         example=_pad_example,
         doc="Pads each axis with a constant: low, high and between elements.",
+        lower=_lower_pad,
         attrs={
             "low": registry.Attr(registry.as_int_tuple),
             "high": registry.Attr(registry.as_int_tuple),
@@ -391,6 +433,23 @@ def _concatenate_example(draw: Any) -> registry.Example:
     return registry.Example(inputs, {"axis": axis})
 
 
+def _lower_concatenate(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    axis = attrs["axis"] % len(output.shape)
+    out_strides = lowering.strides(output.shape)
+    offset = 0
+    for piece in inputs:
+        with em.loops(piece.shape) as indices:
+            value = em.load(
+                piece, em.flat_index(indices, lowering.strides(piece.shape))
+            )
+            target = em.builder.add(
+                em.flat_index(indices, out_strides),
+                em.index(offset * out_strides[axis]),
+            )
+            em.store(output, target, value)
+        offset += piece.shape[axis]
+
+
 registry.register(
     registry.OpDef(
         name="concatenate",
@@ -401,6 +460,7 @@ registry.register(
         grad=_concatenate_grad,
         example=_concatenate_example,
         doc="Joins tensors along an existing axis.",
+        lower=_lower_concatenate,
         attrs={"axis": registry.Attr(registry.as_int, 0)},
     )
 )
@@ -458,6 +518,28 @@ def _take_example(draw: Any) -> registry.Example:
     )
 
 
+def _take_sizes(shape: Sequence[int], axis: int, count: int) -> tuple[int, int, int]:
+    outer = math.prod(shape[:axis])
+    inner = math.prod(shape[axis + 1 :])
+    return outer, count, inner
+
+
+def _lower_take(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    x, indices = inputs
+    axis = attrs["axis"] % len(x.shape)
+    outer, count, inner = _take_sizes(x.shape, axis, indices.size)
+    size, builder = x.shape[axis], em.builder
+    with em.loops([outer, count], "g") as (p, q):
+        row = lowering.gather_index(em, em.load(indices, q), size, indices.dtype)
+        source = builder.mul(
+            builder.add(builder.mul(p, em.index(size)), row), em.index(inner)
+        )
+        target = builder.mul(em.flat_index([p, q], [count, 1]), em.index(inner))
+        with em.loop(inner, "r") as r:
+            value = em.load(x, builder.add(source, r))
+            em.store(output, builder.add(target, r), value)
+
+
 registry.register(
     registry.OpDef(
         name="take",
@@ -468,6 +550,7 @@ registry.register(
         grad=_take_grad,
         example=_take_example,
         doc="Gathers slices along an axis by integer indices.",
+        lower=_lower_take,
         attrs={"axis": registry.Attr(registry.as_int, 0)},
     )
 )
@@ -515,6 +598,28 @@ def _scatter_add_example(draw: Any) -> registry.Example:
     )
 
 
+def _lower_scatter_add(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    updates, indices = inputs
+    axis, size = attrs["axis"], attrs["size"]
+    outer = math.prod(updates.shape[:axis])
+    count = indices.size
+    inner = math.prod(updates.shape[axis + indices.type.rank :])
+    builder = em.builder
+    add = builder.fadd if lowering.is_float(output.dtype) else builder.add
+    with em.loop(output.size, "z") as index:
+        em.store(output, index, em.const(0, output.dtype))
+    with em.loops([outer, count], "g") as (p, q):
+        row = lowering.gather_index(em, em.load(indices, q), size, indices.dtype)
+        target = builder.mul(
+            builder.add(builder.mul(p, em.index(size)), row), em.index(inner)
+        )
+        source = builder.mul(em.flat_index([p, q], [count, 1]), em.index(inner))
+        with em.loop(inner, "r") as r:
+            here = builder.add(target, r)
+            value = add(em.load(output, here), em.load(updates, builder.add(source, r)))
+            em.store(output, here, value)
+
+
 registry.register(
     registry.OpDef(
         name="scatter_add",
@@ -528,6 +633,7 @@ registry.register(
         ],
         example=_scatter_add_example,
         doc="Adds slices into a zero tensor at integer indices (take's gradient).",
+        lower=_lower_scatter_add,
         attrs={
             "axis": registry.Attr(registry.as_int),
             "size": registry.Attr(registry.as_int),

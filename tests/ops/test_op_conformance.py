@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import assume
 from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from kgraph import dtypes
@@ -100,3 +101,54 @@ def test_grad_matches_finite_differences(opdef, data):
     for i in floats:
         expected = numerics.numeric_gradient(loss_fn, arrays, i, step=1e-6)
         np.testing.assert_allclose(results[f"grad{i}"], expected, rtol=rtol, atol=atol)
+
+
+@pytest.fixture(scope="module")
+def llvm_runtime():
+    return pytest.importorskip("kgraph.backends.llvm.runtime")
+
+
+@pytest.mark.parametrize("opdef", COMPUTED, ids=_ids(COMPUTED))
+@settings(max_examples=20)
+@given(data=st.data())
+def test_llvm_equals_interpreter(opdef, data, llvm_runtime):
+    arrays, attrs = example_arrays(opdef, data)
+    graph, _, _ = _one_op_graph(opdef, arrays, attrs)
+    feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+    expected = interpreter.run(graph, feeds)["y"]
+    compiled = llvm_runtime.compile_graph(graph)
+    result = llvm_runtime.run_graph(compiled, feeds)["y"]
+    assert result.shape == expected.shape and result.dtype == expected.dtype
+    rtol, atol = dtypes.TOLERANCES[expected.dtype.name]
+    np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol)
+
+
+_SPECIAL = np.array(
+    [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 1e-30, 88.0, -88.0],
+    dtype="float32",
+)
+_FLOAT_ELEMENTWISE = [
+    op
+    for op in COMPUTED
+    if op.kind == registry.ELEMENTWISE
+    and op.arity in (1, 2)
+    and op.name != "cast"
+    and op.name not in ("logical_not", "logical_and", "logical_or")
+]
+
+
+@pytest.mark.parametrize("opdef", _FLOAT_ELEMENTWISE, ids=_ids(_FLOAT_ELEMENTWISE))
+def test_llvm_special_values(opdef, llvm_runtime):
+    """Zeros of both signs, infinities, NaN, huge and tiny values behave as
+    in NumPy (NaN where NumPy gives NaN)."""
+    operands = (
+        [_SPECIAL]
+        if opdef.arity == 1
+        else [np.repeat(_SPECIAL, len(_SPECIAL)), np.tile(_SPECIAL, len(_SPECIAL))]
+    )
+    graph, _, _ = _one_op_graph(opdef, operands, {})
+    feeds = {f"x{i}": a for i, a in enumerate(operands)}
+    expected = interpreter.run(graph, feeds)["y"]
+    result = llvm_runtime.run_graph(llvm_runtime.compile_graph(graph), feeds)["y"]
+    rtol, atol = dtypes.TOLERANCES[expected.dtype.name]
+    np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)

@@ -1,0 +1,194 @@
+"""Everything that touches ``llvmlite.binding``: the host target machine,
+optimization with the new pass manager, verification, the on-disk object
+cache and the MCJIT engine that hands out function addresses.
+
+The cache key is the sha256 of the IR text, the host CPU name and features,
+and the kgraph and LLVM versions, so code built for another CPU or another
+kgraph is never loaded. A cache entry stores its own key and a checksum of
+the object code; an entry that does not check out is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import llvmlite
+import llvmlite.binding as llvm
+
+from kgraph import config
+from kgraph import errors
+
+_MAGIC = b"KGRAPHOBJ1\n"
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def target_machine() -> Any:
+    """The host's target machine (CPU name and features), created once."""
+    return _new_target_machine()
+
+
+def _new_target_machine() -> Any:
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    target = llvm.Target.from_triple(llvm.get_process_triple())
+    return target.create_target_machine(
+        cpu=llvm.get_host_cpu_name(),
+        features=llvm.get_host_cpu_features().flatten(),
+        opt=3,
+        jit=True,
+    )
+
+
+@functools.cache
+def host_description() -> str:
+    """Triple, CPU, features and versions: the part of every cache key that
+    describes the machine and the compiler."""
+    from kgraph import __version__
+
+    target_machine()
+    return "|".join(
+        [
+            llvm.get_process_triple(),
+            llvm.get_host_cpu_name(),
+            llvm.get_host_cpu_features().flatten(),
+            f"llvm {'.'.join(map(str, llvm.llvm_version_info))}",
+            f"llvmlite {llvmlite.__version__}",
+            f"kgraph {__version__}",
+        ]
+    )
+
+
+def cache_key(ir_text: str) -> str:
+    """The cache key of a module's IR on this machine."""
+    digest = hashlib.sha256()
+    digest.update(host_description().encode())
+    digest.update(b"\0")
+    digest.update(ir_text.encode())
+    return digest.hexdigest()
+
+
+def optimize(ir_text: str) -> Any:
+    """Parses, verifies and optimizes IR (O3, loop and SLP vectorization).
+
+    Raises:
+        CompileError: when LLVM rejects the IR.
+    """
+    tm = target_machine()
+    try:
+        module = llvm.parse_assembly(ir_text)
+        module.verify()
+    except RuntimeError as error:
+        raise errors.CompileError(f"LLVM rejected the generated IR: {error}") from error
+    module.triple = llvm.get_process_triple()
+    module.data_layout = str(tm.target_data)
+    options = llvm.create_pipeline_tuning_options(speed_level=3)
+    options.loop_vectorization = True
+    options.slp_vectorization = True
+    builder = llvm.create_pass_builder(tm, options)
+    builder.getModulePassManager().run(module, builder)
+    return module
+
+
+def assembly(ir_text: str) -> str:
+    """The host assembly of IR after optimization."""
+    return target_machine().emit_assembly(optimize(ir_text))
+
+
+def optimized_ir(ir_text: str) -> str:
+    """The IR after optimization."""
+    return str(optimize(ir_text))
+
+
+def _entry_path(key: str) -> Path:
+    return config.cache_dir() / f"{key}.o"
+
+
+def _read_cache(key: str) -> bytes | None:
+    path = _entry_path(key)
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    header = _MAGIC + key.encode() + b"\n"
+    if not blob.startswith(header) or len(blob) < len(header) + 64:
+        return None
+    checksum = blob[len(header) : len(header) + 64]
+    body = blob[len(header) + 64 :]
+    if hashlib.sha256(body).hexdigest().encode() != checksum:
+        return None
+    return body
+
+
+def _write_cache(key: str, body: bytes) -> None:
+    path = _entry_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blob = _MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode()
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(blob + body)
+        os.replace(temporary, path)
+    except OSError:
+        return  # A read-only or full cache only costs a recompile.
+
+
+@dataclass
+class Library:
+    """Compiled code loaded into the process, and how it was obtained.
+
+    Args:
+        engine: the MCJIT engine that owns the code (kept alive here).
+        key: the cache key.
+        cached: whether the object code came from the disk cache.
+        seconds: time spent compiling or loading.
+    """
+
+    engine: Any
+    key: str
+    cached: bool
+    seconds: float
+    # The engine reads the object code in place: it must outlive the engine.
+    objects: Any = None
+
+    def address(self, name: str) -> int:
+        """The address of an exported function."""
+        address = self.engine.get_function_address(name)
+        if not address:
+            raise errors.CompileError(f"No compiled function named {name}.")
+        return address
+
+
+def compile_ir(ir_text: str) -> Library:
+    """Compiles IR to native code, through the disk cache.
+
+    Returns:
+        The loaded ``Library``.
+    """
+    import time
+
+    started = time.perf_counter()
+    key = cache_key(ir_text)
+    with _LOCK:
+        body = _read_cache(key)
+        cached = body is not None
+        if body is None:
+            body = target_machine().emit_object(optimize(ir_text))
+            _write_cache(key, body)
+        # The engine takes ownership of (and frees) its target machine, so it
+        # gets its own.
+        engine = llvm.create_mcjit_compiler(
+            llvm.parse_assembly(""), _new_target_machine()
+        )
+        objects = llvm.ObjectFileRef.from_data(body)
+        engine.add_object_file(objects)
+        engine.finalize_object()
+    seconds = time.perf_counter() - started
+    return Library(engine, key, cached, seconds, (body, objects))

@@ -1,0 +1,333 @@
+"""The batch loops of fit, evaluate and predict, emitted as native code.
+
+One exported function per compiled loop, with one signature for all kinds::
+
+    i64 loop(ptr state, ptr data, ptr order, i64 n, i64 b0, i64 b1,
+             i64 step, i64 seed, float learning_rate, ptr results,
+             ptr arena_full, ptr arena_partial)
+
+It runs batches ``b0 .. b1-1``. ``state[i]`` points to the i-th parameter or
+slot (``LoopSpec.state``), ``data[i]`` to the i-th batched array
+(``LoopSpec.data``). Training gathers each batch's rows through ``order``
+into staging space, feeds ``iterations = step + k``, ``seed = seed + step +
+k`` and the learning rate, copies every ``new:<path>`` output over its state
+entry and adds the statistics into ``results`` (float64). Evaluation reads
+batches in order and adds statistics; prediction copies each batch's outputs
+into ``results[i]`` at the batch's rows. The last batch has its own step
+function when it is partial. Python is entered only between calls.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from dataclasses import field
+
+from llvmlite import ir
+
+from kgraph.backends.llvm.codegen import StepLayout
+from kgraph.backends.llvm.codegen import align
+from kgraph.backends.llvm.codegen import emit_step
+from kgraph.compiler.program import EVAL
+from kgraph.compiler.program import PREDICT
+from kgraph.compiler.program import TRAIN
+from kgraph.compiler.program import Program
+from kgraph.ops import lowering
+from kgraph.ops.lowering import F32
+from kgraph.ops.lowering import F64
+from kgraph.ops.lowering import I8
+from kgraph.ops.lowering import I64
+from kgraph.ops.lowering import PTR
+from kgraph.ops.lowering import Emitter
+
+_BATCHED = ("data", "target", "sample_weight")
+SIGNATURE = ir.FunctionType(
+    I64, [PTR, PTR, PTR, I64, I64, I64, I64, I64, F32, PTR, PTR, PTR]
+)
+
+
+@dataclass
+class LoopSpec:
+    """What the runtime must pass to a compiled loop, and how to read it back.
+
+    Args:
+        kind: ``"train"``, ``"eval"`` or ``"predict"``.
+        entry: the exported symbol.
+        batch_size: rows of a full batch.
+        partial: rows of the last batch (equal to ``batch_size`` if full).
+        data: names of the batched arrays, in ``data`` order.
+        state: names of the state arrays, in ``state`` order.
+        results: for train and eval, statistic names with their offset and
+            size in the float64 ``results`` array; for predict, prediction
+            names in ``results`` order.
+        arena_sizes: bytes of the two arenas.
+    """
+
+    kind: str
+    entry: str
+    batch_size: int
+    partial: int
+    data: list[str] = field(default_factory=list)
+    state: list[str] = field(default_factory=list)
+    results: dict[str, tuple[int, int]] = field(default_factory=dict)
+    arena_sizes: tuple[int, int] = (0, 0)
+
+    @property
+    def results_size(self) -> int:
+        """Elements of the float64 statistics array."""
+        return sum(size for _, size in self.results.values())
+
+
+def _names(programs: list[Program]) -> tuple[list[str], list[str]]:
+    data: set[str] = set()
+    state: set[str] = set()
+    for program in programs:
+        for node in program.graph.placeholders():
+            if node.role in _BATCHED:
+                data.add(node.name)
+            elif node.role in ("parameter", "slot"):
+                state.add(node.name)
+        state.update(program.updates.values())
+    return sorted(data), sorted(state)
+
+
+def emit_loop(
+    module: ir.Module, kind: str, full: Program, partial: Program, entry: str
+) -> LoopSpec:
+    """Adds a loop (and its step functions) to ``module``.
+
+    Args:
+        module: the module.
+        kind: ``"train"``, ``"eval"`` or ``"predict"``.
+        full: the program for full batches.
+        partial: the program for the last batch (may be ``full``).
+        entry: the exported symbol.
+
+    Returns:
+        The ``LoopSpec`` the runtime calls it with.
+    """
+    programs = [full] if partial is full else [full, partial]
+    data, state = _names(programs)
+    spec = LoopSpec(kind, entry, full.batch_size, partial.batch_size, data, state)
+    if kind in (TRAIN, EVAL):
+        offset = 0
+        for name in full.stats:
+            size = int(full.graph.node(full.graph.outputs[name]).type.size or 1)
+            spec.results[name] = (offset, size)
+            offset += size
+    else:
+        spec.results = {name: (i, 0) for i, name in enumerate(full.predictions)}
+    bodies = []
+    sizes = []
+    for index, program in enumerate(programs):
+        layout = emit_step(module, program, f"{entry}_step{index}")
+        body, size = _emit_body(module, spec, layout, f"{entry}_batch{index}")
+        bodies.append(body)
+        sizes.append(size)
+    spec.arena_sizes = (sizes[0], sizes[-1])
+    _emit_entry(module, spec, bodies[0], bodies[-1])
+    return spec
+
+
+def _emit_entry(
+    module: ir.Module, spec: LoopSpec, full: ir.Function, partial: ir.Function
+) -> None:
+    function = ir.Function(module, SIGNATURE, spec.entry)
+    (
+        state,
+        data,
+        order,
+        n,
+        first,
+        last,
+        step,
+        seed,
+        rate,
+        results,
+        arena_full,
+        arena_partial,
+    ) = function.args
+    builder = ir.IRBuilder(function.append_basic_block("entry"))
+    em = Emitter(builder)
+    count = builder.sub(last, first)
+    with em.loop(count, "b") as k:
+        batch = builder.add(first, k)
+        start = builder.mul(batch, em.index(spec.batch_size))
+        rows = builder.sub(n, start)
+        is_full = builder.icmp_signed(">=", rows, em.index(spec.batch_size))
+        arguments = [
+            state,
+            data,
+            order,
+            start,
+            builder.add(step, k),
+            seed,
+            rate,
+            results,
+        ]
+        with builder.if_else(is_full) as (then, otherwise):
+            with then:
+                builder.call(full, [*arguments, arena_full])
+            with otherwise:
+                builder.call(partial, [*arguments, arena_partial])
+    builder.ret(em.index(0))
+
+
+def _emit_body(
+    module: ir.Module, spec: LoopSpec, layout: StepLayout, name: str
+) -> tuple[ir.Function, int]:
+    """One batch: feed the step's inputs, run it, use its outputs."""
+    program = layout.program
+    graph = program.graph
+    kind = ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR, I64, I64, I64, F32, PTR, PTR])
+    function = ir.Function(module, kind, name)
+    function.linkage = "internal"
+    state, data, order, start, step, seed, rate, results, arena = function.args
+    builder = ir.IRBuilder(function.append_basic_block("entry"))
+    em = Emitter(builder)
+    rows = program.batch_size
+    inputs = builder.alloca(PTR, size=em.index(max(len(layout.inputs), 1)))
+    outputs = builder.alloca(PTR, size=em.index(max(len(layout.outputs), 1)))
+    offset = align(layout.arena_size)
+    for position, input_name in enumerate(layout.inputs):
+        node = graph.placeholder(input_name)
+        if node.role in _BATCHED:
+            row_bytes = int(math.prod(node.type.shape[1:])) * lowering.itemsize(
+                node.type.dtype
+            )
+            source = _pointer_at(em, data, spec.data.index(input_name))
+            if spec.kind == TRAIN:
+                pointer = _at(em, arena, offset)
+                _gather(em, pointer, source, order, start, rows, row_bytes)
+                offset += align(rows * row_bytes)
+            else:
+                pointer = builder.gep(
+                    source, [builder.mul(start, em.index(row_bytes))], source_etype=I8
+                )
+        elif node.role in ("parameter", "slot"):
+            pointer = _pointer_at(em, state, spec.state.index(input_name))
+        else:
+            pointer = _at(em, arena, offset)
+            offset += align(8)
+            _store_scalar(em, pointer, input_name, node.type.dtype, step, seed, rate)
+        _set_pointer(em, inputs, position, pointer)
+    step_function = module.globals[layout.name]
+    builder.call(step_function, [arena, inputs, outputs])
+    for position, output_name in enumerate(layout.outputs):
+        _use_output(
+            em, spec, program, outputs, position, output_name, state, results, start
+        )
+    builder.ret_void()
+    return function, offset
+
+
+def _at(em: Emitter, base: ir.Value, offset: int) -> ir.Value:
+    return em.builder.gep(base, [em.index(offset)], source_etype=I8)
+
+
+def _pointer_at(em: Emitter, table: ir.Value, index: int) -> ir.Value:
+    slot = em.builder.gep(table, [em.index(index)], source_etype=PTR)
+    return em.builder.load(slot, typ=PTR)
+
+
+def _set_pointer(em: Emitter, array: ir.Value, index: int, pointer: ir.Value) -> None:
+    slot = em.builder.gep(array, [em.index(index)], source_etype=PTR)
+    em.builder.store(pointer, slot)
+
+
+def _memcpy(em: Emitter, target: ir.Value, source: ir.Value, size: ir.Value) -> None:
+    name = "llvm.memcpy.p0.p0.i64"
+    function = em.module.globals.get(name) or ir.Function(
+        em.module, ir.FunctionType(ir.VoidType(), [PTR, PTR, I64, lowering.I1]), name
+    )
+    em.builder.call(function, [target, source, size, ir.Constant(lowering.I1, 0)])
+
+
+def _gather(
+    em: Emitter,
+    target: ir.Value,
+    source: ir.Value,
+    order: ir.Value,
+    start: ir.Value,
+    rows: int,
+    row_bytes: int,
+) -> None:
+    builder = em.builder
+    with em.loop(rows, "g") as row:
+        slot = builder.gep(order, [builder.add(start, row)], source_etype=I64)
+        picked = builder.load(slot, typ=I64)
+        here = builder.gep(
+            target, [builder.mul(row, em.index(row_bytes))], source_etype=I8
+        )
+        there = builder.gep(
+            source, [builder.mul(picked, em.index(row_bytes))], source_etype=I8
+        )
+        _memcpy(em, here, there, em.index(row_bytes))
+
+
+def _store_scalar(
+    em: Emitter,
+    pointer: ir.Value,
+    name: str,
+    dtype: str,
+    step: ir.Value,
+    seed: ir.Value,
+    rate: ir.Value,
+) -> None:
+    builder = em.builder
+    if name == "iterations":
+        value, source = step, "int64"
+    elif name == "seed":
+        value, source = builder.add(seed, step), "int64"
+    elif name == "learning_rate":
+        value, source = rate, "float32"
+    else:
+        raise ValueError(f"No value for the scalar input '{name}'. Received: {name}")
+    converted = em.convert(value, source, dtype)
+    if dtype == "bool":
+        converted = builder.zext(converted, I8)
+    builder.store(converted, pointer)
+
+
+def _use_output(
+    em: Emitter,
+    spec: LoopSpec,
+    program: Program,
+    outputs: ir.Value,
+    position: int,
+    name: str,
+    state: ir.Value,
+    results: ir.Value,
+    start: ir.Value,
+) -> None:
+    builder = em.builder
+    node = program.graph.node(program.graph.outputs[name])
+    pointer = _pointer_at(em, outputs, position)
+    size = int(node.type.size or 0)
+    nbytes = size * lowering.itemsize(node.type.dtype)
+    if name in program.updates:
+        target = _pointer_at(em, state, spec.state.index(program.updates[name]))
+        _memcpy(em, target, pointer, em.index(nbytes))
+    elif spec.kind in (TRAIN, EVAL) and name in spec.results:
+        offset, _ = spec.results[name]
+        source = lowering.Buffer(pointer, node.type)
+        total = lowering.Buffer(results, lowering_type(size))
+        with em.loop(size, "s") as index:
+            value = em.convert(em.load(source, index), node.type.dtype, "float64")
+            here = builder.add(index, em.index(offset))
+            em.store(total, here, builder.fadd(em.load(total, here), value))
+    elif spec.kind == PREDICT and name in spec.results:
+        target = _pointer_at(em, results, spec.results[name][0])
+        row_bytes = nbytes // program.batch_size
+        where = builder.gep(
+            target, [builder.mul(start, em.index(row_bytes))], source_etype=I8
+        )
+        _memcpy(em, where, pointer, em.index(nbytes))
+
+
+def lowering_type(size: int) -> lowering.TensorType:
+    """The type of the float64 results array as a buffer."""
+    return lowering.TensorType((max(size, 1),), "float64")
+
+
+__all__ = ["F64", "SIGNATURE", "LoopSpec", "emit_loop"]

@@ -1,0 +1,364 @@
+"""The LLVM IR vocabulary op authors lower with (``llvmlite.ir`` only).
+
+``Emitter`` wraps an ``IRBuilder`` positioned inside a kernel function and
+offers typed constants, loops, element loads and stores, casts and calls to
+intrinsics or libm. ``Buffer`` is a tensor in memory: a pointer and its
+static type, row-major and contiguous. Elementwise ops lower to a scalar body
+``lower(emitter, values, in_dtypes, out_dtype, attrs) -> value``; the other
+kinds to ``lower(emitter, inputs, output, attrs)`` that writes ``output``.
+
+Values in registers use their memory type, except bools, which are ``i1`` in
+registers and one byte (``i8``, like NumPy) in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from llvmlite import ir
+
+from kgraph.ir.types import TensorType
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+F32 = ir.FloatType()
+F64 = ir.DoubleType()
+PTR = ir.PointerType()
+
+_MEMORY_TYPES = {"bool": I8, "int32": I32, "int64": I64, "float32": F32, "float64": F64}
+_ITEMSIZE = {"bool": 1, "int32": 4, "int64": 8, "float32": 4, "float64": 8}
+_LIBM_SUFFIX = {"float32": "f", "float64": ""}
+_INTRINSIC_SUFFIX = {"float32": "f32", "float64": "f64"}
+
+
+def memory_type(dtype: str) -> ir.Type:
+    """The LLVM type a dtype has in memory."""
+    return _MEMORY_TYPES[dtype]
+
+
+def register_type(dtype: str) -> ir.Type:
+    """The LLVM type a dtype has in registers (``i1`` for bools)."""
+    return I1 if dtype == "bool" else _MEMORY_TYPES[dtype]
+
+
+def itemsize(dtype: str) -> int:
+    """Bytes per element."""
+    return _ITEMSIZE[dtype]
+
+
+def is_float(dtype: str) -> bool:
+    """Whether the dtype is a float."""
+    return dtype in ("float32", "float64")
+
+
+def strides(shape: Sequence[int]) -> list[int]:
+    """Row-major element strides of a static shape."""
+    result = [1] * len(shape)
+    for axis in range(len(shape) - 2, -1, -1):
+        result[axis] = result[axis + 1] * shape[axis + 1]
+    return result
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A tensor in memory: a pointer to row-major contiguous elements.
+
+    Args:
+        ptr: the pointer (an ``llvmlite.ir`` value of pointer type).
+        type: the static ``TensorType``.
+    """
+
+    ptr: Any
+    type: TensorType
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The static shape."""
+        return tuple(int(d) for d in self.type.shape)  # type: ignore[arg-type]
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return math.prod(self.shape)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype."""
+        return self.type.dtype
+
+
+class Emitter:
+    """Builds IR inside one kernel function.
+
+    Args:
+        builder: an ``IRBuilder`` positioned in the function's entry block.
+    """
+
+    def __init__(self, builder: ir.IRBuilder) -> None:
+        self.builder = builder
+
+    @property
+    def module(self) -> ir.Module:
+        """The module being built."""
+        return self.builder.module
+
+    # -- constants and types -------------------------------------------------
+
+    def const(self, value: Any, dtype: str) -> ir.Constant:
+        """A constant of ``dtype`` in register form."""
+        kind = register_type(dtype)
+        if dtype == "bool":
+            return ir.Constant(I1, int(bool(value)))
+        if is_float(dtype):
+            return ir.Constant(kind, float(value))
+        return ir.Constant(kind, int(value))
+
+    def index(self, value: int) -> ir.Constant:
+        """An ``i64`` constant."""
+        return ir.Constant(I64, int(value))
+
+    # -- memory ----------------------------------------------------------------
+
+    def element_ptr(self, buffer: Buffer, index: ir.Value) -> ir.Value:
+        """The address of element ``index`` (an ``i64``) of a buffer."""
+        return self.builder.gep(
+            buffer.ptr, [index], inbounds=True, source_etype=memory_type(buffer.dtype)
+        )
+
+    def load(self, buffer: Buffer, index: ir.Value) -> ir.Value:
+        """Loads element ``index`` in register form."""
+        value = self.builder.load(
+            self.element_ptr(buffer, index), typ=memory_type(buffer.dtype)
+        )
+        if buffer.dtype == "bool":
+            return self.builder.icmp_unsigned("!=", value, ir.Constant(I8, 0))
+        return value
+
+    def store(self, buffer: Buffer, index: ir.Value, value: ir.Value) -> None:
+        """Stores a register-form value at element ``index``."""
+        if buffer.dtype == "bool":
+            value = self.builder.zext(value, I8)
+        self.builder.store(value, self.element_ptr(buffer, index))
+
+    def variable(self, dtype: str, initial: ir.Value) -> ir.Value:
+        """A stack slot (``alloca`` in the entry block) holding ``initial``."""
+        kind = initial.type
+        with self.builder.goto_entry_block():
+            slot = self.builder.alloca(kind)
+        self.builder.store(initial, slot)
+        return slot
+
+    def read(self, slot: ir.Value, kind: ir.Type) -> ir.Value:
+        """Reads a stack slot."""
+        return self.builder.load(slot, typ=kind)
+
+    # -- control flow ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def loop(self, count: int | ir.Value, name: str = "i") -> Iterator[ir.Value]:
+        """Emits ``for (i = 0; i < count; i++)``; yields ``i`` (``i64``)."""
+        builder = self.builder
+        count = self.index(count) if isinstance(count, int) else count
+        before = builder.block
+        header = builder.append_basic_block(f"{name}.head")
+        body = builder.append_basic_block(f"{name}.body")
+        done = builder.append_basic_block(f"{name}.done")
+        builder.branch(header)
+        builder.position_at_end(header)
+        counter = builder.phi(I64, name=name)
+        counter.add_incoming(self.index(0), before)
+        builder.cbranch(builder.icmp_signed("<", counter, count), body, done)
+        builder.position_at_end(body)
+        yield counter
+        following = builder.add(counter, self.index(1), name=f"{name}.next")
+        counter.add_incoming(following, builder.block)
+        builder.branch(header)
+        builder.position_at_end(done)
+
+    @contextlib.contextmanager
+    def loops(self, shape: Sequence[int], name: str = "i") -> Iterator[list[ir.Value]]:
+        """Nested loops over a static shape; yields one index per axis."""
+        with contextlib.ExitStack() as stack:
+            indices = [
+                stack.enter_context(self.loop(size, f"{name}{axis}"))
+                for axis, size in enumerate(shape)
+            ]
+            yield indices
+
+    def flat_index(self, indices: Sequence[ir.Value], steps: Sequence[int]) -> ir.Value:
+        """``sum(index * step)`` as an ``i64`` (steps of 0 are skipped)."""
+        total: ir.Value = self.index(0)
+        for index, step in zip(indices, steps, strict=True):
+            if step == 0:
+                continue
+            term = index if step == 1 else self.builder.mul(index, self.index(step))
+            total = self.builder.add(total, term)
+        return total
+
+    # -- arithmetic ---------------------------------------------------------------
+
+    def intrinsic(self, name: str, args: Sequence[ir.Value], dtype: str) -> ir.Value:
+        """Calls ``llvm.<name>.f32`` / ``.f64`` (e.g. ``exp``, ``sqrt``)."""
+        kind = register_type(dtype)
+        full = f"llvm.{name}.{_INTRINSIC_SUFFIX[dtype]}"
+        fn = self._function(full, kind, [kind] * len(args))
+        return self.builder.call(fn, list(args))
+
+    def libm(self, name: str, args: Sequence[ir.Value], dtype: str) -> ir.Value:
+        """Calls the C math library (``tanhf`` for float32, ``tanh`` for float64)."""
+        kind = register_type(dtype)
+        fn = self._function(f"{name}{_LIBM_SUFFIX[dtype]}", kind, [kind] * len(args))
+        return self.builder.call(fn, list(args))
+
+    def _function(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing
+        return ir.Function(self.module, ir.FunctionType(result, args), name=name)
+
+    def convert(self, value: ir.Value, source: str, target: str) -> ir.Value:
+        """Converts a register value between dtypes with NumPy's ``astype``
+        semantics (float to int truncates toward zero, saturating)."""
+        builder = self.builder
+        if source == target:
+            return value
+        kind = register_type(target)
+        if target == "bool":
+            if is_float(source):
+                return builder.fcmp_unordered("!=", value, ir.Constant(value.type, 0.0))
+            return builder.icmp_unsigned("!=", value, ir.Constant(value.type, 0))
+        if source == "bool":
+            return (
+                builder.uitofp(value, kind)
+                if is_float(target)
+                else builder.zext(value, kind)
+            )
+        if is_float(source) and is_float(target):
+            if itemsize(target) > itemsize(source):
+                return builder.fpext(value, kind)
+            return builder.fptrunc(value, kind)
+        if is_float(source):
+            name = f"llvm.fptosi.sat.i{kind.width}.{_INTRINSIC_SUFFIX[source]}"
+            return builder.call(self._function(name, kind, [value.type]), [value])
+        if is_float(target):
+            return builder.sitofp(value, kind)
+        if kind.width > value.type.width:
+            return builder.sext(value, kind)
+        return builder.trunc(value, kind)
+
+
+# -- loop-nest helpers shared by the op families ----------------------------------
+
+
+def broadcast_steps(shape: Sequence[int], out_shape: Sequence[int]) -> list[int]:
+    """Element steps of an operand broadcast to ``out_shape`` (0 on
+    broadcast axes), one per output axis."""
+    padded = [1] * (len(out_shape) - len(shape)) + list(shape)
+    own = strides(padded)
+    return [
+        0 if size == 1 and out != 1 else step
+        for size, out, step in zip(padded, out_shape, own, strict=True)
+    ]
+
+
+def collapse(
+    shape: Sequence[int], steps: Sequence[Sequence[int]]
+) -> tuple[list[int], list[list[int]]]:
+    """Merges adjacent axes that every operand walks contiguously, and drops
+    size-1 axes, so loops are fewer and inner loops longer."""
+    axes = [axis for axis, size in enumerate(shape) if size != 1]
+    merged_shape: list[int] = []
+    merged_steps: list[list[int]] = [[] for _ in steps]
+    for axis in axes:
+        size = shape[axis]
+        if merged_shape and all(
+            operand[-1] == own[axis] * size
+            for operand, own in zip(merged_steps, steps, strict=True)
+        ):
+            merged_shape[-1] *= size
+            for operand, own in zip(merged_steps, steps, strict=True):
+                operand[-1] = own[axis]
+            continue
+        merged_shape.append(size)
+        for operand, own in zip(merged_steps, steps, strict=True):
+            operand.append(own[axis])
+    return merged_shape, merged_steps
+
+
+def elementwise(
+    em: Emitter, inputs: Sequence[Buffer], output: Buffer, body: Any
+) -> None:
+    """Writes ``output[i] = body([input[i] ...])`` with NumPy broadcasting.
+
+    Args:
+        em: the emitter.
+        inputs: the operand buffers (broadcastable to the output).
+        output: the output buffer.
+        body: ``(list of register values) -> register value``.
+    """
+    out_shape = output.shape
+    steps = [strides(out_shape)] + [broadcast_steps(b.shape, out_shape) for b in inputs]
+    shape, steps = collapse(out_shape, steps)
+    with em.loops(shape) as indices:
+        values = [
+            em.load(buffer, em.flat_index(indices, step))
+            for buffer, step in zip(inputs, steps[1:], strict=True)
+        ]
+        em.store(output, em.flat_index(indices, steps[0]), body(values))
+
+
+def reduction(
+    em: Emitter,
+    source: Buffer,
+    axes: Sequence[int],
+    output: Buffer,
+    initial: ir.Value,
+    combine: Any,
+) -> None:
+    """Writes each output element as a fold of its input elements.
+
+    Args:
+        em: the emitter.
+        source: the input buffer.
+        axes: the reduced axes (non-negative).
+        output: the output buffer (kept axes in order; keepdims or not).
+        initial: the accumulator's starting value.
+        combine: ``(accumulator, element) -> accumulator`` in register form.
+    """
+    shape = source.shape
+    steps = strides(shape)
+    kept = [axis for axis in range(len(shape)) if axis not in axes]
+    kept_shape = [shape[axis] for axis in kept]
+    out_steps = strides(kept_shape)
+    with em.loops(kept_shape, "o") as outer:
+        slot = em.variable(source.dtype, initial)
+        with em.loops([shape[axis] for axis in axes], "r") as inner:
+            index = em.flat_index(
+                [*outer, *inner], [steps[a] for a in kept] + [steps[a] for a in axes]
+            )
+            value = combine(em.read(slot, initial.type), em.load(source, index))
+            em.builder.store(value, slot)
+        em.store(output, em.flat_index(outer, out_steps), em.read(slot, initial.type))
+
+
+def gather_index(em: Emitter, index: ir.Value, size: int, dtype: str) -> ir.Value:
+    """Turns an integer index into a safe ``i64`` position in ``[0, size)``:
+    negative indices count from the end, and anything still out of range is
+    clamped so native code never reads or writes outside a buffer (the
+    inputs are validated before native code runs)."""
+    builder = em.builder
+    wide = em.convert(index, dtype, "int64")
+    negative = builder.icmp_signed("<", wide, em.index(0))
+    wrapped = builder.select(negative, builder.add(wide, em.index(size)), wide)
+    low = builder.select(
+        builder.icmp_signed("<", wrapped, em.index(0)), em.index(0), wrapped
+    )
+    high = builder.icmp_signed(">", low, em.index(size - 1))
+    return builder.select(high, em.index(max(size - 1, 0)), low)
