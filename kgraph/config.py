@@ -17,7 +17,7 @@ def dump_dir() -> Path | None:
 
 def default_backend() -> str:
     """Returns the backend ``compile()`` uses when none is given."""
-    return os.environ.get("KGRAPH_BACKEND", "numpy")
+    return os.environ.get("KGRAPH_BACKEND", "llvm")
 
 
 def cache_dir() -> Path:

@@ -11,6 +11,23 @@ from kgraph.ir.graph import Graph
 FORMATS = ("text", "dot", "json")
 # Stages of a model that are not pass names.
 MODEL_STAGES = ("forward", "train-step", "eval-step", "predict-step")
+# Stages that are text of the native code rather than graphs.
+NATIVE_STAGES = ("llvm-ir", "llvm-ir-optimized", "asm")
+
+
+def _native(model: Any, stage: str, batch_size: int) -> str:
+    """The LLVM IR (before or after optimization) or the assembly of the
+    model's native training loop."""
+    from kgraph.backends.llvm import jit
+    from kgraph.backends.llvm import runtime
+
+    program = model.compiled_program("train", batch_size)
+    text, _ = runtime.build_module("train", program, program)
+    if stage == "llvm-ir":
+        return text
+    if stage == "llvm-ir-optimized":
+        return jit.optimized_ir(text)
+    return jit.assembly(text)
 
 
 def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:
@@ -21,7 +38,7 @@ def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:
         return model.compiled_program(kinds[stage], batch_size).graph
     program = model.compiled_program("train", batch_size)
     if stage not in program.stages:
-        valid = [*MODEL_STAGES, *program.stages]
+        valid = [*MODEL_STAGES, *NATIVE_STAGES, *program.stages]
         raise ValueError(
             f"dump: unknown stage. Valid stages: {valid}. Received: stage={stage!r}"
         )
@@ -39,8 +56,10 @@ def dump(
             (Graphviz) or ``"json"`` (round-trips through ``Graph.from_json``).
         stage: for a model: ``"forward"`` (default), ``"train-step"``,
             ``"eval-step"``, ``"predict-step"`` (the graphs a backend runs),
-            or the name of a pass of the training pipeline (the training
-            graph right after that pass, e.g. ``"inline_optimizer"``).
+            the name of a pass of the training pipeline (the training graph
+            right after that pass, e.g. ``"inline_optimizer"``), or the
+            native training loop as ``"llvm-ir"``, ``"llvm-ir-optimized"``
+            or ``"asm"`` (text only).
         batch_size: for a model's step graphs, the batch size to compile for.
 
     Returns:
@@ -60,6 +79,12 @@ def dump(
     %1 = exp(%0) : f32[2]
     return y=%1
     """
+    if stage in NATIVE_STAGES and not isinstance(obj, Graph):
+        if format != "text":
+            raise ValueError(
+                f"dump: stage {stage!r} is text only. Received: format={format!r}"
+            )
+        return _native(obj, stage, batch_size)
     if isinstance(obj, Graph):
         if stage is not None:
             raise ValueError(f"dump: a Graph has no stages. Received: stage={stage!r}")

@@ -16,6 +16,11 @@ from kgraph.ops.builder import apply
 _NUMERIC = ("int32", "int64", "float32", "float64")
 
 
+def _operand_dims(shape: Any, transposed: bool) -> tuple[Any, Any]:
+    """(rows, columns) of an operand as the product sees it."""
+    return (shape[-1], shape[-2]) if transposed else (shape[-2], shape[-1])
+
+
 def _matmul_infer(types: Any, attrs: Any) -> TensorType:
     a, b = types
     if a.rank < 2 or b.rank < 2:
@@ -27,39 +32,59 @@ def _matmul_infer(types: Any, attrs: Any) -> TensorType:
         raise errors.DTypeError(
             f"matmul: operands must share a numeric dtype. Received: {a} and {b}"
         )
-    inner_a, inner_b = a.shape[-1], b.shape[-2]
+    rows, inner_a = _operand_dims(a.shape, attrs["transpose_a"])
+    inner_b, columns = _operand_dims(b.shape, attrs["transpose_b"])
     if inner_a is not None and inner_b is not None and inner_a != inner_b:
         raise errors.ShapeError(
             f"matmul: cannot multiply {a} by {b}: inner dimensions {inner_a} "
             f"and {inner_b} differ. Received: shapes {a.shape} and {b.shape}"
         )
     batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], op="matmul")
-    return TensorType((*batch, a.shape[-2], b.shape[-1]), a.dtype)
+    return TensorType((*batch, rows, columns), a.dtype)
 
 
-def _swap_last(x: Any) -> Any:
-    axes = list(range(x.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return transpose(x, tuple(axes))
+def _matmul_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    a, b = arrays
+    if attrs["transpose_a"]:
+        a = np.swapaxes(a, -1, -2)
+    if attrs["transpose_b"]:
+        b = np.swapaxes(b, -1, -2)
+    return np.matmul(a, b)
 
 
 def _matmul_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    # With op(X) = X or X^T by the flags, C = op(A) op(B) gives
+    # dop(A) = G op(B)^T and dop(B) = op(A)^T G; a transposed operand takes
+    # the transpose of that. The flags keep every transpose out of memory.
     a, b = inputs
-    return [matmul(cotangent, _swap_last(b)), matmul(_swap_last(a), cotangent)]
+    ta, tb = attrs["transpose_a"], attrs["transpose_b"]
+    g = cotangent
+    grad_a = matmul_t(b, g, tb, True) if ta else matmul_t(g, b, False, not tb)
+    grad_b = matmul_t(g, a, True, ta) if tb else matmul_t(a, g, not ta, False)
+    return [grad_a, grad_b]
 
 
 def _matmul_example(draw: Any) -> registry.Example:
     m, k, n = draw.integer(1, 5), draw.integer(1, 5), draw.integer(1, 5)
+    ta, tb = draw.boolean(), draw.boolean()
     batch_a, batch_b = draw.broadcastable(2, max_rank=2)
+    a = (*batch_a, k, m) if ta else (*batch_a, m, k)
+    b = (*batch_b, n, k) if tb else (*batch_b, k, n)
     return registry.Example(
-        [((*batch_a, m, k), "float", "real"), ((*batch_b, k, n), "float", "real")]
+        [(a, "float", "real"), (b, "float", "real")],
+        {"transpose_a": ta, "transpose_b": tb},
     )
 
 
 def _lower_matmul(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
-    # i-k-j order: the innermost loop walks rows of b and out contiguously.
+    # The plain triple loop (i-k-j: the innermost loop walks rows of b and of
+    # the output contiguously when b is not transposed).
     a, b = inputs
-    m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+    m, n = output.shape[-2], output.shape[-1]
+    k = a.shape[-2] if attrs["transpose_a"] else a.shape[-1]
+    # Element steps of a[i, kk] and b[kk, j] inside one matrix.
+    a_i, a_k = (1, m) if attrs["transpose_a"] else (k, 1)
+    b_k, b_j = (1, k) if attrs["transpose_b"] else (n, 1)
     batch = output.shape[:-2]
     a_steps = lowering.broadcast_steps(a.shape[:-2], batch)
     b_steps = lowering.broadcast_steps(b.shape[:-2], batch)
@@ -76,14 +101,12 @@ def _lower_matmul(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
             with em.loop(n, "z") as j:
                 em.store(output, builder.add(row, j), em.const(0, output.dtype))
             with em.loop(k, "k") as kk:
-                a_index = builder.add(
-                    a_base, builder.add(builder.mul(i, em.index(k)), kk)
-                )
+                a_index = builder.add(a_base, em.flat_index([i, kk], [a_i, a_k]))
                 scale = em.load(a, a_index)
-                b_row = builder.add(b_base, builder.mul(kk, em.index(n)))
                 with em.loop(n, "j") as j:
                     here = builder.add(row, j)
-                    product = mul(scale, em.load(b, builder.add(b_row, j)))
+                    b_index = builder.add(b_base, em.flat_index([kk, j], [b_k, b_j]))
+                    product = mul(scale, em.load(b, b_index))
                     em.store(output, here, add(em.load(output, here), product))
 
 
@@ -93,11 +116,16 @@ registry.register(
         kind=registry.MATMUL,
         arity=2,
         infer=_matmul_infer,
-        reference=lambda arrays, attrs: np.matmul(arrays[0], arrays[1]),
+        reference=_matmul_reference,
         grad=_matmul_grad,
         example=_matmul_example,
-        doc="Matrix product over the last two axes, batch axes broadcast.",
+        doc="Matrix product over the last two axes (optionally of transposed "
+        "operands), batch axes broadcast.",
         lower=_lower_matmul,
+        attrs={
+            "transpose_a": registry.Attr(registry.as_bool, False),
+            "transpose_b": registry.Attr(registry.as_bool, False),
+        },
     )
 )
 
@@ -186,6 +214,13 @@ def matmul(x1: Any, x2: Any) -> Any:
     if right_vector:
         result = ops.squeeze(result, -1)
     return result
+
+
+def matmul_t(a: Any, b: Any, transpose_a: bool, transpose_b: bool) -> Any:
+    """``op(a) @ op(b)`` where ``op`` transposes the last two axes when its
+    flag is set; the transposes are never materialized."""
+    attrs = {"transpose_a": transpose_a, "transpose_b": transpose_b}
+    return apply("matmul", [a, b], attrs)
 
 
 def transpose(x: Any, axes: Any = None) -> Any:

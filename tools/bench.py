@@ -1,0 +1,473 @@
+"""Benchmarks kgraph against the peers installed on this machine.
+
+Workload W1 (the MNIST-shaped MLP of the Keras quickstart): 784 -> Dense(128,
+relu) -> Dense(10, softmax), Adam, categorical crossentropy, 60,000 samples.
+For each framework it times one training epoch after a warm-up epoch
+(batch 32 and 128), predict on 10,000 samples, predict on one sample, and for
+kgraph the compile time in a fresh process, cold and from the disk cache.
+Each framework runs in its own subprocess; absent packages are skipped.
+
+Usage::
+
+    python tools/bench.py            # everything installed, medians of 3
+    python tools/bench.py --repeats 5 --json results.json
+    python tools/bench.py --only kgraph-llvm numpy
+
+Peers: kgraph-llvm, kgraph-numpy (the reference interpreter), numpy (a
+hand-written NumPy MLP with the same math), torch (eager), torch-compile,
+keras-jax, keras-tensorflow, jax (a jitted step). Timings are medians; ratios
+are against kgraph-llvm from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import util
+from pathlib import Path
+
+SAMPLES = 60_000
+FEATURES = 784
+HIDDEN = 128
+CLASSES = 10
+PREDICT_SAMPLES = 10_000
+PEERS = (
+    "kgraph-llvm",
+    "kgraph-numpy",
+    "numpy",
+    "torch",
+    "torch-compile",
+    "keras-jax",
+    "keras-tensorflow",
+    "jax",
+)
+# What each peer needs installed.
+_REQUIRES = {
+    "torch": ("torch",),
+    "torch-compile": ("torch",),
+    "keras-jax": ("keras", "jax"),
+    "keras-tensorflow": ("keras", "tensorflow"),
+    "jax": ("jax",),
+}
+
+
+def make_data() -> tuple:
+    """Seeded MNIST-shaped data: 60,000 x 784 floats in [0, 1), one-hot labels."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((SAMPLES, FEATURES), dtype=np.float32)
+    labels = rng.integers(0, CLASSES, SAMPLES)
+    y = np.eye(CLASSES, dtype=np.float32)[labels]
+    return x, y
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> float:
+    """The median wall time of ``fn`` over ``repeats`` calls."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+# -- peers -------------------------------------------------------------------------
+
+
+def bench_kgraph(backend: str, repeats: int) -> dict:
+    import kgraph as kg
+
+    x, y = make_data()
+    results = {}
+    for batch in (32, 128):
+        kg.utils.clear_session()
+        kg.utils.set_random_seed(0)
+        model = kg.Sequential(
+            [
+                kg.layers.Dense(HIDDEN, activation="relu", input_shape=(FEATURES,)),
+                kg.layers.Dense(CLASSES, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer="adam", loss="categorical_crossentropy", backend=backend
+        )
+        subset = slice(None) if backend == "llvm" else slice(0, SAMPLES // 10)
+        scale = 1 if backend == "llvm" else 10
+        model.fit(x[subset], y[subset], batch_size=batch, epochs=1, verbose=0)
+        seconds = median_time(
+            lambda m=model, b=batch: m.fit(
+                x[subset], y[subset], batch_size=b, epochs=1, verbose=0
+            ),
+            repeats if backend == "llvm" else 1,
+        )
+        results[f"fit_b{batch}"] = seconds * scale
+    model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0)
+    results["predict_10k"] = median_time(
+        lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0), repeats
+    )
+    one = x[:1]
+    model.predict(one, verbose=0)
+    results["predict_1"] = median_time(lambda: model.predict(one, verbose=0), 200)
+    return results
+
+
+def bench_numpy(repeats: int) -> dict:
+    import numpy as np
+
+    x, y = make_data()
+    rng = np.random.default_rng(0)
+    limit1 = np.sqrt(6 / (FEATURES + HIDDEN))
+    limit2 = np.sqrt(6 / (HIDDEN + CLASSES))
+    params = [
+        rng.uniform(-limit1, limit1, (FEATURES, HIDDEN)).astype(np.float32),
+        np.zeros(HIDDEN, np.float32),
+        rng.uniform(-limit2, limit2, (HIDDEN, CLASSES)).astype(np.float32),
+        np.zeros(CLASSES, np.float32),
+    ]
+    slots = [[np.zeros_like(p), np.zeros_like(p)] for p in params]
+
+    def forward(xb: np.ndarray) -> tuple:
+        hidden = np.maximum(xb @ params[0] + params[1], 0)
+        logits = hidden @ params[2] + params[3]
+        exps = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return hidden, exps / exps.sum(axis=1, keepdims=True)
+
+    def epoch(batch: int) -> None:
+        step = 0
+        for start in range(0, SAMPLES, batch):
+            xb, yb = x[start : start + batch], y[start : start + batch]
+            hidden, probs = forward(xb)
+            grad_logits = (probs - yb) / len(xb)
+            grad_hidden = (grad_logits @ params[2].T) * (hidden > 0)
+            grads = [
+                xb.T @ grad_hidden,
+                grad_hidden.sum(0),
+                hidden.T @ grad_logits,
+                grad_logits.sum(0),
+            ]
+            step += 1
+            alpha = 1e-3 * np.sqrt(1 - 0.999**step) / (1 - 0.9**step)
+            for p, g, (m, v) in zip(params, grads, slots, strict=True):
+                m += (g - m) * 0.1
+                v += (g * g - v) * 0.001
+                p -= alpha * m / (np.sqrt(v) + 1e-7)
+
+    results = {}
+    for batch in (32, 128):
+        epoch(batch)
+        results[f"fit_b{batch}"] = median_time(lambda b=batch: epoch(b), repeats)
+    results["predict_10k"] = median_time(
+        lambda: [forward(x[s : s + 128]) for s in range(0, PREDICT_SAMPLES, 128)],
+        repeats,
+    )
+    results["predict_1"] = median_time(lambda: forward(x[:1]), 200)
+    return results
+
+
+def bench_torch(repeats: int, compiled: bool) -> dict:
+    import torch
+
+    x_np, y_np = make_data()
+    x, labels = torch.from_numpy(x_np), torch.from_numpy(y_np.argmax(1))
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(FEATURES, HIDDEN),
+        torch.nn.ReLU(),
+        torch.nn.Linear(HIDDEN, CLASSES),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step(xb: torch.Tensor, yb: torch.Tensor) -> None:
+        optimizer.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        optimizer.step()
+
+    run = torch.compile(step) if compiled else step
+
+    def epoch(batch: int) -> None:
+        for start in range(0, SAMPLES, batch):
+            run(x[start : start + batch], labels[start : start + batch])
+
+    results = {}
+    for batch in (32, 128):
+        epoch(batch)
+        results[f"fit_b{batch}"] = median_time(lambda b=batch: epoch(b), repeats)
+    forward = torch.compile(model) if compiled else model
+    with torch.no_grad():
+
+        def predict() -> None:
+            for s in range(0, PREDICT_SAMPLES, 128):
+                forward(x[s : s + 128])
+
+        predict()
+        results["predict_10k"] = median_time(predict, repeats)
+        forward(x[:1])
+        results["predict_1"] = median_time(lambda: forward(x[:1]), 200)
+    return results
+
+
+def bench_keras(repeats: int) -> dict:
+    import keras
+
+    x, y = make_data()
+    keras.utils.set_random_seed(0)
+    results = {}
+    for batch in (32, 128):
+        model = keras.Sequential(
+            [
+                keras.Input((FEATURES,)),
+                keras.layers.Dense(HIDDEN, activation="relu"),
+                keras.layers.Dense(CLASSES, activation="softmax"),
+            ]
+        )
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+        results[f"fit_b{batch}"] = median_time(
+            lambda m=model, b=batch: m.fit(x, y, batch_size=b, epochs=1, verbose=0),
+            repeats,
+        )
+    model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0)
+    results["predict_10k"] = median_time(
+        lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0), repeats
+    )
+    model.predict(x[:1], verbose=0)
+    results["predict_1"] = median_time(lambda: model.predict(x[:1], verbose=0), 20)
+    return results
+
+
+def bench_jax(repeats: int) -> dict:
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    x_np, y_np = make_data()
+    x, y = jnp.asarray(x_np), jnp.asarray(y_np)
+    key1, key2 = jax.random.split(jax.random.PRNGKey(0))
+    params = [
+        jax.random.uniform(key1, (FEATURES, HIDDEN), minval=-0.07, maxval=0.07),
+        jnp.zeros(HIDDEN),
+        jax.random.uniform(key2, (HIDDEN, CLASSES), minval=-0.2, maxval=0.2),
+        jnp.zeros(CLASSES),
+    ]
+
+    def forward(p: list, xb: jnp.ndarray) -> jnp.ndarray:
+        hidden = jax.nn.relu(xb @ p[0] + p[1])
+        return jax.nn.softmax(hidden @ p[2] + p[3])
+
+    def loss(p: list, xb: jnp.ndarray, yb: jnp.ndarray) -> jnp.ndarray:
+        probs = jnp.clip(forward(p, xb), 1e-7, 1 - 1e-7)
+        return -jnp.mean(jnp.sum(yb * jnp.log(probs), axis=1))
+
+    @jax.jit
+    def step(
+        p: list, m: list, v: list, t: jnp.ndarray, xb: jnp.ndarray, yb: jnp.ndarray
+    ) -> tuple:
+        grads = jax.grad(loss)(p, xb, yb)
+        t = t + 1
+        alpha = 1e-3 * jnp.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        m = [mi + (g - mi) * 0.1 for mi, g in zip(m, grads, strict=True)]
+        v = [vi + (g * g - vi) * 0.001 for vi, g in zip(v, grads, strict=True)]
+        p = [
+            pi - alpha * mi / (jnp.sqrt(vi) + 1e-7)
+            for pi, mi, vi in zip(p, m, v, strict=True)
+        ]
+        return p, m, v, t
+
+    state = [
+        params,
+        [jnp.zeros_like(q) for q in params],
+        [jnp.zeros_like(q) for q in params],
+        jnp.float32(0),
+    ]
+
+    def epoch(batch: int) -> None:
+        nonlocal state
+        for start in range(0, SAMPLES, batch):
+            state = list(
+                step(*state, x[start : start + batch], y[start : start + batch])
+            )
+        jax.block_until_ready(state[0])
+
+    results = {}
+    for batch in (32, 128):
+        epoch(batch)
+        results[f"fit_b{batch}"] = median_time(lambda b=batch: epoch(b), repeats)
+    jitted = jax.jit(forward)
+
+    def predict() -> None:
+        outs = [
+            jitted(state[0], x[s : s + 128]) for s in range(0, PREDICT_SAMPLES, 128)
+        ]
+        jax.block_until_ready(outs)
+
+    predict()
+    results["predict_10k"] = median_time(predict, repeats)
+    one = x[:1]
+    jitted(state[0], one).block_until_ready()
+    results["predict_1"] = median_time(lambda: np.asarray(jitted(state[0], one)), 200)
+    return results
+
+
+_COMPILE_SCRIPT = """
+import time, numpy as np
+started = time.perf_counter()
+import kgraph as kg
+imported = time.perf_counter()
+model = kg.Sequential([kg.layers.Dense(128, activation="relu", input_shape=(784,)),
+                       kg.layers.Dense(10, activation="softmax")])
+model.compile(optimizer="adam", loss="categorical_crossentropy")
+x = np.zeros((64, 784), np.float32); y = np.zeros((64, 10), np.float32)
+before = time.perf_counter()
+model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+print(time.perf_counter() - before)
+"""
+
+
+def bench_compile() -> dict:
+    """kgraph's first fit of W1 in a fresh process: cold, then cached."""
+    results = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "KGRAPH_CACHE_DIR": cache}
+        for label in ("compile_cold", "compile_cached"):
+            output = subprocess.run(
+                [sys.executable, "-c", _COMPILE_SCRIPT],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results[label] = float(output.stdout.strip().splitlines()[-1])
+    return results
+
+
+def run_peer(name: str, repeats: int) -> dict:
+    """Runs one peer's benchmark in this process."""
+    if name == "kgraph-llvm":
+        return {**bench_kgraph("llvm", repeats), **bench_compile()}
+    if name == "kgraph-numpy":
+        return bench_kgraph("numpy", repeats)
+    if name == "numpy":
+        return bench_numpy(repeats)
+    if name in ("torch", "torch-compile"):
+        return bench_torch(repeats, compiled=name == "torch-compile")
+    if name.startswith("keras"):
+        return bench_keras(repeats)
+    if name == "jax":
+        return bench_jax(repeats)
+    raise ValueError(f"Unknown peer. Expected one of {PEERS}. Received: {name}")
+
+
+def available(name: str) -> bool:
+    """Whether the packages a peer needs are importable here."""
+    return all(util.find_spec(module) is not None for module in _REQUIRES.get(name, ()))
+
+
+# -- driver ------------------------------------------------------------------------
+
+
+def _subprocess(name: str, repeats: int) -> dict | None:
+    env = dict(os.environ)
+    # This machine may pin OpenBLAS to an old kernel for safety; that slows
+    # NumPy (and whatever links OpenBLAS), so peers run without the pin.
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    if name.startswith("keras-"):
+        env["KERAS_BACKEND"] = name.split("-", 1)[1]
+    command = [sys.executable, __file__, "--peer", name, "--repeats", str(repeats)]
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        print(f"  {name} failed:\n{result.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    """A one-line description of this machine."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def format_table(results: dict[str, dict]) -> str:
+    """A Markdown table of medians with ratios against kgraph-llvm."""
+    metrics = [
+        "fit_b32",
+        "fit_b128",
+        "predict_10k",
+        "predict_1",
+        "compile_cold",
+        "compile_cached",
+    ]
+    base = results.get("kgraph-llvm", {})
+    lines = [
+        "| framework | " + " | ".join(metrics) + " |",
+        "|---|" + "---|" * len(metrics),
+    ]
+    for name, values in results.items():
+        cells = []
+        for metric in metrics:
+            if metric not in values:
+                cells.append("-")
+                continue
+            value = values[metric]
+            text = f"{value * 1e6:.1f} us" if value < 1e-3 else f"{value:.3f} s"
+            if name != "kgraph-llvm" and metric in base:
+                text += f" ({value / base[metric]:.2f}x)"
+            cells.append(text)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="*", choices=PEERS)
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--peer", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.peer:
+        print(json.dumps(run_peer(args.peer, args.repeats)))
+        return
+    print(f"# W1: MLP 784-128-10, Adam, {SAMPLES} samples; {machine()}")
+    results = {}
+    for name in args.only or PEERS:
+        if not available(name):
+            print(f"  {name}: not installed, skipped")
+            continue
+        print(f"  running {name} ...", flush=True)
+        outcome = _subprocess(name, args.repeats)
+        if outcome is not None:
+            results[name] = outcome
+    print(
+        "Times are medians; ratios are against kgraph-llvm (lower is faster "
+        "for kgraph when the ratio is above 1)."
+    )
+    print(format_table(results))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"machine": machine(), "results": results}, indent=1)
+        )
+
+
+if __name__ == "__main__":
+    main()
