@@ -1,6 +1,7 @@
 """The declared pipelines: nothing but lists of passes, each with its reason."""
 
 from kgraph.compiler.autodiff import differentiate
+from kgraph.compiler.fusion import fuse
 from kgraph.compiler.inline_optimizer import inline_optimizer
 from kgraph.compiler.shape_inference import infer_shapes
 from kgraph.compiler.simplify import eliminate_common_subexpressions
@@ -21,6 +22,7 @@ TRAIN = (
     remove_identities,  # unbroadcasting leaves reshapes that change nothing
     eliminate_common_subexpressions,  # forward and backward recompute alike
     eliminate_dead_code,  # the inference branch and unused gradients go
+    fuse,  # elementwise chains and matmul epilogues: one loop each
 )
 
 EVAL = (
@@ -31,6 +33,7 @@ EVAL = (
     remove_identities,  # no gradients here: stop_gradient can go too
     eliminate_common_subexpressions,  # merge repeated work
     eliminate_dead_code,  # only the loss and metric statistics remain
+    fuse,  # elementwise chains and matmul epilogues: one loop each
 )
 
 PREDICT = EVAL

@@ -51,6 +51,7 @@ from kgraph.ops.elementwise import subtract
 from kgraph.ops.elementwise import tanh
 from kgraph.ops.elementwise import true_divide
 from kgraph.ops.elementwise import where
+from kgraph.ops.fused import fused
 from kgraph.ops.linalg import matmul
 from kgraph.ops.linalg import transpose
 from kgraph.ops.nn import log_softmax
@@ -99,6 +100,7 @@ __all__ = [
     "exp",
     "expand_dims",
     "floor",
+    "fused",
     "get_item",
     "graph_constant",
     "greater",

@@ -30,6 +30,7 @@ from kgraph.ops.lowering import I8
 from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Buffer
+from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import Emitter
 
 ALIGNMENT = 64
@@ -124,6 +125,27 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
     return layout
 
 
+def _emit_matmul_epilogue(
+    em: Emitter, inputs: list[Buffer], output: Buffer, body: tuple
+) -> None:
+    """A fused matmul: the product, then the epilogue entries applied to each
+    element in place, reading only the operands the epilogue uses."""
+    op, refs, attrs = body[0]
+    matmul = registry.get(op)
+    matmul.lower(em, [inputs[r] for r in refs], output, matmul.check_attrs(dict(attrs)))
+    used = sorted({r for _, entry_refs, _ in body[1:] for r in entry_refs if r >= 0})
+    buffers = [inputs[r] for r in used] + [output]
+    dtypes = [b.dtype for b in inputs] + [output.dtype]
+
+    def epilogue(values: list) -> ir.Value:
+        leaves: list = [None] * len(inputs)
+        for position, r in enumerate(used):
+            leaves[r] = values[position]
+        return scalar_body(em, body, [*leaves, values[-1]], dtypes, skip_first=True)
+
+    lowering.elementwise(em, buffers, output, epilogue)
+
+
 def _constant(module: ir.Module, prefix: str, node: Node) -> ir.Value:
     value = np.ascontiguousarray(node.attrs["value"], dtype=node.type.dtype)
     data = bytearray(value.tobytes()) or bytearray(1)
@@ -153,7 +175,9 @@ def _emit_kernel(
         for argument, operand in zip(function.args[1:], operands, strict=True)
     ]
     try:
-        if opdef.kind == registry.ELEMENTWISE:
+        if opdef.kind == registry.FUSED and node.attrs["body"][0][0] == "matmul":
+            _emit_matmul_epilogue(emitter, inputs, output, node.attrs["body"])
+        elif opdef.kind == registry.ELEMENTWISE:
             in_dtypes = [operand.type.dtype for operand in operands]
             lowering.elementwise(
                 emitter,

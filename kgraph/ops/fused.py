@@ -1,0 +1,160 @@
+"""``fused``: the one structural op, a node that computes a small elementwise
+graph in one loop (the fusion pass makes them; users never do).
+
+Its ``body`` attribute lists entries ``(op, refs, attrs)`` computed in order;
+a ref ``r >= 0`` is the fused node's operand ``r`` and ``r < 0`` the result
+of entry ``-r - 1``; the last entry is the node's value. The first entry may
+be a ``matmul`` (then the rest is its epilogue, applied as the product's
+tiles are stored) or a reduction (then the rest feeds it); every other entry
+is elementwise. Attributes are stored as ``((key, value), ...)`` pairs so the
+body stays hashable and serializable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kgraph import errors
+from kgraph.ir.types import TensorType
+from kgraph.ops import lowering
+from kgraph.ops import registry
+
+Entry = tuple[str, tuple[int, ...], tuple[tuple[str, Any], ...]]
+
+
+def _as_body(value: Any) -> tuple[Entry, ...]:
+    body = []
+    for entry in value:
+        op, refs, attrs = entry
+        registry.get(op)
+        body.append(
+            (str(op), tuple(int(r) for r in refs), tuple((str(k), v) for k, v in attrs))
+        )
+    if not body:
+        raise ValueError("a fused body needs at least one entry.")
+    return tuple(body)
+
+
+def _walk(body: Sequence[Entry], leaves: Sequence[Any], step: Any) -> Any:
+    """Evaluates the body in order: ``step(opdef, values, attrs)`` per entry."""
+    results: list[Any] = []
+    for op, refs, attrs in body:
+        values = [leaves[r] if r >= 0 else results[-r - 1] for r in refs]
+        results.append(step(registry.get(op), values, dict(attrs)))
+    return results[-1]
+
+
+def _fused_infer(types: Any, attrs: Any) -> TensorType:
+    def step(opdef: registry.OpDef, values: list, entry_attrs: dict) -> TensorType:
+        if opdef.kind not in (registry.ELEMENTWISE, registry.MATMUL, registry.REDUCE):
+            raise errors.GraphError(f"fused: cannot hold {opdef.name}.")
+        return opdef.infer(values, opdef.check_attrs(entry_attrs))
+
+    return _walk(attrs["body"], types, step)
+
+
+def _fused_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    def step(opdef: registry.OpDef, values: list, entry_attrs: dict) -> np.ndarray:
+        checked = opdef.check_attrs(entry_attrs)
+        out_type = opdef.infer([TensorType.of(v) for v in values], checked)
+        with np.errstate(all="ignore"):
+            result = np.asarray(opdef.reference(values, checked))
+        return result.astype(out_type.dtype, copy=False)
+
+    return _walk(attrs["body"], arrays, step)
+
+
+def scalar_body(
+    em: Any,
+    body: Sequence[Entry],
+    leaves: Sequence[Any],
+    leaf_dtypes: Sequence[str],
+    skip_first: bool = False,
+) -> Any:
+    """Composes the scalar (or vector) lowerings of elementwise entries.
+
+    Args:
+        em: the emitter.
+        body: the entries.
+        leaves: register values of the fused node's operands (for a body
+            whose first entry is skipped, ``leaves[-1]`` is that entry's
+            value, passed as ref ``-1``).
+        leaf_dtypes: their dtypes.
+        skip_first: the first entry (a matmul or reduction) is computed by
+            the caller; its value is the last leaf.
+
+    Returns:
+        The body's value.
+    """
+    results: list[Any] = []
+    dtypes: list[str] = []
+    entries = list(body)
+    if skip_first:
+        results.append(leaves[-1])
+        dtypes.append(leaf_dtypes[-1])
+        entries = entries[1:]
+    for op, refs, attrs in entries:
+        opdef = registry.get(op)
+        values = [leaves[r] if r >= 0 else results[-r - 1] for r in refs]
+        in_dtypes = [leaf_dtypes[r] if r >= 0 else dtypes[-r - 1] for r in refs]
+        checked = opdef.check_attrs(dict(attrs))
+        out_dtype = opdef.infer([TensorType((), d) for d in in_dtypes], checked).dtype
+        results.append(opdef.lower(em, values, in_dtypes, out_dtype, checked))
+        dtypes.append(out_dtype)
+    return results[-1]
+
+
+def _lower_fused(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    body = attrs["body"]
+    first = registry.get(body[0][0])
+    if first.kind != registry.ELEMENTWISE:
+        raise errors.CompileError(
+            f"fused: a {first.name} body needs the backend's kernel generator. "
+            f"Received: body starting with {first.name}"
+        )
+    dtypes = [b.dtype for b in inputs]
+    lowering.elementwise(
+        em, inputs, output, lambda values: scalar_body(em, body, values, dtypes)
+    )
+
+
+def _fused_example(draw: Any) -> registry.Example:
+    first, second = draw.broadcastable(2)
+    unary = draw.choice(["exp", "tanh", "negative", "sqrt", "abs"])
+    binary = draw.choice(["add", "multiply", "subtract", "maximum"])
+    body = (
+        (binary, (0, 1), ()),
+        ("abs", (-1,), ()),
+        (unary, (-2,), ()),
+        ("multiply", (-3, 0), ()),
+    )
+    return registry.Example(
+        [(first, "float", "real"), (second, "float", "real")], {"body": body}
+    )
+
+
+registry.register(
+    registry.OpDef(
+        name="fused",
+        kind=registry.FUSED,
+        arity=None,
+        infer=_fused_infer,
+        reference=_fused_reference,
+        grad=None,
+        example=_fused_example,
+        doc="Several elementwise ops (after a matmul or a reduction) in one loop.",
+        attrs={"body": registry.Attr(_as_body)},
+        differentiable=False,
+        lower=_lower_fused,
+    )
+)
+
+
+def fused(inputs: Sequence[Any], body: Sequence[Entry]) -> Any:
+    """Applies a fused body to operands (the fusion pass's building block)."""
+    from kgraph.ops.builder import apply
+
+    return apply("fused", list(inputs), {"body": tuple(body)})

@@ -1,0 +1,120 @@
+"""The fusion pass: groups, golden text, and unchanged results."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kgraph import ops
+from kgraph.backends import interpreter
+from kgraph.compiler.fusion import fuse
+from kgraph.compiler.passes import PassContext
+from kgraph.ir.graph import Graph
+
+
+def _count(graph, op):
+    return sum(1 for node in graph.nodes() if node.op == op)
+
+
+def test_dense_relu_chain_is_one_kernel():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (4, 3))
+    w = ops.placeholder(graph, "w", (3, 2), role="parameter")
+    b = ops.placeholder(graph, "b", (2,), role="parameter")
+    y = ops.tanh(ops.matmul(x, w) + b) * 2.0
+    graph.set_output("y", y.node_id)
+    fused = fuse(graph.copy(), PassContext())
+    fused.verify()
+    assert _count(fused, "fused") == 1 and _count(fused, "matmul") == 0
+    body = fused.node(fused.outputs["y"]).attrs["body"]
+    assert [entry[0] for entry in body] == ["matmul", "add", "tanh", "multiply"]
+
+
+def test_golden_text():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (3,))
+    graph.set_output("y", ops.exp(ops.negative(x)).node_id)
+    expected = "\n".join(
+        [
+            '%0 = placeholder() {dtype="float32", name="x", role="data", '
+            "shape=(3,)} : f32[3]",
+            '%2 = fused(%0) {body=(("negative", (0,), ()), ("exp", (-1,), ()))} '
+            ": f32[3]",
+            "return y=%2",
+        ]
+    )
+    assert fuse(graph, PassContext()).format() == expected
+
+
+def test_outputs_and_shared_values_are_not_swallowed():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (3,))
+    shared = ops.exp(x)
+    graph.set_output("a", ops.tanh(shared).node_id)
+    graph.set_output("b", ops.negative(shared).node_id)
+    graph.set_output("shared", shared.node_id)
+    fused = fuse(graph.copy(), PassContext())
+    assert _count(fused, "exp") == 1 and _count(fused, "fused") == 0
+
+
+def test_broadcast_operand_of_another_shape_stays_outside():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (4, 3))
+    v = ops.placeholder(graph, "v", (3,))
+    small = ops.exp(v)  # (3,): computing it per element of (4, 3) would repeat work
+    graph.set_output("y", ops.tanh(x * small).node_id)
+    fused = fuse(graph.copy(), PassContext())
+    assert _count(fused, "exp") == 1 and _count(fused, "fused") == 1
+
+
+@given(
+    st.lists(
+        st.sampled_from(["exp", "tanh", "neg", "add", "mul", "max"]),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(0, 2**31),
+)
+def test_fused_graph_computes_the_same(chain, seed):
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2, 3))
+    y = ops.placeholder(graph, "y", (3,))
+    value = x
+    for step in chain:
+        value = {
+            "exp": lambda v: ops.exp(ops.tanh(v)),
+            "tanh": ops.tanh,
+            "neg": ops.negative,
+            "add": lambda v: v + y,
+            "mul": lambda v: v * x,
+            "max": lambda v: ops.maximum(v, y),
+        }[step](value)
+    graph.set_output("out", value.node_id)
+    rng = np.random.default_rng(seed)
+    feeds = {
+        "x": rng.normal(size=(2, 3)).astype("float32"),
+        "y": rng.normal(size=3).astype("float32"),
+    }
+    before = interpreter.run(graph, feeds)["out"]
+    fused = fuse(graph.copy(), PassContext())
+    fused.verify()
+    np.testing.assert_allclose(interpreter.run(fused, feeds)["out"], before, rtol=1e-6)
+
+
+def test_matmul_epilogue_compiles_to_the_same_numbers():
+    runtime = __import__("kgraph.backends.llvm.runtime", fromlist=["runtime"])
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (5, 7))
+    w = ops.placeholder(graph, "w", (7, 3))
+    b = ops.placeholder(graph, "b", (3,))
+    graph.set_output("y", ops.relu(ops.matmul(x, w) + b).node_id)
+    fused = fuse(graph.copy(), PassContext())
+    assert _count(fused, "matmul") == 0
+    rng = np.random.default_rng(0)
+    feeds = {
+        "x": rng.normal(size=(5, 7)).astype("float32"),
+        "w": rng.normal(size=(7, 3)).astype("float32"),
+        "b": rng.normal(size=3).astype("float32"),
+    }
+    expected = interpreter.run(graph, feeds)["y"]
+    result = runtime.run_graph(runtime.compile_graph(fused), feeds)["y"]
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
