@@ -49,6 +49,7 @@ class PassContext:
     verify: bool = True
     timings: dict[str, float] = field(default_factory=dict)
     stages: dict[str, Graph] = field(default_factory=dict)
+    plan: Any = None
 
 
 def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Graph:

@@ -3,6 +3,7 @@
 from kgraph.compiler.autodiff import differentiate
 from kgraph.compiler.fusion import fuse
 from kgraph.compiler.inline_optimizer import inline_optimizer
+from kgraph.compiler.memory_plan import plan_memory
 from kgraph.compiler.shape_inference import infer_shapes
 from kgraph.compiler.simplify import eliminate_common_subexpressions
 from kgraph.compiler.simplify import eliminate_dead_code
@@ -23,6 +24,7 @@ TRAIN = (
     eliminate_common_subexpressions,  # forward and backward recompute alike
     eliminate_dead_code,  # the inference branch and unused gradients go
     fuse,  # elementwise chains and matmul epilogues: one loop each
+    plan_memory,  # buffer reuse and in-place state updates, for the backend
 )
 
 EVAL = (
@@ -34,6 +36,7 @@ EVAL = (
     eliminate_common_subexpressions,  # merge repeated work
     eliminate_dead_code,  # only the loss and metric statistics remain
     fuse,  # elementwise chains and matmul epilogues: one loop each
+    plan_memory,  # buffer reuse and in-place state updates, for the backend
 )
 
 PREDICT = EVAL

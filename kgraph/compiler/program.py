@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from kgraph.ir.graph import Graph
 
@@ -27,6 +28,7 @@ class Program:
         predictions: output names of the model's predictions.
         stages: the graph after every pass, by pass name (for ``kg.dump``).
         timings: seconds spent in every pass.
+        plan: the ``BufferPlan`` (arena offsets, in-place updates), if planned.
 
     Feeds are the graph's placeholders, by role: ``data``, ``target`` and
     ``sample_weight`` are sliced per batch; ``parameter`` and ``slot`` read
@@ -42,6 +44,7 @@ class Program:
     predictions: tuple[str, ...] = ()
     stages: Mapping[str, Graph] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
+    plan: Any = None
 
     @property
     def batched_inputs(self) -> list[str]:

@@ -221,6 +221,7 @@ def compile_program(
         predictions=tuple(model.output_names) if kind == PREDICT else (),
         stages=dict(ctx.stages),
         timings=dict(ctx.timings),
+        plan=ctx.plan,
     )
 
 
