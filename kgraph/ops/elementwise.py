@@ -197,7 +197,7 @@ def _lower_abs(
     (x,) = values
     negative_x = em.builder.neg(x)
     return em.builder.select(
-        em.builder.icmp_signed("<", x, em.const(0, out_dtype)), negative_x, x
+        em.builder.icmp_signed("<", x, em.const(0, out_dtype, x)), negative_x, x
     )
 
 
@@ -206,7 +206,7 @@ def _lower_sign(
 ) -> Any:
     # NumPy: 1 above zero, -1 below, and zeros and NaNs pass through.
     (x,) = values
-    builder, zero = em.builder, em.const(0, out_dtype)
+    builder, zero = em.builder, em.const(0, out_dtype, x)
     if lowering.is_float(out_dtype):
         above = builder.fcmp_ordered(">", x, zero)
         below = builder.fcmp_ordered("<", x, zero)
@@ -214,9 +214,9 @@ def _lower_sign(
         above = builder.icmp_signed(">", x, zero)
         below = builder.icmp_signed("<", x, zero)
     rest = builder.select(
-        below, em.const(-1, out_dtype), x if lowering.is_float(out_dtype) else zero
+        below, em.const(-1, out_dtype, x), x if lowering.is_float(out_dtype) else zero
     )
-    return builder.select(above, em.const(1, out_dtype), rest)
+    return builder.select(above, em.const(1, out_dtype, x), rest)
 
 
 def _lower_extremum(name: str, predicate: str) -> Callable[..., Any]:

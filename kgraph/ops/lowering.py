@@ -38,6 +38,17 @@ _LIBM_SUFFIX = {"float32": "f", "float64": ""}
 _INTRINSIC_SUFFIX = {"float32": "f32", "float64": "f64"}
 
 
+def lanes(value: ir.Value | None) -> int | None:
+    """The lane count of a vector value, ``None`` for a scalar."""
+    if value is not None and isinstance(value.type, ir.VectorType):
+        return value.type.count
+    return None
+
+
+def _vector_of(kind: ir.Type, count: int | None) -> ir.Type:
+    return kind if count is None else ir.VectorType(kind, count)
+
+
 def memory_type(dtype: str) -> ir.Type:
     """The LLVM type a dtype has in memory."""
     return _MEMORY_TYPES[dtype]
@@ -111,14 +122,23 @@ class Emitter:
 
     # -- constants and types -------------------------------------------------
 
-    def const(self, value: Any, dtype: str) -> ir.Constant:
-        """A constant of ``dtype`` in register form."""
+    def const(
+        self, value: Any, dtype: str, like: ir.Value | None = None
+    ) -> ir.Constant:
+        """A constant of ``dtype`` in register form; a vector of the same
+        constant when ``like`` is a vector (bodies run on vectors in GEMM
+        epilogues)."""
         kind = register_type(dtype)
         if dtype == "bool":
-            return ir.Constant(I1, int(bool(value)))
-        if is_float(dtype):
-            return ir.Constant(kind, float(value))
-        return ir.Constant(kind, int(value))
+            scalar = ir.Constant(I1, int(bool(value)))
+        elif is_float(dtype):
+            scalar = ir.Constant(kind, float(value))
+        else:
+            scalar = ir.Constant(kind, int(value))
+        count = lanes(like)
+        if count is None:
+            return scalar
+        return ir.Constant(ir.VectorType(kind, count), [scalar.constant] * count)
 
     def index(self, value: int) -> ir.Constant:
         """An ``i64`` constant."""
@@ -205,17 +225,29 @@ class Emitter:
     # -- arithmetic ---------------------------------------------------------------
 
     def intrinsic(self, name: str, args: Sequence[ir.Value], dtype: str) -> ir.Value:
-        """Calls ``llvm.<name>.f32`` / ``.f64`` (e.g. ``exp``, ``sqrt``)."""
-        kind = register_type(dtype)
-        full = f"llvm.{name}.{_INTRINSIC_SUFFIX[dtype]}"
+        """Calls ``llvm.<name>.f32`` / ``.f64`` (``.v16f32`` on vectors)."""
+        kind = args[0].type
+        count = lanes(args[0])
+        suffix = _INTRINSIC_SUFFIX[dtype]
+        full = f"llvm.{name}.{suffix if count is None else f'v{count}{suffix}'}"
         fn = self._function(full, kind, [kind] * len(args))
         return self.builder.call(fn, list(args))
 
     def libm(self, name: str, args: Sequence[ir.Value], dtype: str) -> ir.Value:
-        """Calls the C math library (``tanhf`` for float32, ``tanh`` for float64)."""
+        """Calls the C math library (``tanhf`` for float32, ``tanh`` for
+        float64), one lane at a time on vectors."""
         kind = register_type(dtype)
         fn = self._function(f"{name}{_LIBM_SUFFIX[dtype]}", kind, [kind] * len(args))
-        return self.builder.call(fn, list(args))
+        count = lanes(args[0])
+        if count is None:
+            return self.builder.call(fn, list(args))
+        result = ir.Constant(args[0].type, ir.Undefined)
+        for lane in range(count):
+            position = ir.Constant(I32, lane)
+            scalars = [self.builder.extract_element(a, position) for a in args]
+            value = self.builder.call(fn, scalars)
+            result = self.builder.insert_element(result, value, position)
+        return result
 
     def _function(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
         existing = self.module.globals.get(name)
@@ -229,11 +261,13 @@ class Emitter:
         builder = self.builder
         if source == target:
             return value
-        kind = register_type(target)
+        count = lanes(value)
+        kind = _vector_of(register_type(target), count)
         if target == "bool":
+            zero = self.const(0, source, like=value)
             if is_float(source):
-                return builder.fcmp_unordered("!=", value, ir.Constant(value.type, 0.0))
-            return builder.icmp_unsigned("!=", value, ir.Constant(value.type, 0))
+                return builder.fcmp_unordered("!=", value, zero)
+            return builder.icmp_unsigned("!=", value, zero)
         if source == "bool":
             return (
                 builder.uitofp(value, kind)
@@ -245,11 +279,17 @@ class Emitter:
                 return builder.fpext(value, kind)
             return builder.fptrunc(value, kind)
         if is_float(source):
-            name = f"llvm.fptosi.sat.i{kind.width}.{_INTRINSIC_SUFFIX[source]}"
+            width = register_type(target).width
+            suffix = _INTRINSIC_SUFFIX[source]
+            name = (
+                f"llvm.fptosi.sat.i{width}.{suffix}"
+                if count is None
+                else f"llvm.fptosi.sat.v{count}i{width}.v{count}{suffix}"
+            )
             return builder.call(self._function(name, kind, [value.type]), [value])
         if is_float(target):
             return builder.sitofp(value, kind)
-        if kind.width > value.type.width:
+        if itemsize(target) > itemsize(source):
             return builder.sext(value, kind)
         return builder.trunc(value, kind)
 

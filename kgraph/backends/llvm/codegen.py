@@ -4,8 +4,10 @@ The step function ``void <name>(ptr arena, ptr inputs, ptr outputs)`` reads
 the placeholder pointers from ``inputs`` (in ``StepLayout.inputs`` order),
 runs every node's kernel in topological order and writes a pointer to each
 graph output into ``outputs`` (in ``StepLayout.outputs`` order). Computed
-nodes live in the arena at static, 64-byte aligned offsets; ``reshape`` and
-other views share their operand's bytes; constants are module globals.
+nodes live in the arena at the offsets of the program's buffer plan (or one
+after another without one), and state updates the plan marks in place are
+written straight into the state array; ``reshape`` and other views share
+their operand's bytes; constants are module globals.
 
 Each kernel is an internal function named after its layer and node
 (``dense_1_matmul_7``) taking ``(out, in0, in1, ...)``, so IR dumps read like
@@ -22,6 +24,7 @@ import numpy as np
 from llvmlite import ir
 
 from kgraph import errors
+from kgraph.backends.llvm.kernels import matmul as matmul_kernel
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Node
 from kgraph.ops import lowering
@@ -30,7 +33,6 @@ from kgraph.ops.lowering import I8
 from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Buffer
-from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import Emitter
 
 ALIGNMENT = 64
@@ -112,38 +114,46 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
         if opdef.view:
             pointers[node.id] = pointers[node.inputs[0]]
             continue
-        here = builder.gep(arena, [ir.Constant(I64, offset)], source_etype=I8)
+        plan = program.plan
+        if plan is not None and node.id in plan.in_place:
+            here = pointers[graph.placeholder(plan.in_place[node.id]).id]
+        else:
+            where = plan.offsets[node.id] if plan is not None else offset
+            here = builder.gep(arena, [ir.Constant(I64, where)], source_etype=I8)
+            offset += align(nbytes(node))
         pointers[node.id] = here
-        offset += align(nbytes(node))
         kernel = _emit_kernel(module, name, program, node, opdef)
         builder.call(kernel, [here, *(pointers[i] for i in node.inputs)])
     for position, output_name in enumerate(layout.outputs):
         slot = builder.gep(outputs, [ir.Constant(I64, position)], source_etype=PTR)
         builder.store(pointers[graph.outputs[output_name]], slot)
     builder.ret_void()
-    layout.arena_size = offset
+    layout.arena_size = program.plan.arena_size if program.plan is not None else offset
     return layout
 
 
-def _emit_matmul_epilogue(
-    em: Emitter, inputs: list[Buffer], output: Buffer, body: tuple
+def _is_gemm(node: Node, opdef: registry.OpDef) -> bool:
+    """A float matmul, or a fused node whose body starts with one: these go
+    to the GEMM generator (matmul's own lowering is the plain loop)."""
+    if not matmul_kernel.supported(node.type.dtype):
+        return False
+    if opdef.kind == registry.MATMUL:
+        return True
+    return opdef.kind == registry.FUSED and node.attrs["body"][0][0] == "matmul"
+
+
+def _emit_gemm_node(
+    em: Emitter, node: Node, opdef: registry.OpDef, inputs: list[Buffer], output: Buffer
 ) -> None:
-    """A fused matmul: the product, then the epilogue entries applied to each
-    element in place, reading only the operands the epilogue uses."""
-    op, refs, attrs = body[0]
-    matmul = registry.get(op)
-    matmul.lower(em, [inputs[r] for r in refs], output, matmul.check_attrs(dict(attrs)))
-    used = sorted({r for _, entry_refs, _ in body[1:] for r in entry_refs if r >= 0})
-    buffers = [inputs[r] for r in used] + [output]
-    dtypes = [b.dtype for b in inputs] + [output.dtype]
-
-    def epilogue(values: list) -> ir.Value:
-        leaves: list = [None] * len(inputs)
-        for position, r in enumerate(used):
-            leaves[r] = values[position]
-        return scalar_body(em, body, [*leaves, values[-1]], dtypes, skip_first=True)
-
-    lowering.elementwise(em, buffers, output, epilogue)
+    if opdef.kind == registry.MATMUL:
+        matmul_kernel.emit_matmul(em, inputs[0], inputs[1], output, node.attrs)
+        return
+    body = node.attrs["body"]
+    _, refs, attrs = body[0]
+    checked = registry.get("matmul").check_attrs(dict(attrs))
+    matmul_kernel.emit_matmul(
+        em, inputs[refs[0]], inputs[refs[1]], output, checked, body, inputs
+    )
 
 
 def _constant(module: ir.Module, prefix: str, node: Node) -> ir.Value:
@@ -175,8 +185,8 @@ def _emit_kernel(
         for argument, operand in zip(function.args[1:], operands, strict=True)
     ]
     try:
-        if opdef.kind == registry.FUSED and node.attrs["body"][0][0] == "matmul":
-            _emit_matmul_epilogue(emitter, inputs, output, node.attrs["body"])
+        if _is_gemm(node, opdef):
+            _emit_gemm_node(emitter, node, opdef, inputs, output)
         elif opdef.kind == registry.ELEMENTWISE:
             in_dtypes = [operand.type.dtype for operand in operands]
             lowering.elementwise(

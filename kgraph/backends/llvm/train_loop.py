@@ -305,6 +305,10 @@ def _use_output(
     pointer = _pointer_at(em, outputs, position)
     size = int(node.type.size or 0)
     nbytes = size * lowering.itemsize(node.type.dtype)
+    plan = program.plan
+    written = plan.in_place.get(program.graph.outputs[name]) if plan else None
+    if name in program.updates and written == program.updates[name]:
+        return  # The step wrote it in place.
     if name in program.updates:
         target = _pointer_at(em, state, spec.state.index(program.updates[name]))
         _memcpy(em, target, pointer, em.index(nbytes))

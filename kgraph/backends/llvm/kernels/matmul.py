@@ -1,0 +1,158 @@
+"""Batched matmul on the GEMM generator, with a fused elementwise epilogue.
+
+A ``matmul`` node, or a ``fused`` node whose body starts with one, becomes a
+loop over the broadcast batch axes around ``emit_gemm``. The epilogue (the
+rest of the fused body: bias, activation, optimizer arithmetic...) runs on
+each vector of results before it is stored: its other operands are loaded
+at the same (batch, row, columns), as vectors where their columns are
+contiguous, splatted where they are broadcast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from llvmlite import ir
+
+from kgraph.backends.llvm.kernels.gemm import emit_gemm
+from kgraph.ops import lowering
+from kgraph.ops.fused import scalar_body
+from kgraph.ops.lowering import I32
+from kgraph.ops.lowering import Buffer
+from kgraph.ops.lowering import Emitter
+
+
+def supported(dtype: str) -> bool:
+    """Whether the GEMM generator handles this dtype (floats)."""
+    return lowering.is_float(dtype)
+
+
+def emit_matmul(
+    em: Emitter,
+    a: Buffer,
+    b: Buffer,
+    output: Buffer,
+    attrs: Any,
+    epilogue_body: tuple | None = None,
+    epilogue_inputs: Sequence[Buffer] = (),
+) -> None:
+    """Emits ``output = epilogue(op(a) @ op(b))`` over the batch axes.
+
+    Args:
+        em: the emitter.
+        a, b: the matmul operands.
+        output: the output buffer.
+        attrs: the matmul's attributes (transpose flags).
+        epilogue_body: a fused body whose first entry is this matmul, or
+            ``None`` for a plain product.
+        epilogue_inputs: the fused node's operands (the body's refs >= 0).
+    """
+    transpose_a, transpose_b = attrs["transpose_a"], attrs["transpose_b"]
+    m, n = output.shape[-2], output.shape[-1]
+    k = a.shape[-2] if transpose_a else a.shape[-1]
+    batch = output.shape[:-2]
+    a_steps = lowering.broadcast_steps(a.shape[:-2], batch)
+    b_steps = lowering.broadcast_steps(b.shape[:-2], batch)
+    out_steps = lowering.strides(batch)
+    builder = em.builder
+    element = lowering.memory_type(output.dtype)
+    with em.loops(batch, "batch") as outer:
+
+        def at(buffer: Buffer, steps: list[int], size: int) -> ir.Value:
+            offset = builder.mul(em.flat_index(outer, steps), em.index(size))
+            return builder.gep(buffer.ptr, [offset], source_etype=element)
+
+        epilogue = None
+        if epilogue_body is not None:
+            epilogue = _epilogue(em, epilogue_body, epilogue_inputs, output, outer)
+        emit_gemm(
+            em,
+            at(a, a_steps, m * k),
+            at(b, b_steps, k * n),
+            at(output, out_steps, m * n),
+            m,
+            n,
+            k,
+            transpose_a,
+            transpose_b,
+            output.dtype,
+            epilogue=epilogue,
+        )
+
+
+def _epilogue(
+    em: Emitter,
+    body: tuple,
+    inputs: Sequence[Buffer],
+    output: Buffer,
+    batch_indices: list[ir.Value],
+) -> Any:
+    used = sorted({r for _, refs, _ in body[1:] for r in refs if r >= 0})
+    dtypes = [buffer.dtype for buffer in inputs] + [output.dtype]
+    out_shape = output.shape
+    steps = {r: lowering.broadcast_steps(inputs[r].shape, out_shape) for r in used}
+
+    def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> ir.Value:
+        count = lowering.lanes(values)
+        leaves: list[Any] = [None] * len(inputs)
+        for r in used:
+            leaves[r] = _load(em, inputs[r], steps[r], batch_indices, row, col, count)
+        return scalar_body(em, body, [*leaves, values], dtypes, skip_first=True)
+
+    return apply
+
+
+def _load(
+    em: Emitter,
+    buffer: Buffer,
+    steps: list[int],
+    batch_indices: list[ir.Value],
+    row: ir.Value,
+    col: ir.Value,
+    count: int | None,
+) -> ir.Value:
+    """Loads an epilogue operand at (batch, row, col..col+count-1)."""
+    builder = em.builder
+    base = em.flat_index([*batch_indices, row], steps[:-1])
+    column_step = steps[-1]
+    if count is None or column_step == 0:
+        index = (
+            base
+            if column_step == 0
+            else builder.add(base, builder.mul(col, em.index(column_step)))
+        )
+        scalar = em.load(buffer, index)
+        return scalar if count is None else _splat(em, scalar, count)
+    if column_step == 1:
+        element = lowering.memory_type(buffer.dtype)
+        pointer = em.element_ptr(buffer, builder.add(base, col))
+        loaded = builder.load(pointer, typ=ir.VectorType(element, count), align=1)
+        if buffer.dtype == "bool":
+            zeros = ir.Constant(loaded.type, [ir.Constant(element, 0)] * count)
+            return builder.icmp_unsigned("!=", loaded, zeros)
+        return loaded
+    lanes = [
+        em.load(
+            buffer,
+            builder.add(
+                base,
+                builder.mul(builder.add(col, em.index(lane)), em.index(column_step)),
+            ),
+        )
+        for lane in range(count)
+    ]
+    result = ir.Constant(ir.VectorType(lanes[0].type, count), ir.Undefined)
+    for lane, value in enumerate(lanes):
+        result = builder.insert_element(result, value, ir.Constant(I32, lane))
+    return result
+
+
+def _splat(em: Emitter, scalar: ir.Value, count: int) -> ir.Value:
+    builder = em.builder
+    kind = ir.VectorType(scalar.type, count)
+    single = builder.insert_element(
+        ir.Constant(kind, ir.Undefined), scalar, ir.Constant(I32, 0)
+    )
+    mask = ir.Constant(ir.VectorType(I32, count), [ir.Constant(I32, 0)] * count)
+    return builder.shuffle_vector(single, ir.Constant(kind, ir.Undefined), mask)
