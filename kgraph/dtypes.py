@@ -43,6 +43,12 @@ TOLERANCES: dict[str, tuple[float, float]] = {
 # Finite differences in float64 with a central step: truncation O(h^2) and
 # rounding O(eps/h) errors give about 1e-6 relative agreement at h=1e-5.
 GRAD_TOLERANCE: tuple[float, float] = (1e-4, 1e-5)
+# Whole models (losses, metrics, weights after a few epochs) on two backends:
+# the native code sums float32 in its own loop order where NumPy sums
+# pairwise or calls BLAS, and the few-ulp differences of every step feed the
+# next steps (Adam and RMSprop divide by small square roots). Over 150 drawn
+# models trained 2 epochs the worst difference was 1/60 of this tolerance.
+MODEL_TOLERANCE: tuple[float, float] = (1e-4, 1e-5)
 
 
 def canonical(dtype: Any) -> str:

@@ -21,7 +21,7 @@ def test_text_form_is_canonical():
             "shape=(32, 784)} : f32[32,784]",
             '%1 = placeholder() {dtype="float32", name="w", role="parameter", '
             "shape=(784, 128)} : f32[784,128]",
-            "%2 = matmul(%0, %1) : f32[32,128]",
+            "%2 = matmul(%0, %1) {transpose_a=false, transpose_b=false} : f32[32,128]",
             "%3 = sum(%2) {axis=(1,), keepdims=false} : f32[32]",
             "return h=%3",
         ]

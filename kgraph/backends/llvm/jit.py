@@ -10,6 +10,7 @@ the object code; an entry that does not check out is ignored and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -128,16 +129,23 @@ def _read_cache(key: str) -> bytes | None:
 
 
 def _write_cache(key: str, body: bytes) -> None:
+    """Writes an entry atomically (a temporary file renamed over it), so
+    another process never reads half an entry."""
     path = _entry_path(key)
+    blob = _MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode()
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        blob = _MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode()
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
             stream.write(blob + body)
         os.replace(temporary, path)
     except OSError:
-        return  # A read-only or full cache only costs a recompile.
+        # A read-only or full cache only costs a recompile; leave no
+        # half-written temporary behind.
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 @dataclass

@@ -2,9 +2,12 @@
 
 ``LLVMExecutable`` compiles one native loop per (kind, batch size, size of
 the last batch), keeps it, and calls it with pointers to the state and data
-arrays. Every array is checked before native code runs: contiguous, the
-dtype and per-row shape the program expects, writable where it is written,
-indices in range; anything else is a ``TypeError`` or ``ValueError``.
+arrays. Every array is checked before native code runs: C-contiguous and
+aligned, the dtype (in native byte order) and per-row shape the program
+expects, writable where it is written; the batch order and the range of
+batches inside the data. Anything else is a ``TypeError`` or ``ValueError``.
+Class indices inside the data (sparse labels) are not checked here: native
+gathers clamp them (``ops.lowering.gather_index``), the trainer rejects them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 from llvmlite import ir
 
+from kgraph import config
 from kgraph import errors
 from kgraph.backends.base import ProgramSource
 from kgraph.backends.llvm import jit
@@ -64,6 +68,18 @@ class CompiledLoop:
     ir_text: str
 
 
+def write_dumps(stem: str, ir_text: str) -> None:
+    """Writes the IR, the optimized IR and the assembly of a module to
+    ``KGRAPH_DUMP_DIR`` when it is set."""
+    folder = config.dump_dir()
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.ll").write_text(ir_text)
+    (folder / f"{stem}.opt.ll").write_text(jit.optimized_ir(ir_text))
+    (folder / f"{stem}.s").write_text(jit.assembly(ir_text))
+
+
 def build_module(kind: str, full: Program, partial: Program) -> tuple[str, LoopSpec]:
     """Returns the IR text of a loop module and its ``LoopSpec``."""
     module = ir.Module(name=f"kgraph_{kind}")
@@ -84,6 +100,9 @@ class LLVMExecutable:
 
     def loop(self, kind: str, batch_size: int, count: int) -> CompiledLoop:
         """The compiled loop for ``count`` samples in batches of ``batch_size``."""
+        if 0 < count < batch_size:
+            # One short batch: a step for full batches would never run.
+            batch_size = count
         partial = count - (math.ceil(count / batch_size) - 1) * batch_size
         key = (kind, batch_size, partial)
         if key not in self.loops:
@@ -92,6 +111,7 @@ class LLVMExecutable:
                 full_program if partial == batch_size else self.programs(kind, partial)
             )
             text, spec = build_module(kind, full_program, partial_program)
+            write_dumps(f"{kind}_b{batch_size}_p{partial}", text)
             library = jit.compile_ir(text)
             function = _SIGNATURE(library.address(spec.entry))
             arenas = (_arena(spec.arena_sizes[0]), _arena(spec.arena_sizes[1]))
@@ -111,14 +131,21 @@ class LLVMExecutable:
         seed: int,
         learning_rate: float,
     ) -> dict[str, np.ndarray]:
-        """Trains on a range of batches (see ``Executable.train``)."""
+        """Trains on a range of batches (see ``Executable.train``).
+
+        Raises:
+            TypeError: for an ``order`` that is not integers, or a bad array.
+            ValueError: for batches outside the ``order``, an ``order``
+                indexing outside the data, or a bad array.
+        """
+        _check_batch_size(batch_size)
+        order = _check_order(order, _rows(data))
         count = len(order)
-        order = np.ascontiguousarray(order, dtype=np.int64)
-        if count and (order.min() < 0 or order.max() >= _rows(data)):
-            raise ValueError(
-                f"The batch order indexes outside the data's {_rows(data)} rows. "
-                f"Received: order with min {order.min()} and max {order.max()}"
-            )
+        _check_batches(batches, count, batch_size)
+        _check_int64("step", step, step + len(batches))
+        _check_int64("seed", seed, seed + step + len(batches))
+        if not len(batches):
+            return {}
         compiled = self.loop(TRAIN, batch_size, count)
         results = np.zeros(compiled.spec.results_size, dtype=np.float64)
         self._call(
@@ -143,6 +170,7 @@ class LLVMExecutable:
         batch_size: int,
     ) -> dict[str, np.ndarray]:
         """Sums the evaluation statistics over all batches."""
+        _check_batch_size(batch_size)
         count = _rows(data)
         compiled = self.loop(EVAL, batch_size, count)
         results = np.zeros(compiled.spec.results_size, dtype=np.float64)
@@ -168,6 +196,7 @@ class LLVMExecutable:
         batch_size: int,
     ) -> dict[str, np.ndarray]:
         """Runs the prediction loop over all samples."""
+        _check_batch_size(batch_size)
         count = _rows(data)
         compiled = self.loop(PREDICT, batch_size, count)
         graph = compiled.programs[0].graph
@@ -227,7 +256,60 @@ class LLVMExecutable:
 
 
 def _rows(data: Mapping[str, np.ndarray]) -> int:
+    if not data:
+        raise ValueError("No data arrays were given. Received: data={}")
     return len(next(iter(data.values())))
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, int | np.integer)
+        or batch_size <= 0
+    ):
+        raise ValueError(
+            "`batch_size` must be a positive integer. "
+            f"Received: batch_size={batch_size!r}"
+        )
+
+
+def _check_order(order: Any, rows: int) -> np.ndarray:
+    """The epoch's order as contiguous int64 row indices into the data."""
+    order = np.asarray(order)
+    if order.dtype.kind not in "iu":
+        raise TypeError(
+            f"The batch order must be integer row indices. Received: "
+            f"dtype={order.dtype}"
+        )
+    if order.ndim != 1:
+        raise ValueError(
+            f"The batch order must be one-dimensional. Received: shape={order.shape}"
+        )
+    if len(order) and (order.min() < 0 or order.max() >= rows):
+        raise ValueError(
+            f"The batch order indexes outside the data's {rows} rows. "
+            f"Received: order with min {order.min()} and max {order.max()}"
+        )
+    return np.ascontiguousarray(order, dtype=np.int64)
+
+
+def _check_batches(batches: Any, count: int, batch_size: int) -> None:
+    """Every batch must start inside the order, or native code reads past it."""
+    total = math.ceil(count / batch_size)
+    if not isinstance(batches, range) or batches.step != 1:
+        raise TypeError(f"`batches` must be a range with step 1. Received: {batches!r}")
+    if len(batches) and (batches.start < 0 or batches.stop > total):
+        raise ValueError(
+            f"`batches` must lie in range(0, {total}) for {count} samples in "
+            f"batches of {batch_size}. Received: {batches!r}"
+        )
+
+
+def _check_int64(name: str, *values: int) -> None:
+    if any(not -(2**63) <= int(value) < 2**63 for value in values):
+        raise ValueError(
+            f"`{name}` does not fit a 64-bit integer. Received: {name}={values[0]}"
+        )
 
 
 def _pointers(arrays: list[np.ndarray]) -> np.ndarray:
@@ -259,13 +341,19 @@ def _check(
                 if n.name not in expected
             }
         )
+    # A state entry the program overwrites without reading it has the type
+    # of the output written over it.
+    for program in compiled.programs:
+        for output, path in program.updates.items():
+            if path not in expected:
+                graph = program.graph
+                expected[path] = graph.node(graph.outputs[output]).type
     rows = _rows(data)
     for name in compiled.spec.data:
         _check_array(name, data.get(name), expected[name], rows, writable=False)
     written = set(compiled.programs[0].updates.values())
     for name in compiled.spec.state:
-        if name in expected:
-            _check_array(name, state.get(name), expected[name], None, name in written)
+        _check_array(name, state.get(name), expected[name], None, name in written)
 
 
 def _check_array(
@@ -275,9 +363,11 @@ def _check_array(
         raise TypeError(
             f"'{name}' must be a NumPy array. Received: {type(array).__name__}"
         )
-    if array.dtype.name != expected.dtype:
+    # ``!=`` on dtypes, not on names: a byte-swapped float32 is named float32.
+    if array.dtype != np.dtype(expected.dtype):
         raise TypeError(
-            f"'{name}' must have dtype {expected.dtype}. Received: dtype={array.dtype}"
+            f"'{name}' must have dtype {expected.dtype} in native byte order. "
+            f"Received: dtype={array.dtype.str}"
         )
     shape = (rows, *expected.shape[1:]) if rows is not None else expected.shape
     if tuple(array.shape) != tuple(shape):
@@ -286,6 +376,11 @@ def _check_array(
         )
     if not array.flags.c_contiguous:
         raise ValueError(f"'{name}' must be C-contiguous. Received: a strided array")
+    if not array.flags.aligned:
+        raise ValueError(
+            f"'{name}' must be aligned to its itemsize. Received: an array at "
+            f"address {array.ctypes.data:#x}"
+        )
     if writable and not array.flags.writeable:
         raise ValueError(
             f"'{name}' is updated in place but is read-only. Received: "
@@ -342,9 +437,9 @@ def run_graph(
         node = graph.placeholder(name)
         if name not in feeds:
             raise errors.GraphError(f"Input '{name}' ({node.type}) was not fed.")
-        array = np.asarray(feeds[name], dtype=node.type.dtype)
-        if not array.flags.c_contiguous:
-            array = array.copy()
+        # Inputs are only read: any dtype, layout or alignment is copied into
+        # the one native code expects.
+        array = np.require(feeds[name], node.type.dtype, ["C_CONTIGUOUS", "ALIGNED"])
         _check_array(name, array, node.type, None, writable=False)
         arrays.append(array)
     table = np.zeros(max(len(compiled.layout.outputs), 1), dtype=np.uintp)

@@ -1,0 +1,347 @@
+"""Whole models: the LLVM backend trains, evaluates and predicts like the
+interpreter.
+
+Each model is built twice from the same seed (``clear_session`` first, so
+layer names, hence dropout salts, agree too) and run on each backend; the
+History, the final weights and optimizer slots, ``evaluate`` and ``predict``
+must agree within ``dtypes.MODEL_TOLERANCE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+import kgraph as kg
+from kgraph import dtypes
+
+RTOL, ATOL = dtypes.MODEL_TOLERANCE
+
+_HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
+# The last layer's activation and a metric, by loss.
+_LOSSES = {
+    "mse": (("relu", "tanh", "sigmoid", "softmax", None), "mae"),
+    "categorical_crossentropy": (("softmax",), "accuracy"),
+    "sparse_categorical_crossentropy": (("softmax",), "sparse_categorical_accuracy"),
+    "binary_crossentropy": (("sigmoid",), "binary_accuracy"),
+}
+
+
+@dataclass
+class Spec:
+    """One drawn experiment: architecture, optimizer and data."""
+
+    functional: bool
+    features: int
+    widths: list[int]
+    activations: list[Any]
+    dropouts: list[float]
+    regularizers: list[Any]
+    loss: str
+    optimizer: tuple[str, dict[str, Any]]
+    samples: int
+    batch_size: int
+    validation_split: float
+    seed: int
+    metrics: list[str] = field(default_factory=list)
+
+
+def _optimizers():
+    clipping = st.sampled_from([{}, {"clipnorm": 0.5}, {"clipvalue": 0.05}])
+    choices = st.one_of(
+        st.fixed_dictionaries(
+            {"momentum": st.sampled_from([0.0, 0.9]), "nesterov": st.booleans()}
+        ).map(lambda kw: ("SGD", {"learning_rate": 0.05, **kw})),
+        st.fixed_dictionaries(
+            {"centered": st.booleans(), "momentum": st.sampled_from([0.0, 0.5])}
+        ).map(lambda kw: ("RMSprop", {"learning_rate": 0.01, **kw})),
+        st.booleans().map(lambda a: ("Adam", {"learning_rate": 0.01, "amsgrad": a})),
+        st.booleans().map(lambda a: ("AdamW", {"learning_rate": 0.01, "amsgrad": a})),
+        st.just(("Adagrad", {"learning_rate": 0.1})),
+    )
+    return st.tuples(choices, clipping).map(
+        lambda pair: (pair[0][0], {**pair[0][1], **pair[1]})
+    )
+
+
+@st.composite
+def experiments(draw) -> Spec:
+    loss = draw(st.sampled_from(sorted(_LOSSES)))
+    last_activations, metric = _LOSSES[loss]
+    depth = draw(st.integers(1, 3))
+    widths = [draw(st.integers(1, 9)) for _ in range(depth)]
+    if loss == "binary_crossentropy":
+        widths[-1] = draw(st.integers(1, 3))
+    elif loss != "mse":
+        widths[-1] = max(widths[-1], 2)
+    activations = [draw(st.sampled_from(_HIDDEN_ACTIVATIONS)) for _ in widths[:-1]]
+    activations.append(draw(st.sampled_from(last_activations)))
+    dropouts = [draw(st.sampled_from([0.0, 0.0, 0.3])) for _ in widths[:-1]]
+    regularizers = [draw(st.sampled_from([None, "l1", "l2"])) for _ in widths]
+    samples = draw(st.integers(9, 24))
+    validation_split = draw(st.sampled_from([0.0, 0.25]))
+    train = int(samples * (1 - validation_split))
+    batch_size = draw(st.integers(2, train - 1).filter(lambda b, n=train: n % b != 0))
+    return Spec(
+        functional=draw(st.booleans()),
+        features=draw(st.integers(1, 5)),
+        widths=widths,
+        activations=activations,
+        dropouts=dropouts,
+        regularizers=regularizers,
+        loss=loss,
+        optimizer=draw(_optimizers()),
+        samples=samples,
+        batch_size=batch_size,
+        validation_split=validation_split,
+        seed=draw(st.integers(0, 2**16)),
+        metrics=[metric],
+    )
+
+
+def _layers(spec: Spec) -> list[Any]:
+    layers: list[Any] = []
+    for index, width in enumerate(spec.widths):
+        regularizer = {
+            None: None,
+            "l1": kg.regularizers.L1(0.01),
+            "l2": kg.regularizers.L2(0.01),
+        }[spec.regularizers[index]]
+        layers.append(
+            kg.layers.Dense(
+                width,
+                activation=spec.activations[index],
+                kernel_regularizer=regularizer,
+            )
+        )
+        if index < len(spec.dropouts) and spec.dropouts[index]:
+            layers.append(kg.layers.Dropout(spec.dropouts[index]))
+    return layers
+
+
+def build(spec: Spec, backend: str) -> Any:
+    """The drawn model, compiled for ``backend``, from the drawn seed."""
+    kg.utils.clear_session()
+    kg.utils.set_random_seed(spec.seed)
+    layers = _layers(spec)
+    if spec.functional:
+        inputs = kg.Input((spec.features,))
+        outputs = inputs
+        for layer in layers:
+            outputs = layer(outputs)
+        model = kg.Model(inputs, outputs)
+    else:
+        model = kg.Sequential([kg.Input((spec.features,)), *layers])
+    name, kwargs = spec.optimizer
+    model.compile(
+        optimizer=getattr(kg.optimizers, name)(**kwargs),
+        loss=spec.loss,
+        metrics=spec.metrics,
+        backend=backend,
+    )
+    return model
+
+
+def make_data(spec: Spec) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(spec.seed)
+    x = rng.normal(size=(spec.samples, spec.features)).astype("float32")
+    classes = spec.widths[-1]
+    if spec.loss == "mse":
+        y = rng.normal(size=(spec.samples, classes)).astype("float32")
+    elif spec.loss == "categorical_crossentropy":
+        y = np.eye(classes, dtype="float32")[rng.integers(0, classes, spec.samples)]
+    elif spec.loss == "sparse_categorical_crossentropy":
+        y = rng.integers(0, classes, spec.samples).astype("int32")
+    else:
+        y = rng.integers(0, 2, (spec.samples, classes)).astype("float32")
+    return x, y
+
+
+def run(spec: Spec, backend: str) -> dict[str, Any]:
+    """Trains 2 epochs, then evaluates and predicts; returns everything."""
+    model = build(spec, backend)
+    x, y = make_data(spec)
+    history = model.fit(
+        x,
+        y,
+        batch_size=spec.batch_size,
+        epochs=2,
+        verbose=0,
+        shuffle=True,
+        validation_split=spec.validation_split,
+    )
+    return {
+        "history": history.history,
+        "weights": model.get_weights(),
+        "slots": [v.numpy() for v in model.optimizer.variables],
+        "evaluate": model.evaluate(
+            x, y, batch_size=spec.batch_size, verbose=0, return_dict=True
+        ),
+        "predict": model.predict(x, batch_size=spec.batch_size, verbose=0),
+    }
+
+
+def assert_same_run(expected: dict[str, Any], result: dict[str, Any]) -> None:
+    assert sorted(result["history"]) == sorted(expected["history"])
+    for name, values in expected["history"].items():
+        np.testing.assert_allclose(
+            result["history"][name], values, rtol=RTOL, atol=ATOL, err_msg=name
+        )
+    assert sorted(result["evaluate"]) == sorted(expected["evaluate"])
+    for name, value in expected["evaluate"].items():
+        np.testing.assert_allclose(
+            result["evaluate"][name], value, rtol=RTOL, atol=ATOL, err_msg=name
+        )
+    for kind in ("weights", "slots"):
+        assert len(result[kind]) == len(expected[kind])
+        for index, (got, want) in enumerate(
+            zip(result[kind], expected[kind], strict=True)
+        ):
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_allclose(
+                got, want, rtol=RTOL, atol=ATOL, err_msg=f"{kind}[{index}]"
+            )
+    assert result["predict"].dtype == expected["predict"].dtype
+    np.testing.assert_allclose(
+        result["predict"], expected["predict"], rtol=RTOL, atol=ATOL
+    )
+
+
+@settings(max_examples=10)
+@given(spec=experiments())
+def test_random_models_train_alike_on_both_backends(spec):
+    expected = run(spec, "numpy")
+    result = run(spec, "llvm")
+    assert_same_run(expected, result)
+
+
+def _fixed_spec(**changes: Any) -> Spec:
+    spec = Spec(
+        functional=False,
+        features=4,
+        widths=[6, 3],
+        activations=["tanh", "softmax"],
+        dropouts=[0.3],
+        regularizers=["l2", None],
+        loss="categorical_crossentropy",
+        optimizer=("Adam", {"learning_rate": 0.01}),
+        samples=20,
+        batch_size=7,
+        validation_split=0.0,
+        seed=5,
+        metrics=["accuracy"],
+    )
+    for key, value in changes.items():
+        setattr(spec, key, value)
+    return spec
+
+
+def test_partial_last_batch_matches_the_interpreter():
+    """20 samples in batches of 7: two full batches and one of 6, in fit,
+    evaluate and predict; the partial batch has its own step function."""
+    spec = _fixed_spec()
+    expected = run(spec, "numpy")
+    model = build(spec, "llvm")
+    x, y = make_data(spec)
+    history = model.fit(x, y, batch_size=7, epochs=2, verbose=0)
+    result = {
+        "history": history.history,
+        "weights": model.get_weights(),
+        "slots": [v.numpy() for v in model.optimizer.variables],
+        "evaluate": model.evaluate(x, y, batch_size=7, verbose=0, return_dict=True),
+        "predict": model.predict(x, batch_size=7, verbose=0),
+    }
+    assert_same_run(expected, result)
+    executable = next(iter(model._executables.values()))
+    partials = {key: loop.spec.partial for key, loop in executable.loops.items()}
+    assert partials == {("train", 7, 6): 6, ("eval", 7, 6): 6}
+    predicting = model._executables[("llvm", ())]
+    assert set(predicting.loops) == {("predict", 7, 6)}
+    assert model.optimizer.iterations.numpy() == 6
+
+
+@pytest.mark.parametrize("batch_size", [1, 5, 20, 64])
+def test_batch_sizes_around_the_sample_count(batch_size):
+    """One sample per batch, an exact divisor, one batch, a batch larger
+    than the data."""
+    spec = _fixed_spec(batch_size=batch_size, dropouts=[0.0])
+    assert_same_run(run(spec, "numpy"), run(spec, "llvm"))
+
+
+def test_validation_split_and_metrics_match():
+    spec = _fixed_spec(
+        loss="sparse_categorical_crossentropy",
+        metrics=["sparse_categorical_accuracy"],
+        validation_split=0.25,
+        optimizer=("RMSprop", {"learning_rate": 0.01, "centered": True}),
+    )
+    expected = run(spec, "numpy")
+    assert {"val_loss", "val_sparse_categorical_accuracy"} <= set(expected["history"])
+    assert_same_run(expected, run(spec, "llvm"))
+
+
+def test_train_on_batch_and_predict_on_batch_match():
+    spec = _fixed_spec()
+    x, y = make_data(spec)
+    results = {}
+    for backend in ("numpy", "llvm"):
+        model = build(spec, backend)
+        kg.utils.set_random_seed(1)
+        logs = [model.train_on_batch(x, y, return_dict=True) for _ in range(3)]
+        results[backend] = (logs, model.predict_on_batch(x), model.get_weights())
+    (logs, predictions, weights), (logs2, predictions2, weights2) = results.values()
+    for want, got in zip(logs, logs2, strict=True):
+        assert sorted(got) == sorted(want)
+        for name in want:
+            np.testing.assert_allclose(got[name], want[name], rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(predictions2, predictions, rtol=RTOL, atol=ATOL)
+    for got, want in zip(weights2, weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+def test_data_smaller_than_a_batch_compiles_one_step():
+    """Fewer samples than the batch size: one batch of all of them, so no
+    step for the (never used) full batch size is compiled."""
+    spec = _fixed_spec(samples=5, batch_size=32, dropouts=[0.0])
+    expected = run(spec, "numpy")
+    model = build(spec, "llvm")
+    x, y = make_data(spec)
+    model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    model.predict(x, batch_size=32, verbose=0)
+    loops = [loop for e in model._executables.values() for loop in e.loops.values()]
+    assert sorted(loop.spec.kind for loop in loops) == ["predict", "train"]
+    for loop in loops:
+        assert loop.spec.batch_size == loop.spec.partial == 5
+        assert loop.programs[0] is loop.programs[1]
+        assert "_step1" not in loop.ir_text
+    # A later call with more samples and the same last batch is another loop.
+    more = np.concatenate([x] * 8)[:37]
+    np.testing.assert_allclose(
+        model.predict(more, batch_size=32, verbose=0),
+        np.concatenate([model.predict(x, batch_size=32, verbose=0)] * 8)[:37],
+        rtol=RTOL,
+        atol=ATOL,
+    )
+    result = run(spec, "llvm")
+    assert_same_run(expected, result)
+
+
+def test_loops_are_compiled_once_per_kind_and_batch_shape():
+    spec = _fixed_spec()
+    model = build(spec, "llvm")
+    x, y = make_data(spec)
+    model.fit(x, y, batch_size=7, epochs=1, verbose=0)
+    executable = next(iter(model._executables.values()))
+    first = dict(executable.loops)
+    model.fit(x, y, batch_size=7, epochs=2, verbose=0)
+    assert executable.loops == first
+    assert all(loop is first[key] for key, loop in executable.loops.items()), (
+        "a second fit recompiled a loop"
+    )
