@@ -22,12 +22,12 @@ def _native(model: Any, stage: str, batch_size: int) -> str:
     from kgraph.backends.llvm import runtime
 
     program = model.compiled_program("train", batch_size)
-    text, _ = runtime.build_module("train", program, program)
+    texts, _ = runtime.build_module("train", program, program)
     if stage == "llvm-ir":
-        return text
+        return runtime.join_modules(texts)
     if stage == "llvm-ir-optimized":
-        return jit.optimized_ir(text)
-    return jit.assembly(text)
+        return runtime.join_modules([jit.optimized_ir(text) for text in texts])
+    return runtime.join_modules([jit.assembly(text) for text in texts])
 
 
 def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:

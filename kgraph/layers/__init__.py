@@ -19,6 +19,14 @@ from kgraph.layers.merging import Maximum
 from kgraph.layers.merging import Minimum
 from kgraph.layers.merging import Multiply
 from kgraph.layers.merging import Subtract
+from kgraph.layers.merging import add
+from kgraph.layers.merging import average
+from kgraph.layers.merging import concatenate
+from kgraph.layers.merging import dot
+from kgraph.layers.merging import maximum
+from kgraph.layers.merging import minimum
+from kgraph.layers.merging import multiply
+from kgraph.layers.merging import subtract
 from kgraph.layers.regularization import Dropout
 from kgraph.layers.reshaping import Flatten
 from kgraph.layers.reshaping import Reshape
@@ -46,4 +54,12 @@ __all__ = [
     "Reshape",
     "Softmax",
     "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from kgraph import ops
@@ -79,9 +80,23 @@ class LeakyReLU(Layer):
 
     Args:
         negative_slope: the slope for negative inputs (Keras's default 0.3).
+            Keras 2's name ``alpha`` is accepted with a warning, as Keras 3
+            does.
+
+    Example:
+
+    >>> LeakyReLU()([-10.0, 2.0]).numpy()
+    array([-3.,  2.], dtype=float32)
     """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn(
+                "Argument `alpha` is deprecated. Use `negative_slope` instead.",
+                UserWarning,
+                stacklevel=2,
+            )
         super().__init__(**kwargs)
         if negative_slope is None or negative_slope < 0:
             raise ValueError(
@@ -104,6 +119,11 @@ class Softmax(Layer):
 
     Args:
         axis: the axis to normalize (default -1).
+
+    Example:
+
+    >>> Softmax()([[0.0, 0.0]]).numpy()
+    array([[0.5, 0.5]], dtype=float32)
     """
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:

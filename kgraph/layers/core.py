@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,17 @@ from kgraph import ops
 from kgraph import regularizers
 from kgraph.layers.layer import InputSpec
 from kgraph.layers.layer import Layer
+from kgraph.layers.layer import serialize_object
+
+
+def serialize_activation(activation: Any) -> Any:
+    """Returns a built-in activation's name, or a custom callable itself
+    (kept by reference, like ``Lambda``'s function); ``activations.get``
+    turns either back into the activation."""
+    name = getattr(activation, "__name__", None)
+    if activation is None or activations.ALL_OBJECTS_DICT.get(name) is activation:
+        return activations.serialize(activation)
+    return activation
 
 
 class Dense(Layer):
@@ -52,12 +64,16 @@ class Dense(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        if (
+            isinstance(units, bool)
+            or not isinstance(units, numbers.Integral)
+            or units <= 0
+        ):
             raise ValueError(
                 "Received an invalid value for `units`, expected a positive "
                 f"integer. Received: units={units!r}"
             )
-        self.units = units
+        self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -103,12 +119,16 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
+            "activation": serialize_activation(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_initializer": serialize_object(
+                self.kernel_initializer, initializers
+            ),
+            "bias_initializer": serialize_object(self.bias_initializer, initializers),
+            "kernel_regularizer": serialize_object(
+                self.kernel_regularizer, regularizers
+            ),
+            "bias_regularizer": serialize_object(self.bias_regularizer, regularizers),
         }
 
 
@@ -136,12 +156,18 @@ class Activation(Layer):
         """Returns the constructor arguments."""
         return {
             **super().get_config(),
-            "activation": activations.serialize(self.activation),
+            "activation": serialize_activation(self.activation),
         }
 
 
 class Identity(Layer):
-    """Returns its input unchanged."""
+    """Returns its input unchanged.
+
+    Example:
+
+    >>> Identity()([1.0, 2.0]).numpy()
+    array([1., 2.], dtype=float32)
+    """
 
     def call(self, inputs: Any) -> Any:
         """Returns ``inputs``."""
@@ -153,6 +179,10 @@ class Lambda(Layer):
 
     Args:
         function: a callable written with ``kgraph.ops``.
+        output_shape: accepted for Keras compatibility; kgraph infers the
+            output shape by tracing the function.
+        mask: accepted for Keras compatibility; masking is not supported, so
+            it must be ``None``.
         arguments: extra keyword arguments for the function.
 
     Example:
@@ -164,6 +194,8 @@ class Lambda(Layer):
     def __init__(
         self,
         function: Callable[..., Any],
+        output_shape: Any = None,
+        mask: Any = None,
         arguments: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -172,7 +204,12 @@ class Lambda(Layer):
             raise ValueError(
                 f"Lambda needs a callable. Received: function={function!r}"
             )
+        if mask is not None:
+            raise ValueError(
+                f"Lambda: masking is not supported. Received: mask={mask!r}"
+            )
         self.function = function
+        self.output_shape = output_shape
         self.arguments = dict(arguments or {})
 
     def call(self, inputs: Any) -> Any:
@@ -184,5 +221,6 @@ class Lambda(Layer):
         return {
             **super().get_config(),
             "function": self.function,
+            "output_shape": self.output_shape,
             "arguments": self.arguments,
         }

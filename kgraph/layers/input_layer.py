@@ -2,7 +2,9 @@
 
 Every ``Input`` adds a placeholder to one trace graph shared by the session;
 layers called on it add their nodes there, and a ``Model`` extracts the part
-between its inputs and outputs.
+between its inputs and outputs. Input names are unique within a trace: an
+``Input`` whose name is taken (a notebook cell run twice) starts a new trace,
+as ``kg.utils.clear_session()`` would, so models built before keep working.
 """
 
 from __future__ import annotations
@@ -38,34 +40,65 @@ class InputLayer(Layer):
         shape: the input shape without the batch dimension.
         batch_size: an optional fixed batch size.
         dtype: the input's dtype.
+        batch_shape: the shape with the batch dimension, instead of
+            ``shape`` and ``batch_size``.
         name: the input's name (default ``input_layer``, numbered).
+
+    Example:
+
+    >>> InputLayer(batch_shape=(None, 3)).output.shape
+    (None, 3)
     """
 
     def __init__(
         self,
-        shape: Sequence[int | None] | None = None,
+        shape: Sequence[int | None] | int | None = None,
         batch_size: int | None = None,
         dtype: str | None = None,
+        batch_shape: Sequence[int | None] | None = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.pop("batch_shape", None)
         super().__init__(name=name, dtype=dtype, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError(
+                "You cannot pass both `shape` and `batch_shape` at the same time. "
+                f"Received: shape={shape}, batch_shape={batch_shape}"
+            )
+        if batch_shape is not None:
+            batch_shape = tuple(batch_shape)
+            if not batch_shape:
+                raise ValueError(
+                    "`batch_shape` needs at least the batch dimension. "
+                    f"Received: batch_shape={batch_shape}"
+                )
+            if batch_size is not None and batch_shape[0] != batch_size:
+                raise ValueError(
+                    "`batch_size` and `batch_shape[0]` disagree. Received: "
+                    f"batch_size={batch_size}, batch_shape={batch_shape}"
+                )
+            batch_size, shape = batch_shape[0], batch_shape[1:]
         if shape is None:
             raise ValueError(
-                f'InputLayer "{self.name}" needs a shape. Received: shape=None'
+                f'InputLayer "{self.name}" needs a `shape` or a `batch_shape`. '
+                "Received: shape=None"
             )
         if isinstance(shape, int):
             shape = (shape,)
         shape = tuple(shape)
-        if any(d is not None and (not isinstance(d, int) or d < 0) for d in shape):
-            raise errors.ShapeError(
-                f"Input shape dimensions must be non-negative ints or None. "
-                f"Received: shape={shape}"
-            )
+        for d in (batch_size, *shape):
+            if d is not None and (
+                isinstance(d, bool) or not isinstance(d, int) or d < 0
+            ):
+                raise errors.ShapeError(
+                    "Input shape dimensions must be non-negative ints or None. "
+                    f"Received: shape={shape}, batch_size={batch_size}"
+                )
         self.shape = shape
         self.batch_size = batch_size
         self.built = True
+        if any(node.name == self.name for node in trace_graph().placeholders()):
+            reset_trace()
         with ops.layer_scope(self.name):
             self.output = ops.placeholder(
                 trace_graph(),
@@ -75,20 +108,18 @@ class InputLayer(Layer):
             )
         self._calls.append(([], [self.output]))
 
+    @property
+    def batch_shape(self) -> tuple[int | None, ...]:
+        """The input shape with the batch dimension."""
+        return (self.batch_size, *self.shape)
+
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""
         return {
-            "batch_shape": (self.batch_size, *self.shape),
+            "batch_shape": self.batch_shape,
             "dtype": self.dtype,
             "name": self.name,
         }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> InputLayer:
-        """Creates the layer from ``get_config``'s output."""
-        config = dict(config)
-        batch_shape = config.pop("batch_shape")
-        return cls(shape=batch_shape[1:], batch_size=batch_shape[0], **config)
 
 
 def Input(
@@ -96,6 +127,7 @@ def Input(
     batch_size: int | None = None,
     name: str | None = None,
     dtype: str | None = None,
+    batch_shape: Sequence[int | None] | None = None,
 ) -> SymbolicTensor:
     """Returns a symbolic tensor that stands for a model input.
 
@@ -104,6 +136,8 @@ def Input(
         batch_size: an optional fixed batch size.
         name: the input's name.
         dtype: the input's dtype (``"float32"``).
+        batch_shape: the shape with the batch dimension, instead of
+            ``shape`` and ``batch_size``.
 
     Returns:
         A ``SymbolicTensor`` of shape ``(batch_size, *shape)``.
@@ -114,4 +148,10 @@ def Input(
     >>> x.shape
     (None, 784)
     """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+    return InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        batch_shape=batch_shape,
+        name=name,
+    ).output

@@ -26,10 +26,12 @@ from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
 from kgraph.utils import naming
 
-# Every layer of the session by its unique name, so a model can find the
-# layers that emitted the nodes of its graph (held until clear_session, as
-# Keras's tensors hold their layers).
-_LAYERS: dict[str, Layer] = {}
+# Every layer of the session in creation order, keyed by creation index, so
+# a model can find the layers that emitted the nodes of its graph (held until
+# clear_session, as Keras's tensors hold their layers). Names need not be
+# unique (``from_config`` recreates a layer under its old name), so they are
+# not the key: a second layer of the same name must not hide the first.
+_LAYERS: dict[int, Layer] = {}
 _CREATED = itertools.count()
 
 
@@ -39,8 +41,33 @@ def forget_layers() -> None:
 
 
 def layer_named(name: str) -> Layer | None:
-    """Returns the live layer with this unique name, if any."""
-    return _LAYERS.get(name)
+    """Returns the live layer with this name (the newest one), if any."""
+    for layer in reversed(_LAYERS.values()):
+        if layer.name == name:
+            return layer
+    return None
+
+
+def activity_outputs(graph: Graph, node_ids: set[int]) -> dict[str, int]:
+    """Returns the activity-regularization penalties a model must train on.
+
+    A penalty belongs to a model when the output it regularizes is one of
+    the model's nodes. The trainer adds every graph output whose name starts
+    with ``aux:activity`` to the training loss.
+
+    Args:
+        graph: the trace graph the model is extracted from.
+        node_ids: the ids of the model's nodes in ``graph``.
+
+    Returns:
+        ``{"aux:activity/<layer>/<i>": penalty node id}``.
+    """
+    found: dict[str, int] = {}
+    for layer in _LAYERS.values():
+        for index, (output, penalty) in enumerate(layer._activity_losses):
+            if output.graph is graph and output.node_id in node_ids:
+                found[f"aux:activity/{layer.name}/{index}"] = penalty.node_id
+    return found
 
 
 def flatten(structure: Any) -> list[Any]:
@@ -65,6 +92,27 @@ def _all_numbers(structure: Any) -> bool:
     return isinstance(structure, list | tuple) and all(
         isinstance(leaf, int | float | bool | np.number) for leaf in flatten(structure)
     )
+
+
+def serialize_object(value: Any, module: Any) -> Any:
+    """Serializes an initializer or regularizer for ``get_config``.
+
+    ``None`` stays ``None`` (as in Keras), an object with ``get_config``
+    becomes ``module.serialize(value)`` and a plain function is kept by
+    reference (like ``Lambda``'s function).
+
+    Args:
+        value: the initializer or regularizer, or ``None``.
+        module: ``kgraph.initializers`` or ``kgraph.regularizers``.
+
+    Returns:
+        What ``module.get`` turns back into an equivalent object.
+    """
+    if value is None:
+        return None
+    if hasattr(value, "get_config"):
+        return module.serialize(value)
+    return value
 
 
 def scalar_input(graph: Graph, name: str, dtype: str) -> SymbolicTensor:
@@ -97,26 +145,29 @@ class InputSpec:
 
     def check(self, layer: Layer, shape: Sequence[int | None]) -> None:
         """Raises ``ValueError`` naming the layer if ``shape`` does not fit."""
-        where = f'Input of layer "{layer.name}" ({type(layer).__name__})'
+        where = f'Layer "{layer.name}" ({type(layer).__name__})'
         shown = errors.format_shape(shape)
         if self.ndim is not None and len(shape) != self.ndim:
             raise errors.ShapeError(
-                f"{where} is incompatible: expected ndim={self.ndim}, found "
-                f"ndim={len(shape)}. Full shape received: {shown}"
+                f"{where} is incompatible with its input: expected "
+                f"ndim={self.ndim}, found ndim={len(shape)}. "
+                f"Received: input_shape={shown}"
             )
         if self.min_ndim is not None and len(shape) < self.min_ndim:
             raise errors.ShapeError(
-                f"{where} is incompatible: expected min_ndim={self.min_ndim}, "
-                f"found ndim={len(shape)}. Full shape received: {shown}"
+                f"{where} is incompatible with its input: expected "
+                f"min_ndim={self.min_ndim}, found ndim={len(shape)}. "
+                f"Received: input_shape={shown}"
             )
         for axis, size in self.axes.items():
             if len(shape) < abs(axis) + (axis >= 0):
                 continue
             if shape[axis] is not None and shape[axis] != size:
                 raise errors.ShapeError(
-                    f"{where} is incompatible: expected axis {axis} of the input "
-                    f"to have size {size}, but received an input of shape {shown}. "
-                    f"Check the preceding layer's output size. Received: {shown}"
+                    f"{where} expected axis {axis} of the input to have size "
+                    f"{size}, but received an input of shape {shown}: check the "
+                    "output size of the layer before it (the layer was built for "
+                    f"inputs of size {size}). Received: input_shape={shown}"
                 )
 
 
@@ -152,37 +203,49 @@ class Layer:
         activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.pop("batch_input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
         if kwargs:
-            raise TypeError(
+            raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                 f"{kwargs}"
+            )
+        if not isinstance(trainable, bool | np.bool_):
+            raise ValueError(
+                "Expected `trainable` to be a boolean. Received: "
+                f"trainable={trainable!r} (of type {type(trainable).__name__})"
+            )
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(
+                f"A layer's name must be a non-empty string. Received: name={name!r}"
             )
         self.name = name or naming.unique_name(
             naming.to_snake_case(type(self).__name__)
         )
-        self.trainable = trainable
+        self.trainable = bool(trainable)
         self.dtype = dtypes.canonical(dtype or "float32")
         self.built = False
         self.input_spec: InputSpec | None = None
         if input_dim is not None:
             input_shape = (input_dim,)
+        elif input_shape is None and batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
         self._input_shape_arg = None if input_shape is None else tuple(input_shape)
         from kgraph import regularizers
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._weights: list[Variable] = []
         self._calls: list[tuple[list[SymbolicTensor], list[SymbolicTensor]]] = []
-        self._activity_losses: list[SymbolicTensor] = []
+        # (regularized output, penalty) pairs of the symbolic calls.
+        self._activity_losses: list[tuple[SymbolicTensor, SymbolicTensor]] = []
         self._creation_index = next(_CREATED)
-        _LAYERS[self.name] = self
+        _LAYERS[self._creation_index] = self
 
     # -- weights --------------------------------------------------------------
 
     def add_weight(
         self,
-        shape: Sequence[int],
-        initializer: Any = "glorot_uniform",
+        shape: Sequence[int] | None = None,
+        initializer: Any = None,
         dtype: str | None = None,
         trainable: bool = True,
         regularizer: Any = None,
@@ -191,9 +254,10 @@ class Layer:
         """Creates a variable owned by this layer.
 
         Args:
-            shape: the variable's shape.
+            shape: the variable's shape (default ``()``, a scalar).
             initializer: an initializer, its name or a callable
-                ``(shape, dtype) -> array``.
+                ``(shape, dtype) -> array`` (default: ``"glorot_uniform"``
+                for float variables, ``"zeros"`` for the others, as Keras).
             dtype: the dtype (the layer's by default).
             trainable: whether gradients update it.
             regularizer: a penalty on the variable added to the loss.
@@ -207,7 +271,10 @@ class Layer:
 
         name = name or f"variable_{len(self._weights)}"
         dtype = dtypes.canonical(dtype or self.dtype)
-        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtypes.is_float(dtype) else "zeros"
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(value, name, f"{self.name}/{name}", trainable, dtype)
         variable.regularizer = regularizers.get(regularizer)
         self._weights.append(variable)
@@ -286,23 +353,78 @@ class Layer:
             inputs = map_structure(self._to_tensor, inputs)
         # 2. Build from the input shapes, once.
         self._maybe_build(inputs)
+        if symbolic:
+            self._check_unique_in_graph(inputs)
         # 3. Check the input against the layer's spec.
         if self.input_spec is not None:
             for tensor in flatten(inputs):
                 self.input_spec.check(self, tensor.shape)
-        # 4. Call, tagging the nodes with the layer's name.
-        if "training" in inspect.signature(self.call).parameters and not symbolic:
-            kwargs.setdefault("training", False)
+        # 4. Call, tagging the nodes with the layer's name. ``training`` goes
+        #    only to layers whose ``call`` takes it (as in Keras); eager calls
+        #    run in inference mode unless told otherwise.
+        takes_training = "training" in inspect.signature(self.call).parameters
+        if not takes_training:
+            kwargs.pop("training", None)
+        elif not symbolic and kwargs.get("training") is None:
+            kwargs["training"] = False
         with ops.layer_scope(self.name):
             outputs = self.call(inputs, *args, **kwargs)
+            if symbolic:
+                outputs = self._own_outputs(inputs, outputs)
             # 5. Activity regularization: a penalty on the outputs.
             if symbolic and self.activity_regularizer is not None:
                 for output in flatten(outputs):
-                    self._activity_losses.append(self.activity_regularizer(output))
+                    penalty = self._activity_penalty(output)
+                    self._activity_losses.append((output, penalty))
         # 6. Remember the call, for summaries and model building.
         if symbolic:
             self._calls.append((flatten(inputs), flatten(outputs)))
         return outputs
+
+    @staticmethod
+    def _own_outputs(inputs: Any, outputs: Any) -> Any:
+        """Gives every symbolic output a node of this call: an input passed
+        through unchanged (``Identity``, ``Dropout`` at rate 0) becomes a
+        same-type ``cast`` tagged with the layer, as Keras gives every layer
+        call new tensors. The compiler removes the cast."""
+        passed = {t.node_id for t in flatten(inputs) if isinstance(t, SymbolicTensor)}
+
+        def own(tensor: Any) -> Any:
+            if isinstance(tensor, SymbolicTensor) and tensor.node_id in passed:
+                return ops.apply("cast", [tensor], {"dtype": tensor.dtype})
+            return tensor
+
+        return map_structure(own, outputs)
+
+    def _activity_penalty(self, output: SymbolicTensor) -> SymbolicTensor:
+        """The activity penalty of one output, divided by the batch size as
+        Keras 3 does (the graph's ``batch_size`` input, which the trainer
+        feeds or specializes)."""
+        penalty = self.activity_regularizer(output)
+        if output.ndim > 0:
+            batch = scalar_input(output.graph, "batch_size", "float32")
+            penalty = ops.divide(penalty, batch)
+        return penalty
+
+    def _check_unique_in_graph(self, inputs: Any) -> None:
+        """Raises if another layer of the same name already put its weights
+        in this graph: variables are graph inputs named ``<layer>/<name>``,
+        so the two layers would silently share them."""
+        paths = {v.path for v in self._weights}
+        if not paths:
+            return
+        graph = next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
+        for other in _LAYERS.values():
+            if other is self or not paths & {v.path for v in other._weights}:
+                continue
+            if any(t.graph is graph for _, outputs in other._calls for t in outputs):
+                raise ValueError(
+                    f'The name "{self.name}" is used by two layers called on the '
+                    "same graph; their weights would be shared by mistake. All "
+                    "layer names in a model should be unique. Received: "
+                    f"{type(self).__name__} and {type(other).__name__} both named "
+                    f'"{self.name}"'
+                )
 
     def _to_tensor(self, value: Any) -> Any:
         if isinstance(value, Tensor | Variable):
@@ -349,8 +471,8 @@ class Layer:
         if self.activity_regularizer is not None:
             from kgraph import regularizers
 
-            config["activity_regularizer"] = regularizers.serialize(
-                self.activity_regularizer
+            config["activity_regularizer"] = serialize_object(
+                self.activity_regularizer, regularizers
             )
         return config
 
@@ -369,6 +491,8 @@ def training_flag(inputs: Any, training: Any) -> Any:
     graph = next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
     if training is None:
         return scalar_input(graph, "training", "bool")
+    if isinstance(training, SymbolicTensor):
+        return training
     return np.asarray(bool(training))
 
 

@@ -176,6 +176,9 @@ def _emit_kernel(
     kind = ir.FunctionType(ir.VoidType(), [PTR] * (1 + len(operands)))
     function = ir.Function(module, kind, f"{prefix}_{kernel_name(node)}")
     function.linkage = "internal"
+    # Kernels stay separate functions: LLVM optimizes many small functions
+    # much faster than one huge step, and dumps keep their names.
+    function.attributes.add("noinline")
     function.args[0].add_attribute("noalias")
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     emitter = Emitter(builder)

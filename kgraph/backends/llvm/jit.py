@@ -10,12 +10,14 @@ the object code; an entry that does not check out is ignored and rebuilt.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,15 +78,21 @@ def cache_key(ir_text: str) -> str:
     return digest.hexdigest()
 
 
-def optimize(ir_text: str) -> Any:
+def optimize(ir_text: str, tm: Any = None, context: Any = None) -> Any:
     """Parses, verifies and optimizes IR (O3, loop and SLP vectorization).
+
+    Args:
+        ir_text: the module's IR.
+        tm: the target machine (the shared one by default).
+        context: the LLVM context to parse into (the global one by default);
+            threads compiling at once each need their own.
 
     Raises:
         CompileError: when LLVM rejects the IR.
     """
-    tm = target_machine()
+    tm = tm or target_machine()
     try:
-        module = llvm.parse_assembly(ir_text)
+        module = llvm.parse_assembly(ir_text, context=context)
         module.verify()
     except RuntimeError as error:
         raise errors.CompileError(f"LLVM rejected the generated IR: {error}") from error
@@ -174,8 +182,27 @@ class Library:
         return address
 
 
-def compile_ir(ir_text: str) -> Library:
+def _object_code(ir_text: str) -> tuple[bytes, bool]:
+    """Object code for one module, from the cache or compiled in a context and
+    target machine of its own (so several can compile at once)."""
+    key = cache_key(ir_text)
+    body = _read_cache(key)
+    if body is not None:
+        return body, True
+    tm = _new_target_machine()
+    context = llvm.create_context()
+    body = tm.emit_object(optimize(ir_text, tm, context))
+    _write_cache(key, body)
+    return body, False
+
+
+def compile_ir(ir_text: str | Sequence[str]) -> Library:
     """Compiles IR to native code, through the disk cache.
+
+    Args:
+        ir_text: one module's IR, or several modules (compiled in parallel,
+            one thread per core, and linked into one engine: a module may
+            call functions another defines).
 
     Returns:
         The loaded ``Library``.
@@ -183,20 +210,24 @@ def compile_ir(ir_text: str) -> Library:
     import time
 
     started = time.perf_counter()
-    key = cache_key(ir_text)
+    texts = [ir_text] if isinstance(ir_text, str) else list(ir_text)
+    workers = min(len(texts), os.cpu_count() or 1)
+    if workers > 1:
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(_object_code, texts))
+    else:
+        results = [_object_code(text) for text in texts]
     with _LOCK:
-        body = _read_cache(key)
-        cached = body is not None
-        if body is None:
-            body = target_machine().emit_object(optimize(ir_text))
-            _write_cache(key, body)
         # The engine takes ownership of (and frees) its target machine, so it
         # gets its own.
         engine = llvm.create_mcjit_compiler(
             llvm.parse_assembly(""), _new_target_machine()
         )
-        objects = llvm.ObjectFileRef.from_data(body)
-        engine.add_object_file(objects)
+        objects = [llvm.ObjectFileRef.from_data(body) for body, _ in results]
+        for item in objects:
+            engine.add_object_file(item)
         engine.finalize_object()
     seconds = time.perf_counter() - started
-    return Library(engine, key, cached, seconds, (body, objects))
+    key = cache_key("\0".join(texts))
+    cached = all(hit for _, hit in results)
+    return Library(engine, key, cached, seconds, (results, objects))

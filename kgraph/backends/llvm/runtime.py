@@ -68,23 +68,33 @@ class CompiledLoop:
     ir_text: str
 
 
-def write_dumps(stem: str, ir_text: str) -> None:
-    """Writes the IR, the optimized IR and the assembly of a module to
-    ``KGRAPH_DUMP_DIR`` when it is set."""
+def write_dumps(stem: str, ir_texts: list[str]) -> None:
+    """Writes the IR, the optimized IR and the assembly of a loop's modules
+    to ``KGRAPH_DUMP_DIR`` when it is set (one file of each kind)."""
     folder = config.dump_dir()
     if folder is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{stem}.ll").write_text(ir_text)
-    (folder / f"{stem}.opt.ll").write_text(jit.optimized_ir(ir_text))
-    (folder / f"{stem}.s").write_text(jit.assembly(ir_text))
+    (folder / f"{stem}.ll").write_text(join_modules(ir_texts))
+    optimized = [jit.optimized_ir(text) for text in ir_texts]
+    (folder / f"{stem}.opt.ll").write_text(join_modules(optimized))
+    assembly = [jit.assembly(text) for text in ir_texts]
+    (folder / f"{stem}.s").write_text(join_modules(assembly))
 
 
-def build_module(kind: str, full: Program, partial: Program) -> tuple[str, LoopSpec]:
-    """Returns the IR text of a loop module and its ``LoopSpec``."""
+def join_modules(texts: list[str]) -> str:
+    """Several modules' text as one dump, each under a separator line."""
+    return "\n".join(f"; ---- module {i} ----\n{text}" for i, text in enumerate(texts))
+
+
+def build_module(
+    kind: str, full: Program, partial: Program
+) -> tuple[list[str], LoopSpec]:
+    """Returns the IR texts of a loop (the loop's module first, then one per
+    step function) and its ``LoopSpec``."""
     module = ir.Module(name=f"kgraph_{kind}")
     spec = emit_loop(module, kind, full, partial, f"kgraph_{kind}_loop")
-    return str(module), spec
+    return [str(module), *(str(step) for step in spec.step_modules)], spec
 
 
 class LLVMExecutable:
@@ -116,7 +126,12 @@ class LLVMExecutable:
             function = _SIGNATURE(library.address(spec.entry))
             arenas = (_arena(spec.arena_sizes[0]), _arena(spec.arena_sizes[1]))
             self.loops[key] = CompiledLoop(
-                spec, library, function, arenas, (full_program, partial_program), text
+                spec,
+                library,
+                function,
+                arenas,
+                (full_program, partial_program),
+                join_modules(text),
             )
         return self.loops[key]
 

@@ -61,6 +61,7 @@ class LoopSpec:
             size in the float64 ``results`` array; for predict, prediction
             names in ``results`` order.
         arena_sizes: bytes of the two arenas.
+        step_modules: the modules of the step functions the loop calls.
     """
 
     kind: str
@@ -71,6 +72,7 @@ class LoopSpec:
     state: list[str] = field(default_factory=list)
     results: dict[str, tuple[int, int]] = field(default_factory=dict)
     arena_sizes: tuple[int, int] = (0, 0)
+    step_modules: list[ir.Module] = field(default_factory=list)
 
     @property
     def results_size(self) -> int:
@@ -94,7 +96,8 @@ def _names(programs: list[Program]) -> tuple[list[str], list[str]]:
 def emit_loop(
     module: ir.Module, kind: str, full: Program, partial: Program, entry: str
 ) -> LoopSpec:
-    """Adds a loop (and its step functions) to ``module``.
+    """Adds a loop to ``module``; its step functions go to modules of their
+    own (``LoopSpec.step_modules``) so they compile in parallel.
 
     Args:
         module: the module.
@@ -120,7 +123,9 @@ def emit_loop(
     bodies = []
     sizes = []
     for index, program in enumerate(programs):
-        layout = emit_step(module, program, f"{entry}_step{index}")
+        step_module = ir.Module(name=f"{entry}_step{index}")
+        layout = emit_step(step_module, program, f"{entry}_step{index}")
+        spec.step_modules.append(step_module)
         body, size = _emit_body(module, spec, layout, f"{entry}_batch{index}")
         bodies.append(body)
         sizes.append(size)
@@ -211,7 +216,10 @@ def _emit_body(
             offset += align(8)
             _store_scalar(em, pointer, input_name, node.type.dtype, step, seed, rate)
         _set_pointer(em, inputs, position, pointer)
-    step_function = module.globals[layout.name]
+    # The step lives in its own module (compiled in parallel with the loop's).
+    step_function = ir.Function(
+        module, ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR]), layout.name
+    )
     builder.call(step_function, [arena, inputs, outputs])
     for position, output_name in enumerate(layout.outputs):
         _use_output(
