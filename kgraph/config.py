@@ -32,3 +32,18 @@ def cache_dir() -> Path:
 def verify_passes() -> bool:
     """Whether the pass runner verifies the graph after every pass."""
     return os.environ.get("KGRAPH_VERIFY", "0") not in ("", "0", "false")
+
+
+def num_threads() -> int:
+    """Threads the native loops use (``KGRAPH_NUM_THREADS``, default: all
+    cores)."""
+    value = os.environ.get("KGRAPH_NUM_THREADS")
+    if value:
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(
+                "KGRAPH_NUM_THREADS must be a positive integer. "
+                f"Received: KGRAPH_NUM_THREADS={value!r}"
+            ) from None
+    return os.cpu_count() or 1

@@ -38,6 +38,10 @@ _LIBM_SUFFIX = {"float32": "f", "float64": ""}
 _INTRINSIC_SUFFIX = {"float32": "f32", "float64": "f64"}
 
 
+def _minimum(builder: ir.IRBuilder, left: ir.Value, right: ir.Value) -> ir.Value:
+    return builder.select(builder.icmp_signed("<", left, right), left, right)
+
+
 def lanes(value: ir.Value | None) -> int | None:
     """The lane count of a vector value, ``None`` for a scalar."""
     if value is not None and isinstance(value.type, ir.VectorType):
@@ -112,8 +116,13 @@ class Emitter:
         builder: an ``IRBuilder`` positioned in the function's entry block.
     """
 
-    def __init__(self, builder: ir.IRBuilder) -> None:
+    def __init__(
+        self, builder: ir.IRBuilder, split: tuple[ir.Value, ir.Value] | None = None
+    ) -> None:
         self.builder = builder
+        # (thread id, thread count) when the kernel shares its work among
+        # threads; ``None`` when one thread does it all.
+        self.split = split
 
     @property
     def module(self) -> ir.Module:
@@ -182,10 +191,16 @@ class Emitter:
     # -- control flow ---------------------------------------------------------
 
     @contextlib.contextmanager
-    def loop(self, count: int | ir.Value, name: str = "i") -> Iterator[ir.Value]:
-        """Emits ``for (i = 0; i < count; i++)``; yields ``i`` (``i64``)."""
+    def loop(
+        self,
+        count: int | ir.Value,
+        name: str = "i",
+        start: int | ir.Value = 0,
+    ) -> Iterator[ir.Value]:
+        """Emits ``for (i = start; i < count; i++)``; yields ``i`` (``i64``)."""
         builder = self.builder
         count = self.index(count) if isinstance(count, int) else count
+        start = self.index(start) if isinstance(start, int) else start
         before = builder.block
         header = builder.append_basic_block(f"{name}.head")
         body = builder.append_basic_block(f"{name}.body")
@@ -193,7 +208,7 @@ class Emitter:
         builder.branch(header)
         builder.position_at_end(header)
         counter = builder.phi(I64, name=name)
-        counter.add_incoming(self.index(0), before)
+        counter.add_incoming(start, before)
         builder.cbranch(builder.icmp_signed("<", counter, count), body, done)
         builder.position_at_end(body)
         yield counter
@@ -211,6 +226,25 @@ class Emitter:
                 for axis, size in enumerate(shape)
             ]
             yield indices
+
+    def share(self, count: int, multiple: int = 1) -> tuple[ir.Value, ir.Value]:
+        """This thread's ``[start, stop)`` of ``count`` items: contiguous
+        chunks, a multiple of ``multiple`` long (all items without a split).
+        The split depends only on the thread count, so results do not."""
+        if self.split is None:
+            return self.index(0), self.index(count)
+        builder = self.builder
+        tid, threads = self.split
+        per_thread = builder.udiv(
+            builder.add(self.index(count), builder.sub(threads, self.index(1))), threads
+        )
+        units = builder.udiv(
+            builder.add(per_thread, self.index(multiple - 1)), self.index(multiple)
+        )
+        chunk = builder.mul(units, self.index(multiple))
+        start = _minimum(builder, builder.mul(tid, chunk), self.index(count))
+        stop = _minimum(builder, builder.add(start, chunk), self.index(count))
+        return start, stop
 
     def flat_index(self, indices: Sequence[ir.Value], steps: Sequence[int]) -> ir.Value:
         """``sum(index * step)`` as an ``i64`` (steps of 0 are skipped)."""
@@ -346,7 +380,12 @@ def elementwise(
     out_shape = output.shape
     steps = [strides(out_shape)] + [broadcast_steps(b.shape, out_shape) for b in inputs]
     shape, steps = collapse(out_shape, steps)
-    with em.loops(shape) as indices:
+    with contextlib.ExitStack() as stack:
+        indices = []
+        for axis, size in enumerate(shape):
+            # A shared kernel splits its outermost loop among the threads.
+            start, stop = em.share(size) if axis == 0 else (0, size)
+            indices.append(stack.enter_context(em.loop(stop, f"e{axis}", start)))
         values = [
             em.load(buffer, em.flat_index(indices, step))
             for buffer, step in zip(inputs, steps[1:], strict=True)

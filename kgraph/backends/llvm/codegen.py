@@ -1,9 +1,12 @@
 """Program -> LLVM IR: one step function per program, one kernel per node.
 
-The step function ``void <name>(ptr arena, ptr inputs, ptr outputs)`` reads
-the placeholder pointers from ``inputs`` (in ``StepLayout.inputs`` order),
-runs every node's kernel in topological order and writes a pointer to each
-graph output into ``outputs`` (in ``StepLayout.outputs`` order). Computed
+The step function ``void <name>(ptr arena, ptr inputs, ptr outputs, i64 tid,
+i64 threads, ptr barrier)`` reads the placeholder pointers from ``inputs``
+(in ``StepLayout.inputs`` order), runs every node's kernel in topological
+order and writes a pointer to each graph output into ``outputs`` (in
+``StepLayout.outputs`` order). Every thread calls it (see ``threads.py``):
+big kernels share their work, small ones run on thread 0, with barriers
+where a kernel must see another's results. Computed
 nodes live in the arena at the offsets of the program's buffer plan (or one
 after another without one), and state updates the plan marks in place are
 written straight into the state array; ``reshape`` and other views share
@@ -19,11 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 import numpy as np
 from llvmlite import ir
 
 from kgraph import errors
+from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Node
@@ -36,6 +41,12 @@ from kgraph.ops.lowering import Buffer
 from kgraph.ops.lowering import Emitter
 
 ALIGNMENT = 64
+# Kernels share their work among threads above these sizes (elements of an
+# elementwise output; multiply-adds of a product): below, a barrier costs
+# more than the split saves.
+SHARED_ELEMENTS = 1 << 14
+SHARED_GEMM_WORK = 1 << 20
+STEP_TYPE = ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR, I64, I64, PTR])
 
 
 def align(size: int) -> int:
@@ -88,19 +99,20 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
     layout = StepLayout(name=name, program=program)
     layout.inputs = [node.name for node in graph.placeholders()]
     layout.outputs = list(graph.outputs)
-    function = ir.Function(
-        module, ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR]), name
-    )
-    arena, inputs, outputs = function.args
-    for argument in function.args:
+    function = ir.Function(module, STEP_TYPE, name)
+    arena, inputs, outputs, tid, threads, words = function.args
+    for argument in (arena, inputs, outputs):
         argument.add_attribute("noalias")
     # NOTE: inlining a whole step into the batch loop, where every address
     # becomes a constant, sends LLVM's loop unroller into unbounded growth;
     # one call per batch costs nothing.
     function.attributes.add("noinline")
     builder = ir.IRBuilder(function.append_basic_block("entry"))
+    em = Emitter(builder)
     pointers: dict[int, ir.Value] = {}
     offset = 0
+    # What ran since the last barrier: nothing, thread 0 only, or everyone.
+    since_barrier = None
     for position, node_name in enumerate(layout.inputs):
         slot = builder.gep(inputs, [ir.Constant(I64, position)], source_etype=PTR)
         pointers[graph.placeholder(node_name).id] = builder.load(slot, typ=PTR)
@@ -122,14 +134,59 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
             here = builder.gep(arena, [ir.Constant(I64, where)], source_etype=I8)
             offset += align(nbytes(node))
         pointers[node.id] = here
-        kernel = _emit_kernel(module, name, program, node, opdef)
-        builder.call(kernel, [here, *(pointers[i] for i in node.inputs)])
+        shared = _shared(graph, node, opdef)
+        kernel = _emit_kernel(module, name, program, node, opdef, shared)
+        arguments = [here, *(pointers[i] for i in node.inputs)]
+        # A kernel waits for everyone unless it and all it follows since the
+        # last barrier ran on thread 0 alone.
+        if since_barrier == "all" or (since_barrier == "zero" and shared):
+            threads_module.barrier(em, words, threads)
+            since_barrier = None
+        if shared:
+            builder.call(kernel, [*arguments, tid, threads])
+            since_barrier = "all"
+        else:
+            with builder.if_then(threads_module.on_thread_zero(em, tid)):
+                builder.call(kernel, arguments)
+            since_barrier = "zero"
+    if since_barrier is not None:
+        threads_module.barrier(em, words, threads)
     for position, output_name in enumerate(layout.outputs):
         slot = builder.gep(outputs, [ir.Constant(I64, position)], source_etype=PTR)
         builder.store(pointers[graph.outputs[output_name]], slot)
     builder.ret_void()
     layout.arena_size = program.plan.arena_size if program.plan is not None else offset
     return layout
+
+
+def _shared(graph: Any, node: Node, opdef: registry.OpDef) -> bool:
+    """Whether a kernel is big enough to share among threads (and of a kind
+    that splits without changing results: elementwise loops by their
+    outermost axis, 2-D products by rows)."""
+    size = int(node.type.size or 0)
+    if _is_gemm(node, opdef):
+        return node.type.rank == 2 and size * _inner_size(graph, node, opdef) >= (
+            SHARED_GEMM_WORK
+        )
+    elementwise = opdef.kind == registry.ELEMENTWISE or (
+        opdef.kind == registry.FUSED
+        and all(
+            registry.get(op).kind == registry.ELEMENTWISE
+            for op, _, _ in node.attrs["body"]
+        )
+    )
+    return elementwise and node.type.rank >= 1 and size >= SHARED_ELEMENTS
+
+
+def _inner_size(graph: Any, node: Node, opdef: registry.OpDef) -> int:
+    """The k dimension of a (fused) matmul node."""
+    if opdef.kind == registry.MATMUL:
+        attrs, first = node.attrs, node.inputs[0]
+    else:
+        _, refs, pairs = node.attrs["body"][0]
+        attrs, first = dict(pairs), node.inputs[refs[0]]
+    shape = graph.node(first).type.shape
+    return int(shape[-2] if attrs["transpose_a"] else shape[-1])
 
 
 def _is_gemm(node: Node, opdef: registry.OpDef) -> bool:
@@ -169,11 +226,17 @@ def _constant(module: ir.Module, prefix: str, node: Node) -> ir.Value:
 
 
 def _emit_kernel(
-    module: ir.Module, prefix: str, program: Program, node: Node, opdef: registry.OpDef
+    module: ir.Module,
+    prefix: str,
+    program: Program,
+    node: Node,
+    opdef: registry.OpDef,
+    shared: bool = False,
 ) -> ir.Function:
     graph = program.graph
     operands = [graph.node(i) for i in node.inputs]
-    kind = ir.FunctionType(ir.VoidType(), [PTR] * (1 + len(operands)))
+    extra = [I64, I64] if shared else []
+    kind = ir.FunctionType(ir.VoidType(), [PTR] * (1 + len(operands)) + extra)
     function = ir.Function(module, kind, f"{prefix}_{kernel_name(node)}")
     function.linkage = "internal"
     # Kernels stay separate functions: LLVM optimizes many small functions
@@ -181,11 +244,14 @@ def _emit_kernel(
     function.attributes.add("noinline")
     function.args[0].add_attribute("noalias")
     builder = ir.IRBuilder(function.append_basic_block("entry"))
-    emitter = Emitter(builder)
+    split = tuple(function.args[-2:]) if shared else None
+    emitter = Emitter(builder, split)
     output = Buffer(function.args[0], node.type)
     inputs = [
         Buffer(argument, operand.type)
-        for argument, operand in zip(function.args[1:], operands, strict=True)
+        for argument, operand in zip(
+            function.args[1 : 1 + len(operands)], operands, strict=True
+        )
     ]
     try:
         if _is_gemm(node, opdef):

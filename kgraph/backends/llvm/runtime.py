@@ -13,6 +13,7 @@ gathers clamp them (``ops.lowering.gather_index``), the trainer rejects them.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from kgraph import config
 from kgraph import errors
 from kgraph.backends.base import ProgramSource
 from kgraph.backends.llvm import jit
+from kgraph.backends.llvm import parallel
+from kgraph.backends.llvm import threads
 from kgraph.backends.llvm.train_loop import LoopSpec
 from kgraph.backends.llvm.train_loop import emit_loop
 from kgraph.compiler.program import EVAL
@@ -46,7 +49,13 @@ _SIGNATURE = ctypes.CFUNCTYPE(
     ctypes.c_void_p,
     ctypes.c_void_p,
     ctypes.c_void_p,
+    ctypes.c_int64,
+    ctypes.c_int64,
+    ctypes.c_void_p,
 )
+# Below this many samples a call runs on one thread: waking the others
+# costs more than they save.
+_MIN_SHARED_SAMPLES = 64
 
 
 def _arena(size: int) -> np.ndarray:
@@ -66,6 +75,10 @@ class CompiledLoop:
     arenas: tuple[np.ndarray, np.ndarray]
     programs: tuple[Program, Program]
     ir_text: str
+    # The threads' shared barrier words (see threads.py).
+    barrier: np.ndarray = dataclasses.field(
+        default_factory=lambda: _arena(threads.BARRIER_BYTES).view(np.int64)
+    )
 
 
 def write_dumps(stem: str, ir_texts: list[str]) -> None:
@@ -104,8 +117,9 @@ class LLVMExecutable:
         programs: gives the program for a kind and a batch size.
     """
 
-    def __init__(self, programs: ProgramSource) -> None:
+    def __init__(self, programs: ProgramSource, threads: int | None = None) -> None:
         self.programs = programs
+        self.threads = max(1, threads or config.num_threads())
         self.loops: dict[tuple[str, int, int], CompiledLoop] = {}
 
     def loop(self, kind: str, batch_size: int, count: int) -> CompiledLoop:
@@ -252,7 +266,7 @@ class LLVMExecutable:
         _check(compiled, state, data)
         state_table = _pointers([state[name] for name in compiled.spec.state])
         data_table = _pointers([data[name] for name in compiled.spec.data])
-        status = compiled.function(
+        arguments = (
             state_table.ctypes.data,
             data_table.ctypes.data,
             None if order is None else order.ctypes.data,
@@ -266,7 +280,12 @@ class LLVMExecutable:
             compiled.arenas[0].ctypes.data,
             compiled.arenas[1].ctypes.data,
         )
-        if status != 0:
+        threads = self.threads if count * (last - first) >= _MIN_SHARED_SAMPLES else 1
+        words = compiled.barrier.ctypes.data
+        statuses = parallel.run(
+            lambda tid: compiled.function(*arguments, tid, threads, words), threads
+        )
+        if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
 
 
@@ -413,9 +432,20 @@ class CompiledGraph:
     function: Any
     arena: np.ndarray
     ir_text: str
+    barrier: np.ndarray = dataclasses.field(
+        default_factory=lambda: _arena(threads.BARRIER_BYTES).view(np.int64)
+    )
 
 
-_STEP = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+_STEP = ctypes.CFUNCTYPE(
+    None,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_void_p,
+    ctypes.c_int64,
+    ctypes.c_int64,
+    ctypes.c_void_p,
+)
 
 
 def compile_graph(graph: Any) -> CompiledGraph:
@@ -459,7 +489,12 @@ def run_graph(
         arrays.append(array)
     table = np.zeros(max(len(compiled.layout.outputs), 1), dtype=np.uintp)
     compiled.function(
-        compiled.arena.ctypes.data, _pointers(arrays).ctypes.data, table.ctypes.data
+        compiled.arena.ctypes.data,
+        _pointers(arrays).ctypes.data,
+        table.ctypes.data,
+        0,
+        1,
+        compiled.barrier.ctypes.data,
     )
     results = {}
     for position, name in enumerate(compiled.layout.outputs):

@@ -4,7 +4,8 @@ One exported function per compiled loop, with one signature for all kinds::
 
     i64 loop(ptr state, ptr data, ptr order, i64 n, i64 b0, i64 b1,
              i64 step, i64 seed, float learning_rate, ptr results,
-             ptr arena_full, ptr arena_partial)
+             ptr arena_full, ptr arena_partial, i64 tid, i64 threads,
+             ptr barrier)
 
 It runs batches ``b0 .. b1-1``. ``state[i]`` points to the i-th parameter or
 slot (``LoopSpec.state``), ``data[i]`` to the i-th batched array
@@ -15,6 +16,11 @@ entry and adds the statistics into ``results`` (float64). Evaluation reads
 batches in order and adds statistics; prediction copies each batch's outputs
 into ``results[i]`` at the batch's rows. The last batch has its own step
 function when it is partial. Python is entered only between calls.
+
+Every thread calls the loop with the same arguments but ``tid`` (see
+``threads.py``): each gathers its share of the rows, thread 0 feeds the
+scalars, uses the outputs (statistics, copies, predictions) and the others
+wait at the next barrier.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from dataclasses import field
 
 from llvmlite import ir
 
+from kgraph.backends.llvm import threads as threads_module
+from kgraph.backends.llvm.codegen import STEP_TYPE
 from kgraph.backends.llvm.codegen import StepLayout
 from kgraph.backends.llvm.codegen import align
 from kgraph.backends.llvm.codegen import emit_step
@@ -42,7 +50,7 @@ from kgraph.ops.lowering import Emitter
 
 _BATCHED = ("data", "target", "sample_weight")
 SIGNATURE = ir.FunctionType(
-    I64, [PTR, PTR, PTR, I64, I64, I64, I64, I64, F32, PTR, PTR, PTR]
+    I64, [PTR, PTR, PTR, I64, I64, I64, I64, I64, F32, PTR, PTR, PTR, I64, I64, PTR]
 )
 
 
@@ -151,6 +159,9 @@ def _emit_entry(
         results,
         arena_full,
         arena_partial,
+        tid,
+        threads,
+        words,
     ) = function.args
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     em = Emitter(builder)
@@ -170,11 +181,12 @@ def _emit_entry(
             rate,
             results,
         ]
+        threading = [tid, threads, words]
         with builder.if_else(is_full) as (then, otherwise):
             with then:
-                builder.call(full, [*arguments, arena_full])
+                builder.call(full, [*arguments, arena_full, *threading])
             with otherwise:
-                builder.call(partial, [*arguments, arena_partial])
+                builder.call(partial, [*arguments, arena_partial, *threading])
     builder.ret(em.index(0))
 
 
@@ -184,12 +196,28 @@ def _emit_body(
     """One batch: feed the step's inputs, run it, use its outputs."""
     program = layout.program
     graph = program.graph
-    kind = ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR, I64, I64, I64, F32, PTR, PTR])
+    kind = ir.FunctionType(
+        ir.VoidType(), [PTR, PTR, PTR, I64, I64, I64, F32, PTR, PTR, I64, I64, PTR]
+    )
     function = ir.Function(module, kind, name)
     function.linkage = "internal"
-    state, data, order, start, step, seed, rate, results, arena = function.args
+    (
+        state,
+        data,
+        order,
+        start,
+        step,
+        seed,
+        rate,
+        results,
+        arena,
+        tid,
+        threads,
+        words,
+    ) = function.args
     builder = ir.IRBuilder(function.append_basic_block("entry"))
-    em = Emitter(builder)
+    em = Emitter(builder, (tid, threads))
+    zero = threads_module.on_thread_zero(em, tid)
     rows = program.batch_size
     inputs = builder.alloca(PTR, size=em.index(max(len(layout.inputs), 1)))
     outputs = builder.alloca(PTR, size=em.index(max(len(layout.outputs), 1)))
@@ -203,6 +231,7 @@ def _emit_body(
             source = _pointer_at(em, data, spec.data.index(input_name))
             if spec.kind == TRAIN:
                 pointer = _at(em, arena, offset)
+                # Each thread gathers its share of the rows.
                 _gather(em, pointer, source, order, start, rows, row_bytes)
                 offset += align(rows * row_bytes)
             else:
@@ -214,17 +243,31 @@ def _emit_body(
         else:
             pointer = _at(em, arena, offset)
             offset += align(8)
-            _store_scalar(em, pointer, input_name, node.type.dtype, step, seed, rate)
+            with builder.if_then(zero):
+                _store_scalar(
+                    em, pointer, input_name, node.type.dtype, step, seed, rate
+                )
         _set_pointer(em, inputs, position, pointer)
+    # The batch's inputs are in place for every thread before the step runs.
+    threads_module.barrier(em, words, threads)
     # The step lives in its own module (compiled in parallel with the loop's).
-    step_function = ir.Function(
-        module, ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR]), layout.name
-    )
-    builder.call(step_function, [arena, inputs, outputs])
-    for position, output_name in enumerate(layout.outputs):
-        _use_output(
-            em, spec, program, outputs, position, output_name, state, results, start
-        )
+    step_function = ir.Function(module, STEP_TYPE, layout.name)
+    builder.call(step_function, [arena, inputs, outputs, tid, threads, words])
+    # The step ends with a barrier; thread 0 then reads its outputs.
+    with builder.if_then(zero):
+        serial = Emitter(builder)
+        for position, output_name in enumerate(layout.outputs):
+            _use_output(
+                serial,
+                spec,
+                program,
+                outputs,
+                position,
+                output_name,
+                state,
+                results,
+                start,
+            )
     builder.ret_void()
     return function, offset
 
@@ -261,7 +304,8 @@ def _gather(
     row_bytes: int,
 ) -> None:
     builder = em.builder
-    with em.loop(rows, "g") as row:
+    first, last = em.share(rows)
+    with em.loop(last, "g", first) as row:
         slot = builder.gep(order, [builder.add(start, row)], source_etype=I64)
         picked = builder.load(slot, typ=I64)
         here = builder.gep(

@@ -426,12 +426,6 @@ def test_model_casts_integer_data():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="kgraph/models/data.py `_cast` keeps a misaligned array as is "
-    "(np.ascontiguousarray does not align), and the runtime rejects it",
-)
 def test_model_aligns_misaligned_data():
     x, _ = _arrays()
     expected = _model().predict(x, verbose=0)

@@ -15,6 +15,7 @@ from typing import Any
 
 from llvmlite import ir
 
+from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.ops import lowering
 from kgraph.ops.fused import scalar_body
@@ -66,6 +67,11 @@ def emit_matmul(
         epilogue = None
         if epilogue_body is not None:
             epilogue = _epilogue(em, epilogue_body, epilogue_inputs, output, outer)
+        rows = None
+        if em.split is not None:
+            # Threads take whole row blocks of the micro-kernel.
+            block = choose_plan(m, n, k, transpose_a, transpose_b, output.dtype).mr
+            rows = em.share(m, block)
         emit_gemm(
             em,
             at(a, a_steps, m * k),
@@ -77,6 +83,7 @@ def emit_matmul(
             transpose_a,
             transpose_b,
             output.dtype,
+            rows=rows,
             epilogue=epilogue,
         )
 
