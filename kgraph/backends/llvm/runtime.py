@@ -79,6 +79,17 @@ class CompiledLoop:
     barrier: np.ndarray = dataclasses.field(
         default_factory=lambda: _arena(threads.BARRIER_BYTES).view(np.int64)
     )
+    # Filled on first use: the checked types, the state written in place, and
+    # the last pointer tables (state arrays stay put between calls).
+    expected: dict[str, Any] | None = None
+    tables: dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]] = dataclasses.field(
+        default_factory=dict
+    )
+
+    @property
+    def written(self) -> set[str]:
+        """The state entries the loop writes."""
+        return set(self.programs[0].updates.values())
 
 
 def write_dumps(stem: str, ir_texts: list[str]) -> None:
@@ -264,8 +275,8 @@ class LLVMExecutable:
         results: Any,
     ) -> None:
         _check(compiled, state, data)
-        state_table = _pointers([state[name] for name in compiled.spec.state])
-        data_table = _pointers([data[name] for name in compiled.spec.data])
+        state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
+        data_table = _table(compiled, "data", [data[n] for n in compiled.spec.data])
         arguments = (
             state_table.ctypes.data,
             data_table.ctypes.data,
@@ -346,6 +357,21 @@ def _check_int64(name: str, *values: int) -> None:
         )
 
 
+def _table(compiled: CompiledLoop, which: str, arrays: list[np.ndarray]) -> np.ndarray:
+    """The pointer table of ``arrays``, reused while they are the same
+    arrays (the cache holds them, so their memory cannot be reused)."""
+    cached = compiled.tables.get(which)
+    if (
+        cached is not None
+        and len(cached[0]) == len(arrays)
+        and all(a is b for a, b in zip(cached[0], arrays, strict=True))
+    ):
+        return cached[1]
+    table = _pointers(arrays)
+    compiled.tables[which] = (tuple(arrays), table)
+    return table
+
+
 def _pointers(arrays: list[np.ndarray]) -> np.ndarray:
     return np.array([a.ctypes.data for a in arrays] or [0], dtype=np.uintp)
 
@@ -365,6 +391,19 @@ def _check(
     data: Mapping[str, np.ndarray],
 ) -> None:
     """Rejects any array native code must not see."""
+    expected = compiled.expected
+    if expected is None:
+        expected = compiled.expected = _expected_types(compiled)
+    rows = _rows(data)
+    for name in compiled.spec.data:
+        _check_array(name, data.get(name), expected[name], rows, writable=False)
+    written = compiled.written
+    for name in compiled.spec.state:
+        _check_array(name, state.get(name), expected[name], None, name in written)
+
+
+def _expected_types(compiled: CompiledLoop) -> dict[str, Any]:
+    """The type of every array a loop reads or writes, by name."""
     graph = compiled.programs[0].graph
     expected = {node.name: node.type for node in graph.placeholders()}
     for other in compiled.programs[1:]:
@@ -382,12 +421,7 @@ def _check(
             if path not in expected:
                 graph = program.graph
                 expected[path] = graph.node(graph.outputs[output]).type
-    rows = _rows(data)
-    for name in compiled.spec.data:
-        _check_array(name, data.get(name), expected[name], rows, writable=False)
-    written = set(compiled.programs[0].updates.values())
-    for name in compiled.spec.state:
-        _check_array(name, state.get(name), expected[name], None, name in written)
+    return expected
 
 
 def _check_array(
