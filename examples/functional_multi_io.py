@@ -1,6 +1,12 @@
 """A functional model with two inputs and two outputs, trained with a loss
 dict and loss weights: from a ticket's text features and tags, predict its
-priority (regression) and its department (classification)."""
+priority (regression) and its department (classification).
+
+Run: ``python examples/functional_multi_io.py`` (``--epochs N``,
+``--backend numpy`` for the reference interpreter).
+"""
+
+import argparse
 
 import numpy as np
 
@@ -25,6 +31,11 @@ def make_data(samples: int, seed: int) -> tuple[dict, dict]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", default=None, help="numpy or llvm")
+    parser.add_argument("--epochs", type=int, default=20)
+    args = parser.parse_args()
+
     kg.utils.set_random_seed(0)
     text = kg.Input(shape=(32,), name="text")
     tags = kg.Input(shape=(8,), name="tags")
@@ -43,11 +54,12 @@ def main() -> None:
         loss={"priority": "mse", "department": "sparse_categorical_crossentropy"},
         loss_weights={"priority": 1.0, "department": 0.5},
         metrics={"department": ["accuracy"]},
+        backend=args.backend,
     )
     model.summary()
     x, y = make_data(3000, seed=1)
     x_test, y_test = make_data(500, seed=2)
-    model.fit(x, y, epochs=20, batch_size=64, validation_split=0.2, verbose=2)
+    model.fit(x, y, epochs=args.epochs, batch_size=64, validation_split=0.2, verbose=2)
     results = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     print("test:", {k: round(v, 4) for k, v in results.items()})
     predicted_priority, predicted_department = model.predict(x_test, verbose=0)

@@ -1,6 +1,12 @@
 """The Keras quickstart, unchanged but for the import: a Sequential MLP on
 MNIST-shaped data (784 features, 10 classes) that this script makes itself,
-so it runs anywhere without a download."""
+so it runs anywhere without a download.
+
+Run: ``python examples/quickstart.py`` (``--epochs N``, ``--backend numpy``
+for the reference interpreter).
+"""
+
+import argparse
 
 import numpy as np
 
@@ -21,6 +27,11 @@ def make_data(samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backend", default=None, help="numpy or llvm")
+    parser.add_argument("--epochs", type=int, default=5)
+    args = parser.parse_args()
+
     kg.utils.set_random_seed(0)
     x_train, y_train = make_data(2000, seed=1)
     x_test, y_test = make_data(500, seed=2)
@@ -29,11 +40,18 @@ def main() -> None:
     model.add(Dense(units=64, activation="relu", input_shape=(784,)))
     model.add(Dense(units=10, activation="softmax"))
     model.compile(
-        optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"]
+        optimizer="adam",
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+        backend=args.backend,
     )
 
     model.fit(
-        x_train, y_train, epochs=5, batch_size=32, validation_data=(x_test, y_test)
+        x_train,
+        y_train,
+        epochs=args.epochs,
+        batch_size=32,
+        validation_data=(x_test, y_test),
     )
     loss_and_metrics = model.evaluate(x_test, y_test, batch_size=128)
     classes = model.predict(x_test, batch_size=128)

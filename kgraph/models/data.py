@@ -101,7 +101,12 @@ def targets(
 
 
 def _cast(array: np.ndarray, dtype: str) -> np.ndarray:
-    return np.ascontiguousarray(array, dtype=dtypes.to_numpy(dtype))
+    """A C-contiguous, aligned array of ``dtype`` (a copy only if needed):
+    native code reads the data without checks."""
+    result = np.ascontiguousarray(array, dtype=dtypes.to_numpy(dtype))
+    if not result.flags.aligned:
+        result = result.copy()
+    return result
 
 
 def count(*groups: Mapping[str, np.ndarray]) -> int:
@@ -112,7 +117,7 @@ def count(*groups: Mapping[str, np.ndarray]) -> int:
     """
     sizes = {name: len(array) for group in groups for name, array in group.items()}
     if len(set(sizes.values())) > 1:
-        shown = ", ".join(f"'{k}': {v}" for k, v in sizes.items())
+        shown = ", ".join(f"{_data_label(k)}: {v}" for k, v in sizes.items())
         raise ValueError(
             "Data cardinality is ambiguous. Make sure all arrays contain the same "
             f"number of samples. Received: sizes {shown}"
@@ -121,6 +126,41 @@ def count(*groups: Mapping[str, np.ndarray]) -> int:
     if total == 0:
         raise ValueError("The data is empty. Received: 0 samples")
     return total
+
+
+def _data_label(name: str) -> str:
+    """``x['input']`` for an input, ``y['output']`` for an output's targets."""
+    prefix = target_name("")
+    if name.startswith(prefix):
+        return f"y[{name[len(prefix) :]!r}]"
+    return f"x[{name!r}]"
+
+
+def check_class_indices(
+    labels: np.ndarray, classes: int | None, output: str, ignore_class: Any = None
+) -> None:
+    """Checks that sparse labels are class indices of an output.
+
+    Raises:
+        ValueError: for a label outside ``[0, classes)`` (other than
+            ``ignore_class``), naming the first one; TensorFlow raises the
+            same at run time, where kgraph would silently train on zeros.
+    """
+    values = labels[~np.isnan(labels)] if labels.dtype.kind == "f" else labels
+    valid = (values >= 0) & (values == np.round(values))
+    if classes is not None:
+        valid &= values < classes
+    if ignore_class is not None:
+        valid |= values == ignore_class
+    if not np.all(valid):
+        bad = values[~valid].reshape(-1)[0]
+        upper = classes if classes is not None else "num_classes"
+        raise ValueError(
+            f"Received a label value of {bad} which is outside the valid range of "
+            f"[0, {upper}) for output '{output}' (sparse categorical labels are "
+            f"class indices). Received: labels with min {values.min()} and max "
+            f"{values.max()}"
+        )
 
 
 def sample_weights(

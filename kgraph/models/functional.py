@@ -88,9 +88,21 @@ class Model(Trainer, Layer):
         extracted = trace.subgraph(selected, name=self.name)
         _check_connected(extracted, {t.node_id for t in self.inputs})
         self._node_ids = set(extracted.topo_order())
+        # Activity penalties on the model's tensors become ``aux:activity``
+        # outputs, which the training graph adds to the loss.
+        penalties = layer_module.activity_outputs(trace, self._node_ids)
+        if penalties:
+            extracted = trace.subgraph({**selected, **penalties}, name=self.name)
+            _check_connected(extracted, {t.node_id for t in self.inputs})
         self.graph = extracted.renumbered()
-        self._all_layers = _layers_of(self._node_ids, trace)
+        self._all_layers = _layers_of(self._node_ids, trace, self.outputs)
         self.built = True
+        # A new graph (Sequential.add/pop): programs of the old one are stale.
+        self._programs = {}
+        self._executables = {}
+        self._objectives = {}
+        if getattr(self, "compiled", False):
+            self._apply_compile_config()
 
     @property
     def layers(self) -> list[Layer]:
@@ -191,7 +203,7 @@ class Model(Trainer, Layer):
     def _optimizer_params(self) -> tuple[int, int] | None:
         """(count, bytes) of the optimizer's state as Keras counts it: the
         slots, the int64 step counter and the learning rate."""
-        if self.optimizer is None:
+        if self.optimizer is None or not self.optimizer.built:
             return None
         slots = sum(
             int(np.prod(v.shape))
@@ -206,13 +218,17 @@ class Model(Trainer, Layer):
     def _shows_connections(self) -> bool:
         return True
 
-    def _summary_row(self, layer: Layer) -> tuple[str, str, int, list[str]]:
+    def _summary_row(self, layer: Layer) -> tuple[str, str, int | str, list[str]]:
+        title = f"{layer.name} ({type(layer).__name__})"
+        if not self.built:
+            # As Keras shows the layers of a Sequential model not built yet.
+            return title, "?", "0 (unbuilt)", []
         inputs, outputs = self._call_in_model(layer)
         shapes = [errors.format_shape(t.shape) for t in outputs]
         shown = shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
         params = sum(int(np.prod(v.shape)) for v in layer.weights)
         connected = [f"{self._producer(t)}[0][0]" for t in inputs]
-        return f"{layer.name} ({type(layer).__name__})", shown, params, connected
+        return title, shown, params, connected
 
     def _call_in_model(self, layer: Layer) -> tuple[list, list]:
         for inputs, outputs in layer._calls:
@@ -241,8 +257,15 @@ class Model(Trainer, Layer):
         }
 
 
+def _keras_flatten(structure: Any) -> list[Any]:
+    """Flattens like Keras's ``tree.flatten``: dict values by sorted key."""
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
+    return flatten(structure)
+
+
 def _symbolic_list(what: str, structure: Any) -> list[SymbolicTensor]:
-    tensors = flatten(structure)
+    tensors = _keras_flatten(structure)
     for tensor in tensors:
         if not isinstance(tensor, SymbolicTensor):
             raise ValueError(
@@ -261,7 +284,7 @@ def _output_names(
     structure: Any, outputs: list[SymbolicTensor], trace: Graph
 ) -> list[str]:
     if isinstance(structure, dict):
-        return [str(key) for key in structure]
+        return [str(key) for key in sorted(structure)]
     names: list[str] = []
     for index, tensor in enumerate(outputs):
         name = trace.node(tensor.node_id).layer or f"output_{index}"
@@ -281,21 +304,99 @@ def _check_connected(graph: Graph, input_ids: set[int]) -> None:
             )
 
 
-def _layers_of(node_ids: set[int], trace: Graph) -> list[Layer]:
-    """The live layers with a call inside the model, in the order of their
-    first output (creation order breaks ties, e.g. for Identity)."""
-    found = []
+def _layers_of(
+    node_ids: set[int], trace: Graph, outputs: list[SymbolicTensor]
+) -> list[Layer]:
+    """The live layers with a call inside the model, in Keras's order.
+
+    Keras (``keras/src/ops/function.py``, ``map_graph``) walks the calls
+    depth first from the outputs, numbering layers as it first meets them,
+    gives every call a depth (one more than the largest depth of the calls
+    that consume it) and every layer the largest depth of its calls, then
+    orders layers by decreasing depth, ties by that number. The weight order
+    of ``get_weights`` follows it, so Keras weights load as they are.
+
+    Keras counts ops used between layers (``keras.ops.add(a, b)``) as calls
+    too. kgraph does not know where one op ends when it is made of several
+    nodes, so nodes outside layers between two layer calls count as one
+    call together: the same as Keras for one op, as for ``a + b``.
+    """
+    calls: list[tuple[Layer, list[SymbolicTensor]]] = []
+    producer: dict[int, int] = {}
     for layer in list(layer_module._LAYERS.values()):
-        positions = [
-            t.node_id
-            for _, outputs in layer._calls
-            for t in outputs
-            if t.graph is trace and t.node_id in node_ids
-        ]
-        if positions:
-            found.append((min(positions), layer._creation_index, layer))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [layer for _, _, layer in found]
+        for inputs, call_outputs in layer._calls:
+            inside = [
+                t for t in call_outputs if t.graph is trace and t.node_id in node_ids
+            ]
+            if not inside:
+                continue
+            for tensor in inside:
+                producer.setdefault(tensor.node_id, len(calls))
+            calls.append((layer, [t for t in inputs if t.graph is trace]))
+
+    parents_cache: dict[int, dict[int, int]] = {}
+
+    def parents(call: int) -> dict[int, int]:
+        if call not in parents_cache:
+            node_ids = [t.node_id for t in calls[call][1]]
+            parents_cache[call] = _producing_calls(node_ids, producer, trace)
+        return parents_cache[call]
+
+    index: dict[int, int] = {}  # layer id -> traversal number
+    finished: set[int] = set()
+    post_order: list[int] = []
+
+    def visit(call: int) -> None:
+        if call in finished:
+            return
+        index.setdefault(id(calls[call][0]), len(index))
+        for parent in parents(call):
+            visit(parent)
+        finished.add(call)
+        post_order.append(call)
+
+    call_depth: dict[int, int] = {}
+    for tensor in outputs:
+        roots = _producing_calls([tensor.node_id], producer, trace)
+        for call, gap in roots.items():
+            call_depth[call] = max(call_depth.get(call, 0), gap)
+            visit(call)
+
+    layer_depth: dict[int, int] = {}
+    for call in reversed(post_order):
+        key = id(calls[call][0])
+        depth = max(call_depth.setdefault(call, 0), layer_depth.get(key, 0))
+        layer_depth[key] = depth
+        call_depth[call] = depth
+        for parent, gap in parents(call).items():
+            call_depth[parent] = max(depth + 1 + gap, call_depth.get(parent, 0))
+
+    layers = {id(layer): layer for layer, _ in calls}
+    ordered = sorted(layer_depth, key=lambda key: (-layer_depth[key], index[key]))
+    return [layers[key] for key in ordered]
+
+
+def _producing_calls(
+    node_ids: list[int], producer: dict[int, int], trace: Graph
+) -> dict[int, int]:
+    """The layer calls that produce some tensors, in depth-first operand
+    order, looking through nodes that no layer call produced (ops used
+    between layers). Each call maps to 1 if such nodes lie between, else 0.
+    """
+    found: dict[int, int] = {}
+    seen: set[tuple[int, int]] = set()
+    stack = [(node_id, 0) for node_id in reversed(node_ids)]
+    while stack:
+        current, gap = stack.pop()
+        if (current, gap) in seen:
+            continue
+        seen.add((current, gap))
+        if current in producer:
+            call = producer[current]
+            found[call] = max(found.get(call, 0), gap)
+            continue
+        stack.extend((i, 1) for i in reversed(trace.node(current).inputs))
+    return found
 
 
 __all__ = ["InputLayer", "Model"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from kgraph.layers.input_layer import InputLayer
 from kgraph.layers.layer import Layer
 from kgraph.layers.layer import layer_named
@@ -103,7 +105,16 @@ class Sequential(Model):
         self.build(shape)
 
     def build(self, input_shape: Any = None) -> None:
-        """Builds the graph for inputs of ``input_shape`` (batch dim first)."""
+        """Builds the graph for inputs of ``input_shape`` (batch dim first).
+
+        Raises:
+            ValueError: when the model has no layers.
+        """
+        if not self._stack:
+            raise ValueError(
+                f"Sequential model '{self.name}' has no layers, so it cannot be "
+                "built. Call `model.add(layer)` first. Received: no layers"
+            )
         if self._input_layer is None:
             self._input_layer = InputLayer(shape=tuple(input_shape[1:]))
         tensor = self._input_layer.output
@@ -112,11 +123,23 @@ class Sequential(Model):
         self._set_graph(self._input_layer.output, tensor)
 
     def _ensure_built(self, x: Any) -> None:
-        if not self.built:
-            import numpy as np
-
-            first = x[0] if isinstance(x, list | tuple) else x
-            self.build((None, *np.shape(first)[1:]))
+        """Builds the graph from the first data, as Keras builds a Sequential
+        model without an input shape on its first call."""
+        if self.built or x is None:
+            return
+        if isinstance(x, dict) and len(x) == 1:
+            x = next(iter(x.values()))
+        elif isinstance(x, list | tuple) and len(x) == 1 and np.ndim(x[0]) >= 1:
+            x = x[0]
+        shape = np.shape(x)
+        if len(shape) < 2:
+            raise ValueError(
+                f"Sequential model '{self.name}' has no input shape yet and cannot "
+                "take it from data without a feature dimension. Pass "
+                "`input_shape=` to the first layer or start with `kg.Input`. "
+                f"Received: data of shape {shape}"
+            )
+        self.build((None, *shape[1:]))
 
     @property
     def layers(self) -> list[Layer]:
@@ -138,6 +161,27 @@ class Sequential(Model):
         """Builds from ``x`` if needed, then predicts (see ``Model.predict``)."""
         self._ensure_built(x)
         return super().predict(x, *args, **kwargs)
+
+    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """Builds from ``x`` if needed, then evaluates (see ``Model.evaluate``)."""
+        self._ensure_built(x)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def train_on_batch(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """Builds from ``x`` if needed, then runs one training step."""
+        self._ensure_built(x)
+        return super().train_on_batch(x, *args, **kwargs)
+
+    def test_on_batch(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        """Builds from ``x`` if needed, then evaluates one batch."""
+        self._ensure_built(x)
+        return super().test_on_batch(x, *args, **kwargs)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """Builds from ``x`` if needed, then predicts one batch (and so does
+        ``model(x)``)."""
+        self._ensure_built(x)
+        return super().predict_on_batch(x)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the model's name and its layers' configurations."""

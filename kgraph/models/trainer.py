@@ -92,6 +92,26 @@ class Trainer:
             )
         self._backend = backend
         self.optimizer = optimizers.get(optimizer)
+        self._compile_config = (loss, loss_weights, metrics, weighted_metrics)
+        if hasattr(self, "output_names"):
+            self._apply_compile_config()
+        else:
+            # A Sequential model without its input shape yet: the loss and
+            # metrics are resolved against its output once it is built (as in
+            # Keras, compile may come first); unknown names fail now.
+            from kgraph import losses
+
+            for value in _leaves(loss):
+                losses.get(value)
+        self.compiled = True
+
+    def _apply_compile_config(self) -> None:
+        """Resolves the compiled loss and metrics against the outputs the
+        model has now, and forgets every program built for another graph.
+
+        Called by ``compile`` and again whenever the model's graph is
+        (re)built after it, e.g. by ``Sequential.add``."""
+        loss, loss_weights, metrics, weighted_metrics = self._compile_config
         self.optimizer.build(self.trainable_weights)
         self._losses = self._resolve_losses(loss, loss_weights)
         self._metric_specs = self._per_output(metrics, "metrics")
@@ -99,10 +119,10 @@ class Trainer:
             weighted_metrics, "weighted_metrics"
         )
         self._metrics = None
+        self._last_specs = None
         self._objectives.clear()
         self._programs = {}
         self._executables = {}
-        self.compiled = True
 
     def _per_output(self, value: Any, what: str) -> dict[str, list[Any]]:
         names = list(self.output_names)
@@ -140,7 +160,8 @@ class Trainer:
                     f"`loss` names outputs {unknown} that the model does not have. "
                     f"Outputs: {names}. Received: loss keys {sorted(loss)}"
                 )
-            chosen = {name: loss[name] for name in names if loss.get(name) is not None}
+            # Keras keeps the dict's order: it orders the per-output losses.
+            chosen = {name: value for name, value in loss.items() if value is not None}
         elif isinstance(loss, list | tuple):
             if len(loss) != len(names):
                 raise ValueError(
@@ -557,10 +578,23 @@ class Trainer:
         callback_list.on_test_end(logs)
         return self._format_results(logs, return_dict)
 
+    def _result_names(self) -> list[str]:
+        """The order of evaluate's list, as Keras's ``_flatten_metrics_in_order``
+        gives it: the loss, the per-output losses, then the metrics in compile
+        order for one output but sorted by name for several (Keras matches the
+        unprefixed names of compiled metrics only for a single output)."""
+        names = ["loss"]
+        if len(self._losses) > 1:
+            names += [f"{entry.output}_loss" for entry in self._losses]
+        metric_names = [entry.log_name for entry in self._metrics or []]
+        if len(self.output_names) > 1:
+            metric_names = sorted(metric_names)
+        return names + metric_names
+
     def _format_results(self, logs: Mapping[str, float], return_dict: bool) -> Any:
         if return_dict:
-            return dict(logs)
-        values = [logs[name] for name in self._log_names() if name in logs]
+            return dict(sorted(logs.items()))
+        values = [logs[name] for name in self._result_names() if name in logs]
         return values[0] if len(values) == 1 else values
 
     def predict(
@@ -707,6 +741,15 @@ class _Weighted:
 
     def result(self, totals: Any) -> Any:
         return self.metric.result(totals)
+
+
+def _leaves(value: Any) -> list[Any]:
+    """The entries of a loss given as one value, a list or a dict."""
+    if isinstance(value, Mapping):
+        return [v for v in value.values() if v is not None]
+    if isinstance(value, list | tuple):
+        return [v for v in value if v is not None]
+    return [] if value is None else [value]
 
 
 def _as_list(value: Any) -> list[Any]:
