@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from kgraph.layers.layer import Layer
 from kgraph.layers.layer import random_key
 from kgraph.layers.layer import training_flag
 from kgraph.tensor import SymbolicTensor
+from kgraph.utils import random as random_utils
 
 _SALT_BITS = (1 << 63) - 1
 
@@ -21,7 +23,7 @@ class Dropout(Layer):
     scales the rest by ``1 / (1 - rate)``; at inference it does nothing.
 
     The mask comes from kgraph's counter-based generator, keyed by the
-    training step and salted by the layer's name, so both backends draw the
+    training step and salted per layer, so both backends draw the
     same mask.
 
     Args:
@@ -53,6 +55,7 @@ class Dropout(Layer):
         rate: float,
         noise_shape: Sequence[int | None] | None = None,
         seed: int | None = None,
+        salt: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -84,6 +87,16 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = None if seed is None else int(seed)
+        # The mask's stream: from the seed when given, else drawn from
+        # kgraph's seeded generator (as Keras seeds a Dropout from its global
+        # seed), so a model built after set_random_seed drops the same units.
+        if salt is None:
+            salt = (
+                zlib.crc32(str(self.seed).encode())
+                if self.seed is not None
+                else int(random_utils.generator().integers(0, _SALT_BITS))
+            )
+        self.mask_salt = int(salt) & _SALT_BITS
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         """Drops and rescales in training; passes inputs through otherwise."""
@@ -91,10 +104,9 @@ class Dropout(Layer):
             training = bool(training)
         if training is False or self.rate == 0.0:
             return inputs
-        salt = self.salt if self.seed is None else (self.salt ^ self.seed)
         keep = ops.greater_equal(
             ops.random_uniform(
-                random_key(inputs), self._mask_like(inputs), salt=salt & _SALT_BITS
+                random_key(inputs), self._mask_like(inputs), salt=self.mask_salt
             ),
             self.rate,
         )
@@ -132,9 +144,14 @@ class Dropout(Layer):
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""
-        return {
+        config = {
             **super().get_config(),
             "rate": self.rate,
             "seed": self.seed,
             "noise_shape": self.noise_shape,
         }
+        if self.seed is None:
+            # kgraph's own: the random stream the masks come from, so a
+            # reloaded model goes on drawing the same masks.
+            config["salt"] = self.mask_salt
+        return config

@@ -253,14 +253,6 @@ def test_dropout_fits_with_the_same_seed_agree_exactly():
     assert other_losses != first_losses
 
 
-@pytest.mark.xfail(
-    reason="kgraph/layers: Dropout salts its random stream with the layer's "
-    "auto-generated name (Layer.salt = crc32(name)), so a second identical "
-    "model built in the same process after set_random_seed gets other names "
-    "(dropout_1, ...) and other masks; Keras draws the dropout seed from the "
-    "seeded global generator instead, so the same seed gives the same run.",
-    strict=True,
-)
 def test_dropout_same_seed_agrees_without_clear_session():
     x, y = _regression(n=20)
     losses = []
