@@ -59,18 +59,29 @@ def inputs(model: Any, x: Any) -> dict[str, np.ndarray]:
     if x is None:
         raise ValueError("`x` is required. Received: x=None")
     result = {}
+    types = _input_types(model)
     for index, (name, value) in enumerate(_by_name(x, model.input_names, "x").items()):
         array = _array(value, "x")
-        node = model.graph.placeholder(name)
-        if not node.type.accepts(array.shape):
-            expected = errors.format_shape(node.type.shape)
+        node_type = types[name]
+        if not node_type.accepts(array.shape):
+            expected = errors.format_shape(node_type.shape)
             raise ValueError(
                 f'Input {index} ("{name}") of model "{model.name}" is incompatible: '
                 f"expected shape={expected}, found shape={array.shape}. "
                 f"Received: x with shape {array.shape}"
             )
-        result[name] = _cast(array, node.type.dtype)
+        result[name] = _cast(array, node_type.dtype)
     return result
+
+
+def _input_types(model: Any) -> dict[str, Any]:
+    """The type of each model input by name, looked up once per graph."""
+    cached = model.__dict__.get("_input_types_cache")
+    if cached is not None and cached[0] is model.graph:
+        return cached[1]
+    types = {name: model.graph.placeholder(name).type for name in model.input_names}
+    model._input_types_cache = (model.graph, types)
+    return types
 
 
 def targets(

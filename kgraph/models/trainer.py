@@ -44,6 +44,7 @@ class Trainer:
         self._objectives: dict[Any, Any] = {}
         self._programs: dict[Any, Program] = {}
         self._executables: dict[Any, Any] = {}
+        self._threads: int | None = None
         self._backend = "numpy"
 
     # -- compile -------------------------------------------------------------------
@@ -59,6 +60,7 @@ class Trainer:
         run_eagerly: bool = False,
         jit_compile: Any = "auto",
         steps_per_execution: int = 1,
+        threads: int | None = None,
     ) -> None:
         """Configures the model for training.
 
@@ -77,6 +79,9 @@ class Trainer:
             jit_compile: accepted for Keras compatibility; kgraph always
                 compiles.
             steps_per_execution: accepted for Keras compatibility.
+            threads: kgraph's own: how many threads the native loops use
+                (default ``KGRAPH_NUM_THREADS``, else every core). Results do
+                not depend on it.
 
         Raises:
             ValueError: for unknown names, a loss structure that does not
@@ -90,7 +95,15 @@ class Trainer:
                 f"Unknown backend. Expected one of {BACKENDS}. "
                 f"Received: backend={backend!r}"
             )
+        if threads is not None and (
+            isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+        ):
+            raise ValueError(
+                f"`threads` must be a positive integer. Received: threads={threads!r}"
+            )
         self._backend = backend
+        self._threads = threads
+        self._executables = {}
         self.optimizer = optimizers.get(optimizer)
         self._compile_config = (loss, loss_weights, metrics, weighted_metrics)
         if hasattr(self, "output_names"):
@@ -297,15 +310,22 @@ class Trainer:
         if self._backend == "llvm":
             from kgraph.backends.llvm import LLVMExecutable
 
-            return LLVMExecutable(programs)
+            return LLVMExecutable(programs, threads=self._threads)
         from kgraph.backends.interpreter_executable import InterpreterExecutable
 
         return InterpreterExecutable(programs)
 
     def _state(self) -> dict[str, np.ndarray]:
+        """Every variable's array by path (kept: the arrays never move, they
+        are updated in place)."""
+        optimizer_variables = self.optimizer.variables if self.optimizer else []
+        key = (id(self.graph), id(self.optimizer), len(optimizer_variables))
+        cached = self.__dict__.get("_state_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]
         state = {v.path: v.value for v in self.weights}
-        if self.optimizer is not None:
-            state.update({v.path: v.value for v in self.optimizer.variables})
+        state.update({v.path: v.value for v in optimizer_variables})
+        self._state_cache = (key, state)
         return state
 
     # -- logs ------------------------------------------------------------------------
@@ -621,6 +641,11 @@ class Trainer:
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
         verbose = 1 if verbose == "auto" else int(verbose)
+        if verbose == 0 and not callbacks:
+            # Nothing to report: straight to the native loop (the path a
+            # service predicting one sample at a time takes).
+            outputs = self._executable({}).predict(self._state(), arrays, batch_size)
+            return self._structure_outputs(outputs)
         steps = math.ceil(n / batch_size)
         callback_list = CallbackList(
             callbacks,
