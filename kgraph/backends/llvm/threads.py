@@ -23,6 +23,8 @@ from kgraph.ops.lowering import Emitter
 BARRIER_NAME = "kgraph_barrier"
 # Bytes of the barrier's shared memory (two words, each on its own line).
 BARRIER_BYTES = 128
+# Tries a waiting thread spins before it starts yielding its core.
+SPINS = 2000
 
 
 def barrier_function(module: ir.Module) -> ir.Function:
@@ -49,15 +51,37 @@ def barrier_function(module: ir.Module) -> ir.Function:
             builder.atomic_rmw("xchg", words, em.index(0), "monotonic")
             builder.atomic_rmw("add", generation_slot, em.index(1), "release")
         with otherwise:
-            spin = builder.append_basic_block("spin")
-            done = builder.append_basic_block("done")
-            builder.branch(spin)
-            builder.position_at_end(spin)
-            now = builder.load_atomic(generation_slot, "acquire", 8, typ=I64)
-            builder.cbranch(builder.icmp_signed("==", now, generation), spin, done)
-            builder.position_at_end(done)
+            _wait(em, generation_slot, generation)
     builder.ret_void()
     return function
+
+
+def _wait(em: Emitter, slot: ir.Value, generation: ir.Value) -> None:
+    """Spins until the generation moves on; after ``SPINS`` tries each try
+    also yields the core (``sched_yield``), so a thread the OS has
+    descheduled on a busy machine gets to run instead of being waited on."""
+    builder = em.builder
+    module = em.module
+    yield_cpu = module.globals.get("sched_yield") or ir.Function(
+        module, ir.FunctionType(ir.IntType(32), []), "sched_yield"
+    )
+    before = builder.block
+    spin = builder.append_basic_block("spin")
+    relax = builder.append_basic_block("relax")
+    done = builder.append_basic_block("done")
+    builder.branch(spin)
+    builder.position_at_end(spin)
+    tries = builder.phi(I64, name="tries")
+    tries.add_incoming(em.index(0), before)
+    now = builder.load_atomic(slot, "acquire", 8, typ=I64)
+    builder.cbranch(builder.icmp_signed("==", now, generation), relax, done)
+    builder.position_at_end(relax)
+    patient = builder.icmp_signed(">=", tries, em.index(SPINS))
+    with builder.if_then(patient):
+        builder.call(yield_cpu, [])
+    tries.add_incoming(builder.add(tries, em.index(1)), builder.block)
+    builder.branch(spin)
+    builder.position_at_end(done)
 
 
 def barrier(em: Emitter, words: ir.Value, threads: ir.Value) -> None:
