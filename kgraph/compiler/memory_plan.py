@@ -1,7 +1,8 @@
 """``plan_memory``: where every value of a step lives.
 
-Liveness over the step's schedule (the graph's topological order): a computed
-value is born at its node and dies after its last reader (a view such as
+Liveness over the step's schedule (``schedule.py``: topological order, with
+loop groups running as one unit): a computed value is born at its unit and
+dies after its last reader's unit (a view such as
 ``reshape`` extends its source's life to its own readers; outputs live to the
 end). Buffers are reused first-fit, 64-byte aligned, in one arena per step.
 
@@ -20,6 +21,7 @@ from dataclasses import field
 from typing import Any
 
 from kgraph import dtypes
+from kgraph.compiler import schedule
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
 
@@ -34,11 +36,14 @@ class BufferPlan:
         offsets: arena byte offset of every computed value in the arena.
         in_place: node id -> name of the state input it overwrites.
         arena_size: bytes of arena the step needs.
+        units: the schedule: node ids in run order, a tuple of several being
+            a loop group (one loop computing several elementwise outputs).
     """
 
     offsets: dict[int, int] = field(default_factory=dict)
     in_place: dict[int, str] = field(default_factory=dict)
     arena_size: int = 0
+    units: list[tuple[int, ...]] = field(default_factory=list)
 
 
 def _nbytes(graph: Graph, node_id: int) -> int:
@@ -61,8 +66,7 @@ def _is_computed(graph: Graph, node_id: int) -> bool:
     return opdef.kind != registry.SOURCE and not opdef.view
 
 
-def _in_place(graph: Graph, order: list[int]) -> dict[int, str]:
-    position = {node_id: i for i, node_id in enumerate(order)}
+def _in_place(graph: Graph, position: dict[int, int]) -> dict[int, str]:
     chosen: dict[int, str] = {}
     targets = set()
     for name, node_id in graph.outputs.items():
@@ -70,7 +74,7 @@ def _in_place(graph: Graph, order: list[int]) -> dict[int, str]:
             continue
         path = name.removeprefix("new:")
         node = graph.node(node_id)
-        if not _pointwise(node) or node_id in chosen:
+        if not schedule.pointwise(graph, node_id) or node_id in chosen:
             continue
         inputs = {
             n.name: n for n in graph.placeholders() if n.role in ("parameter", "slot")
@@ -81,24 +85,14 @@ def _in_place(graph: Graph, order: list[int]) -> dict[int, str]:
         if state.type != node.type or path in targets:
             continue
         readers = _readers(graph, state.id)
+        # Readers in the writer's own unit are fine: a loop loads every
+        # operand of an element before it stores any result.
         later = [r for r in readers if r != node_id and position[r] > position[node_id]]
         if later:
             continue
         chosen[node_id] = path
         targets.add(path)
     return chosen
-
-
-def _pointwise(node: Any) -> bool:
-    """Whether a node's kernel reads each operand element only at the index
-    it writes (a fused matmul stores partial products first: not so)."""
-    kind = registry.get(node.op).kind
-    if kind == registry.FUSED:
-        return all(
-            registry.get(op).kind == registry.ELEMENTWISE
-            for op, _, _ in node.attrs["body"]
-        )
-    return kind == registry.ELEMENTWISE
 
 
 def _readers(graph: Graph, node_id: int) -> set[int]:
@@ -114,10 +108,11 @@ def _readers(graph: Graph, node_id: int) -> set[int]:
 
 def make_plan(graph: Graph) -> BufferPlan:
     """Computes the buffer plan of a graph (see the module docstring)."""
-    order = graph.topo_order()
-    position = {node_id: i for i, node_id in enumerate(order)}
-    plan = BufferPlan(in_place=_in_place(graph, order))
-    end = len(order)
+    units = schedule.schedule(graph)
+    position = {node_id: i for i, unit in enumerate(units) for node_id in unit}
+    order = [node_id for unit in units for node_id in unit]
+    plan = BufferPlan(in_place=_in_place(graph, position), units=units)
+    end = len(units)
     death: dict[int, int] = {}
     for node_id in order:
         home = _storage(graph, node_id)
@@ -127,7 +122,8 @@ def make_plan(graph: Graph) -> BufferPlan:
         death[_storage(graph, node_id)] = end
     free: list[tuple[int, int]] = []  # (offset, size)
     live: list[tuple[int, int, int]] = []  # (death, offset, size)
-    for index, node_id in enumerate(order):
+    for node_id in order:
+        index = position[node_id]
         if not _is_computed(graph, node_id) or node_id in plan.in_place:
             continue
         for item in [item for item in live if item[0] < index]:

@@ -393,6 +393,36 @@ def elementwise(
         em.store(output, em.flat_index(indices, steps[0]), body(values))
 
 
+def elementwise_group(
+    em: Emitter, inputs: Sequence[Buffer], outputs: Sequence[Buffer], body: Any
+) -> None:
+    """One loop writing several outputs of the same shape:
+    ``outputs[k][i] = body([input[i] ...])[k]``, inputs broadcast.
+
+    Every input element of an index is loaded before any output element is
+    stored, so an output may overwrite an input of the same shape.
+    """
+    out_shape = outputs[0].shape
+    out_steps = strides(out_shape)
+    steps = [out_steps] * len(outputs) + [
+        broadcast_steps(b.shape, out_shape) for b in inputs
+    ]
+    shape, steps = collapse(out_shape, steps)
+    with contextlib.ExitStack() as stack:
+        indices = []
+        for axis, size in enumerate(shape):
+            start, stop = em.share(size) if axis == 0 else (0, size)
+            indices.append(stack.enter_context(em.loop(stop, f"g{axis}", start)))
+        values = [
+            em.load(buffer, em.flat_index(indices, step))
+            for buffer, step in zip(inputs, steps[len(outputs) :], strict=True)
+        ]
+        results = body(values)
+        where = em.flat_index(indices, steps[0])
+        for buffer, value in zip(outputs, results, strict=True):
+            em.store(buffer, where, value)
+
+
 def reduction(
     em: Emitter,
     source: Buffer,

@@ -10,15 +10,15 @@ from kgraph.ops import registry
 
 
 def _intervals(graph, plan):
-    order = graph.topo_order()
-    position = {node_id: i for i, node_id in enumerate(order)}
+    order = [node_id for unit in plan.units for node_id in unit]
+    position = {node_id: i for i, unit in enumerate(plan.units) for node_id in unit}
     last = {}
     for node_id in order:
         home = memory_plan._storage(graph, node_id)
         for user in graph.users(node_id):
             last[home] = max(last.get(home, -1), position[user])
     for node_id in graph.outputs.values():
-        last[memory_plan._storage(graph, node_id)] = len(order)
+        last[memory_plan._storage(graph, node_id)] = len(plan.units)
     result = []
     for node_id, offset in plan.offsets.items():
         size = memory_plan._nbytes(graph, node_id)
@@ -89,15 +89,43 @@ def test_elementwise_update_is_in_place():
 def test_update_with_a_later_reader_is_not_in_place():
     def update(w, x, g):
         new = w * 0.5
-        later = ops.matmul(x, w)  # reads the old w
+        # Reads the old w, and cannot run before `new` (it needs its sum).
+        later = ops.matmul(x, w * ops.sum(new))
         return new, later
 
     graph = _state_update(update)
-    order = graph.topo_order()
-    new_id = graph.outputs["new:w"]
-    later_id = graph.outputs["other"]
-    assert order.index(later_id) > order.index(new_id)
-    assert memory_plan.make_plan(graph).in_place == {}
+    plan = memory_plan.make_plan(graph)
+    assert plan.in_place == {}
+
+
+def test_reader_that_can_run_first_allows_in_place():
+    def update(w, x, g):
+        return w * 0.5, ops.matmul(x, w)
+
+    graph = _state_update(update)
+    plan = memory_plan.make_plan(graph)
+    position = {n: i for i, unit in enumerate(plan.units) for n in unit}
+    new_id, reader = graph.outputs["new:w"], graph.outputs["other"]
+    assert position[reader] < position[new_id]
+    assert plan.in_place == {new_id: "w"}
+
+
+def test_adam_updates_run_as_one_loop_group():
+    import kgraph as kg
+
+    kg.utils.clear_session()
+    model = kg.Sequential([kg.layers.Dense(16, input_shape=(8,))])
+    model.compile(optimizer="adam", loss="mse", backend="numpy")
+    program = model.compiled_program("train", 4)
+    graph = program.graph
+    kernel = graph.outputs["new:dense/kernel"]
+    group = next(unit for unit in program.plan.units if kernel in unit)
+    names = {name for name, node in graph.outputs.items() if node in group}
+    assert {
+        "new:dense/kernel",
+        "new:adam/dense/kernel/momentum",
+        "new:adam/dense/kernel/velocity",
+    } <= names
 
 
 def test_fused_matmul_update_is_not_in_place():

@@ -29,11 +29,13 @@ from llvmlite import ir
 
 from kgraph import errors
 from kgraph.backends.llvm import threads as threads_module
+from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Node
 from kgraph.ops import lowering
 from kgraph.ops import registry
+from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import I8
 from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
@@ -116,27 +118,46 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
     for position, node_name in enumerate(layout.inputs):
         slot = builder.gep(inputs, [ir.Constant(I64, position)], source_etype=PTR)
         pointers[graph.placeholder(node_name).id] = builder.load(slot, typ=PTR)
-    for node in graph.nodes():
-        if node.op == "placeholder":
+    plan = program.plan
+    units = plan.units if plan is not None else [(i,) for i in graph.topo_order()]
+    for unit in units:
+        kernel_nodes = []
+        for node_id in unit:
+            node = graph.node(node_id)
+            opdef = registry.get(node.op)
+            if node.op == "placeholder":
+                continue
+            if node.op == "constant":
+                pointers[node.id] = _constant(module, name, node)
+                continue
+            if opdef.view:
+                pointers[node.id] = pointers[node.inputs[0]]
+                continue
+            if plan is not None and node.id in plan.in_place:
+                here = pointers[graph.placeholder(plan.in_place[node.id]).id]
+            else:
+                where = plan.offsets[node.id] if plan is not None else offset
+                here = builder.gep(arena, [ir.Constant(I64, where)], source_etype=I8)
+                offset += align(nbytes(node))
+            pointers[node.id] = here
+            kernel_nodes.append(node)
+        if not kernel_nodes:
             continue
-        if node.op == "constant":
-            pointers[node.id] = _constant(module, name, node)
-            continue
-        opdef = registry.get(node.op)
-        if opdef.view:
-            pointers[node.id] = pointers[node.inputs[0]]
-            continue
-        plan = program.plan
-        if plan is not None and node.id in plan.in_place:
-            here = pointers[graph.placeholder(plan.in_place[node.id]).id]
+        if len(kernel_nodes) == 1:
+            node = kernel_nodes[0]
+            opdef = registry.get(node.op)
+            shared = _shared(graph, node, opdef)
+            kernel = _emit_kernel(module, name, program, node, opdef, shared)
+            arguments = [pointers[node.id], *(pointers[i] for i in node.inputs)]
         else:
-            where = plan.offsets[node.id] if plan is not None else offset
-            here = builder.gep(arena, [ir.Constant(I64, where)], source_etype=I8)
-            offset += align(nbytes(node))
-        pointers[node.id] = here
-        shared = _shared(graph, node, opdef)
-        kernel = _emit_kernel(module, name, program, node, opdef, shared)
-        arguments = [here, *(pointers[i] for i in node.inputs)]
+            shared = _shared_group(kernel_nodes)
+            kernel, external = _emit_group_kernel(
+                module, name, program, kernel_nodes, shared
+            )
+            arguments = [
+                *(pointers[n.id] for n in kernel_nodes),
+                *(pointers[i] for i in external),
+            ]
         # A kernel waits for everyone unless it and all it follows since the
         # last barrier ran on thread 0 alone.
         if since_barrier == "all" or (since_barrier == "zero" and shared):
@@ -176,6 +197,72 @@ def _shared(graph: Any, node: Node, opdef: registry.OpDef) -> bool:
         )
     )
     return elementwise and node.type.rank >= 1 and size >= SHARED_ELEMENTS
+
+
+def _shared_group(nodes: list[Node]) -> bool:
+    """Whether a loop group is big enough to share among threads."""
+    return int(nodes[0].type.size or 0) >= SHARED_ELEMENTS
+
+
+def _emit_group_kernel(
+    module: ir.Module, prefix: str, program: Program, nodes: list[Node], shared: bool
+) -> tuple[ir.Function, list[int]]:
+    """One loop computing several pointwise nodes of one shape (a loop
+    group of the schedule): ``(out_1, ..., out_k, in_1, ..., in_m[, tid,
+    threads])``. Values of earlier members stay in registers."""
+    graph = program.graph
+    members = {node.id for node in nodes}
+    external: list[int] = []
+    for node in nodes:
+        for operand in node.inputs:
+            if operand not in members and operand not in external:
+                external.append(operand)
+    extra = [I64, I64] if shared else []
+    kind = ir.FunctionType(ir.VoidType(), [PTR] * (len(nodes) + len(external)) + extra)
+    names = "_".join(str(node.id) for node in nodes)
+    function = ir.Function(
+        module, kind, f"{prefix}_{_symbol(nodes[0].layer or '')}_group_{names}"
+    )
+    function.linkage = "internal"
+    function.attributes.add("noinline")
+    for argument in function.args[: len(nodes)]:
+        argument.add_attribute("noalias")
+    builder = ir.IRBuilder(function.append_basic_block("entry"))
+    emitter = Emitter(builder, tuple(function.args[-2:]) if shared else None)
+    outputs = [Buffer(a, n.type) for a, n in zip(function.args, nodes, strict=False)]
+    arguments = function.args[len(nodes) : len(nodes) + len(external)]
+    inputs = [
+        Buffer(a, graph.node(i).type) for a, i in zip(arguments, external, strict=True)
+    ]
+
+    def body(values: list) -> list:
+        known = dict(zip(external, values, strict=True))
+        dtypes = {i: graph.node(i).type.dtype for i in external}
+        results = []
+        for node in nodes:
+            operands = [known[i] for i in node.inputs]
+            in_dtypes = [dtypes[i] for i in node.inputs]
+            opdef = registry.get(node.op)
+            if opdef.kind == registry.FUSED:
+                value = scalar_body(emitter, node.attrs["body"], operands, in_dtypes)
+            else:
+                value = opdef.lower(
+                    emitter, operands, in_dtypes, node.type.dtype, node.attrs
+                )
+            known[node.id] = value
+            dtypes[node.id] = node.type.dtype
+            results.append(value)
+        return results
+
+    try:
+        lowering.elementwise_group(emitter, inputs, outputs, body)
+    except Exception as error:
+        raise errors.CompileError(
+            f"Lowering the loop group {[n.id for n in nodes]} to LLVM failed: "
+            f"{error}. Received: {graph.format_node(nodes[0].id)}"
+        ) from error
+    builder.ret_void()
+    return function, external
 
 
 def _inner_size(graph: Any, node: Node, opdef: registry.OpDef) -> int:
@@ -256,6 +343,9 @@ def _emit_kernel(
     try:
         if _is_gemm(node, opdef):
             _emit_gemm_node(emitter, node, opdef, inputs, output)
+        elif conv_kernel.handles(node, opdef, inputs):
+            # Convolutions: im2col and the GEMM generator.
+            conv_kernel.emit(emitter, node, inputs, output)
         elif opdef.kind == registry.ELEMENTWISE:
             in_dtypes = [operand.type.dtype for operand in operands]
             lowering.elementwise(

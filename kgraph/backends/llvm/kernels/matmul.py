@@ -69,9 +69,10 @@ def emit_matmul(
             epilogue = _epilogue(em, epilogue_body, epilogue_inputs, output, outer)
         rows = None
         if em.split is not None:
-            # Threads take whole row blocks of the micro-kernel.
+            # Threads take whole row blocks of the micro-kernel when there are
+            # many; few rows (a batch of 32) are split evenly, in fours.
             block = choose_plan(m, n, k, transpose_a, transpose_b, output.dtype).mr
-            rows = em.share(m, block)
+            rows = em.share(m, block if m >= 8 * block else 4)
         emit_gemm(
             em,
             at(a, a_steps, m * k),

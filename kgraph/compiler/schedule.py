@@ -1,0 +1,68 @@
+"""The step's schedule: the order kernels run in, with loop groups.
+
+Nodes run in topological order, except that pointwise elementwise nodes of
+one shape are gathered into a *loop group* that runs as one loop computing
+several outputs: the Adam update of a weight (new momentum, new velocity,
+new weight) reads the gradient and the three state arrays once and writes
+three arrays, instead of three loops passing values through memory. A group
+is held open while the nodes after it do not need its values, and runs just
+before the first node that does (after any group it reads from).
+"""
+
+from __future__ import annotations
+
+from kgraph.ir.graph import Graph
+from kgraph.ops import registry
+
+
+def pointwise(graph: Graph, node_id: int) -> bool:
+    """Whether a node's kernel reads each operand at the index it writes
+    (elementwise, or fused elementwise)."""
+    node = graph.node(node_id)
+    kind = registry.get(node.op).kind
+    if kind == registry.FUSED:
+        return all(
+            registry.get(op).kind == registry.ELEMENTWISE
+            for op, _, _ in node.attrs["body"]
+        )
+    return kind == registry.ELEMENTWISE
+
+
+def _groupable(graph: Graph, node_id: int) -> bool:
+    node = graph.node(node_id)
+    return pointwise(graph, node_id) and node.type.rank >= 1
+
+
+def schedule(graph: Graph) -> list[tuple[int, ...]]:
+    """The step's units in run order: single nodes and loop groups.
+
+    Returns:
+        Tuples of node ids; a tuple of several ids is a loop group (all of one
+        shape, in dependency order).
+    """
+    units: list[tuple[int, ...]] = []
+    open_groups: dict[tuple, list[int]] = {}
+
+    def close(shape: tuple) -> None:
+        members = open_groups.pop(shape)
+        needed = {i for m in members for i in graph.node(m).inputs}
+        for other in [s for s, g in open_groups.items() if needed & set(g)]:
+            if other in open_groups:
+                close(other)
+        units.append(tuple(members))
+
+    for node_id in graph.topo_order():
+        node = graph.node(node_id)
+        needed = set(node.inputs)
+        own = node.type.shape if _groupable(graph, node_id) else None
+        for shape in [s for s, g in open_groups.items() if needed & set(g)]:
+            if shape != own and shape in open_groups:
+                close(shape)
+        if own is not None:
+            open_groups.setdefault(own, []).append(node_id)
+        else:
+            units.append((node_id,))
+    for shape in list(open_groups):
+        if shape in open_groups:
+            close(shape)
+    return units
