@@ -2,6 +2,9 @@
 
 import os
 
+# Every pass's output is verified in the tests (it is opt-in elsewhere).
+os.environ.setdefault("KGRAPH_VERIFY", "1")
+
 from hypothesis import HealthCheck
 from hypothesis import settings
 

@@ -41,6 +41,7 @@ CLASSES = 10
 PREDICT_SAMPLES = 10_000
 PEERS = (
     "kgraph-llvm",
+    "kgraph-llvm-1thread",
     "kgraph-numpy",
     "numpy",
     "torch",
@@ -118,7 +119,73 @@ def bench_kgraph(backend: str, repeats: int) -> dict:
     one = x[:1]
     model.predict(one, verbose=0)
     results["predict_1"] = median_time(lambda: model.predict(one, verbose=0), 200)
+    if backend == "llvm":
+        results["predict_1_native"] = _native_predict_time(model, one)
+        results["fit_peak_rss_mb"] = _peak_rss_mb()
     return results
+
+
+def _native_predict_time(model: object, one: object) -> float:
+    """Seconds of one native predict call for one sample (the loop function
+    alone, called through ctypes, without kgraph's Python around it)."""
+    import numpy as np
+
+    executable = model._executable({})
+    compiled = executable.loop("predict", 32, 1)
+    arrays = {model.input_names[0]: np.ascontiguousarray(one)}
+    state = model._state()
+    graph = compiled.programs[0].graph
+    out = np.empty(
+        (1, *graph.node(graph.outputs[model.output_names[0]]).type.shape[1:]),
+        np.float32,
+    )
+    state_table = np.array(
+        [state[n].ctypes.data for n in compiled.spec.state], np.uintp
+    )
+    data_table = np.array([arrays[n].ctypes.data for n in compiled.spec.data], np.uintp)
+    outs = np.array([out.ctypes.data], np.uintp)
+    arguments = (
+        state_table.ctypes.data,
+        data_table.ctypes.data,
+        None,
+        1,
+        0,
+        1,
+        0,
+        0,
+        0.0,
+        outs.ctypes.data,
+        compiled.arenas[0].ctypes.data,
+        compiled.arenas[1].ctypes.data,
+        0,
+        1,
+        compiled.barrier.ctypes.data,
+    )
+    function = compiled.function
+    for _ in range(100):
+        function(*arguments)
+    count = 2000
+    started = time.perf_counter()
+    for _ in range(count):
+        function(*arguments)
+    return (time.perf_counter() - started) / count
+
+
+def _peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_sgemm(repeats: int) -> dict:
+    """NumPy's SGEMM peak at 512^3 on this machine (GFLOP/s), for the floor."""
+    import numpy as np
+
+    a = np.random.default_rng(0).random((512, 512), dtype=np.float32)
+    a @ a
+    seconds = min(median_time(lambda: a @ a, 20) for _ in range(repeats))
+    return {"sgemm_gflops": 2 * 512**3 / seconds / 1e9}
 
 
 def bench_numpy(repeats: int) -> dict:
@@ -325,6 +392,7 @@ _COMPILE_SCRIPT = """
 import time, numpy as np
 started = time.perf_counter()
 import kgraph as kg
+import kgraph.backends.llvm
 imported = time.perf_counter()
 model = kg.Sequential([kg.layers.Dense(128, activation="relu", input_shape=(784,)),
                        kg.layers.Dense(10, activation="softmax")])
@@ -357,6 +425,14 @@ def run_peer(name: str, repeats: int) -> dict:
     """Runs one peer's benchmark in this process."""
     if name == "kgraph-llvm":
         return {**bench_kgraph("llvm", repeats), **bench_compile()}
+    if name == "kgraph-llvm-1thread":
+        return {
+            key: value
+            for key, value in bench_kgraph("llvm", repeats).items()
+            if key.startswith("fit")
+        }
+    if name.startswith("sgemm-"):
+        return bench_sgemm(repeats)
     if name == "kgraph-numpy":
         return bench_kgraph("numpy", repeats)
     if name == "numpy":
@@ -386,6 +462,10 @@ def _subprocess(name: str, repeats: int) -> dict | None:
     env.pop("OPENBLAS_L2_SIZE", None)
     if name.startswith("keras-"):
         env["KERAS_BACKEND"] = name.split("-", 1)[1]
+    if name == "kgraph-llvm-1thread":
+        env["KGRAPH_NUM_THREADS"] = "1"
+    if name.startswith("sgemm-"):
+        env["OPENBLAS_NUM_THREADS"] = name.split("-", 1)[1]
     command = [sys.executable, __file__, "--peer", name, "--repeats", str(repeats)]
     result = subprocess.run(
         command, env=env, capture_output=True, text=True, check=False
@@ -416,8 +496,10 @@ def format_table(results: dict[str, dict]) -> str:
         "fit_b128",
         "predict_10k",
         "predict_1",
+        "predict_1_native",
         "compile_cold",
         "compile_cached",
+        "fit_peak_rss_mb",
     ]
     base = results.get("kgraph-llvm", {})
     lines = [
@@ -431,6 +513,9 @@ def format_table(results: dict[str, dict]) -> str:
                 cells.append("-")
                 continue
             value = values[metric]
+            if metric.endswith("_mb"):
+                cells.append(f"{value:.0f} MiB")
+                continue
             text = f"{value * 1e6:.1f} us" if value < 1e-3 else f"{value:.3f} s"
             if name != "kgraph-llvm" and metric in base:
                 text += f" ({value / base[metric]:.2f}x)"
@@ -466,10 +551,64 @@ def main() -> None:
         "for kgraph when the ratio is above 1)."
     )
     print(format_table(results))
+    floors = _floors(args.repeats, results)
+    for line in floors["lines"]:
+        print(line)
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"machine": machine(), "results": results}, indent=1)
+            json.dumps(
+                {"machine": machine(), "results": results, "floors": floors}, indent=1
+            )
         )
+
+
+# One W1 epoch's floating-point work: forward, the weight gradients and the
+# input gradient of the second layer, multiply-adds counted as 2 operations.
+W1_FLOPS = 24.5e9
+
+
+def _floors(repeats: int, results: dict) -> dict:
+    """The physical floor of W1 from this machine's SGEMM peak (NumPy at
+    512^3, 1 and 2 threads), and kgraph's ratios to it and to the peers."""
+    peaks = {}
+    for threads in ("1", "2"):
+        outcome = _subprocess(f"sgemm-{threads}", repeats)
+        if outcome:
+            peaks[threads] = outcome["sgemm_gflops"]
+    lines = []
+    summary: dict = {"sgemm_gflops": peaks}
+    base = results.get("kgraph-llvm", {})
+    single = results.get("kgraph-llvm-1thread", {})
+    if "2" in peaks and "fit_b32" in base:
+        floor = W1_FLOPS / (peaks["2"] * 1e9)
+        summary["floor_2_threads"] = floor
+        lines.append(
+            f"W1 batch 32, 2 threads: {base['fit_b32']:.3f} s = "
+            f"{base['fit_b32'] / floor:.2f}x the floor ({floor:.3f} s at "
+            f"{peaks['2']:.0f} GFLOP/s)"
+        )
+    if "1" in peaks and "fit_b32" in single:
+        floor = W1_FLOPS / (peaks["1"] * 1e9)
+        summary["floor_1_thread"] = floor
+        lines.append(
+            f"W1 batch 32, 1 thread: {single['fit_b32']:.3f} s = "
+            f"{single['fit_b32'] / floor:.2f}x the floor ({floor:.3f} s at "
+            f"{peaks['1']:.0f} GFLOP/s)"
+        )
+    peers = [
+        v["fit_b32"]
+        for k, v in results.items()
+        if not k.startswith("kgraph") and k != "numpy" and "fit_b32" in v
+    ]
+    if peers and "fit_b32" in base:
+        fastest = min(peers)
+        summary["vs_fastest_peer_b32"] = base["fit_b32"] / fastest
+        lines.append(
+            f"W1 batch 32: kgraph takes {base['fit_b32'] / fastest:.2f}x the time of "
+            f"the fastest installed peer ({fastest:.3f} s)"
+        )
+    summary["lines"] = lines
+    return summary
 
 
 if __name__ == "__main__":

@@ -54,9 +54,10 @@ def _groups(graph: Graph) -> dict[int, list[int]]:
     return {root: ids for root, ids in members.items() if len(ids) > 1}
 
 
-def _body(graph: Graph, ids: list[int]) -> tuple[list[int], tuple]:
+def _body(
+    graph: Graph, ids: list[int], position: dict[int, int]
+) -> tuple[list[int], tuple]:
     """The fused node's operands and body for a group's members."""
-    position = {node_id: i for i, node_id in enumerate(graph.topo_order())}
     ordered = sorted(ids, key=position.__getitem__)
     # A matmul comes first: its epilogue members never feed it.
     ordered.sort(key=lambda i: _kind(graph, i) != registry.MATMUL)
@@ -84,8 +85,9 @@ def fuse(graph: Graph, ctx: Any) -> Graph:
     Guarantees: the outputs and every value outside a group are unchanged; a
     group's root keeps its id and type; its other members are gone.
     """
+    position = {node_id: i for i, node_id in enumerate(graph.topo_order())}
     for root, ids in _groups(graph).items():
-        inputs, body = _body(graph, ids)
+        inputs, body = _body(graph, ids, position)
         graph.replace_node(root, op="fused", inputs=tuple(inputs), attrs={"body": body})
         graph.remove([i for i in ids if i != root])
     return graph

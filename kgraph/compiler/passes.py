@@ -36,7 +36,8 @@ class PassContext:
             ``slots`` (see ``inline_optimizer``).
         variables: the variables by path (parameters and slots), as data.
         constants: scalar inputs to specialize by name (``training``).
-        verify: verify the graph after every pass.
+        verify: verify the graph after every pass (``KGRAPH_VERIFY``; the
+            test suite always does).
     """
 
     name: str = "pipeline"
@@ -46,7 +47,7 @@ class PassContext:
     optimizer: Any = None
     variables: Mapping[str, Any] = field(default_factory=dict)
     constants: Mapping[str, Any] = field(default_factory=dict)
-    verify: bool = True
+    verify: bool = field(default_factory=config.verify_passes)
     timings: dict[str, float] = field(default_factory=dict)
     stages: dict[str, Graph] = field(default_factory=dict)
     plan: Any = None

@@ -84,6 +84,7 @@ class Graph:
     outputs: dict[str, int] = field(default_factory=dict)
     _nx: Any = field(default_factory=nx.MultiDiGraph, repr=False)
     _next_id: int = 0
+    _order: list[int] | None = field(default=None, repr=False)
 
     # -- building -----------------------------------------------------------
 
@@ -115,6 +116,7 @@ class Graph:
             raise errors.GraphError(f"Node id %{new_id} is already taken.")
         self._next_id = max(self._next_id, new_id + 1)
         node = Node(new_id, op, inputs, dict(attrs), type, layer)
+        self._order = None
         self._nx.add_node(new_id, node=node)
         for index, operand in enumerate(inputs):
             self._nx.add_edge(operand, new_id, key=index)
@@ -132,6 +134,7 @@ class Graph:
         if "inputs" in changes:
             for operand in new.inputs:
                 self.node(operand)
+            self._order = None
             self._nx.remove_edges_from(list(self._nx.in_edges(node_id, keys=True)))
             for index, operand in enumerate(new.inputs):
                 self._nx.add_edge(operand, node_id, key=index)
@@ -157,6 +160,7 @@ class Graph:
                     f"Cannot remove %{node_id}: it is still used. "
                     f"Received: users={outside}"
                 )
+        self._order = None
         self._nx.remove_nodes_from(doomed)
 
     # -- reading ------------------------------------------------------------
@@ -182,7 +186,10 @@ class Graph:
 
     def topo_order(self) -> list[int]:
         """Returns node ids in a deterministic topological order."""
-        return list(nx.lexicographical_topological_sort(self._nx))
+        # Kept until the graph's structure changes (passes ask often).
+        if self._order is None:
+            self._order = list(nx.lexicographical_topological_sort(self._nx))
+        return list(self._order)
 
     def nodes(self) -> list[Node]:
         """Returns the nodes in topological order."""

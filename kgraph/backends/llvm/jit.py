@@ -19,6 +19,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,7 @@ class Library:
     seconds: float
     # The engine reads the object code in place: it must outlive the engine.
     objects: Any = None
+    module_keys: list[str] = field(default_factory=list)
 
     def address(self, name: str) -> int:
         """The address of an exported function."""
@@ -217,17 +219,74 @@ def compile_ir(ir_text: str | Sequence[str]) -> Library:
             results = list(pool.map(_object_code, texts))
     else:
         results = [_object_code(text) for text in texts]
+    key = cache_key("\0".join(texts))
+    cached = all(hit for _, hit in results)
+    library = _load([body for body, _ in results], key, cached, started)
+    library.module_keys = [cache_key(text) for text in texts]
+    return library
+
+
+def _load(bodies: Sequence[bytes], key: str, cached: bool, started: float) -> Library:
+    """Links object code into a new engine."""
+    import time
+
     with _LOCK:
         # The engine takes ownership of (and frees) its target machine, so it
         # gets its own.
         engine = llvm.create_mcjit_compiler(
             llvm.parse_assembly(""), _new_target_machine()
         )
-        objects = [llvm.ObjectFileRef.from_data(body) for body, _ in results]
+        objects = [llvm.ObjectFileRef.from_data(body) for body in bodies]
         for item in objects:
             engine.add_object_file(item)
         engine.finalize_object()
     seconds = time.perf_counter() - started
-    key = cache_key("\0".join(texts))
-    cached = all(hit for _, hit in results)
-    return Library(engine, key, cached, seconds, (results, objects))
+    return Library(engine, key, cached, seconds, (list(bodies), objects))
+
+
+def load_cached(key: str, module_keys: Sequence[str]) -> Library | None:
+    """The library of modules already in the cache, or ``None`` if any is
+    missing or damaged (no IR needed: the caller knows their keys)."""
+    import time
+
+    started = time.perf_counter()
+    bodies = [_read_cache(module_key) for module_key in module_keys]
+    if any(body is None for body in bodies):
+        return None
+    library = _load(bodies, key, True, started)  # type: ignore[arg-type]
+    library.module_keys = list(module_keys)
+    return library
+
+
+def read_index(key: str) -> dict[str, Any] | None:
+    """A small JSON record stored in the cache under ``key``, or ``None``."""
+    import json
+
+    body = _read_cache(key)
+    if body is None:
+        return None
+    try:
+        return json.loads(body.decode())
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def write_index(key: str, record: dict[str, Any]) -> None:
+    """Stores a small JSON record in the cache under ``key``."""
+    import json
+
+    _write_cache(key, json.dumps(record, sort_keys=True).encode())
+
+
+@functools.cache
+def source_fingerprint() -> str:
+    """A hash of kgraph's own source, so cache entries keyed by a program
+    (not by its IR) never outlive a change to the code generator."""
+    import kgraph
+
+    digest = hashlib.sha256()
+    root = Path(kgraph.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

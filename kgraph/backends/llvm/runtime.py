@@ -111,6 +111,79 @@ def join_modules(texts: list[str]) -> str:
     return "\n".join(f"; ---- module {i} ----\n{text}" for i, text in enumerate(texts))
 
 
+def _compile_loop(
+    kind: str, full: Program, partial: Program, stem: str
+) -> tuple[LoopSpec, jit.Library, str]:
+    """A loop's spec, loaded code and IR text (empty when it came from the
+    cache by the programs' key, without generating IR)."""
+    index_key = jit.cache_key(_programs_description(kind, full, partial))
+    if config.dump_dir() is None:
+        record = jit.read_index(index_key)
+        if record is not None:
+            library = jit.load_cached(index_key, record["modules"])
+            if library is not None:
+                return _spec_from_record(record["spec"]), library, ""
+    text, spec = build_module(kind, full, partial)
+    write_dumps(stem, text)
+    library = jit.compile_ir(text)
+    library.key = index_key
+    jit.write_index(
+        index_key, {"spec": _spec_record(spec), "modules": library.module_keys}
+    )
+    return spec, library, join_modules(text)
+
+
+def _programs_description(kind: str, full: Program, partial: Program) -> str:
+    """Everything the generated code depends on, for the loop cache's key."""
+    parts = [kind, jit.source_fingerprint(), str(threads.SPINS)]
+    for program in (full, partial):
+        plan = program.plan
+        parts += [
+            program.graph.to_json(),
+            str(program.batch_size),
+            repr(sorted(program.updates.items())),
+            repr(program.stats),
+            repr(program.predictions),
+            repr(
+                None
+                if plan is None
+                else (
+                    sorted(plan.offsets.items()),
+                    sorted(plan.in_place.items()),
+                    plan.arena_size,
+                    plan.units,
+                )
+            ),
+        ]
+    return "\n".join(parts)
+
+
+def _spec_record(spec: LoopSpec) -> dict[str, Any]:
+    return {
+        "kind": spec.kind,
+        "entry": spec.entry,
+        "batch_size": spec.batch_size,
+        "partial": spec.partial,
+        "data": spec.data,
+        "state": spec.state,
+        "results": {name: list(value) for name, value in spec.results.items()},
+        "arena_sizes": list(spec.arena_sizes),
+    }
+
+
+def _spec_from_record(record: dict[str, Any]) -> LoopSpec:
+    return LoopSpec(
+        kind=record["kind"],
+        entry=record["entry"],
+        batch_size=record["batch_size"],
+        partial=record["partial"],
+        data=list(record["data"]),
+        state=list(record["state"]),
+        results={name: tuple(value) for name, value in record["results"].items()},
+        arena_sizes=tuple(record["arena_sizes"]),
+    )
+
+
 def build_module(
     kind: str, full: Program, partial: Program
 ) -> tuple[list[str], LoopSpec]:
@@ -145,9 +218,9 @@ class LLVMExecutable:
             partial_program = (
                 full_program if partial == batch_size else self.programs(kind, partial)
             )
-            text, spec = build_module(kind, full_program, partial_program)
-            write_dumps(f"{kind}_b{batch_size}_p{partial}", text)
-            library = jit.compile_ir(text)
+            spec, library, text = _compile_loop(
+                kind, full_program, partial_program, f"{kind}_b{batch_size}_p{partial}"
+            )
             function = _SIGNATURE(library.address(spec.entry))
             arenas = (_arena(spec.arena_sizes[0]), _arena(spec.arena_sizes[1]))
             self.loops[key] = CompiledLoop(
@@ -156,7 +229,7 @@ class LLVMExecutable:
                 function,
                 arenas,
                 (full_program, partial_program),
-                join_modules(text),
+                text,
             )
         return self.loops[key]
 

@@ -252,8 +252,9 @@ def test_a_second_process_loads_the_cached_code(cache):
     assert [loop["cached"] for loop in second["loops"]] == [True]
     assert second["loops"][0]["cache_key"] == first["loops"][0]["cache_key"]
     assert second["predictions"] == first["predictions"]
-    # One entry per module: the loop, the full-batch step and the partial one.
-    assert len(_entries(cache)) == 3
+    # One entry per module (the loop, the full-batch step and the partial
+    # one) and the record that finds them from the programs.
+    assert len(_entries(cache)) == 4
 
 
 # -- compile errors --------------------------------------------------------------------
