@@ -3,6 +3,8 @@
 from kgraph.layers.activation_layers import LeakyReLU
 from kgraph.layers.activation_layers import ReLU
 from kgraph.layers.activation_layers import Softmax
+from kgraph.layers.convolutional import Conv1D
+from kgraph.layers.convolutional import Conv2D
 from kgraph.layers.core import Activation
 from kgraph.layers.core import Dense
 from kgraph.layers.core import Identity
@@ -27,6 +29,14 @@ from kgraph.layers.merging import maximum
 from kgraph.layers.merging import minimum
 from kgraph.layers.merging import multiply
 from kgraph.layers.merging import subtract
+from kgraph.layers.pooling import AveragePooling1D
+from kgraph.layers.pooling import AveragePooling2D
+from kgraph.layers.pooling import GlobalAveragePooling1D
+from kgraph.layers.pooling import GlobalAveragePooling2D
+from kgraph.layers.pooling import GlobalMaxPooling1D
+from kgraph.layers.pooling import GlobalMaxPooling2D
+from kgraph.layers.pooling import MaxPooling1D
+from kgraph.layers.pooling import MaxPooling2D
 from kgraph.layers.regularization import Dropout
 from kgraph.layers.reshaping import Flatten
 from kgraph.layers.reshaping import Reshape
@@ -35,11 +45,19 @@ __all__ = [
     "Activation",
     "Add",
     "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
     "Concatenate",
+    "Conv1D",
+    "Conv2D",
     "Dense",
     "Dot",
     "Dropout",
     "Flatten",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
     "Identity",
     "Input",
     "InputLayer",
@@ -47,6 +65,8 @@ __all__ = [
     "Lambda",
     "Layer",
     "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "Maximum",
     "Minimum",
     "Multiply",

@@ -18,6 +18,8 @@ from kgraph.ops.composite import softmax
 from kgraph.ops.composite import softplus
 from kgraph.ops.composite import std
 from kgraph.ops.composite import var
+from kgraph.ops.convolution import conv
+from kgraph.ops.convolution import conv_kernel_grad
 from kgraph.ops.elementwise import abs
 from kgraph.ops.elementwise import add
 from kgraph.ops.elementwise import cast
@@ -55,6 +57,10 @@ from kgraph.ops.fused import fused
 from kgraph.ops.linalg import matmul
 from kgraph.ops.linalg import transpose
 from kgraph.ops.nn import log_softmax
+from kgraph.ops.pooling import average_pool
+from kgraph.ops.pooling import max_pool
+from kgraph.ops.pooling import pool_argmax
+from kgraph.ops.pooling import sum_pool
 from kgraph.ops.random import random_bernoulli
 from kgraph.ops.random import random_normal
 from kgraph.ops.random import random_uniform
@@ -88,11 +94,14 @@ __all__ = [
     "argmax",
     "argmin",
     "as_tensor",
+    "average_pool",
     "broadcast_shapes_check",
     "broadcast_to",
     "cast",
     "clip",
     "concatenate",
+    "conv",
+    "conv_kernel_grad",
     "cos",
     "divide",
     "elu",
@@ -118,6 +127,7 @@ __all__ = [
     "logsumexp",
     "matmul",
     "max",
+    "max_pool",
     "maximum",
     "mean",
     "min",
@@ -129,6 +139,7 @@ __all__ = [
     "pad",
     "pad_general",
     "placeholder",
+    "pool_argmax",
     "power",
     "promote",
     "random_bernoulli",
@@ -153,6 +164,7 @@ __all__ = [
     "strided_slice",
     "subtract",
     "sum",
+    "sum_pool",
     "sum_to_shape",
     "swapaxes",
     "take",

@@ -27,7 +27,9 @@ GATHER = "gather"
 SOURCE = "source"
 RANDOM = "random"
 FUSED = "fused"
-KINDS = (ELEMENTWISE, REDUCE, MATMUL, SHAPE, GATHER, SOURCE, RANDOM, FUSED)
+# Convolutions: the LLVM backend lowers them to im2col and GEMM.
+CONV = "conv"
+KINDS = (ELEMENTWISE, REDUCE, MATMUL, SHAPE, GATHER, SOURCE, RANDOM, FUSED, CONV)
 
 _REQUIRED = object()
 

@@ -9,9 +9,11 @@ _COUNTS: dict[str, int] = defaultdict(int)
 
 
 def to_snake_case(name: str) -> str:
-    """Turns ``"BatchNormalization"`` into ``"batch_normalization"``."""
+    """Turns ``"BatchNormalization"`` into ``"batch_normalization"`` and
+    ``"Conv2D"`` into ``"conv2d"``, as Keras does (a digit before a capital
+    starts no new word)."""
     first = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", first).lower()
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", first).lower()
 
 
 def unique_name(prefix: str) -> str:

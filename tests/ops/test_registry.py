@@ -11,7 +11,10 @@ ALL_OPS = registry.all_ops()
 
 
 def test_registry_is_small_and_nonempty():
-    assert 30 <= len(ALL_OPS) <= 50
+    # 48 before convolution and pooling, which need four primitives of their
+    # own: conv and conv_kernel_grad (the input gradient is a conv), sum_pool
+    # (closed under its gradient) and pool_argmax (max pooling is a take).
+    assert 30 <= len(ALL_OPS) <= 55
 
 
 @pytest.mark.parametrize("opdef", ALL_OPS, ids=[op.name for op in ALL_OPS])
