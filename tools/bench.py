@@ -2,6 +2,9 @@
 
 Workload W1 (the MNIST-shaped MLP of the Keras quickstart): 784 -> Dense(128,
 relu) -> Dense(10, softmax), Adam, categorical crossentropy, 60,000 samples.
+Workload W3 (a small CNN): Conv2D(32, 3x3, relu) -> MaxPooling2D(2) ->
+Flatten -> Dense(10, softmax) on 28x28x1 images, Adam, batch 64; timed on
+12,000 images and scaled to a 60,000-image epoch (``w3_fit_b64``).
 For each framework it times one training epoch after a warm-up epoch
 (batch 32 and 128), predict on 10,000 samples, predict on one sample, and for
 kgraph the compile time in a fresh process, cold and from the disk cache.
@@ -123,6 +126,94 @@ def bench_kgraph(backend: str, repeats: int) -> dict:
         results["predict_1_native"] = _native_predict_time(model, one)
         results["fit_peak_rss_mb"] = _peak_rss_mb()
     return results
+
+
+# W3: Conv2D(32, 3x3, relu) -> MaxPooling2D(2) -> Flatten -> Dense(10,
+# softmax) on 28x28x1 images, Adam, batch 64; CNN epochs are timed on a
+# fifth of the data (12,000 images) and scaled to 60,000.
+W3_SAMPLES = 12_000
+W3_SCALE = SAMPLES / W3_SAMPLES
+
+
+def make_images() -> tuple:
+    """Seeded 28x28x1 images and one-hot labels for W3."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    x = rng.random((W3_SAMPLES, 28, 28, 1), dtype=np.float32)
+    y = np.eye(CLASSES, dtype=np.float32)[rng.integers(0, CLASSES, W3_SAMPLES)]
+    return x, y
+
+
+def bench_w3_kgraph(repeats: int) -> dict:
+    import kgraph as kg
+
+    x, y = make_images()
+    kg.utils.clear_session()
+    kg.utils.set_random_seed(0)
+    model = kg.Sequential(
+        [
+            kg.layers.Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1)),
+            kg.layers.MaxPooling2D(2),
+            kg.layers.Flatten(),
+            kg.layers.Dense(CLASSES, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    seconds = median_time(
+        lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), repeats
+    )
+    return {"w3_fit_b64": seconds * W3_SCALE}
+
+
+def bench_w3_torch(repeats: int) -> dict:
+    import torch
+
+    x_np, y_np = make_images()
+    x = torch.from_numpy(x_np).permute(0, 3, 1, 2).contiguous()
+    labels = torch.from_numpy(y_np.argmax(1))
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(32 * 13 * 13, CLASSES),
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch() -> None:
+        for start in range(0, W3_SAMPLES, 64):
+            optimizer.zero_grad()
+            loss_fn(model(x[start : start + 64]), labels[start : start + 64]).backward()
+            optimizer.step()
+
+    epoch()
+    return {"w3_fit_b64": median_time(epoch, repeats) * W3_SCALE}
+
+
+def bench_w3_keras(repeats: int) -> dict:
+    import keras
+
+    x, y = make_images()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(CLASSES, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    seconds = median_time(
+        lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), repeats
+    )
+    return {"w3_fit_b64": seconds * W3_SCALE}
 
 
 def _native_predict_time(model: object, one: object) -> float:
@@ -424,7 +515,11 @@ def bench_compile() -> dict:
 def run_peer(name: str, repeats: int) -> dict:
     """Runs one peer's benchmark in this process."""
     if name == "kgraph-llvm":
-        return {**bench_kgraph("llvm", repeats), **bench_compile()}
+        return {
+            **bench_kgraph("llvm", repeats),
+            **bench_compile(),
+            **bench_w3_kgraph(repeats),
+        }
     if name == "kgraph-llvm-1thread":
         return {
             key: value
@@ -437,10 +532,12 @@ def run_peer(name: str, repeats: int) -> dict:
         return bench_kgraph("numpy", repeats)
     if name == "numpy":
         return bench_numpy(repeats)
-    if name in ("torch", "torch-compile"):
-        return bench_torch(repeats, compiled=name == "torch-compile")
+    if name == "torch":
+        return {**bench_torch(repeats, compiled=False), **bench_w3_torch(repeats)}
+    if name == "torch-compile":
+        return bench_torch(repeats, compiled=True)
     if name.startswith("keras"):
-        return bench_keras(repeats)
+        return {**bench_keras(repeats), **bench_w3_keras(repeats)}
     if name == "jax":
         return bench_jax(repeats)
     raise ValueError(f"Unknown peer. Expected one of {PEERS}. Received: {name}")
@@ -500,6 +597,7 @@ def format_table(results: dict[str, dict]) -> str:
         "compile_cold",
         "compile_cached",
         "fit_peak_rss_mb",
+        "w3_fit_b64",
     ]
     base = results.get("kgraph-llvm", {})
     lines = [
