@@ -3,7 +3,8 @@
 The data is scikit-learn's ``load_digits``: 1,797 real 8x8 scans of
 handwritten digits, shipped inside scikit-learn (no download). 80% trains,
 20% tests. Run: ``python examples/digits_mlp.py`` (``--backend numpy`` for
-the reference interpreter).
+the reference interpreter, ``--save digits.kgraph`` to keep the trained
+model for ``kg.models.load_model`` and the ``kgraph`` command).
 """
 
 import argparse
@@ -22,6 +23,9 @@ def main() -> float:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backend", default=None, help="numpy or llvm")
     parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument(
+        "--save", metavar="PATH", help="save the trained model (.kgraph or .keras)"
+    )
     args = parser.parse_args()
 
     kg.utils.set_random_seed(0)
@@ -60,6 +64,9 @@ def main() -> float:
     print(f"test loss {loss:.4f} - test accuracy {accuracy:.4f}")
     truth = np.argmax(y_test[:10], axis=1).tolist()
     print(f"first test digits: true {truth}, predicted {predicted[:10].tolist()}")
+    if args.save:
+        model.save(args.save)
+        print(f"saved the model to {args.save}")
     return accuracy
 
 

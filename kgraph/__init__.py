@@ -16,6 +16,7 @@ from kgraph import models
 from kgraph import ops
 from kgraph import optimizers
 from kgraph import regularizers
+from kgraph import saving
 from kgraph import utils
 from kgraph.dump import dump
 from kgraph.ir import Graph
@@ -59,6 +60,7 @@ __all__ = [
     "optimizers",
     "regularizers",
     "reshape",
+    "saving",
     "transpose",
     "utils",
 ]

@@ -9,6 +9,8 @@ from kgraph.ir import printer
 from kgraph.ir.graph import Graph
 
 FORMATS = ("text", "dot", "json")
+# The model's layer graph (one node per layer) rather than a compiler graph.
+LAYERS_STAGE = "layers"
 # Stages of a model that are not pass names.
 MODEL_STAGES = ("forward", "train-step", "eval-step", "predict-step")
 # Stages that are text of the native code rather than graphs.
@@ -30,7 +32,12 @@ def _native(model: Any, stage: str, batch_size: int) -> str:
     return runtime.join_modules([jit.assembly(text) for text in texts])
 
 
-def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:
+def model_graph(model: Any, stage: str | None, batch_size: int = 32) -> Graph:
+    """The graph of a model at a stage (see ``dump``).
+
+    Raises:
+        ValueError: for an unknown stage, listing the valid ones.
+    """
     if stage in (None, "forward"):
         return model.graph
     kinds = {"train-step": "train", "eval-step": "eval", "predict-step": "predict"}
@@ -38,11 +45,31 @@ def _model_graph(model: Any, stage: str | None, batch_size: int) -> Graph:
         return model.compiled_program(kinds[stage], batch_size).graph
     program = model.compiled_program("train", batch_size)
     if stage not in program.stages:
-        valid = [*MODEL_STAGES, *NATIVE_STAGES, *program.stages]
+        valid = [LAYERS_STAGE, *MODEL_STAGES, *NATIVE_STAGES, *program.stages]
         raise ValueError(
             f"dump: unknown stage. Valid stages: {valid}. Received: stage={stage!r}"
         )
     return program.stages[stage]
+
+
+def _layers(model: Any, format: str) -> str:
+    """The layer graph as text, DOT (``plot_model``'s) or the config JSON."""
+    import json
+
+    from kgraph.utils import layer_graph
+    from kgraph.utils import plot
+
+    if format == "text":
+        return layer_graph.format_layers(layer_graph.layer_graph(model))
+    if format == "dot":
+        return plot.model_to_dot(model, show_shapes=True, show_layer_names=True)
+    if format == "json":
+        from kgraph.saving import model_config
+
+        return json.dumps(model_config.serialize_model(model), indent=1)
+    raise ValueError(
+        f"dump: format must be one of {FORMATS}. Received: format={format!r}"
+    )
 
 
 def dump(
@@ -54,7 +81,9 @@ def dump(
         obj: a ``Graph``, or a model.
         format: ``"text"`` (the canonical one-line-per-node form), ``"dot"``
             (Graphviz) or ``"json"`` (round-trips through ``Graph.from_json``).
-        stage: for a model: ``"forward"`` (default), ``"train-step"``,
+        stage: for a model: ``"layers"`` (the layer graph: one line or
+            box per layer; its JSON is the model's config), ``"forward"``
+            (default), ``"train-step"``,
             ``"eval-step"``, ``"predict-step"`` (the graphs a backend runs),
             the name of a pass of the training pipeline (the training graph
             right after that pass, e.g. ``"inline_optimizer"``), or the
@@ -89,8 +118,10 @@ def dump(
         if stage is not None:
             raise ValueError(f"dump: a Graph has no stages. Received: stage={stage!r}")
         graph = obj
+    elif stage == LAYERS_STAGE and hasattr(obj, "layers"):
+        return _layers(obj, format)
     elif isinstance(getattr(obj, "graph", None), Graph):
-        graph = _model_graph(obj, stage, batch_size)
+        graph = model_graph(obj, stage, batch_size)
     else:
         raise ValueError(
             f"dump: expected a kgraph Graph or model. Received: {type(obj).__name__}"

@@ -237,7 +237,8 @@ class Variable(_Operators):
         dtype: Any = None,
     ) -> None:
         kind = dtypes.canonical(dtype) if dtype else dtypes.of_value(value)
-        self._value = np.array(value, dtype=dtypes.to_numpy(kind))
+        # Always a C-contiguous copy of its own: native code reads it in place.
+        self._value = np.array(value, dtype=dtypes.to_numpy(kind), order="C")
         self.name = name
         self.path = path or name
         self.trainable = trainable

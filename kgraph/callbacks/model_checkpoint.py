@@ -13,7 +13,8 @@ from kgraph.callbacks.monitor_callback import MonitorCallback
 from kgraph.utils.progbar import print_msg
 
 WEIGHTS_SUFFIXES = (".weights.h5", ".weights.npz")
-MODEL_SUFFIXES = (".kgraph", ".keras", ".h5")
+# Keras also takes legacy `.h5` models; kgraph saves `.kgraph` and `.keras`.
+MODEL_SUFFIXES = (".kgraph", ".keras")
 
 
 def _check_filepath(filepath: str, save_weights_only: bool) -> None:

@@ -9,6 +9,7 @@ from kgraph.layers.core import Activation
 from kgraph.layers.core import Dense
 from kgraph.layers.core import Identity
 from kgraph.layers.core import Lambda
+from kgraph.layers.embedding import Embedding
 from kgraph.layers.input_layer import Input
 from kgraph.layers.input_layer import InputLayer
 from kgraph.layers.layer import InputSpec
@@ -29,6 +30,8 @@ from kgraph.layers.merging import maximum
 from kgraph.layers.merging import minimum
 from kgraph.layers.merging import multiply
 from kgraph.layers.merging import subtract
+from kgraph.layers.normalization import BatchNormalization
+from kgraph.layers.normalization import LayerNormalization
 from kgraph.layers.pooling import AveragePooling1D
 from kgraph.layers.pooling import AveragePooling2D
 from kgraph.layers.pooling import GlobalAveragePooling1D
@@ -37,22 +40,29 @@ from kgraph.layers.pooling import GlobalMaxPooling1D
 from kgraph.layers.pooling import GlobalMaxPooling2D
 from kgraph.layers.pooling import MaxPooling1D
 from kgraph.layers.pooling import MaxPooling2D
+from kgraph.layers.recurrent import GRU
+from kgraph.layers.recurrent import LSTM
+from kgraph.layers.recurrent import SimpleRNN
 from kgraph.layers.regularization import Dropout
 from kgraph.layers.reshaping import Flatten
 from kgraph.layers.reshaping import Reshape
 
 __all__ = [
+    "GRU",
+    "LSTM",
     "Activation",
     "Add",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
+    "BatchNormalization",
     "Concatenate",
     "Conv1D",
     "Conv2D",
     "Dense",
     "Dot",
     "Dropout",
+    "Embedding",
     "Flatten",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
@@ -64,6 +74,7 @@ __all__ = [
     "InputSpec",
     "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "MaxPooling1D",
     "MaxPooling2D",
@@ -72,6 +83,7 @@ __all__ = [
     "Multiply",
     "ReLU",
     "Reshape",
+    "SimpleRNN",
     "Softmax",
     "Subtract",
     "add",

@@ -8,6 +8,7 @@ called on arrays it computes eagerly. ``__call__`` is a short list of steps.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import zlib
@@ -68,6 +69,38 @@ def activity_outputs(graph: Graph, node_ids: set[int]) -> dict[str, int]:
             if output.graph is graph and output.node_id in node_ids:
                 found[f"aux:activity/{layer.name}/{index}"] = penalty.node_id
     return found
+
+
+def state_update_outputs(graph: Graph, node_ids: set[int]) -> dict[str, int]:
+    """Returns the state updates (``Layer.add_state_update``) a model's
+    training step must apply.
+
+    An update belongs to a model when the output of the call that made it
+    is one of the model's nodes. The training program turns every graph
+    output ``aux:update:<path>`` into ``new:<path>``, the in-place update of
+    the variable ``<path>``; evaluation and prediction drop them. When a
+    layer is called several times in one model, its last call's update wins.
+
+    Args:
+        graph: the trace graph the model is extracted from.
+        node_ids: the ids of the model's nodes in ``graph``.
+
+    Returns:
+        ``{"aux:update:<variable path>": new value node id}``.
+    """
+    found: dict[str, int] = {}
+    for layer in _LAYERS.values():
+        for output, variable, value in layer._state_updates:
+            if output.graph is graph and output.node_id in node_ids:
+                found[f"aux:update:{variable.path}"] = value.node_id
+    return found
+
+
+def _tracing(graph: Graph | None) -> Any:
+    """The builder's tracing context for a symbolic call, else nothing."""
+    from kgraph.ops import builder
+
+    return builder.tracing(graph) if graph is not None else contextlib.nullcontext()
 
 
 def flatten(structure: Any) -> list[Any]:
@@ -237,6 +270,10 @@ class Layer:
         self._calls: list[tuple[list[SymbolicTensor], list[SymbolicTensor]]] = []
         # (regularized output, penalty) pairs of the symbolic calls.
         self._activity_losses: list[tuple[SymbolicTensor, SymbolicTensor]] = []
+        # (an output of the call, variable, new value) of the symbolic calls,
+        # and the updates of the call under way.
+        self._state_updates: list[tuple[SymbolicTensor, Variable, SymbolicTensor]] = []
+        self._pending_updates: list[tuple[Variable, SymbolicTensor]] = []
         self._creation_index = next(_CREATED)
         _LAYERS[self._creation_index] = self
 
@@ -279,6 +316,34 @@ class Layer:
         variable.regularizer = regularizers.get(regularizer)
         self._weights.append(variable)
         return variable
+
+    def add_state_update(self, variable: Variable, value: Any) -> None:
+        """Records a new value for a (non-trainable) variable, from ``call``.
+
+        In a model, the training step writes ``value`` into ``variable``
+        after each batch (inside the compiled step, on every backend);
+        ``evaluate`` and ``predict`` never update. Eager calls assign at
+        once. ``BatchNormalization`` updates its moving statistics this way.
+
+        Args:
+            variable: a variable of this layer.
+            value: its new value, of the variable's shape and dtype: write
+                it with the training switch (``training_flag``) so that it
+                is the variable itself when not training.
+        """
+        if isinstance(value, SymbolicTensor):
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f'Layer "{self.name}": the state update of "{variable.path}" '
+                    f"has shape {tuple(value.shape)}; the variable "
+                    f"{tuple(variable.shape)}. Received: value of shape "
+                    f"{tuple(value.shape)}"
+                )
+            if str(value.dtype) != str(variable.dtype):
+                value = ops.cast(value, variable.dtype)
+            self._pending_updates.append((variable, value))
+        else:
+            variable.assign(np.asarray(value))
 
     @property
     def weights(self) -> list[Variable]:
@@ -367,10 +432,21 @@ class Layer:
             kwargs.pop("training", None)
         elif not symbolic and kwargs.get("training") is None:
             kwargs["training"] = False
-        with ops.layer_scope(self.name):
+        self._pending_updates = []
+        graph = (
+            next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
+            if symbolic
+            else None
+        )
+        with ops.layer_scope(self.name), _tracing(graph):
             outputs = self.call(inputs, *args, **kwargs)
             if symbolic:
                 outputs = self._own_outputs(inputs, outputs)
+                # State updates belong to the models holding the output.
+                anchor = flatten(outputs)[0]
+                for variable, value in self._pending_updates:
+                    self._state_updates.append((anchor, variable, value))
+            self._pending_updates = []
             # 5. Activity regularization: a penalty on the outputs.
             if symbolic and self.activity_regularizer is not None:
                 for output in flatten(outputs):

@@ -70,8 +70,42 @@ def inputs(model: Any, x: Any) -> dict[str, np.ndarray]:
                 f"expected shape={expected}, found shape={array.shape}. "
                 f"Received: x with shape {array.shape}"
             )
+        check_embedding_indices(model, name, array)
         result[name] = _cast(array, node_type.dtype)
     return result
+
+
+def check_embedding_indices(model: Any, name: str, array: np.ndarray) -> None:
+    """Checks the indices fed to input ``name`` against every ``Embedding``
+    called directly on that input: native code would read outside the table.
+
+    Raises:
+        ValueError: for an index outside ``[0, input_dim)`` (floats are
+            truncated to integers first, as the layer casts them).
+    """
+    from kgraph.layers.embedding import Embedding
+
+    trace = model.inputs[0].graph
+    for layer in getattr(model, "layers", []):
+        if not isinstance(layer, Embedding):
+            continue
+        fed = any(
+            t.graph is trace and trace.node(t.node_id).name == name
+            for inputs, _ in layer._calls
+            for t in inputs
+        )
+        if not fed or not array.size:
+            continue
+        values = np.trunc(array) if array.dtype.kind == "f" else array
+        valid = (values >= 0) & (values < layer.input_dim)
+        if not np.all(valid):
+            bad = values[~valid].reshape(-1)[0]
+            raise ValueError(
+                f'Input "{name}" feeds Embedding layer "{layer.name}", whose indices '
+                f"must lie in [0, {layer.input_dim}) (input_dim={layer.input_dim}). "
+                f"Received: an index of {bad} (indices with min {values.min()} and "
+                f"max {values.max()})"
+            )
 
 
 def _input_types(model: Any) -> dict[str, Any]:

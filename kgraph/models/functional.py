@@ -91,6 +91,9 @@ class Model(Trainer, Layer):
         # Activity penalties on the model's tensors become ``aux:activity``
         # outputs, which the training graph adds to the loss.
         penalties = layer_module.activity_outputs(trace, self._node_ids)
+        # State updates (BatchNormalization's moving statistics) become
+        # ``aux:update:<path>`` outputs, applied by training programs only.
+        penalties.update(layer_module.state_update_outputs(trace, self._node_ids))
         if penalties:
             extracted = trace.subgraph({**selected, **penalties}, name=self.name)
             _check_connected(extracted, {t.node_id for t in self.inputs})
@@ -244,17 +247,40 @@ class Model(Trainer, Layer):
         return "?"
 
     def get_config(self) -> dict[str, Any]:
-        """Returns the model's name and layers' configurations."""
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "layers": [
-                {"class_name": type(layer).__name__, "config": layer.get_config()}
-                for layer in self.layers
-            ],
-            "input_names": list(self.input_names),
-            "output_names": list(self.output_names),
-        }
+        """Returns the model's config in Keras 3's functional layout: its
+        name, its layers with the calls made inside the model
+        (``inbound_nodes``), and its ``input_layers`` and ``output_layers``.
+
+        Raises:
+            ValueError: when a tensor of the model is made by ops outside
+                any layer (wrap them in a ``Lambda``).
+        """
+        from kgraph.saving import model_config
+
+        return model_config.functional_config(self)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: dict[str, Any],
+        custom_objects: dict[str, Any] | None = None,
+        safe_mode: bool = True,
+    ) -> Model:
+        """Rebuilds a model from ``get_config``'s output (or Keras's).
+
+        Args:
+            config: the config.
+            custom_objects: custom layers and functions by name.
+            safe_mode: refuse to load Lambda bytecode (as Keras).
+
+        Returns:
+            A new model with freshly initialized weights.
+        """
+        from kgraph.saving import model_config
+
+        return model_config.functional_from_config(
+            cls, config, custom_objects, safe_mode
+        )
 
 
 def _keras_flatten(structure: Any) -> list[Any]:

@@ -184,15 +184,23 @@ class Sequential(Model):
         return super().predict_on_batch(x)
 
     def get_config(self) -> dict[str, Any]:
-        """Returns the model's name and its layers' configurations."""
-        config = {
-            "name": self.name,
-            "trainable": self.trainable,
-            "layers": [
-                {"class_name": type(layer).__name__, "config": layer.get_config()}
-                for layer in self.layers
-            ],
-        }
-        if self._input_layer is not None:
-            config["input_layer"] = self._input_layer.get_config()
-        return config
+        """Returns the model's name and its layers' configurations (the input
+        layer first, as Keras)."""
+        from kgraph.saving import model_config
+
+        return model_config.sequential_config(self)
+
+    @classmethod
+    def from_config(
+        cls,
+        config: dict[str, Any],
+        custom_objects: dict[str, Any] | None = None,
+        safe_mode: bool = True,
+    ) -> Sequential:
+        """Rebuilds a Sequential model from ``get_config``'s output (or
+        Keras's); layers get fresh weights."""
+        from kgraph.saving import model_config
+
+        return model_config.sequential_from_config(
+            cls, config, custom_objects, safe_mode
+        )

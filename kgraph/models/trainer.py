@@ -739,17 +739,49 @@ class Trainer:
         for variable, value in zip(own, weights, strict=True):
             variable.assign(value)
 
-    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
-        """Saves every weight to a ``.weights.npz`` file (atomically)."""
-        from kgraph.saving import weights_file
+    def save(
+        self,
+        filepath: str,
+        overwrite: bool = True,
+        zipped: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Saves the whole model in one file, written atomically.
 
-        weights_file.save(self, filepath, overwrite)
+        The file holds the architecture, the weights, the compile arguments
+        and the optimizer's state: ``kg.models.load_model`` restores a model
+        that predicts identically and resumes training where it stopped.
+
+        Args:
+            filepath: ``*.kgraph`` (kgraph's format) or ``*.keras`` (Keras 3's;
+                needs h5py).
+            overwrite: replace an existing file.
+            zipped: accepted for Keras compatibility (always zipped).
+            **kwargs: accepted for Keras compatibility.
+
+        Raises:
+            ValueError: for another extension, or a model that cannot be
+                described by its layers' configs.
+        """
+        from kgraph.saving import api
+
+        api.save_model(self, filepath, overwrite, zipped, **kwargs)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Saves every weight, atomically: ``*.weights.h5`` in Keras 3's HDF5
+        layout (with the optimizer state; needs h5py) or ``*.weights.npz``
+        (no dependency)."""
+        from kgraph.saving import api
+
+        api.save_weights(self, filepath, overwrite)
 
     def load_weights(self, filepath: str) -> None:
-        """Loads weights saved by ``save_weights``."""
-        from kgraph.saving import weights_file
+        """Loads weights from ``*.weights.h5`` (kgraph's or Keras's),
+        ``*.weights.npz``, or a ``.kgraph`` or ``.keras`` model file; the
+        model is unchanged unless every weight fits."""
+        from kgraph.saving import api
 
-        weights_file.load(self, filepath)
+        api.load_weights(self, filepath)
 
 
 class _Weighted:

@@ -192,6 +192,12 @@ def compile_program(
         stats = [n for n in objective.outputs if n.startswith("stat:")]
         keep = ["loss", *stats] if kind == TRAIN else stats
         graph = _without_aux(objective, keep)
+        if kind == TRAIN:
+            # Layer state updates become in-place updates of their variables.
+            for name, node_id in objective.outputs.items():
+                if name.startswith("aux:update:"):
+                    path = name.removeprefix("aux:update:")
+                    graph.set_output(f"new:{path}", node_id)
         passes = pipeline.TRAIN if kind == TRAIN else pipeline.EVAL
     used = {n.name for n in graph.placeholders("parameter")}
     trainable = (

@@ -27,6 +27,8 @@ from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
 
 _LAYER_STACK: list[str] = []
+# The graphs symbolic layer calls are tracing into, innermost last.
+_GRAPH_STACK: list[Graph] = []
 
 
 @contextlib.contextmanager
@@ -37,6 +39,18 @@ def layer_scope(name: str) -> Iterator[None]:
         yield
     finally:
         _LAYER_STACK.pop()
+
+
+@contextlib.contextmanager
+def tracing(graph: Graph) -> Iterator[None]:
+    """While a layer traces into ``graph``, ops on its variables alone (a
+    slice of a bias, say) add nodes there instead of computing a constant,
+    so they stay trainable."""
+    _GRAPH_STACK.append(graph)
+    try:
+        yield
+    finally:
+        _GRAPH_STACK.pop()
 
 
 def current_layer() -> str | None:
@@ -59,6 +73,12 @@ def find_graph(operands: Sequence[Any]) -> Graph | None:
                     f"Received: {operands}"
                 )
             graph = operand.graph
+    if (
+        graph is None
+        and _GRAPH_STACK
+        and any(isinstance(o, Variable) for o in operands)
+    ):
+        return _GRAPH_STACK[-1]
     return graph
 
 

@@ -7,13 +7,13 @@ interrupted save never destroys the previous file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from kgraph.saving import atomic
 
 SUFFIX = ".weights.npz"
 
@@ -22,8 +22,7 @@ def _check_name(filepath: str) -> Path:
     path = Path(filepath)
     if not path.name.endswith(SUFFIX):
         raise ValueError(
-            f"The filename must end in `{SUFFIX}` (`.weights.h5` files are not "
-            f"supported yet). Received: filepath={filepath}"
+            f"The filename must end in `{SUFFIX}`. Received: filepath={filepath}"
         )
     return path
 
@@ -36,18 +35,10 @@ def save(model: Any, filepath: str, overwrite: bool = True) -> None:
         FileExistsError: when the file exists and ``overwrite`` is false.
     """
     path = _check_name(filepath)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{filepath} exists. Received: overwrite=False")
+    atomic.check_overwrite(path, overwrite)
     arrays = {f"{i:04d}:{v.path}": v.numpy() for i, v in enumerate(model.weights)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic.atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        np.savez(stream, **arrays)
 
 
 def load(model: Any, filepath: str) -> None:

@@ -1,0 +1,370 @@
+"""Model architectures as configs, in Keras 3's layout, and back.
+
+A functional model's config lists its layers, each with the calls made
+inside the model (``inbound_nodes``): the arguments of a call name the
+tensors they take as ``[layer name, call index, output index]``
+(``keras_history``), so shared layers, several inputs and outputs and any
+connectivity are rebuilt by calling the layers again in dependency order.
+A Sequential model's config lists its layers (the input layer first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kgraph.saving import serialization
+
+MODELS_MODULE = "kgraph.models"
+_TENSOR = "__keras_tensor__"
+# Call arguments of Keras configs that kgraph decides itself: the training
+# mode is the model's, and kgraph has no masks.
+_IGNORED_CALL_KWARGS = ("training", "mask")
+
+TensorRef = tuple[str, int, int]
+
+
+# -- model -> config -----------------------------------------------------------------
+
+
+def serialize_model(model: Any) -> dict[str, Any]:
+    """Returns ``{"module", "class_name", "config", "registered_name",
+    "build_config"}`` for a functional or Sequential model.
+
+    Raises:
+        ValueError: for a model that cannot be described by its layers
+            (ops used between layers, values a config cannot store).
+    """
+    from kgraph.models.functional import Model
+    from kgraph.models.sequential import Sequential
+
+    cls = type(model)
+    if isinstance(model, Sequential):
+        class_name, base = "Sequential", Sequential
+    else:
+        class_name, base = "Functional", Model
+    custom = cls is not base
+    return {
+        "module": cls.__module__ if custom else MODELS_MODULE,
+        "class_name": cls.__name__ if custom else class_name,
+        "config": model.get_config(),
+        "registered_name": serialization.registered_name(model) if custom else None,
+        "build_config": {"input_shape": _build_shape(model)},
+    }
+
+
+def _build_shape(model: Any) -> Any:
+    if not model.built:
+        return None
+    shapes = [list(t.shape) for t in model.inputs]
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def functional_config(model: Any) -> dict[str, Any]:
+    """The config of a functional model (see the module docstring).
+
+    Raises:
+        ValueError: when a layer takes a tensor that no layer made.
+    """
+    calls = {layer.name: _calls_in(model, layer) for layer in model.layers}
+    producers: dict[int, TensorRef] = {}
+    for name, layer_calls in calls.items():
+        for index, (_, outputs) in enumerate(layer_calls):
+            for position, tensor in enumerate(outputs):
+                producers.setdefault(tensor.node_id, (name, index, position))
+    layers = []
+    for layer in model.layers:
+        entry = serialization.serialize_layer(layer)
+        entry["name"] = layer.name
+        entry["inbound_nodes"] = [
+            _node_config(model, layer, inputs, producers)
+            for inputs, _ in calls[layer.name]
+            if inputs
+        ]
+        layers.append(entry)
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layers,
+        "input_layers": _structure_refs(model, model._inputs_struct, producers),
+        "output_layers": _structure_refs(model, model._outputs_struct, producers),
+    }
+
+
+def _calls_in(model: Any, layer: Any) -> list[tuple[list, list]]:
+    """The layer's calls whose outputs are all inside the model."""
+    trace = model.inputs[0].graph
+    return [
+        (inputs, outputs)
+        for inputs, outputs in layer._calls
+        if outputs
+        and all(t.graph is trace and t.node_id in model._node_ids for t in outputs)
+    ]
+
+
+def _tensor_config(model: Any, tensor: Any, producers: Mapping[int, TensorRef]) -> Any:
+    if tensor.node_id not in producers:
+        raise ValueError(
+            f"Model '{model.name}' cannot be saved as a config: one of its tensors "
+            "(shape "
+            f"{tuple(tensor.shape)}) is made by operations outside any layer, e.g. "
+            "`x + y` or `kg.ops.exp(x)` on symbolic tensors. Wrap such code in a "
+            "`kg.layers.Lambda` or a custom layer. Received: a tensor made by "
+            f"node %{tensor.node_id} of the trace"
+        )
+    return {
+        "class_name": _TENSOR,
+        "config": {
+            "shape": list(tensor.shape),
+            "dtype": tensor.dtype,
+            "keras_history": list(producers[tensor.node_id]),
+        },
+    }
+
+
+def _node_config(
+    model: Any, layer: Any, inputs: list, producers: Mapping[int, TensorRef]
+) -> dict[str, Any]:
+    from kgraph.layers.merging import _Merge
+
+    args: Any = [_tensor_config(model, t, producers) for t in inputs]
+    if len(args) == 1 and not isinstance(layer, _Merge):
+        args = args[0]
+    return {"args": [args], "kwargs": {}}
+
+
+def _structure_refs(
+    model: Any, structure: Any, producers: Mapping[int, TensorRef]
+) -> Any:
+    def ref(tensor: Any) -> list:
+        return _tensor_config(model, tensor, producers)["config"]["keras_history"]
+
+    if isinstance(structure, Mapping):
+        return {str(key): ref(value) for key, value in structure.items()}
+    if isinstance(structure, list | tuple):
+        return [ref(value) for value in structure]
+    return [ref(structure)]
+
+
+def sequential_config(model: Any) -> dict[str, Any]:
+    """The config of a Sequential model: its layers, the input layer first."""
+    layers = [serialization.serialize_layer(layer) for layer in model.layers]
+    if model._input_layer is not None:
+        layers.insert(0, serialization.serialize_layer(model._input_layer))
+    shape = model._input_shape()
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "dtype": "float32",
+        "layers": layers,
+        "build_input_shape": None if shape is None else list(shape),
+    }
+
+
+# -- config -> model -----------------------------------------------------------------
+
+
+def deserialize_model(
+    entry: Mapping[str, Any],
+    custom_objects: Mapping[str, Any] | None = None,
+    safe_mode: bool = True,
+) -> Any:
+    """Creates a model from ``serialize_model``'s entry (or a Keras
+    ``config.json``).
+
+    Raises:
+        ValueError: for an unknown model class or layer, naming it.
+    """
+    from kgraph.models.functional import Model
+    from kgraph.models.sequential import Sequential
+
+    class_name = entry.get("class_name")
+    cls: Any = serialization.lookup(
+        class_name, entry.get("registered_name"), custom_objects
+    )
+    if cls is None:
+        cls = {"Functional": Model, "Model": Model, "Sequential": Sequential}.get(
+            class_name
+        )
+    if not (isinstance(cls, type) and issubclass(cls, Model)):
+        raise ValueError(
+            f"The file holds a model of class {class_name}, which kgraph cannot "
+            "rebuild: kgraph loads functional and Sequential models (a custom "
+            "Model subclass needs `custom_objects`). "
+            f"Received: class_name={class_name!r}"
+        )
+    config = dict(entry.get("config") or {})
+    return cls.from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+def _start_clean_trace(entries: list[Mapping[str, Any]]) -> None:
+    """Starts a new trace graph when the current one already has nodes of
+    layers or inputs with the names the model is rebuilt with (the model
+    was loaded in the session that saved it), so names cannot clash."""
+    from kgraph.layers import input_layer
+
+    names = {(e.get("config") or {}).get("name") for e in entries} - {None}
+    for node in input_layer.trace_graph().nodes():
+        if node.layer in names or node.name in names:
+            input_layer.reset_trace()
+            return
+
+
+def sequential_from_config(
+    cls: type,
+    config: Mapping[str, Any],
+    custom_objects: Mapping[str, Any] | None = None,
+    safe_mode: bool = True,
+) -> Any:
+    """Rebuilds a Sequential model from ``sequential_config``'s output."""
+    entries = list(config.get("layers") or [])
+    _start_clean_trace(entries)
+    model = cls(name=config.get("name"))
+    for entry in entries:
+        model.add(serialization.deserialize_layer(entry, custom_objects, safe_mode))
+    shape = config.get("build_input_shape")
+    if not model.built and shape is not None and model.layers:
+        model.build(tuple(shape))
+    model.trainable = bool(config.get("trainable", True))
+    return model
+
+
+def functional_from_config(
+    cls: type,
+    config: Mapping[str, Any],
+    custom_objects: Mapping[str, Any] | None = None,
+    safe_mode: bool = True,
+) -> Any:
+    """Rebuilds a functional model: creates every layer, then makes the
+    calls in dependency order (a call waits until its inputs exist).
+
+    Raises:
+        ValueError: when the calls refer to layers or calls that do not
+            exist.
+    """
+    from kgraph.layers.input_layer import InputLayer
+
+    entries = list(config.get("layers") or [])
+    _start_clean_trace(entries)
+    layers: dict[str, Any] = {}
+    pending: dict[str, list[Any]] = {}
+    made: dict[tuple[str, int], list[Any]] = {}
+    for entry in entries:
+        layer = serialization.deserialize_layer(entry, custom_objects, safe_mode)
+        name = entry.get("name") or layer.name
+        layers[name] = layer
+        pending[name] = list(entry.get("inbound_nodes") or [])
+        if isinstance(layer, InputLayer):
+            made[(name, 0)] = [layer.output]
+    _make_calls(layers, pending, made, custom_objects, safe_mode)
+    inputs = _unwrap(_resolve_structure(config.get("input_layers"), made))
+    outputs = _unwrap(_resolve_structure(config.get("output_layers"), made))
+    model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+    model.trainable = bool(config.get("trainable", True))
+    return model
+
+
+def _make_calls(
+    layers: Mapping[str, Any],
+    pending: dict[str, list[Any]],
+    made: dict[tuple[str, int], list[Any]],
+    custom_objects: Any,
+    safe_mode: bool,
+) -> None:
+    from kgraph.layers.layer import flatten
+
+    counts = {name: sum(1 for key in made if key[0] == name) for name in layers}
+    while any(pending.values()):
+        progressed = False
+        for name, layer in layers.items():
+            while pending[name]:
+                call = _call_arguments(
+                    pending[name][0], made, custom_objects, safe_mode
+                )
+                if call is None:
+                    break
+                args, kwargs = call
+                made[(name, counts[name])] = flatten(layer(*args, **kwargs))
+                counts[name] += 1
+                pending[name].pop(0)
+                progressed = True
+        if not progressed:
+            waiting = sorted(name for name, nodes in pending.items() if nodes)
+            raise ValueError(
+                "The model config is inconsistent: the calls of layers "
+                f"{waiting} take tensors that no layer of the config makes. "
+                f"Received: layers {sorted(layers)}"
+            )
+
+
+def _call_arguments(
+    node: Any, made: Mapping[tuple[str, int], list[Any]], custom: Any, safe: bool
+) -> tuple[list[Any], dict[str, Any]] | None:
+    """The call's arguments with tensors filled in, or ``None`` while one
+    of them is not made yet."""
+    if isinstance(node, list):  # Keras 2: [[layer, node, tensor, kwargs], ...]
+        tensors = [
+            made.get((ref[0], ref[1]), [None] * (ref[2] + 1))[ref[2]] for ref in node
+        ]
+        if any(t is None for t in tensors):
+            return None
+        return [tensors[0] if len(tensors) == 1 else tensors], {}
+    missing: list[bool] = []
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, Mapping) and value.get("class_name") == _TENSOR:
+            name, index, position = value["config"]["keras_history"]
+            outputs = made.get((name, index))
+            if outputs is None or position >= len(outputs):
+                missing.append(True)
+                return None
+            return outputs[position]
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return serialization.decode(value, custom, safe)
+
+    args = fill(list(node.get("args") or []))
+    kwargs = {
+        key: fill(value)
+        for key, value in (node.get("kwargs") or {}).items()
+        if key not in _IGNORED_CALL_KWARGS
+    }
+    return None if missing else (args, kwargs)
+
+
+def _is_ref(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and all(isinstance(v, int) for v in value[1:])
+    )
+
+
+def _resolve_structure(structure: Any, made: Mapping[tuple[str, int], list]) -> Any:
+    if _is_ref(structure):
+        name, index, position = structure
+        outputs = made.get((name, index))
+        if outputs is None or position >= len(outputs):
+            raise ValueError(
+                "The model config names an input or output that no layer call "
+                f"makes. Received: {structure!r}"
+            )
+        return outputs[position]
+    if isinstance(structure, Mapping):
+        return {
+            key: _resolve_structure(value, made) for key, value in structure.items()
+        }
+    if isinstance(structure, list | tuple):
+        return [_resolve_structure(value, made) for value in structure]
+    raise ValueError(
+        f"The model config's inputs or outputs are malformed. Received: {structure!r}"
+    )
+
+
+def _unwrap(structure: Any) -> Any:
+    """As Keras: a list of one tensor is that tensor."""
+    single = isinstance(structure, list) and len(structure) == 1
+    if single and not isinstance(structure[0], Mapping):
+        return structure[0]
+    return structure

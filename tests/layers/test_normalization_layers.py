@@ -1,0 +1,209 @@
+"""``LayerNormalization`` and ``BatchNormalization`` against NumPy
+transcriptions, and the moving statistics updated inside the compiled
+training step (``Layer.add_state_update``) on both backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kgraph as kg
+from kgraph import layers
+from kgraph.testing.test_case import run_layer_test
+
+BACKENDS = ("numpy", "llvm")
+
+
+def _layer_norm(x, axes, gamma, beta, epsilon=1e-3):
+    mean = x.mean(axis=axes, keepdims=True)
+    variance = x.var(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(variance + epsilon) * gamma + beta
+
+
+def _batch_norm(x, mean, variance, gamma, beta, epsilon=1e-3):
+    return (x - mean) / np.sqrt(variance + epsilon) * gamma + beta
+
+
+# -- standard checks ------------------------------------------------------------
+
+
+def test_layer_normalization_standard_checks():
+    run_layer_test(
+        layers.LayerNormalization,
+        {},
+        input_shape=(2, 4),
+        expected_output_shape=(2, 4),
+        expected_num_trainable_weights=2,
+        backends=BACKENDS,
+    )
+
+
+def test_layer_normalization_standard_checks_several_axes():
+    run_layer_test(
+        layers.LayerNormalization,
+        {"axis": [1, 2], "center": False},
+        input_shape=(2, 3, 4),
+        expected_output_shape=(2, 3, 4),
+        expected_num_trainable_weights=1,
+        backends=BACKENDS,
+    )
+
+
+def test_batch_normalization_standard_checks():
+    run_layer_test(
+        layers.BatchNormalization,
+        {"momentum": 0.9},
+        input_shape=(2, 3),
+        expected_output_shape=(2, 3),
+        expected_num_trainable_weights=2,
+        expected_num_non_trainable_weights=2,
+        backends=BACKENDS,
+    )
+
+
+def test_batch_normalization_standard_checks_channels_first():
+    run_layer_test(
+        layers.BatchNormalization,
+        {"axis": 1, "scale": False},
+        input_shape=(2, 3, 4),
+        expected_output_shape=(2, 3, 4),
+        expected_num_trainable_weights=1,
+        expected_num_non_trainable_weights=2,
+        backends=BACKENDS,
+    )
+
+
+# -- LayerNormalization numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("axis", [-1, 1, [1, 2]])
+def test_layer_normalization_matches_numpy(backend, axis, rng):
+    x_data = rng.normal(2.0, 3.0, size=(5, 3, 4)).astype("float32")
+    layer = layers.LayerNormalization(
+        axis=axis, gamma_initializer="random_normal", beta_initializer="random_normal"
+    )
+    x = kg.Input(shape=(3, 4))
+    model = kg.Model(x, layer(x))
+    model.compile(loss="mse", backend=backend)
+    axes = tuple(axis) if isinstance(axis, list) else (axis,)
+    param_shape = [1, 1, 1]
+    for a in axes:
+        param_shape[a] = x_data.shape[a]
+    gamma = layer.gamma.numpy().reshape(param_shape)
+    beta = layer.beta.numpy().reshape(param_shape)
+    expected = _layer_norm(x_data, axes, gamma, beta)
+    np.testing.assert_allclose(
+        model.predict(x_data, verbose=0), expected, rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_allclose(layer(x_data).numpy(), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_layer_normalization_config_and_errors():
+    config = layers.LayerNormalization(axis=[1, 2], epsilon=1e-5).get_config()
+    assert config["axis"] == [1, 2]
+    assert config["epsilon"] == 1e-5
+    with pytest.raises(ValueError, match=r"`axis` must be an int or a list"):
+        layers.LayerNormalization(axis="last")
+    with pytest.raises(ValueError, match=r"out of range.*Received: axis=3"):
+        layers.LayerNormalization(axis=3)(kg.Input(shape=(4,)))
+
+
+# -- BatchNormalization numbers -----------------------------------------------------
+
+
+def test_batch_normalization_eager_training_and_inference(rng):
+    x = rng.normal(1.0, 2.0, size=(6, 3)).astype("float32")
+    layer = layers.BatchNormalization(momentum=0.8, beta_initializer="ones")
+    inference = layer(x).numpy()
+    np.testing.assert_allclose(
+        inference, _batch_norm(x, 0.0, 1.0, 1.0, 1.0), rtol=1e-5, atol=1e-6
+    )
+    training = layer(x, training=True).numpy()
+    np.testing.assert_allclose(
+        training,
+        _batch_norm(x, x.mean(0), x.var(0), 1.0, 1.0),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.2 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(
+        layer.moving_variance.numpy(), 0.8 + 0.2 * x.var(0), rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_normalization_fit_updates_moving_statistics(backend, rng):
+    x_data = rng.normal(2.0, 3.0, size=(16, 2, 3)).astype("float32")
+    y_data = rng.normal(size=(16, 1)).astype("float32")
+    x = kg.Input(shape=(2, 3))
+    bn = layers.BatchNormalization(momentum=0.9)
+    output = layers.Dense(1)(layers.Flatten()(bn(x)))
+    model = kg.Model(x, output)
+    model.compile(optimizer="sgd", loss="mse", backend=backend)
+    model.fit(x_data, y_data, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    moving_mean, moving_variance = np.zeros(3), np.ones(3)
+    for _ in range(2):
+        for start in (0, 8):
+            batch = x_data[start : start + 8]
+            moving_mean = 0.9 * moving_mean + 0.1 * batch.mean(axis=(0, 1))
+            moving_variance = 0.9 * moving_variance + 0.1 * batch.var(axis=(0, 1))
+    np.testing.assert_allclose(bn.moving_mean.numpy(), moving_mean, rtol=1e-4)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), moving_variance, rtol=1e-4)
+
+    # Evaluation and prediction use the moving statistics and update nothing.
+    stored = [v.numpy().copy() for v in bn.non_trainable_weights]
+    model.evaluate(x_data, y_data, verbose=0)
+    predicted = model.predict(x_data, verbose=0)
+    for variable, old in zip(bn.non_trainable_weights, stored, strict=True):
+        np.testing.assert_array_equal(variable.numpy(), old)
+    normalized = _batch_norm(
+        x_data,
+        moving_mean,
+        moving_variance,
+        bn.gamma.numpy(),
+        bn.beta.numpy(),
+    )
+    dense = model.layers[-1]
+    expected = normalized.reshape(16, 6) @ dense.kernel.numpy() + dense.bias.numpy()
+    np.testing.assert_allclose(predicted, expected, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_normalization_training_output_uses_batch_statistics(backend, rng):
+    """The loss of one step is computed on batch-normalized features."""
+    x_data = rng.normal(5.0, 2.0, size=(8, 3)).astype("float32")
+    y_data = np.zeros((8, 3), "float32")
+    x = kg.Input(shape=(3,))
+    model = kg.Model(x, layers.BatchNormalization()(x))
+    model.compile(
+        optimizer=kg.optimizers.SGD(learning_rate=0.0), loss="mse", backend=backend
+    )
+    loss = model.fit(x_data, y_data, batch_size=8, epochs=1, verbose=0)
+    normalized = _batch_norm(x_data, x_data.mean(0), x_data.var(0), 1.0, 0.0)
+    np.testing.assert_allclose(
+        loss.history["loss"][0], np.mean(normalized**2), rtol=1e-4
+    )
+
+
+def test_non_trainable_batch_normalization_uses_moving_statistics(rng):
+    x_data = rng.normal(size=(8, 3)).astype("float32")
+    x = kg.Input(shape=(3,))
+    bn = layers.BatchNormalization(trainable=False)
+    model = kg.Model(x, layers.Dense(1)(bn(x)))
+    model.compile(optimizer="sgd", loss="mse", backend="numpy")
+    model.fit(x_data, np.ones((8, 1), "float32"), batch_size=8, verbose=0)
+    np.testing.assert_array_equal(bn.moving_mean.numpy(), np.zeros(3))
+    np.testing.assert_array_equal(bn.moving_variance.numpy(), np.ones(3))
+
+
+def test_batch_normalization_errors():
+    with pytest.raises(ValueError, match=r"`axis` must be an int\. Received: axis="):
+        layers.BatchNormalization(axis=[1])
+    with pytest.raises(ValueError, match=r"out of range.*Received: axis=2"):
+        layers.BatchNormalization(axis=2)(kg.Input(shape=(4,)))
+    with pytest.raises(ValueError, match=r"state update.*has shape"):
+        layer = layers.Dense(2)
+        layer(kg.Input(shape=(3,)))
+        x = kg.Input(shape=(2,))
+        layer.add_state_update(layer.bias, kg.ops.sum(x, axis=0, keepdims=True))
