@@ -113,7 +113,11 @@ def _input_types(model: Any) -> dict[str, Any]:
     cached = model.__dict__.get("_input_types_cache")
     if cached is not None and cached[0] is model.graph:
         return cached[1]
-    types = {name: model.graph.placeholder(name).type for name in model.input_names}
+    # The inputs' own types: an input no output uses is not in the graph.
+    types = {
+        name: tensor.type
+        for name, tensor in zip(model.input_names, model.inputs, strict=True)
+    }
     model._input_types_cache = (model.graph, types)
     return types
 

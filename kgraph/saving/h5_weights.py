@@ -10,7 +10,9 @@ The layout (what ``keras.Model.save_weights`` writes, and the
 
 ``<key>`` is not the layer's name but its class in snake case made unique
 in layer order (``dense``, ``dense_1``, ``input_layer``...); the ``vars``
-group's ``name`` attribute holds the layer's name. h5py is an optional
+group's ``name`` attribute holds the layer's name. Keras's recurrent layers
+keep their variables in a cell, so theirs are under ``layers/<key>/cell/vars``
+(kgraph's hold them directly; the file follows Keras). h5py is an optional
 dependency (``pip install h5py``).
 """
 
@@ -27,6 +29,17 @@ from kgraph.saving import atomic
 from kgraph.utils import naming
 
 SUFFIX = ".weights.h5"
+# Layers whose variables Keras keeps in a sublayer: class -> (group, the
+# sublayer's name suffix).
+_CELLS = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}
+
+
+def vars_path(key: str, layer: Any) -> str:
+    """Where a layer's variables are: ``<key>/vars``, or ``<key>/cell/vars``
+    for Keras's recurrent layers."""
+    if type(layer).__name__ in _CELLS:
+        return f"{key}/cell/vars"
+    return f"{key}/vars"
 
 
 def require_h5py() -> Any:
@@ -73,8 +86,10 @@ def write(model: Any, h5file: Any) -> None:
     file, in Keras's layout."""
     layers = h5file.create_group("layers")
     for key, layer in layer_keys(model):
-        group = layers.create_group(key).create_group("vars")
-        group.attrs["name"] = layer.name
+        layers.create_group(f"{key}/vars").attrs["name"] = layer.name
+        group = layers.require_group(vars_path(key, layer))
+        if type(layer).__name__ in _CELLS:
+            group.attrs["name"] = _CELLS[type(layer).__name__]
         for index, variable in enumerate(layer.weights):
             group.create_dataset(str(index), data=variable.value)
     optimizer = getattr(model, "optimizer", None)
@@ -132,12 +147,12 @@ def read(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.ndarray]]:
     expected = set()
     for key, layer in layer_keys(model):
         expected.add(key)
-        arrays = _group_arrays(layers.get(f"{key}/vars"))
+        arrays = _group_arrays(layers.get(vars_path(key, layer)))
         if len(arrays) != len(layer.weights):
             raise ValueError(
                 f"{where}: layer '{layer.name}' ({type(layer).__name__}) has "
                 f"{len(layer.weights)} variables but the file holds {len(arrays)} "
-                f"under layers/{key}. Received: {len(arrays)} arrays"
+                f"under layers/{vars_path(key, layer)}. Received: {len(arrays)} arrays"
             )
         for variable, array in zip(layer.weights, arrays, strict=True):
             if array.shape != variable.shape:
@@ -147,15 +162,19 @@ def read(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.ndarray]]:
                     f"Received: shape {array.shape}"
                 )
             pairs.append((variable, array))
-    extra = [
-        k for k in layers if k not in expected and _group_arrays(layers[k].get("vars"))
-    ]
+    extra = [k for k in layers if k not in expected and _holds_arrays(layers[k])]
     if extra:
         raise ValueError(
             f"{where} holds weights of layers the model does not have: "
             f"{sorted(extra)}. Received: layers {sorted(layers.keys())}"
         )
     return pairs
+
+
+def _holds_arrays(group: Any) -> bool:
+    found: list[bool] = []
+    group.visititems(lambda _, item: found.append(hasattr(item, "shape")))
+    return any(found)
 
 
 def _group_arrays(group: Any) -> list[np.ndarray]:

@@ -25,7 +25,31 @@ INERT_OPTIONS: dict[str, Any] = {
     "groups": 1,
     "activity_regularizer": None,
     "autocast": True,
+    "mask_zero": False,
+    "stateful": False,
+    "unroll": False,
+    "go_backwards": False,
+    "return_state": False,
+    "use_cudnn": "auto",
+    "synchronized": False,
+    "rms_scaling": False,
+    "seed": None,
+    "renorm": False,
+    "renorm_clipping": None,
+    "renorm_momentum": 0.99,
 }
+
+
+# Keras options that matter only with masks, which kgraph does not have.
+MASK_OPTIONS = ("zero_output_for_mask",)
+
+
+def _inert(key: str, value: Any) -> bool:
+    """Whether a Keras option kgraph lacks has a value that changes nothing
+    (any ``*_constraint`` that is ``None``, or one of ``INERT_OPTIONS``)."""
+    if key in MASK_OPTIONS or (key.endswith("_constraint") and value is None):
+        return True
+    return key in INERT_OPTIONS and value == INERT_OPTIONS[key]
 
 
 def dtype_name(dtype: Any) -> Any:
@@ -91,7 +115,7 @@ def layer_config(cls: type, class_name: Any, config: Mapping[str, Any]) -> dict:
         if key in accepted:
             continue
         value = result[key]
-        if key in INERT_OPTIONS and value == INERT_OPTIONS[key]:
+        if _inert(key, value):
             del result[key]
             continue
         raise ValueError(

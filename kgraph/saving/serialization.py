@@ -120,7 +120,7 @@ def encode(value: Any, where: str) -> Any:
         return [encode(item, where) for item in value]
     if isinstance(value, Mapping):
         return {str(key): encode(item, where) for key, item in value.items()}
-    if isinstance(value, types.FunctionType | types.BuiltinFunctionType):
+    if isinstance(value, types.FunctionType):
         return encode_function(value, where)
     if hasattr(value, "get_config"):
         return {

@@ -193,3 +193,13 @@ def test_two_models_may_use_the_same_layer_names():
     first = kg.Sequential([kg.Input(shape=(3,)), layers.Dense(2, name="head")])
     second = kg.Sequential([kg.Input(shape=(3,)), layers.Dense(2, name="head")])
     assert first.layers[0] is not second.layers[0]
+
+
+def test_an_input_no_output_uses_is_still_accepted():
+    a = kg.Input((3,))
+    b = kg.Input((2,))
+    model = kg.Model([a, b], kg.layers.Dense(1)(a))
+    model.compile(optimizer="sgd", loss="mse")
+    x = [np.ones((4, 3), "float32"), np.ones((4, 2), "float32")]
+    model.fit(x, np.ones((4, 1), "float32"), verbose=0)
+    assert model.predict(x, verbose=0).shape == (4, 1)

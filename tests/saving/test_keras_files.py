@@ -34,6 +34,7 @@ KERAS_MERGE_KLASS = [
     [0.0804897, 0.3874179, 0.3843258, 0.1477666],
 ]
 KERAS_CNN = [[0.8103903, -0.0729838], [0.5362097, -0.2402276]]
+KERAS_SEQ = [[0.9829406, 1.5410926], [1.9522361, 1.1337526], [-1.2354389, -1.468015]]
 TOLERANCE = {"rtol": 1e-5, "atol": 2e-6}
 
 
@@ -91,6 +92,30 @@ def test_convolutions_and_pooling(data_dir, fixed, use_backend):
     assert names[:5] == ["image", "conv_a", "series", "max2d", "conv1d"]
     out = model.predict([fixed((2, 8, 8, 2), 6.0), fixed((2, 12, 3), 7.0)], verbose=0)
     np.testing.assert_allclose(out, KERAS_CNN, **TOLERANCE)
+
+
+def test_embedding_recurrent_and_normalization(data_dir, fixed, use_backend):
+    """Keras keeps a recurrent layer's variables in its cell
+    (``layers/lstm/cell/vars``); BatchNormalization's moving statistics
+    are weights too."""
+    pytest.importorskip("h5py")
+    model = kg.models.load_model(data_dir / "keras_seq.keras")
+    # Keras's own layer order (``keras_model.layers``), which kgraph keeps.
+    assert [layer.name for layer in model.layers] == [
+        "tokens",
+        "embed",
+        "simple",
+        "feats",
+        "lstm",
+        "bn",
+        "gru",
+        "ln",
+        "concatenate",
+        "head",
+    ]
+    tokens = (np.arange(3 * 7) * 3 % 20).reshape(3, 7).astype("int32")
+    out = model.predict([tokens, fixed((3, 5), 8.0)], verbose=0)
+    np.testing.assert_allclose(out, KERAS_SEQ, **TOLERANCE)
 
 
 def test_loaded_keras_model_trains_and_saves_as_kgraph(data_dir, fixed, tmp_path):

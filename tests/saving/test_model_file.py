@@ -298,3 +298,35 @@ def test_load_weights_from_a_model_file(tmp_path):
     fresh.load_weights(tmp_path / "m.kgraph")
     for got, want in zip(fresh.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_embedding_recurrent_and_normalization_resume_exactly(backend, tmp_path, rng):
+    """Moving statistics (BatchNormalization) are weights, so they are saved
+    and training goes on identically."""
+    tokens = rng.integers(0, 12, (24, 5))
+    features = rng.random((24, 3), dtype="float32")
+    y = rng.random((24, 2), dtype="float32")
+
+    def build():
+        t, f = kg.Input((5,), dtype="int32"), kg.Input((3,))
+        h = L.LSTM(4)(L.Embedding(12, 3)(t))
+        g = L.LayerNormalization()(L.BatchNormalization()(f))
+        model = kg.Model([t, f], L.Dense(2)(L.Concatenate()([h, g])))
+        model.compile("adam", "mse", backend=backend)
+        return model
+
+    kg.utils.set_random_seed(5)
+    model = build()
+    _train(model, [tokens, features], y, epochs=2)
+    model.save(tmp_path / "m.kgraph")
+    kg.utils.clear_session()
+    resumed = kg.models.load_model(tmp_path / "m.kgraph")
+    _train(resumed, [tokens, features], y, epochs=3, initial_epoch=2)
+    kg.utils.clear_session()
+    kg.utils.set_random_seed(5)
+    straight = build()
+    _train(straight, [tokens, features], y, epochs=3)
+    moving = resumed.get_layer("batch_normalization").weights[2]
+    assert moving.name == "moving_mean" and np.any(moving.value)
+    for got, want in zip(resumed.get_weights(), straight.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)

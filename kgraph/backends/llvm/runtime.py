@@ -166,7 +166,9 @@ def _spec_record(spec: LoopSpec) -> dict[str, Any]:
         "partial": spec.partial,
         "data": spec.data,
         "state": spec.state,
-        "results": {name: list(value) for name, value in spec.results.items()},
+        # A list, not a dict: the order of the results is the order of the
+        # prediction outputs (and the cache's JSON sorts dict keys).
+        "results": [[name, *value] for name, value in spec.results.items()],
         "arena_sizes": list(spec.arena_sizes),
     }
 
@@ -179,7 +181,7 @@ def _spec_from_record(record: dict[str, Any]) -> LoopSpec:
         partial=record["partial"],
         data=list(record["data"]),
         state=list(record["state"]),
-        results={name: tuple(value) for name, value in record["results"].items()},
+        results={name: (offset, size) for name, offset, size in record["results"]},
         arena_sizes=tuple(record["arena_sizes"]),
     )
 

@@ -389,3 +389,36 @@ def test_kg_dump_returns_native_code(stage):
 def test_kg_dump_of_native_code_is_text_only():
     with pytest.raises(ValueError, match=r"text only"):
         kg.dump(_small_model(), format="dot", stage="asm")
+
+
+def test_cached_loop_keeps_the_order_of_the_outputs(cache):
+    # The loop record stores the results in order: outputs whose names are
+    # not sorted must come back in the model's order from a warm cache.
+    script = textwrap.dedent(
+        """
+        import json, sys
+        import numpy as np
+        import kgraph as kg
+        from kgraph import layers
+
+        x = kg.Input((3,))
+        model = kg.Model(x, [layers.Dense(1, name="zeta")(x),
+                             layers.Dense(2, name="alpha")(x)])
+        model.compile(optimizer="sgd", loss="mse", backend="llvm")
+        out = model.predict(np.ones((4, 3), "float32"), verbose=0)
+        json.dump([list(o.shape) for o in out], sys.stdout)
+        """
+    )
+    env = {**os.environ, "KGRAPH_CACHE_DIR": str(cache)}
+    env.pop("KGRAPH_DUMP_DIR", None)
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [[4, 1], [4, 2]]
