@@ -99,8 +99,9 @@ def load_model(
             f"Cannot read the Keras file {filepath}: it is truncated or corrupt "
             f"({type(error).__name__}: {error}). Received: filepath={filepath}"
         ) from None
-    h5py = require() if weights is not None else None
+    # The architecture first: a layer kgraph lacks is named even without h5py.
     model = model_config.deserialize_model(config, custom_objects, safe_mode)
+    h5py = require() if weights is not None else None
     compiled = config.get("compile_config")
     if compile and compiled:
         _compile(model, compiled, custom_objects, str(filepath))
