@@ -68,17 +68,6 @@ def _traced(variable: Any, like: Any) -> Any:
     return variable
 
 
-def _contiguous(initializer: Any) -> Any:
-    """Wraps an initializer so that its arrays are C-contiguous (the
-    orthogonal initializer returns a transposed view, which the native
-    runtime refuses as a parameter)."""
-
-    def initialize(shape: Any, dtype: Any = None) -> Any:
-        return np.ascontiguousarray(np.asarray(initializer(shape, dtype=dtype)))
-
-    return initialize
-
-
 class _RNN(Layer):
     """What the three recurrent layers share: arguments, checks, weights and
     the unrolled loop. Subclasses set ``gates`` and implement ``step``."""
@@ -184,7 +173,7 @@ class _RNN(Layer):
         )
         self.recurrent_kernel = self.add_weight(
             (self.units, width),
-            _contiguous(self.recurrent_initializer),
+            self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             name="recurrent_kernel",
         )

@@ -78,7 +78,7 @@ def expand_to_input(cotangent: Any, x: Any, attrs: Any) -> Any:
     """Broadcasts a reduction's cotangent back to the input's shape."""
     from kgraph import ops
 
-    kept = ops.reshape(cotangent, _fill_unknown(_keepdims_shape(x.type, attrs)))
+    kept = ops.reshape(cotangent, fill_unknown(_keepdims_shape(x.type, attrs)))
     return ops.broadcast_to(kept, static_shape("reduce gradient", x.shape))
 
 
@@ -97,11 +97,15 @@ def static_shape(what: str, shape: Sequence[int | None]) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)  # type: ignore[arg-type]
 
 
-def _fill_unknown(shape: Sequence[int | None]) -> tuple[int, ...]:
-    unknown = [i for i, d in enumerate(shape) if d is None]
-    if len(unknown) > 1:
-        static_shape("reshape", shape)
-    return tuple(-1 if d is None else d for d in shape)
+def fill_unknown(shape: Sequence[int | None], what: str = "reshape") -> tuple[int, ...]:
+    """Writes one unknown dimension as -1, as a reshape target.
+
+    Raises:
+        ShapeError: naming ``what`` when more than one dimension is unknown.
+    """
+    if len([d for d in shape if d is None]) > 1:
+        static_shape(what, shape)
+    return tuple(-1 if d is None else int(d) for d in shape)
 
 
 def _sum_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
@@ -317,5 +321,5 @@ def sum_to_shape(x: Any, shape: Sequence[int | None]) -> Any:
         return x
     summed = ops.sum(x, axis=tuple(axes), keepdims=True)
     if extra:
-        summed = ops.reshape(summed, _fill_unknown(shape))
+        summed = ops.reshape(summed, fill_unknown(shape))
     return summed

@@ -23,6 +23,7 @@ from kgraph.ir.types import broadcast_shapes
 from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
+from kgraph.ops.reduce import fill_unknown
 from kgraph.ops.reduce import static_shape
 from kgraph.ops.reduce import sum_to_shape
 from kgraph.tensor import SymbolicTensor
@@ -35,13 +36,6 @@ def as_tensor(x: Any) -> Any:
     if isinstance(x, SymbolicTensor | Tensor | Variable):
         return x
     return Tensor(x)
-
-
-def _fill_unknown(shape: Sequence[int | None], what: str) -> tuple[int, ...]:
-    """Writes one unknown dimension as -1, as a reshape target."""
-    if builtins.sum(d is None for d in shape) > 1:
-        static_shape(what, shape)
-    return tuple(-1 if d is None else int(d) for d in shape)
 
 
 # -- reshape ---------------------------------------------------------------------
@@ -77,7 +71,7 @@ def _reshape_infer(types: Any, attrs: Any) -> TensorType:
 
 
 def _reshape_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
-    return [reshape(cotangent, _fill_unknown(inputs[0].shape, "reshape gradient"))]
+    return [reshape(cotangent, fill_unknown(inputs[0].shape, "reshape gradient"))]
 
 
 def _reshape_example(draw: Any) -> registry.Example:
@@ -746,7 +740,7 @@ def expand_dims(x: Any, axis: int) -> Any:
     position = registry.normalize_axis("expand_dims", axis, x.ndim + 1)
     shape = list(x.shape)
     shape.insert(position, 1)
-    return reshape(x, _fill_unknown(shape, "expand_dims"))
+    return reshape(x, fill_unknown(shape, "expand_dims"))
 
 
 def squeeze(x: Any, axis: Any = None) -> Any:
@@ -770,7 +764,7 @@ def squeeze(x: Any, axis: Any = None) -> Any:
                     f"Received: axis={axis}"
                 )
     shape = [d for i, d in enumerate(x.shape) if i not in axes]
-    return reshape(x, _fill_unknown(shape, "squeeze"))
+    return reshape(x, fill_unknown(shape, "squeeze"))
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Any:
@@ -896,7 +890,7 @@ def _apply_final(result: Any, final: list) -> Any:
             axis += 1
     if len(shape) == result.ndim and tuple(shape) == tuple(result.shape):
         return result
-    return reshape(result, _fill_unknown(shape, "get_item"))
+    return reshape(result, fill_unknown(shape, "get_item"))
 
 
 def _is_int(item: Any) -> bool:
