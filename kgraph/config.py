@@ -47,3 +47,9 @@ def num_threads() -> int:
                 f"Received: KGRAPH_NUM_THREADS={value!r}"
             ) from None
     return os.cpu_count() or 1
+
+
+def flush_denormals() -> bool:
+    """Whether the native loops flush denormal results to zero
+    (``KGRAPH_FLUSH_DENORMALS``, default on; see ``backends/llvm/fpenv.py``)."""
+    return os.environ.get("KGRAPH_FLUSH_DENORMALS", "1") not in ("", "0", "false")

@@ -37,7 +37,9 @@ class BufferPlan:
         in_place: node id -> name of the state input it overwrites.
         arena_size: bytes of arena the step needs.
         units: the schedule: node ids in run order, a tuple of several being
-            a loop group (one loop computing several elementwise outputs).
+            a loop group (one loop computing several elementwise outputs),
+            possibly headed by the matrix product it reads (see
+            ``schedule.py``).
     """
 
     offsets: dict[int, int] = field(default_factory=dict)
@@ -85,9 +87,18 @@ def _in_place(graph: Graph, position: dict[int, int]) -> dict[int, str]:
         if state.type != node.type or path in targets:
             continue
         readers = _readers(graph, state.id)
-        # Readers in the writer's own unit are fine: a loop loads every
-        # operand of an element before it stores any result.
-        later = [r for r in readers if r != node_id and position[r] > position[node_id]]
+        # Pointwise readers in the writer's own unit are fine: a loop loads
+        # every operand of an element before it stores any result (a product
+        # heading the unit reads whole rows and columns: it is not).
+        later = [
+            r
+            for r in readers
+            if r != node_id
+            and (
+                position[r] > position[node_id]
+                or (position[r] == position[node_id] and schedule.product(graph, r))
+            )
+        ]
         if later:
             continue
         chosen[node_id] = path

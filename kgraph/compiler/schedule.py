@@ -7,6 +7,13 @@ new weight) reads the gradient and the three state arrays once and writes
 three arrays, instead of three loops passing values through memory. A group
 is held open while the nodes after it do not need its values, and runs just
 before the first node that does (after any group it reads from).
+
+A matrix product whose every reader is in one loop group of its shape joins
+that group as its first member (a *product group*): the backend computes the
+group in the product's epilogue, on each tile of results still in registers,
+so the product itself never goes through memory. The gradient of a weight
+and its Adam update are one kernel that way, as are a hidden layer's product,
+bias and ReLU with the mask the backward pass keeps.
 """
 
 from __future__ import annotations
@@ -26,6 +33,16 @@ def pointwise(graph: Graph, node_id: int) -> bool:
             for op, _, _ in node.attrs["body"]
         )
     return kind == registry.ELEMENTWISE
+
+
+def product(graph: Graph, node_id: int) -> bool:
+    """Whether a node is a 2-D matrix product (``matmul``, or a ``fused``
+    node whose body starts with one)."""
+    node = graph.node(node_id)
+    op = node.op
+    if registry.get(op).kind == registry.FUSED:
+        op = node.attrs["body"][0][0]
+    return registry.get(op).kind == registry.MATMUL and node.type.rank == 2
 
 
 def _groupable(graph: Graph, node_id: int) -> bool:
@@ -65,4 +82,34 @@ def schedule(graph: Graph) -> list[tuple[int, ...]]:
     for shape in list(open_groups):
         if shape in open_groups:
             close(shape)
-    return units
+    return _join_products(graph, units)
+
+
+def _join_products(graph: Graph, units: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Moves each product read only by one loop group of its shape into that
+    group, first (it runs later than before: only the group needed it)."""
+    unit_of = {node_id: i for i, unit in enumerate(units) for node_id in unit}
+    outputs = set(graph.outputs.values())
+    joined: dict[int, int] = {}  # group unit index -> product id
+    for unit in units:
+        node_id = unit[0]
+        if len(unit) != 1 or node_id in outputs or not product(graph, node_id):
+            continue
+        homes = {unit_of[user] for user in graph.users(node_id)}
+        if len(homes) != 1:
+            continue
+        home = homes.pop()
+        group = units[home]
+        if (
+            home in joined
+            or not all(_groupable(graph, member) for member in group)
+            or graph.node(group[0]).type.shape != graph.node(node_id).type.shape
+        ):
+            continue
+        joined[home] = node_id
+    moved = set(joined.values())
+    return [
+        (joined[i], *unit) if i in joined else unit
+        for i, unit in enumerate(units)
+        if not (len(unit) == 1 and unit[0] in moved)
+    ]

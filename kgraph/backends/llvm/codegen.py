@@ -31,6 +31,7 @@ from kgraph import errors
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
+from kgraph.compiler import schedule
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Node
 from kgraph.ops import lowering
@@ -141,35 +142,21 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
                 offset += align(nbytes(node))
             pointers[node.id] = here
             kernel_nodes.append(node)
-        if not kernel_nodes:
-            continue
-        if len(kernel_nodes) == 1:
-            node = kernel_nodes[0]
-            opdef = registry.get(node.op)
-            shared = _shared(graph, node, opdef)
-            kernel = _emit_kernel(module, name, program, node, opdef, shared)
-            arguments = [pointers[node.id], *(pointers[i] for i in node.inputs)]
-        else:
-            shared = _shared_group(kernel_nodes)
-            kernel, external = _emit_group_kernel(
-                module, name, program, kernel_nodes, shared
-            )
-            arguments = [
-                *(pointers[n.id] for n in kernel_nodes),
-                *(pointers[i] for i in external),
-            ]
-        # A kernel waits for everyone unless it and all it follows since the
-        # last barrier ran on thread 0 alone.
-        if since_barrier == "all" or (since_barrier == "zero" and shared):
-            threads_module.barrier(em, words, threads)
-            since_barrier = None
-        if shared:
-            builder.call(kernel, [*arguments, tid, threads])
-            since_barrier = "all"
-        else:
-            with builder.if_then(threads_module.on_thread_zero(em, tid)):
-                builder.call(kernel, arguments)
-            since_barrier = "zero"
+        for kernel, arguments, shared in _unit_kernels(
+            module, name, program, kernel_nodes, pointers
+        ):
+            # A kernel waits for everyone unless it and all it follows since
+            # the last barrier ran on thread 0 alone.
+            if since_barrier == "all" or (since_barrier == "zero" and shared):
+                threads_module.barrier(em, words, threads)
+                since_barrier = None
+            if shared:
+                builder.call(kernel, [*arguments, tid, threads])
+                since_barrier = "all"
+            else:
+                with builder.if_then(threads_module.on_thread_zero(em, tid)):
+                    builder.call(kernel, arguments)
+                since_barrier = "zero"
     if since_barrier is not None:
         threads_module.barrier(em, words, threads)
     for position, output_name in enumerate(layout.outputs):
@@ -178,6 +165,48 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
     builder.ret_void()
     layout.arena_size = program.plan.arena_size if program.plan is not None else offset
     return layout
+
+
+Call = tuple[ir.Function, list[ir.Value], bool]
+
+
+def _unit_kernels(
+    module: ir.Module,
+    prefix: str,
+    program: Program,
+    nodes: list[Node],
+    pointers: dict[int, ir.Value],
+) -> list[Call]:
+    """The kernels of one schedule unit, with their arguments and whether
+    they are shared among threads: one kernel for a single node, a loop
+    group, or a product group whose product goes to the GEMM generator (any
+    other product runs before its group)."""
+    if not nodes:
+        return []
+    graph = program.graph
+    first = nodes[0]
+    opdef = registry.get(first.op)
+    if len(nodes) > 1 and not schedule.pointwise(graph, first.id):
+        if not _is_gemm(first, opdef):
+            return [
+                *_unit_kernels(module, prefix, program, nodes[:1], pointers),
+                *_unit_kernels(module, prefix, program, nodes[1:], pointers),
+            ]
+        shared = _shared(graph, first, opdef)
+        kernel, external = _emit_product_group_kernel(
+            module, prefix, program, nodes, shared
+        )
+    elif len(nodes) == 1:
+        shared = _shared(graph, first, opdef)
+        kernel = _emit_kernel(module, prefix, program, first, opdef, shared)
+        return [
+            (kernel, [pointers[first.id], *map(pointers.get, first.inputs)], shared)
+        ]
+    else:
+        shared = _shared_group(nodes)
+        kernel, external = _emit_group_kernel(module, prefix, program, nodes, shared)
+    arguments = [*(pointers[n.id] for n in nodes), *(pointers[i] for i in external)]
+    return [(kernel, arguments, shared)]
 
 
 def _shared(graph: Any, node: Node, opdef: registry.OpDef) -> bool:
@@ -211,6 +240,59 @@ def _emit_group_kernel(
     group of the schedule): ``(out_1, ..., out_k, in_1, ..., in_m[, tid,
     threads])``. Values of earlier members stay in registers."""
     graph = program.graph
+    function, external, emitter = _unit_function(module, prefix, nodes, shared)
+    outputs, inputs = _unit_buffers(graph, function, nodes, external)
+    body = _group_body(emitter, graph, nodes, external)
+    try:
+        lowering.elementwise_group(emitter, inputs, outputs, body)
+    except Exception as error:
+        raise errors.CompileError(
+            f"Lowering the loop group {[n.id for n in nodes]} to LLVM failed: "
+            f"{error}. Received: {graph.format_node(nodes[0].id)}"
+        ) from error
+    emitter.builder.ret_void()
+    return function, external
+
+
+def _emit_product_group_kernel(
+    module: ir.Module, prefix: str, program: Program, nodes: list[Node], shared: bool
+) -> tuple[ir.Function, list[int]]:
+    """A product group (see ``schedule.py``): the GEMM of ``nodes[0]`` whose
+    epilogue computes the loop group ``nodes[1:]`` on each vector of results
+    and stores the members; the product itself is stored only for the k
+    blocks' partial sums. Arguments as for a loop group."""
+    graph = program.graph
+    product, members = nodes[0], nodes[1:]
+    function, external, emitter = _unit_function(module, prefix, nodes, shared)
+    outputs, inputs = _unit_buffers(graph, function, nodes, external)
+    buffers = dict(zip(external, inputs, strict=True))
+    own = [buffers[i] for i in product.inputs]
+    outer = [i for i in external if any(i in m.inputs for m in members)]
+    body = _group_body(emitter, graph, members, [product.id, *outer])
+    tail = matmul_kernel.Tail(
+        [buffers[i] for i in outer],
+        outputs[1:],
+        lambda value, values: body([value, *values]),
+    )
+    try:
+        _emit_gemm_node(
+            emitter, product, registry.get(product.op), own, outputs[0], tail
+        )
+    except Exception as error:
+        raise errors.CompileError(
+            f"Lowering the product group {[n.id for n in nodes]} to LLVM failed: "
+            f"{error}. Received: {graph.format_node(product.id)}"
+        ) from error
+    emitter.builder.ret_void()
+    return function, external
+
+
+def _unit_function(
+    module: ir.Module, prefix: str, nodes: list[Node], shared: bool
+) -> tuple[ir.Function, list[int], Emitter]:
+    """The function of a multi-node unit: ``(out_1, ..., out_k, in_1, ...,
+    in_m[, tid, threads])``, the inputs being the operands computed outside
+    the unit; and an emitter at its entry."""
     members = {node.id for node in nodes}
     external: list[int] = []
     for node in nodes:
@@ -229,11 +311,26 @@ def _emit_group_kernel(
         argument.add_attribute("noalias")
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     emitter = Emitter(builder, tuple(function.args[-2:]) if shared else None)
+    return function, external, emitter
+
+
+def _unit_buffers(
+    graph: Any, function: ir.Function, nodes: list[Node], external: list[int]
+) -> tuple[list[Buffer], list[Buffer]]:
+    """The output and input buffers of a multi-node unit's function."""
     outputs = [Buffer(a, n.type) for a, n in zip(function.args, nodes, strict=False)]
     arguments = function.args[len(nodes) : len(nodes) + len(external)]
     inputs = [
         Buffer(a, graph.node(i).type) for a, i in zip(arguments, external, strict=True)
     ]
+    return outputs, inputs
+
+
+def _group_body(
+    emitter: Emitter, graph: Any, nodes: list[Node], external: list[int]
+) -> Any:
+    """``values of external -> values of nodes``: a loop group's members
+    computed in order in registers."""
 
     def body(values: list) -> list:
         known = dict(zip(external, values, strict=True))
@@ -254,15 +351,7 @@ def _emit_group_kernel(
             results.append(value)
         return results
 
-    try:
-        lowering.elementwise_group(emitter, inputs, outputs, body)
-    except Exception as error:
-        raise errors.CompileError(
-            f"Lowering the loop group {[n.id for n in nodes]} to LLVM failed: "
-            f"{error}. Received: {graph.format_node(nodes[0].id)}"
-        ) from error
-    builder.ret_void()
-    return function, external
+    return body
 
 
 def _inner_size(graph: Any, node: Node, opdef: registry.OpDef) -> int:
@@ -287,16 +376,23 @@ def _is_gemm(node: Node, opdef: registry.OpDef) -> bool:
 
 
 def _emit_gemm_node(
-    em: Emitter, node: Node, opdef: registry.OpDef, inputs: list[Buffer], output: Buffer
+    em: Emitter,
+    node: Node,
+    opdef: registry.OpDef,
+    inputs: list[Buffer],
+    output: Buffer,
+    tail: matmul_kernel.Tail | None = None,
 ) -> None:
     if opdef.kind == registry.MATMUL:
-        matmul_kernel.emit_matmul(em, inputs[0], inputs[1], output, node.attrs)
+        matmul_kernel.emit_matmul(
+            em, inputs[0], inputs[1], output, node.attrs, tail=tail
+        )
         return
     body = node.attrs["body"]
     _, refs, attrs = body[0]
     checked = registry.get("matmul").check_attrs(dict(attrs))
     matmul_kernel.emit_matmul(
-        em, inputs[refs[0]], inputs[refs[1]], output, checked, body, inputs
+        em, inputs[refs[0]], inputs[refs[1]], output, checked, body, inputs, tail
     )
 
 

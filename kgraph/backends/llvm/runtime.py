@@ -25,6 +25,7 @@ from llvmlite import ir
 from kgraph import config
 from kgraph import errors
 from kgraph.backends.base import ProgramSource
+from kgraph.backends.llvm import fpenv
 from kgraph.backends.llvm import jit
 from kgraph.backends.llvm import parallel
 from kgraph.backends.llvm import threads
@@ -135,7 +136,7 @@ def _compile_loop(
 
 def _programs_description(kind: str, full: Program, partial: Program) -> str:
     """Everything the generated code depends on, for the loop cache's key."""
-    parts = [kind, jit.source_fingerprint(), str(threads.SPINS)]
+    parts = [kind, jit.source_fingerprint(), str(threads.SPINS), str(fpenv.applies())]
     for program in (full, partial):
         plan = program.plan
         parts += [

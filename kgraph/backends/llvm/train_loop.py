@@ -31,6 +31,7 @@ from dataclasses import field
 
 from llvmlite import ir
 
+from kgraph.backends.llvm import fpenv
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.codegen import STEP_TYPE
 from kgraph.backends.llvm.codegen import StepLayout
@@ -165,6 +166,7 @@ def _emit_entry(
     ) = function.args
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     em = Emitter(builder)
+    saved_mode = fpenv.enter(em)
     count = builder.sub(last, first)
     with em.loop(count, "b") as k:
         batch = builder.add(first, k)
@@ -187,6 +189,7 @@ def _emit_entry(
                 builder.call(full, [*arguments, arena_full, *threading])
             with otherwise:
                 builder.call(partial, [*arguments, arena_partial, *threading])
+    fpenv.leave(em, saved_mode)
     builder.ret(em.index(0))
 
 

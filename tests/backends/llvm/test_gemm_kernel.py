@@ -36,8 +36,8 @@ _WITHOUT_ROWS = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 4)
 # through ``out``, the epilogue runs once at the end), forced packing or
 # not, dot products along k (where a plain a and a transposed b allow them;
 # 5 x 3 tiles), and the AVX2 / SSE plans (narrower vectors; they run here
-# too).
-_VARIANTS = ("default", "kc16", "pack", "nopack", "dot", "avx2", "sse")
+# too); and "overlap", each tile's epilogue run during the next tile's k loop.
+_VARIANTS = ("default", "kc16", "pack", "nopack", "dot", "avx2", "sse", "overlap")
 
 
 def _bias_relu(em: Emitter, extras: list) -> gemm.Epilogue:
@@ -67,7 +67,7 @@ def _bias_relu(em: Emitter, extras: list) -> gemm.Epilogue:
 
 
 def _plan(variant: str, m, n, k, ta, tb, dtype) -> gemm.GemmPlan | None:
-    if variant == "default":
+    if variant in ("default", "overlap"):
         return None
     if variant in ("avx2", "sse"):
         return gemm.choose_plan(m, n, k, ta, tb, dtype, 32 if variant == "avx2" else 16)
@@ -94,7 +94,8 @@ def _compiled(m, n, k, ta, tb, rows, epilogue, variant="default", dtype="float32
     callback = _bias_relu(em, [bias]) if epilogue else None
     plan = _plan(variant, m, n, k, ta, tb, dtype)
     if plan is None:
-        emit_gemm(em, a, b, out, m, n, k, ta, tb, dtype, span, callback)
+        overlap = variant == "overlap"
+        emit_gemm(em, a, b, out, m, n, k, ta, tb, dtype, span, callback, overlap)
     else:
         gemm.emit_gemm_with_plan(
             em, a, b, out, m, n, k, ta, tb, plan, dtype, span, callback
@@ -206,6 +207,49 @@ def test_k_blocking_and_packing(m, n, k, ta, tb):
     past the packing threshold, with a run-time row range."""
     _run(m, n, k, ta, tb, True, [(5, m - 2)], variant="kc16")
     _run(m, n, k, ta, tb, True, [None])
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "k", "ta", "tb"),
+    [(784, 128, 32, True, False), (53, 40, 9, False, False), (30, 70, 3, True, True)],
+)
+def test_rows_first_with_overlapped_epilogue(m, n, k, ta, tb):
+    """All of op(b) packed at once, each row block across every panel, with
+    each tile's epilogue finished during the next tile's k loop (and the
+    last one after the loop), over whole matrices and row ranges."""
+    assert gemm.choose_plan(m, n, k, ta, tb).pack_b
+    _run(m, n, k, ta, tb, True, [None, (0, m), (7, m - 5)], variant="overlap")
+    _run(m, n, k, ta, tb, True, [None], variant="default")
+
+
+def test_epilogue_that_stores_its_results():
+    """An epilogue returning ``None`` has stored its own results: ``out`` is
+    left alone (one k block)."""
+    m, n, k = 37, 40, 12
+    module = ir.Module(name="gemm_side")
+    function = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * 4), "f")
+    builder = ir.IRBuilder(function.append_basic_block("entry"))
+    em = Emitter(builder)
+    a, b, out, side = function.args
+
+    def epilogue(values: ir.Value, row: ir.Value, col: ir.Value) -> None:
+        index = builder.add(builder.mul(row, ir.Constant(row.type, n)), col)
+        doubled = builder.fadd(values, values)
+        target = builder.gep(side, [index], source_etype=ir.FloatType())
+        builder.store(doubled, target, align=4)
+
+    emit_gemm(em, a, b, out, m, n, k, False, False, epilogue=epilogue, overlap=True)
+    builder.ret_void()
+    library = jit.compile_ir(str(module))
+    run = _WITHOUT_ROWS(library.address("f"))
+    rng = np.random.default_rng(5)
+    left = rng.standard_normal((m, k)).astype("float32")
+    right = rng.standard_normal((k, n)).astype("float32")
+    out_array = np.full((m, n), -7.25, "float32")
+    side_array = np.zeros((m, n), "float32")
+    run(*(x.ctypes.data for x in (left, right, out_array, side_array)))
+    assert (out_array == -7.25).all()
+    np.testing.assert_allclose(side_array, 2 * (left @ right), rtol=1e-5, atol=1e-5)
 
 
 def test_float64():

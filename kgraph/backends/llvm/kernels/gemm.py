@@ -70,11 +70,16 @@ from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Emitter
 
-Epilogue = Callable[[ir.Value, ir.Value, ir.Value], ir.Value]
+# (values, row, col) -> values to store, or None when the epilogue stored
+# its results itself.
+Epilogue = Callable[[ir.Value, ir.Value, ir.Value], ir.Value | None]
 
 _ELEMENT = {"float32": (F32, 4, "f32"), "float64": (F64, 8, "f64")}
 # Bytes of scratch a packed panel may take on the stack.
 _PACK_BYTES = 64 * 1024
+# All of op(b) packed at once up to this size (within L1), for row blocks
+# that sweep every panel (see _Gemm._rows_first).
+_ROWS_FIRST_BYTES = 32 * 1024
 # A transposed b is packed once its panels serve more rows than this; fewer
 # rows (or fewer columns than a vector) use dot products along k instead
 # (measured on Zen 5: dot products win up to 16 rows, packing from 32).
@@ -221,6 +226,7 @@ def emit_gemm(
     dtype: str = "float32",
     rows: tuple[ir.Value, ir.Value] | None = None,
     epilogue: Epilogue | None = None,
+    overlap: bool = False,
 ) -> None:
     """Emits ``out = epilogue(op(a) @ op(b))`` at the emitter's position.
 
@@ -244,14 +250,33 @@ def emit_gemm(
             vector width (16 floats with AVX-512) for whole vectors, smaller
             powers of two (8, 4, 2, 1) at the right edge of the matrix and
             on the dot-product path, so an epilogue must take its width
-            from ``values.type``. Only in-bounds lanes are ever passed.
+            from ``values.type``. Only in-bounds lanes are ever passed. An
+            epilogue that returns ``None`` has stored its results itself:
+            nothing is written to ``out`` (after the last k block).
+        overlap: run the epilogue of each full tile during the next tile's
+            k loop, a vector per k step, so an epilogue bound by the
+            divider (``sqrt``, division) overlaps the FMAs (when all of
+            ``op(b)`` is packed at once; results are the same).
 
     The code uses up to 64 KiB (plus one vector) of stack for a packed
     panel of ``op(b)``, shared by all GEMMs emitted into one function.
     """
     plan = choose_plan(m, n, k, transpose_a, transpose_b, dtype)
     emit_gemm_with_plan(
-        em, a, b, out, m, n, k, transpose_a, transpose_b, plan, dtype, rows, epilogue
+        em,
+        a,
+        b,
+        out,
+        m,
+        n,
+        k,
+        transpose_a,
+        transpose_b,
+        plan,
+        dtype,
+        rows,
+        epilogue,
+        overlap,
     )
 
 
@@ -269,6 +294,7 @@ def emit_gemm_with_plan(
     dtype: str = "float32",
     rows: tuple[ir.Value, ir.Value] | None = None,
     epilogue: Epilogue | None = None,
+    overlap: bool = False,
 ) -> None:
     """``emit_gemm`` with an explicit schedule (for tuning and tests)."""
     if dtype not in _ELEMENT:
@@ -281,7 +307,10 @@ def emit_gemm_with_plan(
         plan = replace(plan, dot=False)
     if transpose_b and not plan.pack_b and not plan.dot:
         plan = replace(plan, pack_b=True)
-    _Gemm(em, a, b, out, m, n, k, transpose_a, transpose_b, plan, dtype, rows, epilogue)
+    gemm = _Gemm(em, a, b, out, m, n, k, transpose_a, transpose_b, plan, dtype, rows)
+    gemm.epilogue = epilogue
+    gemm.overlap = overlap and epilogue is not None
+    gemm.emit()
 
 
 def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
@@ -297,6 +326,13 @@ def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
     best = min((size for size in slots if size >= nbytes), default=None)
     if best is not None:
         return slots[best]
+    slots[nbytes] = _stack_buffer(em, nbytes)
+    return slots[nbytes]
+
+
+def _stack_buffer(em: Emitter, nbytes: int) -> ir.Value:
+    """A 64-byte aligned stack buffer of its own, as an opaque ``ptr``."""
+    builder = em.builder
     with builder.goto_entry_block():
         slot = builder.alloca(ir.ArrayType(ir.IntType(8), nbytes))
         slot.align = 64
@@ -305,7 +341,6 @@ def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
         # gives the opaque ``ptr`` the loads and stores expect.
         cast = ir.instructions.CastInstr(builder.block, "bitcast", slot, PTR)
         builder._insert(cast)
-    slots[nbytes] = cast
     return cast
 
 
@@ -326,7 +361,6 @@ class _Gemm:
         plan: GemmPlan,
         dtype: str,
         rows: tuple[ir.Value, ir.Value] | None,
-        epilogue: Epilogue | None,
     ) -> None:
         self.em = em
         self.builder = em.builder
@@ -336,7 +370,11 @@ class _Gemm:
         self.plan = plan
         self.element, self.itemsize, self.suffix = _ELEMENT[dtype]
         self.rows = rows
-        self.epilogue = epilogue
+        self.epilogue: Epilogue | None = None
+        self.overlap = False
+        # The tile whose epilogue is pending (see _defer): its raw results,
+        # first row and column, and vector count (0: none).
+        self.pending: tuple[ir.Value, ir.Value, ir.Value, ir.Value] | None = None
         width = plan.width
         panel = plan.nr * width
         self.panel_width = panel
@@ -358,11 +396,20 @@ class _Gemm:
         self.k_blocks = max(1, -(-k // max(plan.kc, 1)))
         self.kc = -(-k // self.k_blocks)
         self.packed: ir.Value | None = None
+
+    def emit(self) -> None:
+        """Emits the whole product."""
+        plan, width, panel, k = self.plan, self.plan.width, self.panel_width, self.k
         if plan.dot:
             self._emit_dot()
             return
+        if self._rows_first_applies():
+            padded = self.full_panels * panel + sum(s.width for s in self.tail_segments)
+            self.packed = _scratch(self.em, self.element, k * padded + width)
+            self._rows_first()
+            return
         if plan.pack_b and k > 0:
-            self.packed = _scratch(em, self.element, self.kc * panel + width)
+            self.packed = _scratch(self.em, self.element, self.kc * panel + width)
         self._emit()
 
     # -- small IR helpers ------------------------------------------------------
@@ -533,6 +580,112 @@ class _Gemm:
                     self.mul(self.add(block, 1), kc), kc, first=False, final=False
                 )
         self._phase((blocks - 1) * kc, last, first=False, final=True)
+
+    def _rows_first_applies(self) -> bool:
+        """Whether all of ``op(b)`` packs into L1 at once (one k block): then
+        each row block runs across every panel, so the results (and an
+        epilogue's operands) go through memory row after row."""
+        padded = self.full_panels * self.panel_width + sum(
+            s.width for s in self.tail_segments
+        )
+        return (
+            self.plan.pack_b
+            and self.k > 0
+            and self.k_blocks == 1
+            and self.k * padded * self.itemsize <= _ROWS_FIRST_BYTES
+        )
+
+    def _rows_first(self) -> None:
+        """Packs every panel of ``op(b)``, then runs each row block across
+        them (a tail panel takes the full panels' ``mr`` rows: it has no
+        more vectors than they do)."""
+        k, width = self.k, self.panel_width
+        base = self.packed
+        assert base is not None
+        if self.full_panels:
+            with self.counted(self.full_panels, "gemm.jp") as panel:
+                self.packed = self.gep(base, self.mul(panel, k * width))
+                self._pack(self.mul(panel, width), self.full_segments, 0, k)
+        tail = self.gep(base, self.full_panels * k * width)
+        if self.tail_segments:
+            self.packed = tail
+            self._pack(self.full_panels * width, self.tail_segments, 0, k)
+
+        if self.overlap and self.full_panels:
+            self._start_deferring()
+
+        def tile(i: ir.Value | int, count: int) -> None:
+            if self.full_panels:
+                with self.counted(self.full_panels, "gemm.jt") as panel:
+                    self.packed = self.gep(base, self.mul(panel, k * width))
+                    j0 = self.mul(panel, width)
+                    self._tile(i, count, j0, self.full_segments, 0, k, True, True)
+            if self.tail_segments:
+                self.packed = tail
+                j0 = self.full_panels * width
+                self._tile(i, count, j0, self.tail_segments, 0, k, True, True)
+
+        self._row_blocks(self.plan.mr, tile)
+        if self.pending is not None:
+            count = self.builder.load(self.pending[3], typ=I64)
+            with self.counted(count, "gemm.flush") as q:
+                self._finish_vector(q)
+
+    # -- overlapped epilogues ------------------------------------------------
+
+    def _start_deferring(self) -> None:
+        """Stack slots for the pending tile: its results (one full tile) and
+        its first row, first column and vector count (none yet)."""
+        em = self.em
+        vectors = self.plan.mr * self.plan.nr
+        values = _stack_buffer(em, vectors * self.plan.width * self.itemsize)
+        row = em.variable("int64", self.index(0))
+        column = em.variable("int64", self.index(0))
+        count = em.variable("int64", self.index(0))
+        self.pending = (values, row, column, count)
+
+    def _defer(self, i: ir.Value, j0: ir.Value | int, values: list[ir.Value]) -> None:
+        """Leaves a full tile's results for the next k loop to finish."""
+        builder = self.builder
+        saved, row, column, count = self.pending  # type: ignore[misc]
+        width = self.plan.width
+        for q, value in enumerate(values):
+            builder.store(value, self.gep(saved, q * width), align=64)
+        builder.store(i, row)
+        builder.store(self.index(j0) if isinstance(j0, int) else j0, column)
+        builder.store(self.index(len(values)), count)
+
+    def _finish_vector(self, q: ir.Value) -> None:
+        """Runs the epilogue on vector ``q`` of the pending tile and stores
+        it (the caller checks ``q`` against the pending count)."""
+        builder = self.builder
+        saved, row_slot, column_slot, _ = self.pending  # type: ignore[misc]
+        width, segments = self.plan.width, len(self.full_segments)
+        value = builder.load(
+            self.gep(saved, self.mul(q, width)), typ=self.vector(width)
+        )
+        row = builder.add(
+            builder.load(row_slot, typ=I64), builder.udiv(q, self.index(segments))
+        )
+        column = builder.add(
+            builder.load(column_slot, typ=I64),
+            self.mul(builder.urem(q, self.index(segments)), width),
+        )
+        row_ptr = self.gep(self.out, builder.add(self.mul(row, self.n), column))
+        self._store(row_ptr, _Segment(0, width, width), value, row, column, True)
+
+    def _finish_during(self, t: ir.Value | int) -> None:
+        """The part of the pending tile's epilogue due at k step ``t``."""
+        if self.pending is None:
+            return
+        builder = self.builder
+        count = builder.load(self.pending[3], typ=I64)
+        vectors = self.plan.mr * self.plan.nr
+        share = -(-vectors // max(self.k, 1))
+        for u in range(share):
+            q = self.add(self.mul(t, share), u)
+            with builder.if_then(builder.icmp_signed("<", q, count)):
+                self._finish_vector(q)
 
     def _phase(self, k0: ir.Value | int, length: int, first: bool, final: bool) -> None:
         """Every column panel over one k block."""
@@ -865,6 +1018,11 @@ class _Gemm:
             accumulators = self._k_loop(
                 i, count, j0, segments, k0, length, accumulators
             )
+        if self.pending is not None:
+            if segments is self.full_segments:
+                self._defer(i, j0, accumulators)
+                return
+            self.builder.store(self.index(0), self.pending[3])
         for r in range(count):
             for s, segment in enumerate(segments):
                 value = accumulators[r * len(segments) + s]
@@ -895,6 +1053,7 @@ class _Gemm:
             a_bases = [self._a_pointer(self.add(i, r), k0) for r in range(count)]
 
         def step(t: ir.Value | int, acc: list[ir.Value]) -> list[ir.Value]:
+            self._finish_during(t)
             b_row = self.gep(b_base, self.mul(t, b_stride))
             vectors = []
             for segment in segments:
@@ -963,14 +1122,11 @@ class _Gemm:
                 piece = self.shuffle(value, value, range(offset, offset + width))
             ptr = self.gep(row_ptr, segment.offset + offset)
             if width == 1:
-                scalar = builder.extract_element(piece, ir.Constant(I32, 0))
-                if apply is not None:
-                    scalar = apply(scalar, row, self.add(column, offset))
-                builder.store(scalar, ptr, align=self.itemsize)
-                continue
+                piece = builder.extract_element(piece, ir.Constant(I32, 0))
             if apply is not None:
                 piece = apply(piece, row, self.add(column, offset))
-            builder.store(piece, ptr, align=self.itemsize)
+            if piece is not None:
+                builder.store(piece, ptr, align=self.itemsize)
 
 
 # -- compiling and timing a standalone GEMM -------------------------------------------

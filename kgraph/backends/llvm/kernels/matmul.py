@@ -10,7 +10,9 @@ contiguous, splatted where they are broadcast.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from llvmlite import ir
@@ -22,6 +24,22 @@ from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import I32
 from kgraph.ops.lowering import Buffer
 from kgraph.ops.lowering import Emitter
+
+
+@dataclass
+class Tail:
+    """Pointwise values computed from each vector of results and stored by
+    the epilogue, in place of the product (a product group).
+
+    Args:
+        inputs: their operands other than the product, broadcast to its shape.
+        outputs: one buffer of the product's shape per value.
+        body: ``(product, operand values) -> values``, in register form.
+    """
+
+    inputs: Sequence[Buffer]
+    outputs: Sequence[Buffer]
+    body: Callable[[ir.Value, list[ir.Value]], list[ir.Value]]
 
 
 def supported(dtype: str) -> bool:
@@ -37,6 +55,7 @@ def emit_matmul(
     attrs: Any,
     epilogue_body: tuple | None = None,
     epilogue_inputs: Sequence[Buffer] = (),
+    tail: Tail | None = None,
 ) -> None:
     """Emits ``output = epilogue(op(a) @ op(b))`` over the batch axes.
 
@@ -48,6 +67,8 @@ def emit_matmul(
         epilogue_body: a fused body whose first entry is this matmul, or
             ``None`` for a plain product.
         epilogue_inputs: the fused node's operands (the body's refs >= 0).
+        tail: values computed from the epilogue's result and stored instead
+            of it (``output`` then holds only the k blocks' partial sums).
     """
     transpose_a, transpose_b = attrs["transpose_a"], attrs["transpose_b"]
     m, n = output.shape[-2], output.shape[-1]
@@ -67,6 +88,8 @@ def emit_matmul(
         epilogue = None
         if epilogue_body is not None:
             epilogue = _epilogue(em, epilogue_body, epilogue_inputs, output, outer)
+        if tail is not None:
+            epilogue = _tail_epilogue(em, tail, epilogue, output, outer)
         rows = None
         if em.split is not None:
             # Threads take whole row blocks of the micro-kernel when there are
@@ -86,6 +109,9 @@ def emit_matmul(
             output.dtype,
             rows=rows,
             epilogue=epilogue,
+            # A product group's epilogue (an optimizer update, with its
+            # square root and division) overlaps the next tile's FMAs.
+            overlap=tail is not None,
         )
 
 
@@ -109,6 +135,42 @@ def _epilogue(
         return scalar_body(em, body, [*leaves, values], dtypes, skip_first=True)
 
     return apply
+
+
+def _tail_epilogue(
+    em: Emitter,
+    tail: Tail,
+    first: Any,
+    output: Buffer,
+    batch_indices: list[ir.Value],
+) -> Any:
+    """An epilogue that stores the tail's values and nothing for the product."""
+    out_shape = output.shape
+    steps = [lowering.broadcast_steps(b.shape, out_shape) for b in tail.inputs]
+    out_steps = lowering.strides(out_shape)
+    builder = em.builder
+
+    def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> None:
+        if first is not None:
+            values = first(values, row, col)
+        count = lowering.lanes(values)
+        leaves = [
+            _load(em, buffer, step, batch_indices, row, col, count)
+            for buffer, step in zip(tail.inputs, steps, strict=True)
+        ]
+        where = builder.add(em.flat_index([*batch_indices, row], out_steps[:-1]), col)
+        for buffer, value in zip(tail.outputs, tail.body(values, leaves), strict=True):
+            if buffer.dtype == "bool":
+                value = builder.zext(value, _widened(value, lowering.I8))
+            builder.store(value, em.element_ptr(buffer, where), align=1)
+
+    return apply
+
+
+def _widened(value: ir.Value, element: ir.Type) -> ir.Type:
+    """``element``, or a vector of it as wide as ``value``."""
+    count = lowering.lanes(value)
+    return element if count is None else ir.VectorType(element, count)
 
 
 def _load(
