@@ -100,3 +100,16 @@ def test_variable_acts_as_its_value():
     np.testing.assert_allclose((v * 2).numpy(), 2 * np.ones((2, 2)))
     v.assign(np.zeros((2, 2)))
     assert float(kg.ops.sum(v).numpy()) == 0.0
+
+
+def test_variable_values_start_on_a_cache_line():
+    """Native threads update different columns of a weight in place: its
+    data starts on a 64-byte line, so they never share one at the start."""
+    from kgraph.tensor import Variable
+
+    for shape in [(3,), (784, 128), (5, 7, 3)]:
+        value = np.arange(np.prod(shape), dtype="float32").reshape(shape)
+        variable = Variable(value, "w")
+        assert variable.value.ctypes.data % 64 == 0
+        assert variable.value.flags["C_CONTIGUOUS"]
+        np.testing.assert_array_equal(variable.numpy(), value)

@@ -7,6 +7,7 @@ from kgraph.compiler.memory_plan import plan_memory
 from kgraph.compiler.shape_inference import infer_shapes
 from kgraph.compiler.simplify import eliminate_common_subexpressions
 from kgraph.compiler.simplify import eliminate_dead_code
+from kgraph.compiler.simplify import fold_broadcasts
 from kgraph.compiler.simplify import fold_constants
 from kgraph.compiler.simplify import remove_identities
 from kgraph.compiler.simplify import simplify_where
@@ -22,6 +23,7 @@ TRAIN = (
     fold_constants,  # gradients of constants and seeds are constants
     remove_identities,  # unbroadcasting leaves reshapes that change nothing
     eliminate_common_subexpressions,  # forward and backward recompute alike
+    fold_broadcasts,  # elementwise ops broadcast themselves: no copies
     eliminate_dead_code,  # the inference branch and unused gradients go
     fuse,  # elementwise chains and matmul epilogues: one loop each
     plan_memory,  # buffer reuse and in-place state updates, for the backend
@@ -34,6 +36,7 @@ EVAL = (
     simplify_where,  # drop the training branch
     remove_identities,  # no gradients here: stop_gradient can go too
     eliminate_common_subexpressions,  # merge repeated work
+    fold_broadcasts,  # elementwise ops broadcast themselves: no copies
     eliminate_dead_code,  # only the loss and metric statistics remain
     fuse,  # elementwise chains and matmul epilogues: one loop each
     plan_memory,  # buffer reuse and in-place state updates, for the backend

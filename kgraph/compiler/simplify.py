@@ -103,6 +103,34 @@ def remove_identities(graph: Graph, ctx: Any) -> Graph:
     return graph
 
 
+def fold_broadcasts(graph: Graph, ctx: Any) -> Graph:
+    """Lets elementwise users of ``broadcast_to`` read its operand instead.
+
+    Elementwise ops broadcast their operands themselves; a user switches to
+    the smaller operand when its result keeps its type (another operand has
+    the full shape), so the broadcast copy is not made. Autodiff builds
+    these (a loss's gradient broadcast back over the batch).
+
+    Requires: autodiff is done (it reads ``broadcast_to`` for gradients).
+    Guarantees: every value is unchanged; a broadcast whose users all moved
+    is dead (dead code elimination removes it).
+    """
+    for node in graph.nodes():
+        if node.op != "broadcast_to":
+            continue
+        source = node.inputs[0]
+        for user_id in graph.users(node.id):
+            user = graph.node(user_id)
+            opdef = registry.get(user.op)
+            if opdef.kind != registry.ELEMENTWISE:
+                continue
+            inputs = tuple(source if i == node.id else i for i in user.inputs)
+            types = [graph.node(i).type for i in inputs]
+            if opdef.infer(types, user.attrs) == user.type:
+                graph.replace_node(user_id, inputs=inputs)
+    return graph
+
+
 def _key(graph: Graph, node_id: int) -> str | None:
     node = graph.node(node_id)
     if node.op == "placeholder" or registry.get(node.op).effects:

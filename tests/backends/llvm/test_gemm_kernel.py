@@ -222,6 +222,65 @@ def test_rows_first_with_overlapped_epilogue(m, n, k, ta, tb):
     _run(m, n, k, ta, tb, True, [None], variant="default")
 
 
+@pytest.mark.parametrize(
+    ("m", "n", "k", "ta", "tb", "overlap"),
+    [
+        (32, 128, 784, False, False, False),
+        (784, 128, 32, True, False, True),
+        (20, 75, 9, False, True, True),
+        (6, 40, 0, False, False, False),
+    ],
+)
+def test_panel_ranges(m, n, k, ta, tb, overlap):
+    """A column-panel range (how threads share a product whose panels split
+    evenly) computes exactly its columns, the tail panel included."""
+    plan = gemm.choose_plan(m, n, k, ta, tb)
+    count = gemm.panel_count(plan, n)
+    width = plan.nr * plan.width
+    module = ir.Module(name="gemm_panels")
+    function = ir.Function(
+        module,
+        ir.FunctionType(ir.VoidType(), [PTR] * 4 + [ir.IntType(64)] * 2),
+        "f",
+    )
+    builder = ir.IRBuilder(function.append_basic_block("entry"))
+    em = Emitter(builder)
+    a, b, out, bias, start, stop = function.args
+    callback = _bias_relu(em, [bias])
+    emit_gemm(
+        em,
+        a,
+        b,
+        out,
+        m,
+        n,
+        k,
+        ta,
+        tb,
+        epilogue=callback,
+        overlap=overlap,
+        panels=(start, stop),
+    )
+    builder.ret_void()
+    library = jit.compile_ir(str(module))
+    run = _WITH_ROWS(library.address("f"))
+    rng = np.random.default_rng(7)
+    left = rng.standard_normal((k, m) if ta else (m, k)).astype("float32")
+    right = rng.standard_normal((n, k) if tb else (k, n)).astype("float32")
+    offsets = rng.standard_normal(n).astype("float32")
+    expected = _reference(left, right, offsets, ta, tb, True)
+    for first, last in [(0, count), (0, 1), (count - 1, count), (1, count), (2, 2)]:
+        out_array = np.full((m, n), -7.25, "float32")
+        arrays = (left, right, out_array, offsets)
+        run(*(x.ctypes.data for x in arrays), first, last)
+        lo, hi = min(first * width, n), min(last * width, n)
+        np.testing.assert_allclose(
+            out_array[:, lo:hi], expected[:, lo:hi], rtol=1e-5, atol=1e-4
+        )
+        outside = np.concatenate([out_array[:, :lo], out_array[:, hi:]], axis=1)
+        assert (outside == -7.25).all(), f"columns outside panels {first}..{last}"
+
+
 def test_epilogue_that_stores_its_results():
     """An epilogue returning ``None`` has stored its own results: ``out`` is
     left alone (one k block)."""

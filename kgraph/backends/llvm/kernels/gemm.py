@@ -184,6 +184,12 @@ def choose_plan(
     )
 
 
+def panel_count(plan: GemmPlan, n: int) -> int:
+    """Column panels of an ``n``-column product under ``plan`` (the last may
+    be narrower): the units of ``emit_gemm``'s ``panels`` range."""
+    return -(-n // (plan.nr * plan.width))
+
+
 def _dot_applies(m: int, n: int, k: int, transpose_a: bool, transpose_b: bool) -> bool:
     """Whether rows of op(a) and columns of op(b) are contiguous in k."""
     return not transpose_a and (transpose_b or n == 1) and k > 0
@@ -227,6 +233,7 @@ def emit_gemm(
     rows: tuple[ir.Value, ir.Value] | None = None,
     epilogue: Epilogue | None = None,
     overlap: bool = False,
+    panels: tuple[ir.Value, ir.Value] | None = None,
 ) -> None:
     """Emits ``out = epilogue(op(a) @ op(b))`` at the emitter's position.
 
@@ -257,6 +264,9 @@ def emit_gemm(
             k loop, a vector per k step, so an epilogue bound by the
             divider (``sqrt``, division) overlaps the FMAs (when all of
             ``op(b)`` is packed at once; results are the same).
+        panels: ``(start, stop)`` ``i64`` values: only the column panels in
+            ``[start, stop)`` are computed and written (``panel_count``
+            panels, the narrower tail last; not on the dot-product path).
 
     The code uses up to 64 KiB (plus one vector) of stack for a packed
     panel of ``op(b)``, shared by all GEMMs emitted into one function.
@@ -277,6 +287,7 @@ def emit_gemm(
         rows,
         epilogue,
         overlap,
+        panels,
     )
 
 
@@ -295,6 +306,7 @@ def emit_gemm_with_plan(
     rows: tuple[ir.Value, ir.Value] | None = None,
     epilogue: Epilogue | None = None,
     overlap: bool = False,
+    panels: tuple[ir.Value, ir.Value] | None = None,
 ) -> None:
     """``emit_gemm`` with an explicit schedule (for tuning and tests)."""
     if dtype not in _ELEMENT:
@@ -308,8 +320,11 @@ def emit_gemm_with_plan(
     if transpose_b and not plan.pack_b and not plan.dot:
         plan = replace(plan, pack_b=True)
     gemm = _Gemm(em, a, b, out, m, n, k, transpose_a, transpose_b, plan, dtype, rows)
+    if panels is not None and plan.dot:
+        raise ValueError("emit_gemm: a panel range needs the panel path")
     gemm.epilogue = epilogue
     gemm.overlap = overlap and epilogue is not None
+    gemm.panels = panels
     gemm.emit()
 
 
@@ -372,6 +387,7 @@ class _Gemm:
         self.rows = rows
         self.epilogue: Epilogue | None = None
         self.overlap = False
+        self.panels: tuple[ir.Value, ir.Value] | None = None
         # The tile whose epilogue is pending (see _defer): its raw results,
         # first row and column, and vector count (0: none).
         self.pending: tuple[ir.Value, ir.Value, ir.Value, ir.Value] | None = None
@@ -603,27 +619,29 @@ class _Gemm:
         base = self.packed
         assert base is not None
         if self.full_panels:
-            with self.counted(self.full_panels, "gemm.jp") as panel:
+            with self._my_panels("gemm.jp") as panel:
                 self.packed = self.gep(base, self.mul(panel, k * width))
                 self._pack(self.mul(panel, width), self.full_segments, 0, k)
         tail = self.gep(base, self.full_panels * k * width)
         if self.tail_segments:
             self.packed = tail
-            self._pack(self.full_panels * width, self.tail_segments, 0, k)
+            with self._tail_is_mine():
+                self._pack(self.full_panels * width, self.tail_segments, 0, k)
 
         if self.overlap and self.full_panels:
             self._start_deferring()
 
         def tile(i: ir.Value | int, count: int) -> None:
             if self.full_panels:
-                with self.counted(self.full_panels, "gemm.jt") as panel:
+                with self._my_panels("gemm.jt") as panel:
                     self.packed = self.gep(base, self.mul(panel, k * width))
                     j0 = self.mul(panel, width)
                     self._tile(i, count, j0, self.full_segments, 0, k, True, True)
             if self.tail_segments:
                 self.packed = tail
                 j0 = self.full_panels * width
-                self._tile(i, count, j0, self.tail_segments, 0, k, True, True)
+                with self._tail_is_mine():
+                    self._tile(i, count, j0, self.tail_segments, 0, k, True, True)
 
         self._row_blocks(self.plan.mr, tile)
         if self.pending is not None:
@@ -690,7 +708,7 @@ class _Gemm:
     def _phase(self, k0: ir.Value | int, length: int, first: bool, final: bool) -> None:
         """Every column panel over one k block."""
         if self.full_panels:
-            with self.counted(self.full_panels, "gemm.jp") as panel:
+            with self._my_panels("gemm.jp") as panel:
                 j0 = self.mul(panel, self.panel_width)
                 self._panel(
                     j0, self.full_segments, self.plan.mr, k0, length, first, final
@@ -699,9 +717,41 @@ class _Gemm:
             budget = self.plan.mr * self.plan.nr
             tail_mr = min(self.plan.tail_mr, budget // len(self.tail_segments))
             j0 = self.full_panels * self.panel_width
-            self._panel(
-                j0, self.tail_segments, max(tail_mr, 1), k0, length, first, final
-            )
+            with self._tail_is_mine():
+                self._panel(
+                    j0, self.tail_segments, max(tail_mr, 1), k0, length, first, final
+                )
+
+    @contextlib.contextmanager
+    def _my_panels(self, name: str) -> Iterator[ir.Value]:
+        """Loops over the full panels this call computes; yields the index."""
+        if self.panels is None:
+            with self.counted(self.full_panels, name) as panel:
+                yield panel
+            return
+        builder = self.builder
+        last = self.index(self.full_panels)
+        start, stop = (
+            builder.select(builder.icmp_signed("<", value, last), value, last)
+            for value in self.panels
+        )
+        with self.counted(builder.sub(stop, start), name) as t:
+            yield builder.add(start, t)
+
+    @contextlib.contextmanager
+    def _tail_is_mine(self) -> Iterator[None]:
+        """Runs the body if this call computes the tail panel."""
+        if self.panels is None:
+            yield
+            return
+        builder = self.builder
+        tail = self.index(self.full_panels)
+        start, stop = self.panels
+        mine = builder.and_(
+            builder.icmp_signed("<=", start, tail), builder.icmp_signed("<", tail, stop)
+        )
+        with builder.if_then(mine):
+            yield
 
     def _panel(
         self,

@@ -19,6 +19,7 @@ from llvmlite import ir
 
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
+from kgraph.backends.llvm.kernels.gemm import panel_count
 from kgraph.ops import lowering
 from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import I32
@@ -90,12 +91,21 @@ def emit_matmul(
             epilogue = _epilogue(em, epilogue_body, epilogue_inputs, output, outer)
         if tail is not None:
             epilogue = _tail_epilogue(em, tail, epilogue, output, outer)
-        rows = None
+        rows = panels = None
         if em.split is not None:
-            # Threads take whole row blocks of the micro-kernel when there are
-            # many; few rows (a batch of 32) are split evenly, in fours.
-            block = choose_plan(m, n, k, transpose_a, transpose_b, output.dtype).mr
-            rows = em.share(m, block if m >= 8 * block else 4)
+            plan = choose_plan(m, n, k, transpose_a, transpose_b, output.dtype)
+            count = panel_count(plan, n)
+            if not plan.dot and (count % 2 == 0 or count >= 8):
+                # Threads take whole column panels when they divide evenly
+                # (or are many): each packs only its own panels, and a
+                # layer's weights stay with the same core from the forward
+                # product to the update in the gradient's epilogue.
+                panels = em.share(count)
+            else:
+                # Otherwise whole row blocks of the micro-kernel when there
+                # are many; few rows (a batch of 32) are split evenly, in
+                # fours.
+                rows = em.share(m, plan.mr if m >= 8 * plan.mr else 4)
         emit_gemm(
             em,
             at(a, a_steps, m * k),
@@ -108,6 +118,7 @@ def emit_matmul(
             transpose_b,
             output.dtype,
             rows=rows,
+            panels=panels,
             epilogue=epilogue,
             # A product group's epilogue (an optimizer update, with its
             # square root and division) overlaps the next tile's FMAs.
