@@ -297,6 +297,10 @@ def _memcpy(em: Emitter, target: ir.Value, source: ir.Value, size: ir.Value) -> 
     em.builder.call(function, [target, source, size, ir.Constant(lowering.I1, 0)])
 
 
+# Rows of a gathered batch requested ahead of the one being copied.
+_GATHER_AHEAD = 4
+
+
 def _gather(
     em: Emitter,
     target: ir.Value,
@@ -308,16 +312,40 @@ def _gather(
 ) -> None:
     builder = em.builder
     first, last = em.share(rows)
-    with em.loop(last, "g", first) as row:
+
+    def row_address(row: ir.Value) -> ir.Value:
         slot = builder.gep(order, [builder.add(start, row)], source_etype=I64)
         picked = builder.load(slot, typ=I64)
+        return builder.gep(
+            source, [builder.mul(picked, em.index(row_bytes))], source_etype=I8
+        )
+
+    with em.loop(last, "g", first) as row:
+        # Rows are scattered over the data: the lines of a row a few ahead
+        # are requested before this one is copied, so several rows' memory
+        # latency overlaps instead of adding up.
+        ahead = builder.add(row, em.index(_GATHER_AHEAD))
+        with builder.if_then(builder.icmp_signed("<", ahead, last)):
+            _prefetch(em, row_address(ahead), row_bytes)
         here = builder.gep(
             target, [builder.mul(row, em.index(row_bytes))], source_etype=I8
         )
-        there = builder.gep(
-            source, [builder.mul(picked, em.index(row_bytes))], source_etype=I8
-        )
-        _memcpy(em, here, there, em.index(row_bytes))
+        _memcpy(em, here, row_address(row), em.index(row_bytes))
+
+
+def _prefetch(em: Emitter, address: ir.Value, size: int) -> None:
+    """Requests every cache line of ``size`` bytes at ``address`` (for
+    reading, into all cache levels)."""
+    name = "llvm.prefetch.p0"
+    function = em.module.globals.get(name) or ir.Function(
+        em.module,
+        ir.FunctionType(ir.VoidType(), [PTR, lowering.I32, lowering.I32, lowering.I32]),
+        name,
+    )
+    flags = [ir.Constant(lowering.I32, value) for value in (0, 3, 1)]
+    for offset in range(0, size, 64):
+        line = em.builder.gep(address, [em.index(offset)], source_etype=I8)
+        em.builder.call(function, [line, *flags])
 
 
 def _store_scalar(
