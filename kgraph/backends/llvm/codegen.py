@@ -19,7 +19,9 @@ the graph.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -243,13 +245,8 @@ def _emit_group_kernel(
     function, external, emitter = _unit_function(module, prefix, nodes, shared)
     outputs, inputs = _unit_buffers(graph, function, nodes, external)
     body = _group_body(emitter, graph, nodes, external)
-    try:
+    with _lowering_unit(graph, "loop group", nodes):
         lowering.elementwise_group(emitter, inputs, outputs, body)
-    except Exception as error:
-        raise errors.CompileError(
-            f"Lowering the loop group {[n.id for n in nodes]} to LLVM failed: "
-            f"{error}. Received: {graph.format_node(nodes[0].id)}"
-        ) from error
     emitter.builder.ret_void()
     return function, external
 
@@ -274,17 +271,25 @@ def _emit_product_group_kernel(
         outputs[1:],
         lambda value, values: body([value, *values]),
     )
-    try:
+    with _lowering_unit(graph, "product group", nodes):
         _emit_gemm_node(
             emitter, product, registry.get(product.op), own, outputs[0], tail
         )
-    except Exception as error:
-        raise errors.CompileError(
-            f"Lowering the product group {[n.id for n in nodes]} to LLVM failed: "
-            f"{error}. Received: {graph.format_node(product.id)}"
-        ) from error
     emitter.builder.ret_void()
     return function, external
+
+
+@contextlib.contextmanager
+def _lowering_unit(graph: Any, what: str, nodes: list[Node]) -> Iterator[None]:
+    """Turns a failure to lower a multi-node unit into a ``CompileError``
+    naming the unit and its first node."""
+    try:
+        yield
+    except Exception as error:
+        raise errors.CompileError(
+            f"Lowering the {what} {[n.id for n in nodes]} to LLVM failed: "
+            f"{error}. Received: {graph.format_node(nodes[0].id)}"
+        ) from error
 
 
 def _unit_function(

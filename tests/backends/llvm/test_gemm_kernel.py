@@ -79,6 +79,14 @@ def _plan(variant: str, m, n, k, ta, tb, dtype) -> gemm.GemmPlan | None:
     return replace(base, pack_b=variant == "pack")
 
 
+def _new_function(name: str, arguments: list) -> tuple:
+    """A module with one ``void f(...)`` and an emitter at its entry."""
+    module = ir.Module(name=name)
+    function = ir.Function(module, ir.FunctionType(ir.VoidType(), arguments), "f")
+    em = Emitter(ir.IRBuilder(function.append_basic_block("entry")))
+    return module, function, em
+
+
 @functools.cache
 def _compiled(m, n, k, ta, tb, rows, epilogue, variant="default", dtype="float32"):
     module = ir.Module(name="gemm_test")
@@ -237,14 +245,10 @@ def test_panel_ranges(m, n, k, ta, tb, overlap):
     plan = gemm.choose_plan(m, n, k, ta, tb)
     count = gemm.panel_count(plan, n)
     width = plan.nr * plan.width
-    module = ir.Module(name="gemm_panels")
-    function = ir.Function(
-        module,
-        ir.FunctionType(ir.VoidType(), [PTR] * 4 + [ir.IntType(64)] * 2),
-        "f",
+    module, function, em = _new_function(
+        "gemm_panels", [PTR] * 4 + [ir.IntType(64)] * 2
     )
-    builder = ir.IRBuilder(function.append_basic_block("entry"))
-    em = Emitter(builder)
+    builder = em.builder
     a, b, out, bias, start, stop = function.args
     callback = _bias_relu(em, [bias])
     emit_gemm(
@@ -285,10 +289,8 @@ def test_epilogue_that_stores_its_results():
     """An epilogue returning ``None`` has stored its own results: ``out`` is
     left alone (one k block)."""
     m, n, k = 37, 40, 12
-    module = ir.Module(name="gemm_side")
-    function = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * 4), "f")
-    builder = ir.IRBuilder(function.append_basic_block("entry"))
-    em = Emitter(builder)
+    module, function, em = _new_function("gemm_side", [PTR] * 4)
+    builder = em.builder
     a, b, out, side = function.args
 
     def epilogue(values: ir.Value, row: ir.Value, col: ir.Value) -> None:
@@ -350,10 +352,8 @@ def test_two_products_in_one_function():
     """GEMMs emitted one after another share the packing scratch and the
     out-of-line transposes."""
     m, n, k = 40, 37, 29
-    module = ir.Module(name="gemm_pair")
-    function = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * 4), "f")
-    builder = ir.IRBuilder(function.append_basic_block("entry"))
-    em = Emitter(builder)
+    module, function, em = _new_function("gemm_pair", [PTR] * 4)
+    builder = em.builder
     a, b, first, second = function.args
     emit_gemm(em, a, b, first, m, n, k, False, True)
     emit_gemm(em, b, a, second, n, m, k, False, True)
