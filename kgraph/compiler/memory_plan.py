@@ -68,7 +68,9 @@ def _is_computed(graph: Graph, node_id: int) -> bool:
     return opdef.kind != registry.SOURCE and not opdef.view
 
 
-def _in_place(graph: Graph, position: dict[int, int]) -> dict[int, str]:
+def _in_place(
+    graph: Graph, position: dict[int, int], kinds: list[str]
+) -> dict[int, str]:
     chosen: dict[int, str] = {}
     targets = set()
     for name, node_id in graph.outputs.items():
@@ -89,14 +91,18 @@ def _in_place(graph: Graph, position: dict[int, int]) -> dict[int, str]:
         readers = _readers(graph, state.id)
         # Pointwise readers in the writer's own unit are fine: a loop loads
         # every operand of an element before it stores any result (a product
-        # heading the unit reads whole rows and columns: it is not).
+        # heading the unit reads whole rows and columns, and a row group's
+        # members may read other rows: they are not).
         later = [
             r
             for r in readers
             if r != node_id
             and (
                 position[r] > position[node_id]
-                or (position[r] == position[node_id] and schedule.product(graph, r))
+                or (
+                    position[r] == position[node_id]
+                    and (schedule.product(graph, r) or kinds[position[r]] == "rows")
+                )
             )
         ]
         if later:
@@ -122,7 +128,8 @@ def make_plan(graph: Graph) -> BufferPlan:
     units = schedule.schedule(graph)
     position = {node_id: i for i, unit in enumerate(units) for node_id in unit}
     order = [node_id for unit in units for node_id in unit]
-    plan = BufferPlan(in_place=_in_place(graph, position), units=units)
+    kinds = [schedule.unit_kind(graph, unit) for unit in units]
+    plan = BufferPlan(in_place=_in_place(graph, position, kinds), units=units)
     end = len(units)
     death: dict[int, int] = {}
     for node_id in order:

@@ -14,6 +14,13 @@ group in the product's epilogue, on each tile of results still in registers,
 so the product itself never goes through memory. The gradient of a weight
 and its Adam update are one kernel that way, as are a hidden layer's product,
 bias and ReLU with the mask the backward pass keeps.
+
+Consecutive small units over the same rows (*row groups*) merge into one
+unit when they include a reduction along the last axis: every member's value
+has the outer shape ``O`` plus a row of at most one axis, and the kernel
+runs all members row after row, so a reduction and the elementwise nodes
+around it (a softmax, the crossentropy after it and their gradients) are
+one loop over the batch instead of a kernel each.
 """
 
 from __future__ import annotations
@@ -82,7 +89,117 @@ def schedule(graph: Graph) -> list[tuple[int, ...]]:
     for shape in list(open_groups):
         if shape in open_groups:
             close(shape)
-    return _join_products(graph, units)
+    return _join_rows(graph, _join_products(graph, units))
+
+
+def unit_kind(graph: Graph, unit: tuple[int, ...]) -> str:
+    """``"single"`` (one kernel), ``"loop"`` (a loop group), ``"product"``
+    (a product group) or ``"rows"`` (a row group)."""
+    kernels = [i for i in unit if not _transparent(graph, i)]
+    if len(kernels) <= 1:
+        return "single"
+    if product(graph, kernels[0]):
+        return "product"
+    if all(pointwise(graph, i) for i in kernels):
+        return "loop"
+    return "rows"
+
+
+def row_shape(shape: tuple, outer: tuple) -> tuple | None:
+    """A value's row, when its shape is ``outer`` plus at most one axis."""
+    if tuple(shape[: len(outer)]) != tuple(outer) or len(shape) - len(outer) > 1:
+        return None
+    return tuple(shape[len(outer) :])
+
+
+def _transparent(graph: Graph, node_id: int) -> bool:
+    """Placeholders, constants and views: no kernel of their own."""
+    opdef = registry.get(graph.node(node_id).op)
+    return opdef.kind == registry.SOURCE or opdef.view
+
+
+# Reductions a row group runs on each row (their lowering takes any axes).
+_ROW_REDUCTIONS = ("sum", "max")
+# Row groups gather small kernels (a loss over a batch), which run on one
+# thread anyway; bigger ones keep loops of their own, shared by threads.
+ROW_GROUP_ELEMENTS = 1 << 14
+
+
+def _row_reduction(graph: Graph, node_id: int) -> tuple | None:
+    """The outer shape of a reduction along its operand's last axis only."""
+    node = graph.node(node_id)
+    if node.op not in _ROW_REDUCTIONS:
+        return None
+    shape = tuple(graph.node(node.inputs[0]).type.shape)
+    axis = node.attrs["axis"]
+    axes = set(range(len(shape))) if axis is None else {a % len(shape) for a in axis}
+    if not shape or axes != {len(shape) - 1}:
+        return None
+    return shape[:-1]
+
+
+def _row_outers(graph: Graph, node_id: int) -> set[tuple]:
+    """The outer shapes a node can run row by row with (none when big)."""
+    node = graph.node(node_id)
+    sizes = [graph.node(i).type.size or 0 for i in node.inputs]
+    if max([node.type.size or 0, *sizes]) >= ROW_GROUP_ELEMENTS:
+        return set()
+    reduced = _row_reduction(graph, node_id)
+    if reduced is not None:
+        return {reduced}
+    if not pointwise(graph, node_id):
+        return set()
+    shape = tuple(graph.node(node_id).type.shape)
+    outers = set()
+    for outer in {shape[:-1], shape} if shape else {shape}:
+        rows_fit = True
+        for operand in graph.node(node_id).inputs:
+            own = tuple(graph.node(operand).type.shape)
+            padded = (1,) * (len(shape) - len(own)) + own
+            head = padded[: len(outer)]
+            rows_fit &= head == outer or all(size == 1 for size in head)
+        if rows_fit:
+            outers.add(outer)
+    return outers
+
+
+def _join_rows(graph: Graph, units: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Merges runs of consecutive units that can all run row by row over one
+    outer shape and include a reduction along the last axis."""
+    result: list[tuple[int, ...]] = []
+    run: list[tuple[int, ...]] = []
+    outers: set[tuple] | None = None
+
+    def flush() -> None:
+        kernels = [i for unit in run for i in unit if not _transparent(graph, i)]
+        reduces = any(_row_reduction(graph, i) is not None for i in kernels)
+        if reduces and outers is not None and len(outers) == 1 and len(kernels) > 1:
+            result.append(tuple(i for unit in run for i in unit))
+        else:
+            result.extend(run)
+        run.clear()
+
+    for unit in units:
+        kernels = [i for i in unit if not _transparent(graph, i)]
+        if not kernels:
+            run.append(unit)
+            continue
+        own: set[tuple] = set.intersection(*(_row_outers(graph, i) for i in kernels))
+        if len(kernels) > 1 and unit_kind(graph, unit) != "loop":
+            own = set()
+        joint = own if outers is None else outers & own
+        if joint:
+            run.append(unit)
+            outers = joint
+            continue
+        flush()
+        outers = own or None
+        if own:
+            run.append(unit)
+        else:
+            result.append(unit)
+    flush()
+    return result
 
 
 def _join_products(graph: Graph, units: list[tuple[int, ...]]) -> list[tuple[int, ...]]:

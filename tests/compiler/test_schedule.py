@@ -100,3 +100,81 @@ def test_adam_update_runs_in_the_weight_gradient_epilogue():
     assert plan.in_place[kernel] == "dense/kernel"
     for ours, reference in zip(weights["llvm"], weights["numpy"], strict=True):
         np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5)
+
+
+def _kernel_units(program):
+    graph = program.graph
+    return [
+        unit
+        for unit in program.plan.units
+        if any(not schedule._transparent(graph, i) for i in unit)
+    ]
+
+
+def test_softmax_and_crossentropy_run_as_row_groups():
+    """The softmax, the crossentropy after it and their gradients (max, sum
+    and the elementwise nodes between) run as row groups: a few kernels
+    instead of one per node."""
+    kg.utils.clear_session()
+    model = kg.Sequential([kg.layers.Dense(10, activation="softmax", input_shape=(8,))])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    program = model.compiled_program("train", 32)
+    graph = program.graph
+    rows = [u for u in program.plan.units if schedule.unit_kind(graph, u) == "rows"]
+    assert rows, "expected row groups"
+    ops_in_rows = {graph.node(i).op for unit in rows for i in unit}
+    assert {"max", "sum"} <= ops_in_rows
+    kernels = [i for i in graph.nodes() if not schedule._transparent(graph, i.id)]
+    # Before the schedule, every computed node was a kernel of its own.
+    assert len(_kernel_units(program)) <= len(kernels) // 2
+
+
+def test_row_groups_over_two_outer_axes_match_the_reference():
+    """A softmax over the last axis of a (batch, time, features) tensor (and
+    its gradient) runs row by row over batch x time; training agrees with
+    the reference."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((24, 5, 6)).astype("float32")
+    y = rng.standard_normal((24, 3)).astype("float32")
+    weights = {}
+    for backend in ("numpy", "llvm"):
+        kg.utils.clear_session()
+        kg.utils.set_random_seed(3)
+        model = kg.Sequential(
+            [
+                kg.layers.Dense(4, activation="softmax", input_shape=(5, 6)),
+                kg.layers.Flatten(),
+                kg.layers.Dense(3),
+            ]
+        )
+        model.compile(optimizer="adam", loss="mse", backend=backend)
+        history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+        weights[backend] = (model.get_weights(), history.history["loss"])
+    program = model.compiled_program("train", 8)
+    graph = program.graph
+    outers = {
+        tuple(graph.node(graph.node(i).inputs[0]).type.shape[:-1])
+        for unit in program.plan.units
+        if schedule.unit_kind(graph, unit) == "rows"
+        for i in unit
+        if graph.node(i).op == "max"
+    }
+    assert (8, 5) in outers
+    np.testing.assert_allclose(weights["llvm"][1], weights["numpy"][1], rtol=1e-5)
+    for ours, reference in zip(weights["llvm"][0], weights["numpy"][0], strict=True):
+        np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_big_kernels_keep_their_own_loops():
+    """A softmax over 64 x 512 values keeps its kernels (threads share them)."""
+    kg.utils.clear_session()
+    model = kg.Sequential(
+        [kg.layers.Dense(512, activation="softmax", input_shape=(8,))]
+    )
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    program = model.compiled_program("train", 64)
+    graph = program.graph
+    for unit in program.plan.units:
+        if schedule.unit_kind(graph, unit) == "rows":
+            sizes = [graph.node(i).type.size for i in unit]
+            assert max(sizes) < schedule.ROW_GROUP_ELEMENTS

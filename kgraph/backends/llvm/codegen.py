@@ -20,6 +20,7 @@ the graph.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from kgraph.backends.llvm.kernels import matmul as matmul_kernel
 from kgraph.compiler import schedule
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Node
+from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.fused import scalar_body
@@ -188,7 +190,12 @@ def _unit_kernels(
     graph = program.graph
     first = nodes[0]
     opdef = registry.get(first.op)
-    if len(nodes) > 1 and not schedule.pointwise(graph, first.id):
+    kind = schedule.unit_kind(graph, tuple(n.id for n in nodes))
+    if kind == "rows":
+        kernel, external = _emit_row_group_kernel(module, prefix, program, nodes)
+        arguments = [*(pointers[n.id] for n in nodes), *map(pointers.get, external)]
+        return [(kernel, arguments, False)]
+    if kind == "product":
         if not _is_gemm(first, opdef):
             return [
                 *_unit_kernels(module, prefix, program, nodes[:1], pointers),
@@ -279,6 +286,67 @@ def _emit_product_group_kernel(
     return function, external
 
 
+def _emit_row_group_kernel(
+    module: ir.Module, prefix: str, program: Program, nodes: list[Node]
+) -> tuple[ir.Function, list[int]]:
+    """A row group (see ``schedule.py``): one loop over the rows of the outer
+    shape, running every member's own kernel on its row (reductions along
+    the row), on thread 0. Arguments as for a loop group."""
+    graph = program.graph
+    function, external, emitter = _unit_function(module, prefix, nodes, False, False)
+    outputs, inputs = _unit_buffers(graph, function, nodes, external)
+    buffers = {n.id: b for n, b in zip(nodes, outputs, strict=True)}
+    buffers.update(zip(external, inputs, strict=True))
+    outer = next(
+        tuple(graph.node(n.inputs[0]).type.shape[:-1])
+        for n in nodes
+        if registry.get(n.op).kind == registry.REDUCE
+    )
+    with emitter.loop(math.prod(outer), "row") as row:
+        for node in nodes:
+            opdef = registry.get(node.op)
+            rank = node.type.rank
+            output = _row_of(emitter, buffers[node.id], outer, rank, row)
+            operands = [
+                _row_of(emitter, buffers[i], outer, rank, row) for i in node.inputs
+            ]
+            attrs = node.attrs
+            if opdef.kind == registry.REDUCE:  # along the row
+                attrs = {**attrs, "axis": (-1,)}
+            with _lowering_node(graph, node):
+                _lower_node(emitter, node, opdef, operands, output, attrs)
+    emitter.builder.ret_void()
+    return function, external
+
+
+def _row_of(
+    em: Emitter, buffer: Buffer, outer: tuple, rank: int, row: ir.Value
+) -> Buffer:
+    """The part of ``buffer`` row ``row`` of a row group reads or writes: its
+    row when its (right-aligned) leading axes are ``outer``, else all of it
+    (broadcast over the rows)."""
+    shape = buffer.shape
+    padded = (1,) * max(0, rank - len(shape)) + shape
+    head, rest = padded[: len(outer)], padded[len(outer) :]
+    row_type = TensorType(rest, buffer.dtype)
+    if head != tuple(outer):
+        return Buffer(buffer.ptr, row_type)
+    offset = em.builder.mul(row, em.index(math.prod(rest)))
+    return Buffer(em.element_ptr(buffer, offset), row_type)
+
+
+@contextlib.contextmanager
+def _lowering_node(graph: Any, node: Node) -> Iterator[None]:
+    """Turns a failure to lower a node into a ``CompileError`` naming it."""
+    try:
+        yield
+    except Exception as error:
+        raise errors.CompileError(
+            f"Lowering {node.op} to LLVM failed: {error}. "
+            f"Received: {graph.format_node(node.id)}"
+        ) from error
+
+
 @contextlib.contextmanager
 def _lowering_unit(graph: Any, what: str, nodes: list[Node]) -> Iterator[None]:
     """Turns a failure to lower a multi-node unit into a ``CompileError``
@@ -293,11 +361,17 @@ def _lowering_unit(graph: Any, what: str, nodes: list[Node]) -> Iterator[None]:
 
 
 def _unit_function(
-    module: ir.Module, prefix: str, nodes: list[Node], shared: bool
+    module: ir.Module,
+    prefix: str,
+    nodes: list[Node],
+    shared: bool,
+    distinct: bool = True,
 ) -> tuple[ir.Function, list[int], Emitter]:
     """The function of a multi-node unit: ``(out_1, ..., out_k, in_1, ...,
     in_m[, tid, threads])``, the inputs being the operands computed outside
-    the unit; and an emitter at its entry."""
+    the unit (or views of members, in a row group: then ``distinct`` is
+    false and the outputs are not marked ``noalias``); and an emitter at its
+    entry."""
     members = {node.id for node in nodes}
     external: list[int] = []
     for node in nodes:
@@ -312,7 +386,7 @@ def _unit_function(
     )
     function.linkage = "internal"
     function.attributes.add("noinline")
-    for argument in function.args[: len(nodes)]:
+    for argument in function.args[: len(nodes)] if distinct else ():
         argument.add_attribute("noalias")
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     emitter = Emitter(builder, tuple(function.args[-2:]) if shared else None)
@@ -401,6 +475,28 @@ def _emit_gemm_node(
     )
 
 
+def _lower_node(
+    em: Emitter,
+    node: Node,
+    opdef: registry.OpDef,
+    inputs: list[Buffer],
+    output: Buffer,
+    attrs: Any,
+) -> None:
+    """A node's own lowering on buffers: a loop of its scalar lowering for
+    an elementwise op, the op's buffer lowering otherwise."""
+    if opdef.kind != registry.ELEMENTWISE:
+        opdef.lower(em, inputs, output, attrs)
+        return
+    in_dtypes = [buffer.dtype for buffer in inputs]
+    lowering.elementwise(
+        em,
+        inputs,
+        output,
+        lambda values: opdef.lower(em, values, in_dtypes, node.type.dtype, attrs),
+    )
+
+
 def _constant(module: ir.Module, prefix: str, node: Node) -> ir.Value:
     value = np.ascontiguousarray(node.attrs["value"], dtype=node.type.dtype)
     data = bytearray(value.tobytes()) or bytearray(1)
@@ -441,28 +537,13 @@ def _emit_kernel(
             function.args[1 : 1 + len(operands)], operands, strict=True
         )
     ]
-    try:
+    with _lowering_node(graph, node):
         if _is_gemm(node, opdef):
             _emit_gemm_node(emitter, node, opdef, inputs, output)
         elif conv_kernel.handles(node, opdef, inputs):
             # Convolutions: im2col and the GEMM generator.
             conv_kernel.emit(emitter, node, inputs, output)
-        elif opdef.kind == registry.ELEMENTWISE:
-            in_dtypes = [operand.type.dtype for operand in operands]
-            lowering.elementwise(
-                emitter,
-                inputs,
-                output,
-                lambda values: opdef.lower(
-                    emitter, values, in_dtypes, node.type.dtype, node.attrs
-                ),
-            )
         else:
-            opdef.lower(emitter, inputs, output, node.attrs)
-    except Exception as error:
-        raise errors.CompileError(
-            f"Lowering {node.op} to LLVM failed: {error}. "
-            f"Received: {graph.format_node(node.id)}"
-        ) from error
+            _lower_node(emitter, node, opdef, inputs, output, node.attrs)
     builder.ret_void()
     return function
