@@ -115,6 +115,8 @@ def bench_kgraph(backend: str, repeats: int) -> dict:
             repeats if backend == "llvm" else 1,
         )
         results[f"fit_b{batch}"] = seconds * scale
+        if backend == "llvm" and batch == 32:
+            results["fit_alloc_mb"] = _fit_allocations_mb(model, x, y, batch)
     model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0)
     results["predict_10k"] = median_time(
         lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0), repeats
@@ -260,6 +262,19 @@ def _native_predict_time(model: object, one: object) -> float:
     for _ in range(count):
         function(*arguments)
     return (time.perf_counter() - started) / count
+
+
+def _fit_allocations_mb(model: object, x: object, y: object, batch: int) -> float:
+    """The most memory one more epoch of ``fit`` allocates through NumPy
+    (arrays are traced by ``tracemalloc``), in MiB: what training needs on
+    top of the data and the model."""
+    import tracemalloc
+
+    tracemalloc.start()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)  # type: ignore[attr-defined]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
 
 
 def _peak_rss_mb() -> float:
@@ -597,6 +612,7 @@ def format_table(results: dict[str, dict]) -> str:
         "compile_cold",
         "compile_cached",
         "fit_peak_rss_mb",
+        "fit_alloc_mb",
         "w3_fit_b64",
     ]
     base = results.get("kgraph-llvm", {})
@@ -612,7 +628,7 @@ def format_table(results: dict[str, dict]) -> str:
                 continue
             value = values[metric]
             if metric.endswith("_mb"):
-                cells.append(f"{value:.0f} MiB")
+                cells.append(f"{value:.1f} MiB" if value < 10 else f"{value:.0f} MiB")
                 continue
             text = f"{value * 1e6:.1f} us" if value < 1e-3 else f"{value:.3f} s"
             if name != "kgraph-llvm" and metric in base:
