@@ -74,6 +74,12 @@ def make_data() -> tuple:
     return x, y
 
 
+def _short(repeats: int) -> int:
+    """Samples for a measurement of a few milliseconds: more than for an
+    epoch, so one slow moment of a shared machine does not decide it."""
+    return max(repeats, 15)
+
+
 def median_time(fn: Callable[[], object], repeats: int) -> float:
     """The median wall time of ``fn`` over ``repeats`` calls."""
     times = []
@@ -119,7 +125,8 @@ def bench_kgraph(backend: str, repeats: int) -> dict:
             results["fit_alloc_mb"] = _fit_allocations_mb(model, x, y, batch)
     model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0)
     results["predict_10k"] = median_time(
-        lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0), repeats
+        lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0),
+        _short(repeats),
     )
     one = x[:1]
     model.predict(one, verbose=0)
@@ -343,7 +350,7 @@ def bench_numpy(repeats: int) -> dict:
         results[f"fit_b{batch}"] = median_time(lambda b=batch: epoch(b), repeats)
     results["predict_10k"] = median_time(
         lambda: [forward(x[s : s + 128]) for s in range(0, PREDICT_SAMPLES, 128)],
-        repeats,
+        _short(repeats),
     )
     results["predict_1"] = median_time(lambda: forward(x[:1]), 200)
     return results
@@ -386,7 +393,7 @@ def bench_torch(repeats: int, compiled: bool) -> dict:
                 forward(x[s : s + 128])
 
         predict()
-        results["predict_10k"] = median_time(predict, repeats)
+        results["predict_10k"] = median_time(predict, _short(repeats))
         forward(x[:1])
         results["predict_1"] = median_time(lambda: forward(x[:1]), 200)
     return results
@@ -414,7 +421,8 @@ def bench_keras(repeats: int) -> dict:
         )
     model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0)
     results["predict_10k"] = median_time(
-        lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0), repeats
+        lambda: model.predict(x[:PREDICT_SAMPLES], batch_size=128, verbose=0),
+        _short(repeats),
     )
     model.predict(x[:1], verbose=0)
     results["predict_1"] = median_time(lambda: model.predict(x[:1], verbose=0), 20)
@@ -487,7 +495,7 @@ def bench_jax(repeats: int) -> dict:
         jax.block_until_ready(outs)
 
     predict()
-    results["predict_10k"] = median_time(predict, repeats)
+    results["predict_10k"] = median_time(predict, _short(repeats))
     one = x[:1]
     jitted(state[0], one).block_until_ready()
     results["predict_1"] = median_time(lambda: np.asarray(jitted(state[0], one)), 200)
