@@ -606,7 +606,8 @@ def reduce_weighted_values(
     Args:
         values: the per-sample losses.
         sample_weight: optional weights, broadcastable to ``values`` after a
-            ``(batch, 1)``/``(batch,)`` difference is reconciled.
+            ``(batch, 1)``/``(batch,)`` difference is reconciled; one weight
+            per sample also weights every value of a sequence sample.
         mask: an optional boolean mask of valid values.
         reduction: one of ``REDUCTIONS``.
         dtype: the float dtype to compute in.
@@ -621,6 +622,11 @@ def reduce_weighted_values(
     sample_weight = _merge_mask(sample_weight, mask, reduction, dtype)
     if sample_weight is not None:
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        # One weight per sample against values per sample and step (a
+        # sequence output, or the default weights of ones): each weight
+        # covers all of its sample's values.
+        while 0 < len(sample_weight.shape) < len(values.shape):
+            sample_weight = ops.expand_dims(sample_weight, -1)
         values = ops.multiply(values, sample_weight)
     if reduction == "none" or tuple(values.shape) in ((), (0,)):
         return values
@@ -628,7 +634,8 @@ def reduce_weighted_values(
     if reduction == "sum":
         return loss
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
-        return divide_no_nan(loss, ops.sum(sample_weight))
+        weights = ops.multiply(ones_like(values), sample_weight)
+        return divide_no_nan(loss, ops.sum(weights))
     return divide_no_nan(loss, count(values))
 
 

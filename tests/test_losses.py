@@ -570,3 +570,44 @@ def test_crossentropy_kind():
     )
     assert losses.crossentropy_kind("mse") is None
     assert losses.crossentropy_kind(losses.Huber()) is None
+
+
+def test_one_weight_per_sample_covers_every_step_of_a_sequence_sample():
+    """Per-step losses (batch, steps) with one weight per sample (the
+    default weights of ones, or the user's): each weight scales all of its
+    sample's steps; the mean is over every value, as Keras takes it."""
+    values = f32([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    weights = f32([2.0, 0.5])
+    result = losses.reduce_weighted_values(values, weights)
+    expected = (values * weights[:, None]).sum() / values.size
+    np.testing.assert_allclose(np.asarray(result), expected, rtol=1e-6)
+    mean = losses.reduce_weighted_values(
+        values, weights, None, "mean_with_sample_weight"
+    )
+    expected = (values * weights[:, None]).sum() / (3 * weights.sum())
+    np.testing.assert_allclose(np.asarray(mean), expected, rtol=1e-6)
+
+
+def test_a_sequence_output_trains_with_the_default_weights():
+    """A softmax over classes at every step of a (batch, steps, classes)
+    output: the loss is the mean crossentropy over every step, and both
+    backends train it alike."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((24, 5, 6)).astype("float32")
+    y = np.eye(4, dtype="float32")[rng.integers(0, 4, (24, 5))]
+    histories = {}
+    for backend in ("numpy", "llvm"):
+        kgraph.utils.clear_session()
+        kgraph.utils.set_random_seed(3)
+        model = kgraph.Sequential(
+            [kgraph.layers.Dense(4, activation="softmax", input_shape=(5, 6))]
+        )
+        model.compile(optimizer="sgd", loss="categorical_crossentropy", backend=backend)
+        probabilities = model.predict(x, verbose=0)
+        clipped = np.clip(probabilities, EPS, ONE_MINUS_EPS)
+        expected = -(y * np.log(clipped)).sum(-1).mean()
+        loss = model.evaluate(x, y, batch_size=24, verbose=0)
+        np.testing.assert_allclose(loss, expected, rtol=1e-5)
+        history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        histories[backend] = history.history["loss"]
+    np.testing.assert_allclose(histories["llvm"], histories["numpy"], rtol=1e-5)
