@@ -79,27 +79,40 @@ def test_adam_update_runs_in_the_weight_gradient_epilogue():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 12)).astype("float32")
     y = rng.standard_normal((64, 3)).astype("float32")
-    weights = {}
-    for backend in ("numpy", "llvm"):
-        kg.utils.clear_session()
-        kg.utils.set_random_seed(1)
-        model = kg.Sequential(
-            [
-                kg.layers.Dense(40, activation="relu", input_shape=(12,)),
-                kg.layers.Dense(3),
-            ]
-        )
-        model.compile(optimizer="adam", loss="mse", backend=backend)
-        model.fit(x, y, batch_size=16, epochs=3, verbose=0)
-        weights[backend] = model.get_weights()
+    layers = [
+        lambda: kg.layers.Dense(40, activation="relu", input_shape=(12,)),
+        lambda: kg.layers.Dense(3),
+    ]
+    model, results = _train_on_both_backends(layers, x, y, batch_size=16, epochs=3)
     program = model.compiled_program("train", 16)
     graph, plan = program.graph, program.plan
     kernel = graph.outputs["new:dense/kernel"]
     unit = _unit_of(plan.units, kernel)
     assert schedule.product(graph, unit[0])
     assert plan.in_place[kernel] == "dense/kernel"
-    for ours, reference in zip(weights["llvm"], weights["numpy"], strict=True):
-        np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5)
+    _assert_alike(results)
+
+
+def _train_on_both_backends(layers, x, y, batch_size, epochs):
+    """Trains the same model (seeded) with Adam and MSE on the reference and
+    the LLVM backend; returns the LLVM model and each backend's final
+    weights and losses."""
+    results = {}
+    for backend in ("numpy", "llvm"):
+        kg.utils.clear_session()
+        kg.utils.set_random_seed(1)
+        model = kg.Sequential([make() for make in layers])
+        model.compile(optimizer="adam", loss="mse", backend=backend)
+        history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
+        results[backend] = (model.get_weights(), history.history["loss"])
+    return model, results
+
+
+def _assert_alike(results):
+    (ours, our_losses), (reference, losses) = results["llvm"], results["numpy"]
+    np.testing.assert_allclose(our_losses, losses, rtol=1e-5)
+    for mine, theirs in zip(ours, reference, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)
 
 
 def _kernel_units(program):
@@ -136,20 +149,12 @@ def test_row_groups_over_two_outer_axes_match_the_reference():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((24, 5, 6)).astype("float32")
     y = rng.standard_normal((24, 3)).astype("float32")
-    weights = {}
-    for backend in ("numpy", "llvm"):
-        kg.utils.clear_session()
-        kg.utils.set_random_seed(3)
-        model = kg.Sequential(
-            [
-                kg.layers.Dense(4, activation="softmax", input_shape=(5, 6)),
-                kg.layers.Flatten(),
-                kg.layers.Dense(3),
-            ]
-        )
-        model.compile(optimizer="adam", loss="mse", backend=backend)
-        history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
-        weights[backend] = (model.get_weights(), history.history["loss"])
+    layers = [
+        lambda: kg.layers.Dense(4, activation="softmax", input_shape=(5, 6)),
+        lambda: kg.layers.Flatten(),
+        lambda: kg.layers.Dense(3),
+    ]
+    model, results = _train_on_both_backends(layers, x, y, batch_size=8, epochs=2)
     program = model.compiled_program("train", 8)
     graph = program.graph
     outers = {
@@ -160,9 +165,7 @@ def test_row_groups_over_two_outer_axes_match_the_reference():
         if graph.node(i).op == "max"
     }
     assert (8, 5) in outers
-    np.testing.assert_allclose(weights["llvm"][1], weights["numpy"][1], rtol=1e-5)
-    for ours, reference in zip(weights["llvm"][0], weights["numpy"][0], strict=True):
-        np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5)
+    _assert_alike(results)
 
 
 def test_big_kernels_keep_their_own_loops():
