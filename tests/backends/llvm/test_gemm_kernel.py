@@ -101,13 +101,8 @@ def _compiled(m, n, k, ta, tb, rows, epilogue, variant="default", dtype="float32
     span = tuple(function.args[4:]) if rows else None
     callback = _bias_relu(em, [bias]) if epilogue else None
     plan = _plan(variant, m, n, k, ta, tb, dtype)
-    if plan is None:
-        overlap = variant == "overlap"
-        emit_gemm(em, a, b, out, m, n, k, ta, tb, dtype, span, callback, overlap)
-    else:
-        gemm.emit_gemm_with_plan(
-            em, a, b, out, m, n, k, ta, tb, plan, dtype, span, callback
-        )
+    overlap = variant == "overlap"
+    emit_gemm(em, a, b, out, m, n, k, ta, tb, dtype, span, callback, overlap, plan=plan)
     builder.ret_void()
     library = jit.compile_ir(str(module))
     kind = _WITH_ROWS if rows else _WITHOUT_ROWS

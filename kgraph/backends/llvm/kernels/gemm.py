@@ -234,6 +234,7 @@ def emit_gemm(
     epilogue: Epilogue | None = None,
     overlap: bool = False,
     panels: tuple[ir.Value, ir.Value] | None = None,
+    plan: GemmPlan | None = None,
 ) -> None:
     """Emits ``out = epilogue(op(a) @ op(b))`` at the emitter's position.
 
@@ -270,62 +271,24 @@ def emit_gemm(
 
     The code uses up to 64 KiB (plus one vector) of stack for a packed
     panel of ``op(b)``, shared by all GEMMs emitted into one function.
+    ``plan`` replaces ``choose_plan``'s schedule (for tuning and tests).
     """
-    plan = choose_plan(m, n, k, transpose_a, transpose_b, dtype)
-    emit_gemm_with_plan(
-        em,
-        a,
-        b,
-        out,
-        m,
-        n,
-        k,
-        transpose_a,
-        transpose_b,
-        plan,
-        dtype,
-        rows,
-        epilogue,
-        overlap,
-        panels,
-    )
-
-
-def emit_gemm_with_plan(
-    em: Emitter,
-    a: ir.Value,
-    b: ir.Value,
-    out: ir.Value,
-    m: int,
-    n: int,
-    k: int,
-    transpose_a: bool,
-    transpose_b: bool,
-    plan: GemmPlan,
-    dtype: str = "float32",
-    rows: tuple[ir.Value, ir.Value] | None = None,
-    epilogue: Epilogue | None = None,
-    overlap: bool = False,
-    panels: tuple[ir.Value, ir.Value] | None = None,
-) -> None:
-    """``emit_gemm`` with an explicit schedule (for tuning and tests)."""
     if dtype not in _ELEMENT:
         raise ValueError(f"emit_gemm: unsupported dtype {dtype!r}")
     if min(m, n, k) < 0:
         raise ValueError(f"emit_gemm: negative shape m={m} n={n} k={k}")
     if m == 0 or n == 0:
         return
+    if plan is None:
+        plan = choose_plan(m, n, k, transpose_a, transpose_b, dtype)
     if plan.dot and not _dot_applies(m, n, k, transpose_a, transpose_b):
         plan = replace(plan, dot=False)
     if transpose_b and not plan.pack_b and not plan.dot:
         plan = replace(plan, pack_b=True)
-    gemm = _Gemm(em, a, b, out, m, n, k, transpose_a, transpose_b, plan, dtype, rows)
     if panels is not None and plan.dot:
         raise ValueError("emit_gemm: a panel range needs the panel path")
-    gemm.epilogue = epilogue
-    gemm.overlap = overlap and epilogue is not None
-    gemm.panels = panels
-    gemm.emit()
+    shape = (m, n, k, transpose_a, transpose_b)
+    _Gemm(em, (a, b, out), shape, plan, dtype, rows, panels, epilogue, overlap).emit()
 
 
 def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
@@ -365,29 +328,26 @@ class _Gemm:
     def __init__(
         self,
         em: Emitter,
-        a: ir.Value,
-        b: ir.Value,
-        out: ir.Value,
-        m: int,
-        n: int,
-        k: int,
-        transpose_a: bool,
-        transpose_b: bool,
+        pointers: tuple[ir.Value, ir.Value, ir.Value],
+        shape: tuple[int, int, int, bool, bool],
         plan: GemmPlan,
         dtype: str,
         rows: tuple[ir.Value, ir.Value] | None,
+        panels: tuple[ir.Value, ir.Value] | None,
+        epilogue: Epilogue | None,
+        overlap: bool,
     ) -> None:
         self.em = em
         self.builder = em.builder
-        self.a, self.b, self.out = a, b, out
+        self.a, self.b, self.out = pointers
+        m, n, k, self.ta, self.tb = shape
         self.m, self.n, self.k = m, n, k
-        self.ta, self.tb = transpose_a, transpose_b
         self.plan = plan
         self.element, self.itemsize, self.suffix = _ELEMENT[dtype]
         self.rows = rows
-        self.epilogue: Epilogue | None = None
-        self.overlap = False
-        self.panels: tuple[ir.Value, ir.Value] | None = None
+        self.panels = panels
+        self.epilogue = epilogue
+        self.overlap = overlap and epilogue is not None
         # The tile whose epilogue is pending (see _defer): its raw results,
         # first row and column, and vector count (0: none).
         self.pending: tuple[ir.Value, ir.Value, ir.Value, ir.Value] | None = None
@@ -1205,12 +1165,7 @@ def build_module(
     em = Emitter(builder)
     a, b, out = function.args[:3]
     rows = (function.args[3], function.args[4]) if with_rows else None
-    if plan is None:
-        emit_gemm(em, a, b, out, m, n, k, transpose_a, transpose_b, dtype, rows)
-    else:
-        emit_gemm_with_plan(
-            em, a, b, out, m, n, k, transpose_a, transpose_b, plan, dtype, rows
-        )
+    emit_gemm(em, a, b, out, m, n, k, transpose_a, transpose_b, dtype, rows, plan=plan)
     builder.ret_void()
     if not with_rows:
         kind = ir.FunctionType(ir.VoidType(), [PTR, PTR, PTR, I64])
