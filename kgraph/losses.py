@@ -769,9 +769,12 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments, ``fn`` by name."""
+        """Returns the constructor arguments: the keyword arguments of
+        ``fn``, and ``fn`` by name unless a subclass fixes it (the named
+        losses below)."""
         config = super().get_config()
-        config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
+        if type(self) is LossFunctionWrapper:
+            config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
         config.update(self._fn_kwargs)
         return config
 
@@ -817,10 +820,6 @@ class MeanSquaredError(LossFunctionWrapper):
             mean_squared_error, name=name, reduction=reduction, dtype=dtype
         )
 
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return Loss.get_config(self)
-
 
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean of the absolute errors: ``mean(abs(y_true - y_pred))``.
@@ -851,10 +850,6 @@ class MeanAbsoluteError(LossFunctionWrapper):
         super().__init__(
             mean_absolute_error, name=name, reduction=reduction, dtype=dtype
         )
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return Loss.get_config(self)
 
 
 class Huber(LossFunctionWrapper):
@@ -893,10 +888,6 @@ class Huber(LossFunctionWrapper):
             huber, name=name, reduction=reduction, dtype=dtype, delta=delta
         )
         self.delta = delta
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {**Loss.get_config(self), "delta": self.delta}
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
@@ -947,15 +938,6 @@ class BinaryCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
@@ -1008,15 +990,6 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
         self.label_smoothing = label_smoothing
         self.axis = axis
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -1077,15 +1050,6 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
             y_true = ops.squeeze(y_true, self.axis)
         labels = ops.cast(y_true, "int32")
         return ops.not_equal(labels, int(self.ignore_class))
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {
-            **Loss.get_config(self),
-            "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-            "axis": self.axis,
-        }
 
 
 # -- lookup --
