@@ -211,20 +211,8 @@ class BaseConv(Layer):
             self.padding,
             "kernel_size",
         )
-        self.kernel = self.add_weight(
-            (*self.kernel_size, channels, self.filters),
-            self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            name="kernel",
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                (self.filters,),
-                self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                name="bias",
-            )
+        self.kernel = self._add_kernel((*self.kernel_size, channels, self.filters))
+        self.bias = self._add_bias((self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 

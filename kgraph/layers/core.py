@@ -90,20 +90,8 @@ class Dense(Layer):
                 f'Layer "{self.name}" (Dense) needs the last dimension of its '
                 f"input to be known. Received: input_shape={input_shape}"
             )
-        self.kernel = self.add_weight(
-            (input_dim, self.units),
-            self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            name="kernel",
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                (self.units,),
-                self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                name="bias",
-            )
+        self.kernel = self._add_kernel((input_dim, self.units))
+        self.bias = self._add_bias((self.units,))
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
 

@@ -317,6 +317,31 @@ class Layer:
         self._weights.append(variable)
         return variable
 
+    def _add_kernel(self, shape: Sequence[int]) -> Variable:
+        """The ``kernel`` of a layer with ``kernel_initializer`` and
+        ``kernel_regularizer`` (Dense, convolutions, recurrent layers)."""
+        return self.add_weight(
+            shape,
+            self.kernel_initializer,  # type: ignore[attr-defined]
+            regularizer=self.kernel_regularizer,  # type: ignore[attr-defined]
+            name="kernel",
+        )
+
+    def _add_bias(
+        self, shape: Sequence[int], initializer: Any = None
+    ) -> Variable | None:
+        """The ``bias`` of a layer with ``use_bias``, ``bias_initializer``
+        (unless ``initializer`` is given) and ``bias_regularizer``; ``None``
+        without ``use_bias``."""
+        if not self.use_bias:  # type: ignore[attr-defined]
+            return None
+        return self.add_weight(
+            shape,
+            initializer or self.bias_initializer,  # type: ignore[attr-defined]
+            regularizer=self.bias_regularizer,  # type: ignore[attr-defined]
+            name="bias",
+        )
+
     def add_state_update(self, variable: Variable, value: Any) -> None:
         """Records a new value for a (non-trainable) variable, from ``call``.
 

@@ -165,26 +165,14 @@ class _RNN(Layer):
         self._check_input_shape(input_shape)
         input_dim = int(input_shape[-1])
         width = self.gates * self.units
-        self.kernel = self.add_weight(
-            (input_dim, width),
-            self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            name="kernel",
-        )
+        self.kernel = self._add_kernel((input_dim, width))
         self.recurrent_kernel = self.add_weight(
             (self.units, width),
             self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             name="recurrent_kernel",
         )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                self._bias_shape(),
-                self._bias_initializer(),
-                regularizer=self.bias_regularizer,
-                name="bias",
-            )
+        self.bias = self._add_bias(self._bias_shape(), self._bias_initializer())
         self.input_spec = InputSpec(ndim=3, axes={-1: input_dim})
         self.built = True
 
