@@ -58,11 +58,12 @@ def _groupable(graph: Graph, node_id: int) -> bool:
 
 
 def schedule(graph: Graph) -> list[tuple[int, ...]]:
-    """The step's units in run order: single nodes and loop groups.
+    """The step's units in run order: single nodes, loop groups, product
+    groups and row groups (``unit_kind`` tells them apart).
 
     Returns:
-        Tuples of node ids; a tuple of several ids is a loop group (all of one
-        shape, in dependency order).
+        Tuples of node ids in dependency order; a tuple of several ids is a
+        group, which may also hold placeholders, constants and views.
     """
     units: list[tuple[int, ...]] = []
     open_groups: dict[tuple, list[int]] = {}
@@ -95,7 +96,7 @@ def schedule(graph: Graph) -> list[tuple[int, ...]]:
 def unit_kind(graph: Graph, unit: tuple[int, ...]) -> str:
     """``"single"`` (one kernel), ``"loop"`` (a loop group), ``"product"``
     (a product group) or ``"rows"`` (a row group)."""
-    kernels = [i for i in unit if not _transparent(graph, i)]
+    kernels = [i for i in unit if not transparent(graph, i)]
     if len(kernels) <= 1:
         return "single"
     if product(graph, kernels[0]):
@@ -105,14 +106,7 @@ def unit_kind(graph: Graph, unit: tuple[int, ...]) -> str:
     return "rows"
 
 
-def row_shape(shape: tuple, outer: tuple) -> tuple | None:
-    """A value's row, when its shape is ``outer`` plus at most one axis."""
-    if tuple(shape[: len(outer)]) != tuple(outer) or len(shape) - len(outer) > 1:
-        return None
-    return tuple(shape[len(outer) :])
-
-
-def _transparent(graph: Graph, node_id: int) -> bool:
+def transparent(graph: Graph, node_id: int) -> bool:
     """Placeholders, constants and views: no kernel of their own."""
     opdef = registry.get(graph.node(node_id).op)
     return opdef.kind == registry.SOURCE or opdef.view
@@ -171,7 +165,7 @@ def _join_rows(graph: Graph, units: list[tuple[int, ...]]) -> list[tuple[int, ..
     outers: set[tuple] | None = None
 
     def flush() -> None:
-        kernels = [i for unit in run for i in unit if not _transparent(graph, i)]
+        kernels = [i for unit in run for i in unit if not transparent(graph, i)]
         reduces = any(_row_reduction(graph, i) is not None for i in kernels)
         if reduces and outers is not None and len(outers) == 1 and len(kernels) > 1:
             result.append(tuple(i for unit in run for i in unit))
@@ -180,7 +174,7 @@ def _join_rows(graph: Graph, units: list[tuple[int, ...]]) -> list[tuple[int, ..
         run.clear()
 
     for unit in units:
-        kernels = [i for i in unit if not _transparent(graph, i)]
+        kernels = [i for i in unit if not transparent(graph, i)]
         if not kernels:
             run.append(unit)
             continue

@@ -120,7 +120,7 @@ def _kernel_units(program):
     return [
         unit
         for unit in program.plan.units
-        if any(not schedule._transparent(graph, i) for i in unit)
+        if any(not schedule.transparent(graph, i) for i in unit)
     ]
 
 
@@ -137,7 +137,7 @@ def test_softmax_and_crossentropy_run_as_row_groups():
     assert rows, "expected row groups"
     ops_in_rows = {graph.node(i).op for unit in rows for i in unit}
     assert {"max", "sum"} <= ops_in_rows
-    kernels = [i for i in graph.nodes() if not schedule._transparent(graph, i.id)]
+    kernels = [i for i in graph.nodes() if not schedule.transparent(graph, i.id)]
     # Before the schedule, every computed node was a kernel of its own.
     assert len(_kernel_units(program)) <= len(kernels) // 2
 
