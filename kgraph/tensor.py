@@ -1,5 +1,6 @@
-"""Tensors: eager ``Tensor`` (NumPy-backed), ``SymbolicTensor`` (a graph node)
-and ``Variable`` (a named, mutable array a layer owns).
+"""Tensors: eager ``Tensor`` (NumPy-backed), ``SymbolicTensor`` (a graph node),
+``KerasTensor`` (a symbolic tensor of a model definition, which remembers
+the call that made it) and ``Variable`` (a named, mutable array a layer owns).
 
 All three take Python operators; the operators call the ``kgraph.ops``
 functions, which evaluate eagerly or add a graph node.
@@ -214,6 +215,50 @@ class SymbolicTensor(_Operators):
         return f"<SymbolicTensor %{self.node_id} {self.type}>"
 
 
+class KerasTensor(SymbolicTensor):
+    """A symbolic tensor of a model definition: a type and the call that
+    made it, in no graph.
+
+    ``kg.Input`` returns one; layers and ops called on them return new ones
+    whose ``history`` records the call (Keras's ``_keras_history``). A model
+    walks these histories back from its outputs and traces the calls into
+    a graph of its own, so a definition leaves nothing behind in any shared
+    graph, and one layer can take part in several models.
+
+    Args:
+        type: the tensor's ``TensorType`` (``None`` for the batch dimension).
+        history: ``(operation, node_index, tensor_index)``: the layer or op
+            call that made the tensor, which of the operation's calls, and
+            which of that call's outputs.
+        name: an optional name (the input's, for ``kg.Input``).
+    """
+
+    def __init__(
+        self, type: TensorType, history: Any = None, name: str | None = None
+    ) -> None:
+        super().__init__(None, -1)  # type: ignore[arg-type]
+        self._type = type
+        self.history = history
+        self.name = name
+
+    @property
+    def type(self) -> TensorType:
+        """The tensor's ``TensorType``."""
+        return self._type
+
+    @property
+    def node(self) -> Any:
+        """The call (``kgraph.ops.history.CallNode``) that made the tensor."""
+        if self.history is None:
+            return None
+        operation, node_index, _ = self.history
+        return operation._inbound_nodes[node_index]
+
+    def __repr__(self) -> str:
+        named = f" name={self.name}" if self.name else ""
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}{named}>"
+
+
 class Variable(_Operators):
     """A named array owned by a layer or an optimizer: weights and slots.
 
@@ -253,12 +298,27 @@ class Variable(_Operators):
         """The current value (the array itself, not a copy)."""
         return self._value
 
-    def assign(self, value: Any) -> None:
+    def assign(self, value: Any) -> Any:
         """Replaces the value, keeping shape and dtype.
+
+        Called while a layer or metric is traced (``value`` symbolic, or any
+        value inside a symbolic call), it records a state update instead:
+        the compiled step writes the new value after each batch, and later
+        reads in the same trace see it. Eagerly it assigns at once.
+
+        Args:
+            value: the new value, of the variable's shape.
+
+        Returns:
+            ``value``.
 
         Raises:
             ValueError: when the shape differs.
         """
+        builder = _ops().builder
+        if builder.records_updates(value):
+            builder.record_update(self, value)
+            return value
         array = np.asarray(value, dtype=self._value.dtype)
         if array.shape != self._value.shape:
             raise ValueError(
@@ -267,6 +327,27 @@ class Variable(_Operators):
                 f"shape={array.shape}"
             )
         self._value[...] = array
+        return value
+
+    def assign_add(self, delta: Any) -> Any:
+        """Adds ``delta`` to the value (a state update while traced).
+
+        Returns:
+            The new value.
+        """
+        if _ops().builder.records_updates(delta):
+            return self.assign(_ops().add(self, delta))
+        return self.assign(self._value + np.asarray(delta, dtype=self._value.dtype))
+
+    def assign_sub(self, delta: Any) -> Any:
+        """Subtracts ``delta`` from the value (a state update while traced).
+
+        Returns:
+            The new value.
+        """
+        if _ops().builder.records_updates(delta):
+            return self.assign(_ops().subtract(self, delta))
+        return self.assign(self._value - np.asarray(delta, dtype=self._value.dtype))
 
     @property
     def shape(self) -> tuple[int, ...]:

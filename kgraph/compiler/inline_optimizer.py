@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kgraph import ops
+from kgraph.compiler.program import slot_input
 from kgraph.ir.graph import Graph
 from kgraph.tensor import SymbolicTensor
 
@@ -30,8 +31,9 @@ def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
     Requires: ``differentiate`` ran (``grad:<name>`` for every trainable
     parameter); ``ctx.optimizer`` and ``ctx.variables`` (paths to variables).
     Guarantees: outputs ``new:<path>`` for every trainable parameter and every
-    optimizer slot; scalar inputs ``iterations`` (int64, the step count before
-    this step) and ``learning_rate`` (float32); no ``grad:`` outputs left.
+    optimizer slot (named ``program.slot_input``); scalar inputs
+    ``iterations`` (int64, the step count before this step) and
+    ``learning_rate`` (float32); no ``grad:`` outputs left.
     """
     optimizer = ctx.optimizer
     step = _input(graph, "iterations", (), "int64", "scalar")
@@ -41,13 +43,14 @@ def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
         params.append(SymbolicTensor(graph, graph.placeholder(name).id))
         grads.append(SymbolicTensor(graph, graph.outputs.pop(f"grad:{name}")))
         variables = optimizer.slots(ctx.variables[name])
+        paths = {key: slot_input(optimizer.name, name, key) for key in variables}
         slots.append(
             {
-                key: _input(graph, var.path, var.shape, var.dtype, "slot")
+                key: _input(graph, paths[key], var.shape, var.dtype, "slot")
                 for key, var in variables.items()
             }
         )
-        slot_paths.append({key: var.path for key, var in variables.items()})
+        slot_paths.append(paths)
     with ops.layer_scope("optimizer"):
         new_params, new_slots = optimizer.apply(
             step, learning_rate, params, grads, slots

@@ -14,6 +14,12 @@ EVAL = "eval"
 PREDICT = "predict"
 
 
+def slot_input(optimizer: str, param: str, slot: str) -> str:
+    """The graph input name of an optimizer slot: ``<optimizer>/<param>/<slot>``
+    where ``param`` is its parameter's input name in the model's graph."""
+    return f"{optimizer}/{param}/{slot}"
+
+
 @dataclass(frozen=True)
 class Program:
     """One optimized step graph for one batch size.

@@ -85,6 +85,10 @@ class Graph:
     _nx: Any = field(default_factory=nx.MultiDiGraph, repr=False)
     _next_id: int = 0
     _order: list[int] | None = field(default=None, repr=False)
+    # Objects bound to placeholders, by placeholder name: the variables a
+    # model's graph reads (kgraph.ops.builder.variable_node). Copies keep
+    # them; equality, hashing and the JSON form ignore them.
+    bindings: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # -- building -----------------------------------------------------------
 
@@ -249,6 +253,10 @@ class Graph:
                 )
         for out_name, node_id in outputs.items():
             result.set_output(out_name, node_id)
+        kept = {node.name for node in result.placeholders()}
+        result.bindings = {
+            name: value for name, value in self.bindings.items() if name in kept
+        }
         return result
 
     def copy(self) -> Graph:
@@ -262,6 +270,7 @@ class Graph:
             result.add(node.op, node.inputs, node.attrs, node.type, node.layer, node.id)
         result.outputs = dict(self.outputs)
         result._next_id = self._next_id
+        result.bindings = dict(self.bindings)
         return result
 
     def renumbered(self) -> Graph:
@@ -274,6 +283,7 @@ class Graph:
                 node.op, inputs, node.attrs, node.type, node.layer
             )
         result.outputs = {k: mapping[v] for k, v in self.outputs.items()}
+        result.bindings = dict(self.bindings)
         return result
 
     def verify(self) -> None:

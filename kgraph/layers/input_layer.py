@@ -1,10 +1,9 @@
 """``Input`` and ``InputLayer``: the symbolic entry points of a model.
 
-Every ``Input`` adds a placeholder to one trace graph shared by the session;
-layers called on it add their nodes there, and a ``Model`` extracts the part
-between its inputs and outputs. Input names are unique within a trace: an
-``Input`` whose name is taken (a notebook cell run twice) starts a new trace,
-as ``kg.utils.clear_session()`` would, so models built before keep working.
+An ``Input`` is a ``KerasTensor``: a type and the ``InputLayer`` call that
+made it, in no graph. Layers called on it record their calls; a ``Model``
+walks them back from its outputs and traces them into a graph of its own,
+where each input is a placeholder named after its input layer.
 """
 
 from __future__ import annotations
@@ -14,23 +13,10 @@ from typing import Any
 
 from kgraph import dtypes
 from kgraph import errors
-from kgraph import ops
-from kgraph.ir.graph import Graph
+from kgraph.ir.types import TensorType
 from kgraph.layers.layer import Layer
-from kgraph.tensor import SymbolicTensor
-
-_TRACE = Graph(name="trace")
-
-
-def trace_graph() -> Graph:
-    """Returns the session's trace graph."""
-    return _TRACE
-
-
-def reset_trace() -> None:
-    """Starts a new trace graph (``kg.utils.clear_session``)."""
-    global _TRACE
-    _TRACE = Graph(name="trace")
+from kgraph.ops.history import CallNode
+from kgraph.tensor import KerasTensor
 
 
 class InputLayer(Layer):
@@ -97,16 +83,9 @@ class InputLayer(Layer):
         self.shape = shape
         self.batch_size = batch_size
         self.built = True
-        if any(node.name == self.name for node in trace_graph().placeholders()):
-            reset_trace()
-        with ops.layer_scope(self.name):
-            self.output = ops.placeholder(
-                trace_graph(),
-                self.name,
-                (batch_size, *shape),
-                dtypes.canonical(dtype or "float32"),
-            )
-        self._calls.append(([], [self.output]))
+        kind = dtypes.canonical(dtype or "float32")
+        tensor = KerasTensor(TensorType((batch_size, *shape), kind), name=self.name)
+        CallNode(self, (), {}, tensor)
 
     @property
     def batch_shape(self) -> tuple[int | None, ...]:
@@ -122,13 +101,18 @@ class InputLayer(Layer):
         }
 
 
+def is_input(layer: Any) -> bool:
+    """Whether ``layer`` is an input layer (a model input's maker)."""
+    return isinstance(layer, InputLayer)
+
+
 def Input(
     shape: Sequence[int | None] | int | None = None,
     batch_size: int | None = None,
     name: str | None = None,
     dtype: str | None = None,
     batch_shape: Sequence[int | None] | None = None,
-) -> SymbolicTensor:
+) -> KerasTensor:
     """Returns a symbolic tensor that stands for a model input.
 
     Args:
@@ -140,7 +124,7 @@ def Input(
             ``shape`` and ``batch_size``.
 
     Returns:
-        A ``SymbolicTensor`` of shape ``(batch_size, *shape)``.
+        A ``KerasTensor`` of shape ``(batch_size, *shape)``.
 
     Example:
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import itertools
 import zlib
-from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,103 +20,20 @@ from kgraph import dtypes
 from kgraph import errors
 from kgraph import ops
 from kgraph.ir.graph import Graph
+from kgraph.ops import builder
+from kgraph.ops import history
+from kgraph.tensor import KerasTensor
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
+from kgraph.tree import flatten
+from kgraph.tree import map_structure
 from kgraph.utils import naming
-
-# Every layer of the session in creation order, keyed by creation index, so
-# a model can find the layers that emitted the nodes of its graph (held until
-# clear_session, as Keras's tensors hold their layers). Names need not be
-# unique (``from_config`` recreates a layer under its old name), so they are
-# not the key: a second layer of the same name must not hide the first.
-_LAYERS: dict[int, Layer] = {}
-_CREATED = itertools.count()
-
-
-def forget_layers() -> None:
-    """Drops the session's layer table (``kg.utils.clear_session``)."""
-    _LAYERS.clear()
-
-
-def layer_named(name: str) -> Layer | None:
-    """Returns the live layer with this name (the newest one), if any."""
-    for layer in reversed(_LAYERS.values()):
-        if layer.name == name:
-            return layer
-    return None
-
-
-def activity_outputs(graph: Graph, node_ids: set[int]) -> dict[str, int]:
-    """Returns the activity-regularization penalties a model must train on.
-
-    A penalty belongs to a model when the output it regularizes is one of
-    the model's nodes. The trainer adds every graph output whose name starts
-    with ``aux:activity`` to the training loss.
-
-    Args:
-        graph: the trace graph the model is extracted from.
-        node_ids: the ids of the model's nodes in ``graph``.
-
-    Returns:
-        ``{"aux:activity/<layer>/<i>": penalty node id}``.
-    """
-    found: dict[str, int] = {}
-    for layer in _LAYERS.values():
-        for index, (output, penalty) in enumerate(layer._activity_losses):
-            if output.graph is graph and output.node_id in node_ids:
-                found[f"aux:activity/{layer.name}/{index}"] = penalty.node_id
-    return found
-
-
-def state_update_outputs(graph: Graph, node_ids: set[int]) -> dict[str, int]:
-    """Returns the state updates (``Layer.add_state_update``) a model's
-    training step must apply.
-
-    An update belongs to a model when the output of the call that made it
-    is one of the model's nodes. The training program turns every graph
-    output ``aux:update:<path>`` into ``new:<path>``, the in-place update of
-    the variable ``<path>``; evaluation and prediction drop them. When a
-    layer is called several times in one model, its last call's update wins.
-
-    Args:
-        graph: the trace graph the model is extracted from.
-        node_ids: the ids of the model's nodes in ``graph``.
-
-    Returns:
-        ``{"aux:update:<variable path>": new value node id}``.
-    """
-    found: dict[str, int] = {}
-    for layer in _LAYERS.values():
-        for output, variable, value in layer._state_updates:
-            if output.graph is graph and output.node_id in node_ids:
-                found[f"aux:update:{variable.path}"] = value.node_id
-    return found
 
 
 def _tracing(graph: Graph | None) -> Any:
     """The builder's tracing context for a symbolic call, else nothing."""
-    from kgraph.ops import builder
-
     return builder.tracing(graph) if graph is not None else contextlib.nullcontext()
-
-
-def flatten(structure: Any) -> list[Any]:
-    """Flattens nested lists, tuples and dicts (dict values in key order)."""
-    if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in flatten(structure[key])]
-    if isinstance(structure, list | tuple):
-        return [leaf for item in structure for leaf in flatten(item)]
-    return [structure]
-
-
-def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
-    """Applies ``fn`` to every leaf, keeping lists, tuples and dicts."""
-    if isinstance(structure, dict):
-        return {key: map_structure(fn, value) for key, value in structure.items()}
-    if isinstance(structure, list | tuple):
-        return type(structure)(map_structure(fn, item) for item in structure)
-    return fn(structure)
 
 
 def _all_numbers(structure: Any) -> bool:
@@ -226,6 +141,11 @@ class Layer:
     array([2., 4.], dtype=float32)
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().__new__(cls)
+        instance.__dict__["_auto_config"] = _auto_config(cls, args, kwargs)
+        return instance
+
     def __init__(
         self,
         name: str | None = None,
@@ -254,7 +174,7 @@ class Layer:
         self.name = name or naming.unique_name(
             naming.to_snake_case(type(self).__name__)
         )
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
         self.dtype = dtypes.canonical(dtype or "float32")
         self.built = False
         self.input_spec: InputSpec | None = None
@@ -267,15 +187,68 @@ class Layer:
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._weights: list[Variable] = []
-        self._calls: list[tuple[list[SymbolicTensor], list[SymbolicTensor]]] = []
-        # (regularized output, penalty) pairs of the symbolic calls.
-        self._activity_losses: list[tuple[SymbolicTensor, SymbolicTensor]] = []
-        # (an output of the call, variable, new value) of the symbolic calls,
-        # and the updates of the call under way.
-        self._state_updates: list[tuple[SymbolicTensor, Variable, SymbolicTensor]] = []
-        self._pending_updates: list[tuple[Variable, SymbolicTensor]] = []
-        self._creation_index = next(_CREATED)
-        _LAYERS[self._creation_index] = self
+        # The calls on model definitions' tensors (``CallNode``s), in order.
+        self._inbound_nodes: list[history.CallNode] = []
+        # The losses of the last eager call (``add_loss``).
+        self._eager_losses: list[Any] = []
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # As Keras: layers assigned to attributes (alone, or in lists, tuples
+        # and dicts) are tracked, so their weights are this layer's too.
+        if isinstance(value, Layer | list | tuple | dict) and name != "_tracked":
+            tracked = self.__dict__.setdefault("_tracked", [])
+            for item in flatten(value):
+                known = any(item is layer for layer in tracked)
+                if isinstance(item, Layer) and item is not self and not known:
+                    tracked.append(item)
+        object.__setattr__(self, name, value)
+
+    @property
+    def trainable(self) -> bool:
+        """Whether the layer's weights are trained (set before ``compile``)."""
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._sublayers():
+            layer.trainable = value
+
+    def _sublayers(self) -> list[Layer]:
+        """The layers assigned to this layer's attributes, in order."""
+        return list(self.__dict__.get("_tracked", []))
+
+    @property
+    def input(self) -> Any:
+        """The input of the layer's first call on a model definition.
+
+        Raises:
+            AttributeError: when the layer was never called on one.
+        """
+        return self._node_attribute("input")
+
+    @property
+    def output(self) -> Any:
+        """The output of the layer's first call on a model definition
+        (feature extraction reads ``model.get_layer(name).output``).
+
+        Raises:
+            AttributeError: when the layer was never called on one.
+        """
+        return self._node_attribute("output")
+
+    def _node_attribute(self, what: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f'Layer "{self.name}" has no defined {what}: it was never called '
+                "on a model's symbolic inputs (from kg.Input). Received: a layer "
+                "with no calls"
+            )
+        node = self._inbound_nodes[0]
+        if what == "output":
+            return node.outputs
+        tensors = node.input_tensors
+        return tensors[0] if len(tensors) == 1 else list(tensors)
 
     # -- weights --------------------------------------------------------------
 
@@ -287,6 +260,9 @@ class Layer:
         trainable: bool = True,
         regularizer: Any = None,
         name: str | None = None,
+        autocast: bool = True,
+        constraint: Any = None,
+        aggregation: str = "none",
     ) -> Variable:
         """Creates a variable owned by this layer.
 
@@ -299,12 +275,25 @@ class Layer:
             trainable: whether gradients update it.
             regularizer: a penalty on the variable added to the loss.
             name: the variable's name inside the layer.
+            autocast: accepted for Keras compatibility (kgraph computes in
+                the variable's dtype).
+            constraint: not supported: must be ``None``.
+            aggregation: accepted for Keras compatibility (one replica).
 
         Returns:
             The new ``Variable``, whose path is ``"<layer>/<name>"``.
+
+        Raises:
+            ValueError: for a constraint.
         """
         from kgraph import initializers
         from kgraph import regularizers
+
+        if constraint is not None:
+            raise ValueError(
+                f'Layer "{self.name}": weight constraints are not supported by '
+                f"kgraph. Received: constraint={constraint!r}"
+            )
 
         name = name or f"variable_{len(self._weights)}"
         dtype = dtypes.canonical(dtype or self.dtype)
@@ -316,6 +305,34 @@ class Layer:
         variable.regularizer = regularizers.get(regularizer)
         self._weights.append(variable)
         return variable
+
+    def add_variable(
+        self,
+        shape: Sequence[int] | None = None,
+        initializer: Any = None,
+        dtype: str | None = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        name: str | None = None,
+    ) -> Variable:
+        """Creates a variable owned by this layer (Keras 3's alias of
+        ``add_weight``, with ``initializer`` second).
+
+        Returns:
+            The new ``Variable``.
+        """
+        return self.add_weight(
+            shape,
+            initializer,
+            dtype,
+            trainable,
+            regularizer,
+            name,
+            autocast=autocast,
+            constraint=constraint,
+        )
 
     def _add_kernel(self, shape: Sequence[int]) -> Variable:
         """The ``kernel`` of a layer with ``kernel_initializer`` and
@@ -343,7 +360,8 @@ class Layer:
         )
 
     def add_state_update(self, variable: Variable, value: Any) -> None:
-        """Records a new value for a (non-trainable) variable, from ``call``.
+        """Records a new value for a (non-trainable) variable, from ``call``:
+        the same as ``variable.assign(value)``.
 
         In a model, the training step writes ``value`` into ``variable``
         after each batch (inside the compiled step, on every backend);
@@ -356,37 +374,85 @@ class Layer:
                 it with the training switch (``training_flag``) so that it
                 is the variable itself when not training.
         """
-        if isinstance(value, SymbolicTensor):
-            if tuple(value.shape) != tuple(variable.shape):
-                raise ValueError(
-                    f'Layer "{self.name}": the state update of "{variable.path}" '
-                    f"has shape {tuple(value.shape)}; the variable "
-                    f"{tuple(variable.shape)}. Received: value of shape "
-                    f"{tuple(value.shape)}"
-                )
-            if str(value.dtype) != str(variable.dtype):
-                value = ops.cast(value, variable.dtype)
-            self._pending_updates.append((variable, value))
+        variable.assign(value)
+
+    def add_loss(self, loss: Any) -> None:
+        """Adds a loss computed in ``call`` to the model's training loss.
+
+        Symbolic losses (in a model) are summed to a scalar and added to
+        the training loss of every step, as Keras does; eager ones are
+        kept in ``losses`` until the next eager call.
+
+        Args:
+            loss: a tensor; a non-scalar one is summed.
+        """
+        if isinstance(loss, SymbolicTensor):
+            if loss.ndim:
+                loss = ops.sum(loss)
+            builder.record_loss(ops.cast(loss, "float32"))
         else:
-            variable.assign(np.asarray(value))
+            self._eager_losses.append(Tensor(np.sum(np.asarray(loss, "float32"))))
+
+    @property
+    def losses(self) -> list[Any]:
+        """The losses of the last eager call (``add_loss``), this layer's and
+        its sublayers', then the regularization penalties of its weights."""
+        found = list(self._eager_losses)
+        for layer in self._sublayers():
+            found.extend(layer._eager_losses)
+        for variable in self.weights:
+            regularizer = getattr(variable, "regularizer", None)
+            if regularizer is not None:
+                found.append(Tensor(np.asarray(regularizer(variable), "float32")))
+        return found
 
     @property
     def weights(self) -> list[Variable]:
-        """Every variable of the layer, in creation order."""
-        return list(self._weights)
+        """Every variable of the layer (its own in creation order, then its
+        sublayers')."""
+        result = list(self._weights)
+        seen = {id(v) for v in result}
+        for layer in self._sublayers():
+            for variable in layer.weights:
+                if id(variable) not in seen:
+                    seen.add(id(variable))
+                    result.append(variable)
+        return result
 
     @property
     def trainable_weights(self) -> list[Variable]:
         """The variables that training updates."""
         if not self.trainable:
             return []
-        return [v for v in self.weights if v.trainable]
+        result = [v for v in self._weights if v.trainable]
+        seen = {id(v) for v in result}
+        for layer in self._sublayers():
+            for variable in layer.trainable_weights:
+                if id(variable) not in seen:
+                    seen.add(id(variable))
+                    result.append(variable)
+        return result
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
         """The variables that training does not update by gradient."""
         trainable = {id(v) for v in self.trainable_weights}
         return [v for v in self.weights if id(v) not in trainable]
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Every variable of the layer (the same as ``weights``)."""
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        """The same as ``trainable_weights``."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        """The same as ``non_trainable_weights``."""
+        return self.non_trainable_weights
 
     def get_weights(self) -> list[np.ndarray]:
         """Returns copies of the weights' values, in creation order."""
@@ -434,6 +500,11 @@ class Layer:
         )
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        # A call on a model definition's tensors is traced into a scratch
+        # graph for its output types and recorded (``history``); the model
+        # traces it again into its own graph.
+        if any(isinstance(t, KerasTensor) for t in flatten([inputs, args, kwargs])):
+            return history.symbolic_call(self, self.__call__, (inputs, *args), kwargs)
         symbolic = any(isinstance(t, SymbolicTensor) for t in flatten(inputs))
         # 1. Convert arrays to tensors of the layer's dtype (eager calls); a
         #    nested list of plain numbers is one array, not a list of inputs.
@@ -441,10 +512,9 @@ class Layer:
             if _all_numbers(inputs):
                 inputs = np.asarray(inputs)
             inputs = map_structure(self._to_tensor, inputs)
+            self._eager_losses = []
         # 2. Build from the input shapes, once.
         self._maybe_build(inputs)
-        if symbolic:
-            self._check_unique_in_graph(inputs)
         # 3. Check the input against the layer's spec.
         if self.input_spec is not None:
             for tensor in flatten(inputs):
@@ -452,12 +522,10 @@ class Layer:
         # 4. Call, tagging the nodes with the layer's name. ``training`` goes
         #    only to layers whose ``call`` takes it (as in Keras); eager calls
         #    run in inference mode unless told otherwise.
-        takes_training = "training" in inspect.signature(self.call).parameters
-        if not takes_training:
+        if not self._takes("training"):
             kwargs.pop("training", None)
         elif not symbolic and kwargs.get("training") is None:
             kwargs["training"] = False
-        self._pending_updates = []
         graph = (
             next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
             if symbolic
@@ -467,20 +535,16 @@ class Layer:
             outputs = self.call(inputs, *args, **kwargs)
             if symbolic:
                 outputs = self._own_outputs(inputs, outputs)
-                # State updates belong to the models holding the output.
-                anchor = flatten(outputs)[0]
-                for variable, value in self._pending_updates:
-                    self._state_updates.append((anchor, variable, value))
-            self._pending_updates = []
-            # 5. Activity regularization: a penalty on the outputs.
+            # 5. Activity regularization: a penalty on the outputs, a loss of
+            #    the model being traced.
             if symbolic and self.activity_regularizer is not None:
                 for output in flatten(outputs):
-                    penalty = self._activity_penalty(output)
-                    self._activity_losses.append((output, penalty))
-        # 6. Remember the call, for summaries and model building.
-        if symbolic:
-            self._calls.append((flatten(inputs), flatten(outputs)))
+                    builder.record_loss(self._activity_penalty(output))
         return outputs
+
+    def _takes(self, argument: str) -> bool:
+        """Whether ``call`` takes a keyword argument of this name."""
+        return argument in inspect.signature(self.call).parameters
 
     @staticmethod
     def _own_outputs(inputs: Any, outputs: Any) -> Any:
@@ -506,26 +570,6 @@ class Layer:
             batch = scalar_input(output.graph, "batch_size", "float32")
             penalty = ops.divide(penalty, batch)
         return penalty
-
-    def _check_unique_in_graph(self, inputs: Any) -> None:
-        """Raises if another layer of the same name already put its weights
-        in this graph: variables are graph inputs named ``<layer>/<name>``,
-        so the two layers would silently share them."""
-        paths = {v.path for v in self._weights}
-        if not paths:
-            return
-        graph = next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
-        for other in _LAYERS.values():
-            if other is self or not paths & {v.path for v in other._weights}:
-                continue
-            if any(t.graph is graph for _, outputs in other._calls for t in outputs):
-                raise ValueError(
-                    f'The name "{self.name}" is used by two layers called on the '
-                    "same graph; their weights would be shared by mistake. All "
-                    "layer names in a model should be unique. Received: "
-                    f"{type(self).__name__} and {type(other).__name__} both named "
-                    f'"{self.name}"'
-                )
 
     def _to_tensor(self, value: Any) -> Any:
         if isinstance(value, Tensor | Variable):
@@ -563,7 +607,12 @@ class Layer:
     # -- configuration ------------------------------------------------------------
 
     def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments that recreate this layer."""
+        """Returns the constructor arguments that recreate this layer.
+
+        A custom layer that does not define ``get_config`` gets, as in
+        Keras, the arguments its constructor was called with when they are
+        plain values (strings, numbers, booleans, ``None``, lists, dicts).
+        """
         config: dict[str, Any] = {
             "name": self.name,
             "trainable": self.trainable,
@@ -575,7 +624,7 @@ class Layer:
             config["activity_regularizer"] = serialize_object(
                 self.activity_regularizer, regularizers
             )
-        return config
+        return with_auto_config(self, config)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
@@ -584,6 +633,56 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict[str, Any] | None:
+    """The constructor arguments of a custom class, by name, when all are
+    plain values (Keras's auto config); ``None`` otherwise."""
+    if cls.__module__.startswith("kgraph."):
+        return None
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    config: dict[str, Any] = {}
+    for key, value in list(bound.arguments.items())[1:]:
+        parameter = bound.signature.parameters[key]
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            config.update(value)
+        elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
+            config[key] = value
+    if not all(isinstance(leaf, _PLAIN) for leaf in flatten(config)):
+        return None
+    return config
+
+
+def with_auto_config(obj: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Adds a custom class's auto config (see ``Layer.get_config``) to the
+    base config when the class does not define ``get_config`` itself;
+    base keys the constructor cannot take are dropped, as in Keras."""
+    auto = obj.__dict__.get("_auto_config")
+    if auto is None or "get_config" in _own_methods(type(obj)):
+        return config
+    config = {**config, **auto}
+    parameters = inspect.signature(type(obj).__init__).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        for key in list(config):
+            if key not in parameters:
+                del config[key]
+    return config
+
+
+def _own_methods(cls: type) -> set[str]:
+    """Names defined by the user's classes between ``cls`` and kgraph's."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("kgraph.") or klass is object:
+            break
+        names.update(vars(klass))
+    return names
 
 
 def training_flag(inputs: Any, training: Any) -> Any:

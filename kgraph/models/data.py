@@ -76,36 +76,47 @@ def inputs(model: Any, x: Any) -> dict[str, np.ndarray]:
 
 
 def check_embedding_indices(model: Any, name: str, array: np.ndarray) -> None:
-    """Checks the indices fed to input ``name`` against every ``Embedding``
-    called directly on that input: native code would read outside the table.
+    """Checks the indices fed to input ``name`` against every row gather
+    (``Embedding``) that takes that input as its indices, directly or
+    through casts: native code would read outside the table.
 
     Raises:
         ValueError: for an index outside ``[0, input_dim)`` (floats are
             truncated to integers first, as the layer casts them).
     """
-    from kgraph.layers.embedding import Embedding
-
-    trace = model.inputs[0].graph
-    for layer in getattr(model, "layers", []):
-        if not isinstance(layer, Embedding):
-            continue
-        fed = any(
-            t.graph is trace and trace.node(t.node_id).name == name
-            for inputs, _ in layer._calls
-            for t in inputs
-        )
-        if not fed or not array.size:
-            continue
+    if not array.size:
+        return
+    for node, rows in _gathers_of(model, name):
         values = np.trunc(array) if array.dtype.kind == "f" else array
-        valid = (values >= 0) & (values < layer.input_dim)
+        valid = (values >= 0) & (values < rows)
         if not np.all(valid):
             bad = values[~valid].reshape(-1)[0]
             raise ValueError(
-                f'Input "{name}" feeds Embedding layer "{layer.name}", whose indices '
-                f"must lie in [0, {layer.input_dim}) (input_dim={layer.input_dim}). "
+                f'Input "{name}" feeds Embedding layer "{node.layer}", whose indices '
+                f"must lie in [0, {rows}) (input_dim={rows}). "
                 f"Received: an index of {bad} (indices with min {values.min()} and "
                 f"max {values.max()})"
             )
+
+
+def _gathers_of(model: Any, name: str) -> list[tuple[Any, int]]:
+    """The ``take`` nodes along axis 0 whose indices are input ``name``
+    (through casts), with their tables' row counts; once per graph."""
+    graph = model.graph
+    cached = model.__dict__.setdefault("_gathers_cache", {})
+    key = (id(graph), name)
+    if key not in cached:
+        found = []
+        for node in graph.nodes():
+            if node.op != "take" or node.attrs.get("axis", 0) != 0:
+                continue
+            source = graph.node(node.inputs[1])
+            while source.op == "cast":
+                source = graph.node(source.inputs[0])
+            if source.op == "placeholder" and source.name == name:
+                found.append((node, graph.node(node.inputs[0]).type.shape[0]))
+        cached[key] = found
+    return cached[key]
 
 
 def _input_types(model: Any) -> dict[str, Any]:

@@ -1,10 +1,17 @@
-"""``Model``: a functional model, frozen from the trace into an ``ir.Graph``.
+"""``Model``: a functional or subclassed model, and the graph it traces.
 
-``Model(inputs, outputs)`` walks back from the outputs to the inputs in the
-session's trace graph, keeps that part as its own graph (ids renumbered,
-outputs named after the layers that produce them) and finds the layers that
-took part, in order. Training (``compile``, ``fit``...) comes from
-``Trainer``.
+A functional model, ``Model(inputs, outputs)``, walks the call histories of
+its outputs back to its inputs (``kgraph.ops.history``): the calls between
+them, in order, are the model. A subclassed model (``class M(kg.Model)``
+with ``call``) is its ``call``. Either way the model traces itself into a
+graph of its own (``graph``, made on first use): a placeholder per input,
+the nodes of every layer and op call, the outputs named after the layers
+that make them, plus the losses (``aux:loss/<i>``) and state updates
+(``aux:update:<variable>``) the calls recorded. Variables are bound to the
+graph's parameter inputs by identity (``Graph.bindings``). A model called
+on tensors is a layer: it traces its calls into the caller's graph, so a
+nested model shares its weights. Training (``compile``, ``fit``...) comes
+from ``Trainer``.
 """
 
 from __future__ import annotations
@@ -14,20 +21,33 @@ from typing import Any
 import numpy as np
 
 from kgraph import errors
+from kgraph import ops
 from kgraph.ir.graph import Graph
-from kgraph.layers import layer as layer_module
+from kgraph.ir.types import TensorType
 from kgraph.layers.input_layer import InputLayer
+from kgraph.layers.input_layer import is_input
 from kgraph.layers.layer import Layer
-from kgraph.layers.layer import flatten
 from kgraph.models.trainer import Trainer
+from kgraph.ops import builder
+from kgraph.ops import history
+from kgraph.tensor import KerasTensor
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Variable
+from kgraph.tree import flatten
+from kgraph.tree import map_structure
 from kgraph.utils import naming
 from kgraph.utils import summary as summary_utils
 
 
 class Model(Trainer, Layer):
     """A model: layers connected from inputs to outputs, trained as one graph.
+
+    Functional: ``Model(inputs, outputs)``. Subclassed: a subclass that
+    creates its layers in ``__init__`` and computes with them in
+    ``call(inputs, training=None)``; it is traced on first use (``build``,
+    ``fit``, ``predict``, a call) into the same kind of graph. Python
+    control flow on static values is traced as it runs; a choice that
+    depends on a tensor's value must use ``kg.ops.where``.
 
     Args:
         inputs: the model's input tensor(s) from ``kg.Input``: a tensor, a
@@ -45,102 +65,269 @@ class Model(Trainer, Layer):
     8
     """
 
-    def __init__(
-        self,
-        inputs: Any = None,
-        outputs: Any = None,
-        name: str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        inputs = kwargs.pop("inputs", args[0] if args else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        name = kwargs.pop("name", None)
         prefix = naming.to_snake_case(type(self).__name__)
         default = "functional" if prefix == "model" else prefix
         Layer.__init__(self, name=name or naming.unique_name(default), **kwargs)
         Trainer.__init__(self)
-        if inputs is None or outputs is None:
-            if type(self) is Model:
-                raise ValueError(
-                    "Model needs `inputs` and `outputs` (the functional API); "
-                    "subclassed models are not supported. Received: "
-                    f"inputs={inputs!r}, outputs={outputs!r}"
-                )
+        self._graph: Graph | None = None
+        self._subclass_inputs: Any = None
+        if inputs is None and outputs is None and type(self) is not Model:
+            self.built = False
             return
+        if inputs is None or outputs is None:
+            raise ValueError(
+                "Model needs `inputs` and `outputs` (the functional API), or a "
+                "subclass that defines `call()`. Received: "
+                f"inputs={inputs!r}, outputs={outputs!r}"
+            )
         self._set_graph(inputs, outputs)
 
-    # -- freezing the trace ---------------------------------------------------------
+    # -- the functional structure ---------------------------------------------------
 
     def _set_graph(self, inputs: Any, outputs: Any) -> None:
+        """Takes the calls between ``inputs`` and ``outputs`` as the model."""
         self._inputs_struct, self._outputs_struct = inputs, outputs
         self.inputs = _symbolic_list("inputs", inputs)
         self.outputs = _symbolic_list("outputs", outputs)
-        trace = self.inputs[0].graph
-        if any(t.graph is not trace for t in self.inputs + self.outputs):
-            raise ValueError(
-                "All inputs and outputs of a model must come from the same trace "
-                "(build it after one kg.utils.clear_session()). Received: tensors "
-                "from different graphs"
-            )
-        self.output_names = _output_names(outputs, self.outputs, trace)
-        self.input_names = [trace.node(t.node_id).name for t in self.inputs]
-        selected = {
-            name: t.node_id
-            for name, t in zip(self.output_names, self.outputs, strict=True)
-        }
-        extracted = trace.subgraph(selected, name=self.name)
-        _check_connected(extracted, {t.node_id for t in self.inputs})
-        self._node_ids = set(extracted.topo_order())
-        # Activity penalties on the model's tensors become ``aux:activity``
-        # outputs, which the training graph adds to the loss.
-        penalties = layer_module.activity_outputs(trace, self._node_ids)
-        # State updates (BatchNormalization's moving statistics) become
-        # ``aux:update:<path>`` outputs, applied by training programs only.
-        penalties.update(layer_module.state_update_outputs(trace, self._node_ids))
-        if penalties:
-            extracted = trace.subgraph({**selected, **penalties}, name=self.name)
-            _check_connected(extracted, {t.node_id for t in self.inputs})
-        self.graph = extracted.renumbered()
-        self._all_layers = _layers_of(self._node_ids, trace, self.outputs)
+        self._nodes = history.walk(self.outputs, self.inputs)
+        _check_connected(self._nodes)
+        self.input_names = [_input_name(t, i) for i, t in enumerate(self.inputs)]
+        self.output_names = _output_names(outputs, self.outputs)
+        self._all_layers = _layers_of(self.inputs, self.outputs)
+        _check_unique_names(self._all_layers)
+        self._node_set = {id(node) for node in self._nodes}
         self.built = True
-        # A new graph (Sequential.add/pop): programs of the old one are stale.
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        """Forgets the graph and everything compiled from it (the model
+        changed: ``Sequential.add``, a new build)."""
+        self._graph = None
         self._programs = {}
         self._executables = {}
         self._objectives = {}
+        if getattr(self, "compiled", False) and hasattr(self, "output_names"):
+            self._apply_compile_config()
+
+    @property
+    def _is_functional(self) -> bool:
+        return hasattr(self, "_nodes")
+
+    @property
+    def graph(self) -> Graph:
+        """The model's forward graph, traced on first use.
+
+        Raises:
+            ValueError: when a subclassed model has not seen its input
+                shapes yet (call ``build`` or pass data first).
+        """
+        if self._graph is None:
+            if not self.built:
+                raise ValueError(
+                    f"Model '{self.name}' has not been built yet: call "
+                    "`model.build(input_shape)` or use it on data first. "
+                    "Received: a model without input shapes"
+                )
+            self._graph = self._trace_graph()
+        return self._graph
+
+    def _trace_graph(self) -> Graph:
+        """Traces the model into a new graph with its inputs, outputs,
+        losses and state updates (see the module docstring)."""
+        graph = Graph(name=self.name)
+        placeholders = [
+            ops.placeholder(graph, name, t.shape, t.dtype)
+            for name, t in zip(self.input_names, self._input_types(), strict=True)
+        ]
+        with ops.layer_scope(self.name):
+            structure = _pack(self._input_structure(), placeholders)
+            if self._is_functional:
+                raw = self._trace(structure)
+            else:
+                raw = Layer.__call__(self, structure)
+                self._set_subclass_outputs(raw)
+        outputs = _keras_flatten(raw)
+        for name, tensor in zip(self.output_names, outputs, strict=True):
+            graph.set_output(name, tensor.node_id)
+        trace = builder.trace_of(graph)
+        for index, loss in enumerate(trace.losses):
+            graph.set_output(f"aux:loss/{index}", loss.node_id)
+        names = {id(v): name for name, v in graph.bindings.items()}
+        for variable, value in trace.updates.values():
+            name = names.get(id(variable))
+            if name is None:
+                name = graph.node(builder.variable_node(graph, variable)).name
+            graph.set_output(f"aux:update:{name}", value.node_id)
+        result = graph.subgraph(graph.outputs).renumbered()
+        # A variable only written (never read) keeps its placeholder: the
+        # update is made in place.
+        for name, variable in graph.bindings.items():
+            if name not in result.bindings:
+                builder.variable_node(result, variable)
+        return result
+
+    def _trace(self, inputs: Any, training: Any = None) -> Any:
+        """Emits the model's computation on graph tensors (the current
+        graph): the recorded calls (functional) or ``call`` (subclassed)."""
+        if not self._is_functional:
+            kwargs = {"training": training} if self._takes("training") else {}
+            return self.call(inputs, **kwargs)
+        flat = _keras_flatten(inputs)
+        if len(flat) != len(self.inputs):
+            raise ValueError(
+                f'Model "{self.name}" expects {len(self.inputs)} input(s) '
+                f"{self.input_names}, but it was called on {len(flat)}. "
+                f"Received: {len(flat)} tensors"
+            )
+        self._check_input_shapes(flat)
+        tensors = {id(k): t for k, t in zip(self.inputs, flat, strict=True)}
+        extra = {} if training is None else {"training": training}
+        for node in self._nodes:
+            layer_call = isinstance(node.operation, Layer)
+            outputs = node.replay(tensors, **(extra if layer_call else {}))
+            for keras, tensor in zip(node.output_tensors, outputs, strict=True):
+                tensors[id(keras)] = tensor
+        return map_structure(lambda k: tensors[id(k)], self._outputs_struct)
+
+    def _check_input_shapes(self, tensors: list[Any]) -> None:
+        for index, (tensor, expected) in enumerate(
+            zip(tensors, self.inputs, strict=True)
+        ):
+            got, want = tuple(tensor.shape), tuple(expected.shape)
+            if len(got) == len(want) and all(
+                a is None or b is None or a == b for a, b in zip(want, got, strict=True)
+            ):
+                continue
+            raise ValueError(
+                f'Input {index} ("{self.input_names[index]}") of model '
+                f'"{self.name}" is incompatible with the model: expected '
+                f"shape={errors.format_shape(want)}, found "
+                f"shape={errors.format_shape(got)}. Received: a tensor of shape "
+                f"{errors.format_shape(got)}"
+            )
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        """Computes the model's outputs from ``inputs``: the recorded layer
+        calls of a functional model; subclasses define their own."""
+        return self._trace(inputs, training)
+
+    def _input_types(self) -> list[TensorType]:
+        if self._is_functional:
+            return [t.type for t in self.inputs]
+        return [t.type for t in _keras_flatten(self._subclass_inputs)]
+
+    def _input_structure(self) -> Any:
+        if self._is_functional:
+            return self._inputs_struct
+        return self._subclass_inputs
+
+    # -- subclassed models ----------------------------------------------------------
+
+    def build(self, input_shape: Any = None) -> None:
+        """Builds a subclassed model for inputs of ``input_shape`` (batch
+        dimension first; a list or dict of shapes for several inputs): its
+        graph is traced from these shapes.
+
+        Raises:
+            ValueError: when no shape is given to a model that needs one.
+        """
+        if self._is_functional:
+            self.built = True
+            return
+        if input_shape is None:
+            raise ValueError(
+                f"Model '{self.name}' needs an input shape to be built. "
+                "Received: input_shape=None"
+            )
+        self._define_inputs(_shape_structure(input_shape))
+
+    def _define_inputs(self, types: Any) -> None:
+        """Sets a subclassed model's inputs (a structure of TensorTypes)."""
+        self._subclass_inputs = map_structure(lambda t: KerasTensor(t), types)
+        self.input_names = _subclass_input_names(self._subclass_inputs)
+        self.inputs = _keras_flatten(self._subclass_inputs)
+        self.built = True
+        self._graph = None
+        self._graph = self._trace_graph()
+        self._programs, self._executables, self._objectives = {}, {}, {}
         if getattr(self, "compiled", False):
             self._apply_compile_config()
+
+    def _set_subclass_outputs(self, raw: Any) -> None:
+        """Names a subclassed model's outputs from what ``call`` returned:
+        dict keys, else ``output_0``, ``output_1``..."""
+        self._outputs_struct = map_structure(lambda _: None, raw)
+        if isinstance(raw, dict):
+            self.output_names = sorted(str(key) for key in raw)
+        else:
+            count = len(_keras_flatten(raw))
+            self.output_names = [f"output_{i}" for i in range(count)]
+
+    def _ensure_built(self, x: Any) -> None:
+        """Builds a subclassed model from the first data it sees."""
+        if self.built or x is None or self._is_functional:
+            return
+        self._define_inputs(_types_of_data(x))
+
+    def _maybe_build(self, inputs: Any) -> None:
+        if self.built:
+            return
+        if not self._is_functional:
+            self._subclass_inputs = map_structure(lambda t: KerasTensor(t.type), inputs)
+            self.inputs = _keras_flatten(self._subclass_inputs)
+            self.input_names = _subclass_input_names(self._subclass_inputs)
+            self.built = True
+            return
+        super()._maybe_build(inputs)
+
+    # -- layers and weights ---------------------------------------------------------
 
     @property
     def layers(self) -> list[Layer]:
         """The model's layers in order (input layers included)."""
-        return list(self._all_layers)
+        if self._is_functional:
+            return list(self._all_layers)
+        return self._sublayers()
 
     @property
-    def _weight_layers(self) -> list[Layer]:
-        return list(getattr(self, "_all_layers", None) or self.layers)
+    def trainable(self) -> bool:
+        """Whether the model's weights are trained; setting it sets every
+        layer's flag, as in Keras (effective at the next ``compile``)."""
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self.layers if self._is_functional else self._sublayers():
+            layer.trainable = value
 
     @property
     def weights(self) -> list[Variable]:
         """Every variable of the model: layers in order, each in creation order."""
-        seen: set[int] = set()
-        result = []
-        for layer in self._weight_layers:
-            for variable in layer.weights:
-                if id(variable) not in seen:
-                    seen.add(id(variable))
-                    result.append(variable)
-        return result
+        if not self._is_functional:
+            return Layer.weights.fget(self)  # type: ignore[attr-defined]
+        return _unique(v for layer in self.layers for v in layer.weights)
 
     @property
     def trainable_weights(self) -> list[Variable]:
         """The variables that training updates."""
         if not self.trainable:
             return []
-        seen: set[int] = set()
-        result = []
-        for layer in self._weight_layers:
-            for variable in layer.trainable_weights:
-                if id(variable) not in seen:
-                    seen.add(id(variable))
-                    result.append(variable)
-        return result
+        if not self._is_functional:
+            return Layer.trainable_weights.fget(self)  # type: ignore[attr-defined]
+        return _unique(v for layer in self.layers for v in layer.trainable_weights)
+
+    @property
+    def losses(self) -> list[Any]:
+        """The layers' eager ``add_loss`` losses and weight penalties."""
+        found = []
+        for layer in self.layers:
+            found.extend(layer.losses)
+        return found
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """Returns a layer by name or by index in ``layers``.
@@ -167,12 +354,34 @@ class Model(Trainer, Layer):
         """Returns the number of scalars in the model's weights."""
         return int(sum(int(np.prod(v.shape)) for v in self.weights))
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        if any(isinstance(t, SymbolicTensor) for t in flatten(inputs)):
-            raise NotImplementedError(
-                f"Calling model '{self.name}' on symbolic tensors (nesting models) "
-                "is not supported yet. Received: symbolic inputs"
+    @property
+    def input(self) -> Any:
+        """The model's input tensor(s), as passed to ``Model``."""
+        self._require_inputs("input")
+        return self._input_structure()
+
+    @property
+    def output(self) -> Any:
+        """The model's output tensor(s), as passed to ``Model``."""
+        self._require_inputs("output")
+        if not self._is_functional:
+            raise AttributeError(
+                f"Model '{self.name}' is subclassed: it has no symbolic output. "
+                "Call it on kg.Input tensors to get one. Received: a subclassed "
+                "model"
             )
+        return self._outputs_struct
+
+    def _require_inputs(self, what: str) -> None:
+        if not self.built:
+            raise AttributeError(
+                f"Model '{self.name}' has no {what} yet: it is not built. "
+                "Received: an unbuilt model"
+            )
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(isinstance(t, SymbolicTensor) for t in flatten([inputs, args, kwargs])):
+            return Layer.__call__(self, inputs, *args, **kwargs)
         return self.predict_on_batch(inputs)
 
     # -- description --------------------------------------------------------------
@@ -219,45 +428,89 @@ class Model(Trainer, Layer):
         return self.layers
 
     def _shows_connections(self) -> bool:
-        return True
+        return self._is_functional
 
     def _summary_row(self, layer: Layer) -> tuple[str, str, int | str, list[str]]:
-        title = f"{layer.name} ({type(layer).__name__})"
+        kind = type(layer).__name__
+        if type(layer) is Model and layer._is_functional:
+            kind = "Functional"  # as Keras names the class of Model(inputs, outputs)
+        title = f"{layer.name} ({kind})"
         if not self.built:
             # As Keras shows the layers of a Sequential model not built yet.
             return title, "?", "0 (unbuilt)", []
-        inputs, outputs = self._call_in_model(layer)
-        shapes = [errors.format_shape(t.shape) for t in outputs]
-        shown = shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
         params = sum(int(np.prod(v.shape)) for v in layer.weights)
-        connected = [f"{self._producer(t)}[0][0]" for t in inputs]
-        return title, shown, params, connected
+        nodes = self.nodes_of(layer)
+        if not nodes:
+            return title, "?", params, []
+        shapes = [errors.format_shape(t.shape) for t in nodes[0].output_tensors]
+        shown = shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+        connected = [self.tensor_ref(t) for t in nodes[0].input_tensors]
+        return title, shown, params, [f"{a}[{b}][{c}]" for a, b, c in connected]
 
-    def _call_in_model(self, layer: Layer) -> tuple[list, list]:
-        for inputs, outputs in layer._calls:
-            if outputs and all(t.node_id in self._node_ids for t in outputs):
-                return inputs, outputs
-        return [], []
+    def nodes_of(self, operation: Any) -> list[history.CallNode]:
+        """The calls of a layer (or op) inside this model, in order.
 
-    def _producer(self, tensor: SymbolicTensor) -> str:
-        for layer in self.layers:
-            _, outputs = self._call_in_model(layer)
-            if any(t.node_id == tensor.node_id for t in outputs):
-                return layer.name
-        return "?"
+        Args:
+            operation: a layer of the model, or an op call between layers.
+
+        Returns:
+            Its ``CallNode``s that belong to the model (an input layer's
+            call when its tensor is a model input).
+        """
+        if not self._is_functional:
+            return []
+        inputs = {id(t) for t in self.inputs}
+        return [
+            node
+            for node in operation._inbound_nodes
+            if id(node) in self._node_set
+            or any(id(t) in inputs for t in node.output_tensors)
+        ]
+
+    def tensor_ref(self, tensor: KerasTensor) -> tuple[str, int, int]:
+        """``(operation name, call index in the model, output index)`` of a
+        tensor of the model: Keras's ``keras_history`` in configs."""
+        operation, _, position = tensor.history
+        nodes = self.nodes_of(operation)
+        index = next(
+            i
+            for i, node in enumerate(nodes)
+            if any(t is tensor for t in node.output_tensors)
+        )
+        return operation.name, index, position
 
     def get_config(self) -> dict[str, Any]:
         """Returns the model's config in Keras 3's functional layout: its
         name, its layers with the calls made inside the model
         (``inbound_nodes``), and its ``input_layers`` and ``output_layers``.
 
+        A subclassed model's config is its name and, unless the class
+        defines ``get_config``, its constructor's plain arguments (Keras's
+        auto config).
+
         Raises:
             ValueError: when a tensor of the model is made by ops outside
                 any layer (wrap them in a ``Lambda``).
         """
+        from kgraph.layers.layer import with_auto_config
         from kgraph.saving import model_config
 
+        if not self._is_functional:
+            return with_auto_config(
+                self, {"name": self.name, "trainable": self.trainable}
+            )
         return model_config.functional_config(self)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Returns the architecture as JSON (``kg.models.model_from_json``
+        rebuilds it).
+
+        Args:
+            **kwargs: passed to ``json.dumps``.
+        """
+        from kgraph.models.cloning import model_to_json
+
+        return model_to_json(self, **kwargs)
 
     @classmethod
     def from_config(
@@ -275,12 +528,41 @@ class Model(Trainer, Layer):
 
         Returns:
             A new model with freshly initialized weights.
+
+        Raises:
+            TypeError: when a subclass's constructor does not take its
+                config.
         """
         from kgraph.saving import model_config
 
-        return model_config.functional_from_config(
-            cls, config, custom_objects, safe_mode
-        )
+        if "layers" in config and "input_layers" in config:
+            return model_config.functional_from_config(
+                cls, config, custom_objects, safe_mode
+            )
+        config = dict(config)
+        trainable = config.pop("trainable", True)
+        try:
+            model = cls(**config)
+        except TypeError as error:
+            raise TypeError(
+                f"Unable to revive model {cls.__name__} from its config: its "
+                "constructor does not take it. Define `get_config()` returning "
+                "the constructor's arguments (and `from_config` if they need "
+                f"conversion). Received: config keys {sorted(config)}: {error}"
+            ) from None
+        if not trainable:
+            model.trainable = False
+        return model
+
+
+def _unique(variables: Any) -> list[Variable]:
+    seen: set[int] = set()
+    result = []
+    for variable in variables:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            result.append(variable)
+    return result
 
 
 def _keras_flatten(structure: Any) -> list[Any]:
@@ -290,10 +572,65 @@ def _keras_flatten(structure: Any) -> list[Any]:
     return flatten(structure)
 
 
-def _symbolic_list(what: str, structure: Any) -> list[SymbolicTensor]:
+def _pack(structure: Any, leaves: list[Any]) -> Any:
+    """Puts ``leaves`` (in ``_keras_flatten`` order) into ``structure``."""
+    position = iter(leaves)
+    if isinstance(structure, dict):
+        return {key: next(position) for key in sorted(structure)}
+    return map_structure(lambda _: next(position), structure)
+
+
+def _shape_structure(input_shape: Any) -> Any:
+    """Shapes (tuples of ints or None, batch first) as TensorTypes; a list
+    or dict of shapes for several inputs."""
+    if isinstance(input_shape, dict):
+        return {k: _shape_structure(v) for k, v in input_shape.items()}
+    if isinstance(input_shape, list | tuple) and all(
+        d is None or isinstance(d, int) for d in input_shape
+    ):
+        return TensorType(tuple(input_shape), "float32")
+    if isinstance(input_shape, list | tuple):
+        return [_shape_structure(s) for s in input_shape]
+    raise ValueError(
+        f"An input shape must be a tuple of ints (batch dimension first). "
+        f"Received: input_shape={input_shape!r}"
+    )
+
+
+def _types_of_data(x: Any) -> Any:
+    """The input types of a subclassed model from its first data (batch
+    dimension unknown; floats as float32, integers as int32)."""
+
+    def kind(value: Any) -> TensorType:
+        array = np.asarray(value)
+        if array.ndim == 0:
+            raise ValueError(
+                "Model inputs need a batch dimension. Received: an input of "
+                f"shape {array.shape}"
+            )
+        dtype = "int32" if array.dtype.kind in "iub" else "float32"
+        return TensorType((None, *array.shape[1:]), dtype)
+
+    if isinstance(x, dict):
+        return {key: kind(value) for key, value in x.items()}
+    if isinstance(x, list | tuple) and not all(
+        isinstance(v, int | float) for v in flatten(x)
+    ):
+        return [kind(value) for value in x]
+    return kind(x)
+
+
+def _subclass_input_names(inputs: Any) -> list[str]:
+    if isinstance(inputs, dict):
+        return sorted(str(key) for key in inputs)
+    count = len(_keras_flatten(inputs))
+    return ["input_layer"] if count == 1 else [f"input_layer_{i}" for i in range(count)]
+
+
+def _symbolic_list(what: str, structure: Any) -> list[KerasTensor]:
     tensors = _keras_flatten(structure)
     for tensor in tensors:
-        if not isinstance(tensor, SymbolicTensor):
+        if not isinstance(tensor, KerasTensor):
             raise ValueError(
                 f"All `{what}` of a Model must be tensors from kg.Input or from "
                 f"layers called on them. Received: {what}={structure!r} including "
@@ -306,122 +643,138 @@ def _symbolic_list(what: str, structure: Any) -> list[SymbolicTensor]:
     return tensors
 
 
-def _output_names(
-    structure: Any, outputs: list[SymbolicTensor], trace: Graph
-) -> list[str]:
+def _input_name(tensor: KerasTensor, index: int) -> str:
+    operation = tensor.history[0] if tensor.history else None
+    if is_input(operation):
+        return operation.name
+    return tensor.name or f"input_{index}"
+
+
+def _output_names(structure: Any, outputs: list[KerasTensor]) -> list[str]:
     if isinstance(structure, dict):
         return [str(key) for key in sorted(structure)]
     names: list[str] = []
     for index, tensor in enumerate(outputs):
-        name = trace.node(tensor.node_id).layer or f"output_{index}"
+        operation = tensor.history[0] if tensor.history else None
+        name = operation.name if isinstance(operation, Layer) else f"output_{index}"
         while name in names:
             name = f"{name}_{index}"
         names.append(name)
     return names
 
 
-def _check_connected(graph: Graph, input_ids: set[int]) -> None:
-    for node in graph.placeholders("data"):
-        if node.id not in input_ids:
+def _check_connected(nodes: list[history.CallNode]) -> None:
+    for node in nodes:
+        if is_input(node.operation):
             raise ValueError(
-                f"Output of the model is not connected to its inputs: it needs the "
-                f"input '{node.name}', which is not among the model's inputs. "
-                f"Received: an input named {node.name!r} outside `inputs`"
+                "Output of the model is not connected to its inputs: it needs the "
+                f"input '{node.operation.name}', which is not among the model's "
+                f"inputs. Received: an input named {node.operation.name!r} outside "
+                "`inputs`"
             )
 
 
-def _layers_of(
-    node_ids: set[int], trace: Graph, outputs: list[SymbolicTensor]
-) -> list[Layer]:
-    """The live layers with a call inside the model, in Keras's order.
+def _check_unique_names(layers: list[Layer]) -> None:
+    names = [layer.name for layer in layers]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(
+                f'The name "{name}" is used {names.count(name)} times in the '
+                "model. All operation names should be unique. Received: layers "
+                f"{names}"
+            )
 
-    Keras (``keras/src/ops/function.py``, ``map_graph``) walks the calls
-    depth first from the outputs, numbering layers as it first meets them,
-    gives every call a depth (one more than the largest depth of the calls
-    that consume it) and every layer the largest depth of its calls, then
-    orders layers by decreasing depth, ties by that number. The weight order
-    of ``get_weights`` follows it, so Keras weights load as they are.
+
+def _layers_of(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[Layer]:
+    """The layers with a call inside the model, in Keras's order.
+
+    Keras (``map_graph``) walks the calls depth first from the outputs,
+    numbering layers as it first meets them, gives every call a depth (one
+    more than the largest depth of the calls that consume it) and every
+    layer the largest depth of its calls, then orders layers by decreasing
+    depth, ties by that number. The weight order of ``get_weights``
+    follows it, so Keras weights load as they are.
 
     Keras counts ops used between layers (``keras.ops.add(a, b)``) as calls
-    too. kgraph does not know where one op ends when it is made of several
-    nodes, so nodes outside layers between two layer calls count as one
-    call together: the same as Keras for one op, as for ``a + b``.
+    too. A kgraph op may be made of several primitive calls, so the op
+    calls between two layer calls count as one call together: the same as
+    Keras for one op, as for ``a + b``.
     """
-    calls: list[tuple[Layer, list[SymbolicTensor]]] = []
-    producer: dict[int, int] = {}
-    for layer in list(layer_module._LAYERS.values()):
-        for inputs, call_outputs in layer._calls:
-            inside = [
-                t for t in call_outputs if t.graph is trace and t.node_id in node_ids
-            ]
-            if not inside:
-                continue
-            for tensor in inside:
-                producer.setdefault(tensor.node_id, len(calls))
-            calls.append((layer, [t for t in inputs if t.graph is trace]))
-
+    stop = {id(t) for t in inputs}
+    nodes: dict[int, history.CallNode] = {}
     parents_cache: dict[int, dict[int, int]] = {}
 
-    def parents(call: int) -> dict[int, int]:
-        if call not in parents_cache:
-            node_ids = [t.node_id for t in calls[call][1]]
-            parents_cache[call] = _producing_calls(node_ids, producer, trace)
-        return parents_cache[call]
+    def parents(node: history.CallNode) -> dict[int, int]:
+        if id(node) not in parents_cache:
+            parents_cache[id(node)] = _producing_calls(node.input_tensors, stop, nodes)
+        return parents_cache[id(node)]
 
-    index: dict[int, int] = {}  # layer id -> traversal number
+    index: dict[int, int] = {}  # id(layer) -> traversal number
     finished: set[int] = set()
     post_order: list[int] = []
 
-    def visit(call: int) -> None:
-        if call in finished:
-            return
-        index.setdefault(id(calls[call][0]), len(index))
-        for parent in parents(call):
-            visit(parent)
-        finished.add(call)
-        post_order.append(call)
+    def visit(key: int) -> None:
+        stack = [(key, False)]
+        while stack:
+            current, expanded = stack.pop()
+            if expanded:
+                if current not in finished:
+                    finished.add(current)
+                    post_order.append(current)
+                continue
+            if current in finished:
+                continue
+            index.setdefault(id(nodes[current].operation), len(index))
+            stack.append((current, True))
+            stack.extend((p, False) for p in reversed(list(parents(nodes[current]))))
 
     call_depth: dict[int, int] = {}
     for tensor in outputs:
-        roots = _producing_calls([tensor.node_id], producer, trace)
-        for call, gap in roots.items():
-            call_depth[call] = max(call_depth.get(call, 0), gap)
-            visit(call)
+        for key, gap in _producing_calls([tensor], stop, nodes).items():
+            call_depth[key] = max(call_depth.get(key, 0), gap)
+            visit(key)
 
     layer_depth: dict[int, int] = {}
-    for call in reversed(post_order):
-        key = id(calls[call][0])
-        depth = max(call_depth.setdefault(call, 0), layer_depth.get(key, 0))
-        layer_depth[key] = depth
-        call_depth[call] = depth
-        for parent, gap in parents(call).items():
+    for key in reversed(post_order):
+        layer = id(nodes[key].operation)
+        depth = max(call_depth.setdefault(key, 0), layer_depth.get(layer, 0))
+        layer_depth[layer] = depth
+        call_depth[key] = depth
+        for parent, gap in parents(nodes[key]).items():
             call_depth[parent] = max(depth + 1 + gap, call_depth.get(parent, 0))
 
-    layers = {id(layer): layer for layer, _ in calls}
+    layers = {id(node.operation): node.operation for node in nodes.values()}
     ordered = sorted(layer_depth, key=lambda key: (-layer_depth[key], index[key]))
     return [layers[key] for key in ordered]
 
 
 def _producing_calls(
-    node_ids: list[int], producer: dict[int, int], trace: Graph
+    tensors: list[KerasTensor], stop: set[int], nodes: dict[int, history.CallNode]
 ) -> dict[int, int]:
-    """The layer calls that produce some tensors, in depth-first operand
-    order, looking through nodes that no layer call produced (ops used
-    between layers). Each call maps to 1 if such nodes lie between, else 0.
-    """
+    """The layer calls that make some tensors, in depth-first argument
+    order, looking through op calls between layers (and stopping at the
+    model's inputs, whose input layers count). Each call maps to 1 if op
+    calls lie between, else 0; ``nodes`` collects the calls by id."""
     found: dict[int, int] = {}
     seen: set[tuple[int, int]] = set()
-    stack = [(node_id, 0) for node_id in reversed(node_ids)]
+    stack = [(tensor, 0) for tensor in reversed(tensors)]
     while stack:
-        current, gap = stack.pop()
-        if (current, gap) in seen:
+        tensor, gap = stack.pop()
+        if (id(tensor), gap) in seen:
             continue
-        seen.add((current, gap))
-        if current in producer:
-            call = producer[current]
-            found[call] = max(found.get(call, 0), gap)
+        seen.add((id(tensor), gap))
+        node = tensor.node
+        if node is None:
             continue
-        stack.extend((i, 1) for i in reversed(trace.node(current).inputs))
+        if isinstance(node.operation, Layer):
+            if id(tensor) in stop and not is_input(node.operation):
+                continue
+            nodes[id(node)] = node
+            found[id(node)] = max(found.get(id(node), 0), gap)
+            continue
+        if id(tensor) in stop:
+            continue
+        stack.extend((t, 1) for t in reversed(node.input_tensors))
     return found
 
 

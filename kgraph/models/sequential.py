@@ -1,4 +1,8 @@
-"""``Sequential``: a stack of layers, a functional model underneath."""
+"""``Sequential``: a stack of layers, a functional model underneath.
+
+Adding a layer to a built model calls it once on the previous output, so
+building a model of n layers makes n layer calls.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,8 @@ import numpy as np
 
 from kgraph.layers.input_layer import InputLayer
 from kgraph.layers.layer import Layer
-from kgraph.layers.layer import layer_named
 from kgraph.models.functional import Model
-from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import KerasTensor
 
 
 class Sequential(Model):
@@ -44,9 +47,15 @@ class Sequential(Model):
         super().__init__(name=name, **kwargs)
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None
+        # The output after each layer of the stack, once built.
+        self._tensors: list[KerasTensor] = []
         self.built = False
         for layer in layers or []:
             self.add(layer)
+
+    @property
+    def _is_functional(self) -> bool:
+        return True
 
     def add(self, layer: Any) -> None:
         """Appends a layer (or sets the input with a ``kg.Input`` tensor).
@@ -54,8 +63,8 @@ class Sequential(Model):
         Raises:
             TypeError: for anything that is not a layer or an input.
         """
-        if isinstance(layer, SymbolicTensor):
-            owner = layer_named(layer.graph.node(layer.node_id).layer or "")
+        if isinstance(layer, KerasTensor):
+            owner = layer.history[0] if layer.history else None
             if not isinstance(owner, InputLayer):
                 raise TypeError(
                     "Sequential.add takes layers or a kg.Input tensor. Received: a "
@@ -76,6 +85,12 @@ class Sequential(Model):
                 "Sequential.add takes a layer. Received: "
                 f"{layer!r} of type {type(layer).__name__}"
             )
+        if self.built and len(self._tensors) == len(self._stack) - 1:
+            self._tensors.append(
+                layer(self._tensors[-1] if self._tensors else self._input_layer.output)
+            )
+            self._set_graph(self._input_layer.output, self._tensors[-1])
+            return
         self._rebuild()
 
     def pop(self) -> Layer:
@@ -87,7 +102,12 @@ class Sequential(Model):
         if not self._stack:
             raise TypeError("There are no layers in the model. Received: pop()")
         layer = self._stack.pop()
-        self._rebuild()
+        if self.built and self._stack:
+            del self._tensors[len(self._stack) :]
+            self._set_graph(self._input_layer.output, self._tensors[-1])
+        else:
+            self._tensors = []
+            self._rebuild()
         return layer
 
     def _input_shape(self) -> tuple[int | None, ...] | None:
@@ -118,8 +138,10 @@ class Sequential(Model):
         if self._input_layer is None:
             self._input_layer = InputLayer(shape=tuple(input_shape[1:]))
         tensor = self._input_layer.output
+        self._tensors = []
         for layer in self._stack:
             tensor = layer(tensor)
+            self._tensors.append(tensor)
         self._set_graph(self._input_layer.output, tensor)
 
     def _ensure_built(self, x: Any) -> None:
@@ -151,37 +173,6 @@ class Sequential(Model):
 
     def _shows_connections(self) -> bool:
         return False
-
-    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
-        """Builds from ``x`` if needed, then trains (see ``Model.fit``)."""
-        self._ensure_built(x)
-        return super().fit(x, y, *args, **kwargs)
-
-    def predict(self, x: Any, *args: Any, **kwargs: Any) -> Any:
-        """Builds from ``x`` if needed, then predicts (see ``Model.predict``)."""
-        self._ensure_built(x)
-        return super().predict(x, *args, **kwargs)
-
-    def evaluate(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> Any:
-        """Builds from ``x`` if needed, then evaluates (see ``Model.evaluate``)."""
-        self._ensure_built(x)
-        return super().evaluate(x, y, *args, **kwargs)
-
-    def train_on_batch(self, x: Any, *args: Any, **kwargs: Any) -> Any:
-        """Builds from ``x`` if needed, then runs one training step."""
-        self._ensure_built(x)
-        return super().train_on_batch(x, *args, **kwargs)
-
-    def test_on_batch(self, x: Any, *args: Any, **kwargs: Any) -> Any:
-        """Builds from ``x`` if needed, then evaluates one batch."""
-        self._ensure_built(x)
-        return super().test_on_batch(x, *args, **kwargs)
-
-    def predict_on_batch(self, x: Any) -> Any:
-        """Builds from ``x`` if needed, then predicts one batch (and so does
-        ``model(x)``)."""
-        self._ensure_built(x)
-        return super().predict_on_batch(x)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the model's name and its layers' configurations (the input

@@ -20,6 +20,7 @@ from kgraph import config
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
+from kgraph.compiler.program import slot_input
 from kgraph.models import data as data_utils
 from kgraph.models import training
 from kgraph.utils import random as random_utils
@@ -56,7 +57,7 @@ class Trainer:
         loss_weights: Any = None,
         metrics: Any = None,
         weighted_metrics: Any = None,
-        backend: str | None = None,
+        backend: str | None = "llvm",
         run_eagerly: bool = False,
         jit_compile: Any = "auto",
         steps_per_execution: int = 1,
@@ -73,7 +74,9 @@ class Trainer:
                 output, a dict maps output names to lists.
             weighted_metrics: like ``metrics``, but weighted by
                 ``sample_weight`` and ``class_weight``.
-            backend: ``"numpy"`` (the reference interpreter) or ``"llvm"``.
+            backend: ``"llvm"`` (native code, the default) or ``"numpy"``
+                (the reference interpreter). ``KGRAPH_BACKEND`` replaces the
+                default for the whole process.
             run_eagerly: accepted for Keras compatibility; kgraph always runs
                 the compiled graph.
             jit_compile: accepted for Keras compatibility; kgraph always
@@ -89,7 +92,11 @@ class Trainer:
         """
         from kgraph import optimizers
 
-        backend = backend or config.default_backend()
+        if backend in ("llvm", None):
+            # KGRAPH_BACKEND=numpy moves models compiled for the default
+            # backend to the reference interpreter (as KERAS_BACKEND picks
+            # Keras's backend for a whole process).
+            backend = config.default_backend()
         if backend not in BACKENDS:
             raise ValueError(
                 f"Unknown backend. Expected one of {BACKENDS}. "
@@ -207,6 +214,10 @@ class Trainer:
 
     # -- programs ------------------------------------------------------------------
 
+    def _ensure_built(self, x: Any) -> None:
+        """Builds the model from the first data when it needs that
+        (Sequential and subclassed models without input shapes)."""
+
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
             raise ValueError(
@@ -263,7 +274,7 @@ class Trainer:
         key = (kind, batch_size, tuple(sorted(specs.items())))
         if key not in self._programs:
             objective = None if kind == PREDICT else self._objective(specs)
-            variables = {v.path: v for v in self.weights}
+            variables = dict((objective or self.graph).bindings)
             self._programs[key] = training.compile_program(
                 kind, batch_size, self, objective, self.optimizer, variables
             )
@@ -315,18 +326,42 @@ class Trainer:
 
         return InterpreterExecutable(programs)
 
-    def _state(self) -> dict[str, np.ndarray]:
-        """Every variable's array by path (kept: the arrays never move, they
-        are updated in place)."""
+    def _state(self, specs: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """Every variable's array by its graph input name (kept: the arrays
+        never move, they are updated in place).
+
+        Args:
+            specs: the targets of a training or evaluation run: its
+                objective's variables (metrics') are included.
+        """
+        graph = self.graph if not specs else self._objective(specs)
         optimizer_variables = self.optimizer.variables if self.optimizer else []
-        key = (id(self.graph), id(self.optimizer), len(optimizer_variables))
-        cached = self.__dict__.get("_state_cache")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        state = {v.path: v.value for v in self.weights}
-        state.update({v.path: v.value for v in optimizer_variables})
-        self._state_cache = (key, state)
+        key = (id(graph), id(self.optimizer), len(optimizer_variables))
+        cached = self.__dict__.get("_state_cache", {})
+        if key in cached:
+            return cached[key]
+        table = self._variable_table(graph)
+        state = {name: variable.value for name, variable in table.items()}
+        self.__dict__.setdefault("_state_cache", {})[key] = state
         return state
+
+    def _variable_table(self, graph: Any) -> dict[str, Any]:
+        """Every variable programs of ``graph`` read or update, by input
+        name: the graph's bindings, then the optimizer's slots of each
+        trainable parameter (``program.slot_input``) and its other
+        variables by path."""
+        table = dict(graph.bindings)
+        optimizer = self.optimizer
+        if optimizer is None:
+            return table
+        for variable in optimizer.variables:
+            table.setdefault(variable.path, variable)
+        for name, variable in list(graph.bindings.items()):
+            if not variable.trainable or not optimizer.has_slots(variable):
+                continue
+            for key, slot in optimizer.slots(variable).items():
+                table[slot_input(optimizer.name, name, key)] = slot
+        return table
 
     # -- logs ------------------------------------------------------------------------
 
@@ -365,6 +400,7 @@ class Trainer:
     def _prepare(
         self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any], int]:
+        self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         outputs = self._target_outputs()
         targets, specs = data_utils.targets(self, y, outputs)
@@ -451,6 +487,7 @@ class Trainer:
         """
         from kgraph.callbacks import CallbackList
 
+        self._ensure_built(x)
         self._require_compiled("training")
         batch_size = _batch_size(batch_size)
         train, specs, n = self._prepare(x, y, sample_weight, class_weight)
@@ -477,7 +514,7 @@ class Trainer:
         )
         self._last_specs = specs
         executable = self._executable(specs)
-        state = self._state()
+        state = self._state(specs)
         generator = random_utils.generator()
         seed = int(generator.integers(0, 2**31))
         self.stop_training = False
@@ -551,7 +588,7 @@ class Trainer:
         batch_size: int,
     ) -> dict[str, float]:
         executable = self._executable(specs)
-        return self._logs(executable.evaluate(self._state(), arrays, batch_size))
+        return self._logs(executable.evaluate(self._state(specs), arrays, batch_size))
 
     def evaluate(
         self,
@@ -638,6 +675,7 @@ class Trainer:
         from kgraph.callbacks import CallbackList
 
         batch_size = _batch_size(batch_size)
+        self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -684,7 +722,7 @@ class Trainer:
         seed = int(random_utils.generator().integers(0, 2**31))
         step = int(self.optimizer.iterations.value)
         totals = self._executable(specs).train(
-            self._state(),
+            self._state(specs),
             train,
             np.arange(n),
             n,
@@ -712,6 +750,7 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """Returns the outputs for one batch of inputs."""
+        self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
         return self._structure_outputs(

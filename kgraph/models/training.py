@@ -151,7 +151,7 @@ def _penalties(model: Any, graph: Graph) -> list[Any]:
         param = SymbolicTensor(graph, builder.variable_node(graph, variable))
         penalties.append(regularizer(param))
     for name, node_id in graph.outputs.items():
-        if name.startswith("aux:activity"):
+        if name.startswith("aux:loss/"):
             penalties.append(SymbolicTensor(graph, node_id))
     return penalties
 
@@ -178,7 +178,7 @@ def compile_program(
         model: the model (its graph and output names).
         objective: the graph from ``build_objective`` (train and eval).
         optimizer: the optimizer (train).
-        variables: every variable by path (train).
+        variables: every variable the graphs read, by graph input name.
 
     Returns:
         The ``Program``.
@@ -200,8 +200,9 @@ def compile_program(
                     graph.set_output(f"new:{path}", node_id)
         passes = pipeline.TRAIN if kind == TRAIN else pipeline.EVAL
     used = {n.name for n in graph.placeholders("parameter")}
+    names = {id(v): name for name, v in (variables or {}).items()}
     trainable = (
-        tuple(v.path for v in model.trainable_weights if v.path in used)
+        tuple(names[id(v)] for v in model.trainable_weights if names.get(id(v)) in used)
         if kind == TRAIN
         else ()
     )

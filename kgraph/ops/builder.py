@@ -22,6 +22,7 @@ from kgraph import errors
 from kgraph.ir.graph import Graph
 from kgraph.ir.types import TensorType
 from kgraph.ops import registry
+from kgraph.tensor import KerasTensor
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
@@ -53,6 +54,75 @@ def tracing(graph: Graph) -> Iterator[None]:
         _GRAPH_STACK.pop()
 
 
+class GraphTrace:
+    """What tracing into one graph collects besides the outputs.
+
+    ``updates`` maps ``id(variable)`` to ``(variable, new value)``: the
+    state updates (``Variable.assign``, ``Layer.add_state_update``), the
+    last one of each variable; later reads of the variable in the same
+    graph see its new value. ``losses`` holds scalar losses
+    (``Layer.add_loss``, activity penalties) in the order they were added.
+    """
+
+    def __init__(self) -> None:
+        self.updates: dict[int, tuple[Variable, SymbolicTensor]] = {}
+        self.losses: list[SymbolicTensor] = []
+
+
+def trace_of(graph: Graph) -> GraphTrace:
+    """Returns the updates and losses traced into ``graph`` so far (kept on
+    the graph object itself; copies of the graph start without)."""
+    trace = graph.__dict__.get("_trace")
+    if trace is None:
+        trace = graph.__dict__["_trace"] = GraphTrace()
+    return trace
+
+
+def active_graph() -> Graph | None:
+    """The graph a layer call is tracing into right now, if any."""
+    return _GRAPH_STACK[-1] if _GRAPH_STACK else None
+
+
+def records_updates(value: Any) -> bool:
+    """Whether assigning ``value`` to a variable is a traced state update:
+    ``value`` is symbolic, or a layer call is being traced."""
+    return isinstance(value, SymbolicTensor) or active_graph() is not None
+
+
+def record_update(variable: Variable, value: Any) -> None:
+    """Records a traced state update: ``variable`` takes ``value`` after the
+    step (inside the compiled training step).
+
+    Raises:
+        ValueError: when the shape differs from the variable's, or when
+            called on a model definition's tensor (outside a layer call).
+    """
+    if isinstance(value, KerasTensor):
+        raise ValueError(
+            f"Variable '{variable.path}' cannot be assigned a tensor of a model "
+            "definition: assign inside a layer's `call` (or a metric's "
+            f"`update_state`). Received: {value!r}"
+        )
+    graph = value.graph if isinstance(value, SymbolicTensor) else active_graph()
+    assert graph is not None
+    if not isinstance(value, SymbolicTensor):
+        value = SymbolicTensor(graph, node_of(graph, np.asarray(value)))
+    if tuple(value.shape) != tuple(variable.shape):
+        raise ValueError(
+            f'The state update of variable "{variable.path}" has shape '
+            f"{tuple(value.shape)}; the variable {tuple(variable.shape)}. "
+            f"Received: value of shape {tuple(value.shape)}"
+        )
+    if str(value.dtype) != str(variable.dtype):
+        value = apply("cast", [value], {"dtype": variable.dtype})
+    trace_of(graph).updates[id(variable)] = (variable, value)
+
+
+def record_loss(value: SymbolicTensor) -> None:
+    """Records a scalar loss traced into ``value``'s graph (``add_loss``)."""
+    trace_of(value.graph).losses.append(value)
+
+
 def current_layer() -> str | None:
     """Returns the innermost layer name being traced, if any."""
     return _LAYER_STACK[-1] if _LAYER_STACK else None
@@ -66,7 +136,7 @@ def find_graph(operands: Sequence[Any]) -> Graph | None:
     """
     graph = None
     for operand in operands:
-        if isinstance(operand, SymbolicTensor):
+        if isinstance(operand, SymbolicTensor) and not isinstance(operand, KerasTensor):
             if graph is not None and operand.graph is not graph:
                 raise errors.GraphError(
                     "Symbolic tensors from different graphs cannot be combined. "
@@ -112,27 +182,49 @@ def node_of(graph: Graph, operand: Any) -> int:
     """Returns the node id standing for ``operand`` in ``graph``.
 
     Symbolic tensors are used as they are; variables become parameter (or
-    slot) placeholders, made once per graph; anything else a constant.
+    slot) placeholders, made once per graph (or their new value, after a
+    state update traced into the graph); anything else a constant.
     """
     if isinstance(operand, SymbolicTensor):
         return operand.node_id
     if isinstance(operand, Variable):
+        trace = graph.__dict__.get("_trace")
+        if trace is not None and id(operand) in trace.updates:
+            return trace.updates[id(operand)][1].node_id
         return variable_node(graph, operand)
     return emit(graph, "constant", [], {"value": to_array(operand)})
 
 
 def variable_node(graph: Graph, variable: Variable, role: str | None = None) -> int:
-    """Returns the placeholder of a variable in a graph, adding it once."""
+    """Returns the placeholder of a variable in a graph, adding it once.
+
+    Variables are bound by identity: ``graph.bindings`` maps the
+    placeholder's name to the variable. The name is the variable's path,
+    made unique in the graph with a suffix when another variable of the
+    same path is bound already (two nested models with layers of the same
+    name). A placeholder of the path made beforehand by hand is bound to
+    the first variable that asks for it.
+    """
+    for name, bound in graph.bindings.items():
+        if bound is variable:
+            return graph.placeholder(name).id
+    name, count = variable.path, 0
+    while name in graph.bindings:
+        count += 1
+        name = f"{variable.path}_{count}"
     for node in graph.placeholders():
-        if node.name == variable.path and node.role in ("parameter", "slot"):
+        if node.name == name and node.role in ("parameter", "slot"):
+            graph.bindings[name] = variable
             return node.id
     attrs = {
-        "name": variable.path,
+        "name": name,
         "role": role or "parameter",
         "shape": variable.shape,
         "dtype": variable.dtype,
     }
-    return emit(graph, "placeholder", [], attrs)
+    node_id = emit(graph, "placeholder", [], attrs)
+    graph.bindings[name] = variable
+    return node_id
 
 
 def apply(
@@ -149,6 +241,10 @@ def apply(
         A ``SymbolicTensor`` or an eager ``Tensor``.
     """
     attrs = dict(attrs or {})
+    if any(isinstance(operand, KerasTensor) for operand in operands):
+        from kgraph.ops import history
+
+        return history.record_op(op, operands, attrs)
     graph = find_graph(operands)
     if graph is not None:
         inputs = [node_of(graph, operand) for operand in operands]

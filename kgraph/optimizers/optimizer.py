@@ -103,7 +103,10 @@ class Optimizer:
             trainable=False,
             dtype="int64",
         )
-        self._slots: dict[str, dict[str, Variable]] = {}
+        # Slots by parameter identity (two parameters may share a path), and
+        # the parameters themselves, in build order.
+        self._slots: dict[int, dict[str, Variable]] = {}
+        self._params: list[Variable] = []
         self._slot_variables: list[Variable] = []
         self.built = False
 
@@ -184,7 +187,7 @@ class Optimizer:
 
         Each slot is a ``Variable`` shaped like its parameter, with path
         ``f"{optimizer.name}/{param.path}/{slot_name}"``. Parameters already
-        built (by path) and non-trainable ones are skipped, so calling
+        built (the same objects) and non-trainable ones are skipped, so calling
         ``build`` again with the same parameters does nothing.
 
         Args:
@@ -193,7 +196,7 @@ class Optimizer:
         Raises:
             TypeError: when an element is not a ``Variable``.
         """
-        fresh: dict[str, Variable] = {}
+        fresh: dict[int, Variable] = {}
         for param in params:
             if not isinstance(param, Variable):
                 raise TypeError(
@@ -201,10 +204,11 @@ class Optimizer:
                     "kgraph.Variable objects. Received: "
                     f"param={param!r} of type {type(param).__name__}"
                 )
-            if param.trainable and param.path not in self._slots:
-                fresh.setdefault(param.path, param)
-        for path in fresh:
-            self._slots[path] = {}
+            if param.trainable and id(param) not in self._slots:
+                fresh.setdefault(id(param), param)
+        for key, param in fresh.items():
+            self._slots[key] = {}
+            self._params.append(param)
         for group in self.slot_groups():
             for param in fresh.values():
                 for slot_name in group:
@@ -224,8 +228,12 @@ class Optimizer:
             trainable=False,
             dtype=param.dtype,
         )
-        self._slots[param.path][slot_name] = slot
+        self._slots[id(param)][slot_name] = slot
         self._slot_variables.append(slot)
+
+    def has_slots(self, param: Variable) -> bool:
+        """Whether ``build`` has seen this parameter."""
+        return id(param) in self._slots
 
     def slots(self, param: Variable | str) -> dict[str, Variable]:
         """Returns the slot variables of one parameter, by slot name.
@@ -240,14 +248,19 @@ class Optimizer:
         Raises:
             ValueError: when ``build`` has not seen this parameter.
         """
-        path = param if isinstance(param, str) else param.path
-        if path not in self._slots:
+        if isinstance(param, str):
+            found = next((p for p in self._params if p.path == param), None)
+            key = id(found) if found is not None else None
+            path = param
+        else:
+            key, path = id(param), param.path
+        if key not in self._slots:
             raise ValueError(
                 f"Optimizer '{self.name}' has no slots for variable '{path}': "
                 "call `optimizer.build(params)` with it first. Received: "
                 f"param={path!r}"
             )
-        return dict(self._slots[path])
+        return dict(self._slots[key])
 
     # -- the update -----------------------------------------------------------
 

@@ -17,11 +17,8 @@ from kgraph.saving import serialization
 
 MODELS_MODULE = "kgraph.models"
 _TENSOR = "__keras_tensor__"
-# Call arguments of Keras configs that kgraph decides itself: the training
-# mode is the model's, and kgraph has no masks.
-_IGNORED_CALL_KWARGS = ("training", "mask")
-
-TensorRef = tuple[str, int, int]
+# Call arguments of Keras configs that kgraph does not take: it has no masks.
+_IGNORED_CALL_KWARGS = ("mask",)
 
 
 # -- model -> config -----------------------------------------------------------------
@@ -66,78 +63,65 @@ def functional_config(model: Any) -> dict[str, Any]:
     Raises:
         ValueError: when a layer takes a tensor that no layer made.
     """
-    calls = {layer.name: _calls_in(model, layer) for layer in model.layers}
-    producers: dict[int, TensorRef] = {}
-    for name, layer_calls in calls.items():
-        for index, (_, outputs) in enumerate(layer_calls):
-            for position, tensor in enumerate(outputs):
-                producers.setdefault(tensor.node_id, (name, index, position))
     layers = []
     for layer in model.layers:
         entry = serialization.serialize_layer(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            _node_config(model, layer, inputs, producers)
-            for inputs, _ in calls[layer.name]
-            if inputs
+            _node_config(model, layer, node)
+            for node in model.nodes_of(layer)
+            if node.input_tensors
         ]
         layers.append(entry)
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": layers,
-        "input_layers": _structure_refs(model, model._inputs_struct, producers),
-        "output_layers": _structure_refs(model, model._outputs_struct, producers),
+        "input_layers": _structure_refs(model, model._inputs_struct),
+        "output_layers": _structure_refs(model, model._outputs_struct),
     }
 
 
-def _calls_in(model: Any, layer: Any) -> list[tuple[list, list]]:
-    """The layer's calls whose outputs are all inside the model."""
-    trace = model.inputs[0].graph
-    return [
-        (inputs, outputs)
-        for inputs, outputs in layer._calls
-        if outputs
-        and all(t.graph is trace and t.node_id in model._node_ids for t in outputs)
-    ]
+def _tensor_config(model: Any, tensor: Any) -> Any:
+    from kgraph.layers.layer import Layer
 
-
-def _tensor_config(model: Any, tensor: Any, producers: Mapping[int, TensorRef]) -> Any:
-    if tensor.node_id not in producers:
+    operation = tensor.history[0] if tensor.history else None
+    if not isinstance(operation, Layer):
         raise ValueError(
             f"Model '{model.name}' cannot be saved as a config: one of its tensors "
             "(shape "
             f"{tuple(tensor.shape)}) is made by operations outside any layer, e.g. "
             "`x + y` or `kg.ops.exp(x)` on symbolic tensors. Wrap such code in a "
             "`kg.layers.Lambda` or a custom layer. Received: a tensor made by "
-            f"node %{tensor.node_id} of the trace"
+            f"the op {getattr(operation, 'name', None)!r}"
         )
     return {
         "class_name": _TENSOR,
         "config": {
             "shape": list(tensor.shape),
             "dtype": tensor.dtype,
-            "keras_history": list(producers[tensor.node_id]),
+            "keras_history": list(model.tensor_ref(tensor)),
         },
     }
 
 
-def _node_config(
-    model: Any, layer: Any, inputs: list, producers: Mapping[int, TensorRef]
-) -> dict[str, Any]:
+def _node_config(model: Any, layer: Any, node: Any) -> dict[str, Any]:
     from kgraph.layers.merging import _Merge
 
-    args: Any = [_tensor_config(model, t, producers) for t in inputs]
+    args: Any = [_tensor_config(model, t) for t in node.input_tensors]
     if len(args) == 1 and not isinstance(layer, _Merge):
         args = args[0]
-    return {"args": [args], "kwargs": {}}
+    kwargs = {
+        key: value
+        for key, value in node.kwargs.items()
+        if isinstance(value, bool | int | float | str) and key != "mask"
+    }
+    return {"args": [args], "kwargs": kwargs}
 
 
-def _structure_refs(
-    model: Any, structure: Any, producers: Mapping[int, TensorRef]
-) -> Any:
+def _structure_refs(model: Any, structure: Any) -> Any:
     def ref(tensor: Any) -> list:
-        return _tensor_config(model, tensor, producers)["config"]["keras_history"]
+        return _tensor_config(model, tensor)["config"]["keras_history"]
 
     if isinstance(structure, Mapping):
         return {str(key): ref(value) for key, value in structure.items()}
@@ -197,19 +181,6 @@ def deserialize_model(
     return cls.from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
-def _start_clean_trace(entries: list[Mapping[str, Any]]) -> None:
-    """Starts a new trace graph when the current one already has nodes of
-    layers or inputs with the names the model is rebuilt with (the model
-    was loaded in the session that saved it), so names cannot clash."""
-    from kgraph.layers import input_layer
-
-    names = {(e.get("config") or {}).get("name") for e in entries} - {None}
-    for node in input_layer.trace_graph().nodes():
-        if node.layer in names or node.name in names:
-            input_layer.reset_trace()
-            return
-
-
 def sequential_from_config(
     cls: type,
     config: Mapping[str, Any],
@@ -218,14 +189,14 @@ def sequential_from_config(
 ) -> Any:
     """Rebuilds a Sequential model from ``sequential_config``'s output."""
     entries = list(config.get("layers") or [])
-    _start_clean_trace(entries)
     model = cls(name=config.get("name"))
     for entry in entries:
         model.add(serialization.deserialize_layer(entry, custom_objects, safe_mode))
     shape = config.get("build_input_shape")
     if not model.built and shape is not None and model.layers:
         model.build(tuple(shape))
-    model.trainable = bool(config.get("trainable", True))
+    if not config.get("trainable", True):
+        model.trainable = False
     return model
 
 
@@ -245,7 +216,6 @@ def functional_from_config(
     from kgraph.layers.input_layer import InputLayer
 
     entries = list(config.get("layers") or [])
-    _start_clean_trace(entries)
     layers: dict[str, Any] = {}
     pending: dict[str, list[Any]] = {}
     made: dict[tuple[str, int], list[Any]] = {}
@@ -260,7 +230,8 @@ def functional_from_config(
     inputs = _unwrap(_resolve_structure(config.get("input_layers"), made))
     outputs = _unwrap(_resolve_structure(config.get("output_layers"), made))
     model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
-    model.trainable = bool(config.get("trainable", True))
+    if not config.get("trainable", True):
+        model.trainable = False
     return model
 
 

@@ -60,6 +60,73 @@ def register_keras_serializable(
     return decorator
 
 
+# Scopes opened by ``custom_object_scope``, innermost last.
+_SCOPES: list[dict[str, Any]] = []
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """Returns the global dict of custom objects (Keras's
+    ``get_custom_objects``): what ``register_keras_serializable`` adds to,
+    and what loading consults; adding to it registers an object by name.
+
+    Returns:
+        The live dict, name to class or function.
+
+    Example:
+
+    >>> class Scale:
+    ...     pass
+    >>> get_custom_objects()["Scale"] = Scale
+    >>> lookup("Scale", None, None) is Scale
+    True
+    >>> del get_custom_objects()["Scale"]
+    """
+    return _REGISTERED
+
+
+class custom_object_scope:
+    """A ``with`` block inside which loading finds these custom objects.
+
+    Args:
+        *objects: dicts of name to class or function.
+
+    Example:
+
+    >>> class Scale:
+    ...     pass
+    >>> with custom_object_scope({"Scale": Scale}):
+    ...     lookup("Scale", None, None) is Scale
+    True
+    >>> lookup("Scale", None, None) is None
+    True
+    """
+
+    def __init__(self, *objects: Mapping[str, Any] | None) -> None:
+        self.objects: dict[str, Any] = {}
+        for table in objects:
+            self.objects.update(table or {})
+
+    def __enter__(self) -> custom_object_scope:
+        _SCOPES.append(self.objects)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _SCOPES.remove(self.objects)
+
+
+def get_registered_object(
+    name: str, custom_objects: Mapping[str, Any] | None = None
+) -> Any:
+    """Returns the class or function registered (or in scope) under
+    ``name``, else ``None``."""
+    return lookup(name, name, custom_objects)
+
+
+def get_registered_name(obj: Any) -> str:
+    """The name an object is saved under (Keras's ``get_registered_name``)."""
+    return registered_name(obj)
+
+
 def registered_name(obj: Any) -> str:
     """The name an object is stored under: its registered name, if any,
     else its class (or function) name."""
@@ -77,7 +144,10 @@ def lookup(
 ) -> Any:
     """Finds a custom object by registered name, then class name, in
     ``custom_objects`` and then the registry; ``None`` if absent."""
-    custom = dict(custom_objects or {})
+    custom: dict[str, Any] = {}
+    for scope in _SCOPES:
+        custom.update(scope)
+    custom.update(custom_objects or {})
     for key in (registered, class_name):
         if key and key in custom:
             return custom[key]

@@ -58,20 +58,7 @@ def layer_graph(model: Any, with_sequential_input: bool = True) -> list[LayerNod
             after.inputs.append(before.name)
         return nodes
     layers = _drawn_layers(model) if with_sequential_input else list(model.layers)
-    trace = model.inputs[0].graph
-    producer: dict[int, str] = {}
-    calls: dict[str, list[tuple[list, list]]] = {}
-    for layer in layers:
-        calls[layer.name] = [
-            (inputs, outputs)
-            for inputs, outputs in layer._calls
-            if outputs
-            and all(t.graph is trace and t.node_id in model._node_ids for t in outputs)
-        ]
-        for _, outputs in calls[layer.name]:
-            for tensor in outputs:
-                producer.setdefault(tensor.node_id, layer.name)
-    nodes = [_node(layer, calls[layer.name], producer, trace) for layer in layers]
+    nodes = [_node(layer, model.nodes_of(layer)) for layer in layers]
     drawn = {node.name for node in nodes}
     for node in nodes:
         node.inputs = [name for name in node.inputs if name in drawn]
@@ -87,8 +74,9 @@ def _drawn_layers(model: Any) -> list[Any]:
     return layers
 
 
-def _node(layer: Any, calls: list, producer: dict[int, str], trace: Any) -> LayerNode:
-    inputs, outputs = calls[0] if calls else ([], [])
+def _node(layer: Any, calls: list) -> LayerNode:
+    inputs = calls[0].input_tensors if calls else []
+    outputs = calls[0].output_tensors if calls else []
     node = LayerNode(
         name=layer.name,
         class_name=type(layer).__name__,
@@ -101,26 +89,29 @@ def _node(layer: Any, calls: list, producer: dict[int, str], trace: Any) -> Laye
     )
     if not inputs and outputs:
         node.input_shapes = list(node.output_shapes)
-    for call_inputs, _ in calls:
-        for tensor in call_inputs:
-            node.inputs.extend(_sources(tensor.node_id, producer, trace))
+    for call in calls:
+        for tensor in call.input_tensors:
+            node.inputs.extend(_sources(tensor))
     return node
 
 
-def _sources(node_id: int, producer: dict[int, str], trace: Any) -> list[str]:
+def _sources(tensor: Any) -> list[str]:
     """The layers that made a tensor, looking through ops between layers."""
+    from kgraph.layers.layer import Layer
+
     found: list[str] = []
-    stack, seen = [node_id], set()
+    stack, seen = [tensor], set()
     while stack:
         current = stack.pop()
-        if current in seen:
+        if id(current) in seen or current.history is None:
             continue
-        seen.add(current)
-        if current in producer:
-            if producer[current] not in found:
-                found.append(producer[current])
+        seen.add(id(current))
+        operation = current.history[0]
+        if isinstance(operation, Layer):
+            if operation.name not in found:
+                found.append(operation.name)
             continue
-        stack.extend(reversed(trace.node(current).inputs))
+        stack.extend(reversed(current.node.input_tensors))
     return found
 
 

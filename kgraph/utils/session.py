@@ -1,18 +1,11 @@
-"""``clear_session``: forget the layer names and the trace of earlier models."""
+"""``clear_session``: start layer numbering afresh."""
 
 from __future__ import annotations
 
 
 def clear_session() -> None:
-    """Resets layer numbering and starts a new trace graph.
-
-    Models built before keep working; new layers are numbered from
-    ``dense``, ``dense_1``... again.
-    """
-    from kgraph.layers import input_layer
-    from kgraph.layers import layer
+    """Resets layer numbering: new layers are named ``dense``, ``dense_1``...
+    again. Models built before keep working (each model owns its graph)."""
     from kgraph.utils import naming
 
     naming.reset()
-    input_layer.reset_trace()
-    layer.forget_layers()

@@ -10,7 +10,6 @@ import kgraph as kg
 from kgraph import layers
 from kgraph import ops
 from kgraph.backends import interpreter
-from kgraph.layers import layer as layer_module
 from kgraph.testing.test_case import run_layer_test
 
 
@@ -181,8 +180,17 @@ def test_training_argument_is_dropped_for_layers_that_do_not_take_it():
 
 def test_symbolic_call_tags_nodes_with_the_layer_name():
     x = kg.Input(shape=(3,))
-    y = layers.Dense(2, name="tagged")(x)
-    assert y.graph.node(y.node_id).layer == "tagged"
+    model = kg.Model(x, layers.Dense(2, name="tagged")(x))
+    assert model.graph.node(model.graph.outputs["tagged"]).layer == "tagged"
+
+
+def test_symbolic_call_records_its_history():
+    x = kg.Input(shape=(3,))
+    dense = layers.Dense(2)
+    y = dense(x)
+    assert y.history == (dense, 0, 0)
+    assert dense._inbound_nodes[0].input_tensors[0] is x
+    assert dense.input is x and dense.output is y
 
 
 def test_compute_output_shape_traces_the_layer():
@@ -279,20 +287,29 @@ def test_from_config_clone_does_not_hide_the_original_layer(rng):
     model = kg.Model(x, y)
     assert [v.path for v in model.weights] == ["twin/kernel", "twin/bias"]
     assert model.weights[0] is original.kernel
-    assert layer_module.layer_named("twin") is clone
 
 
-def test_two_layers_of_one_name_with_weights_cannot_share_a_graph():
+def test_two_layers_of_one_name_cannot_be_in_one_model():
     x = kg.Input(shape=(3,))
-    layers.Dense(2, name="twin")(x)
-    with pytest.raises(ValueError, match=r'The name "twin" is used by two layers'):
-        layers.Dense(2, name="twin")(x)
+    y = layers.Dense(2, name="twin")(layers.Dense(3, name="twin")(x))
+    with pytest.raises(ValueError, match=r'The name "twin" is used 2 times'):
+        kg.Model(x, y)
 
 
-def test_a_layer_without_weights_may_reuse_a_name():
-    x = kg.Input(shape=(3,))
-    layers.Dense(2, name="twin")(x)
-    assert layers.Identity(name="twin")(x).shape == (None, 3)
+def test_two_models_may_use_one_layer_name(rng):
+    def build():
+        x = kg.Input(shape=(3,))
+        return kg.Model(x, layers.Dense(2, name="twin")(x))
+
+    first, second = build(), build()
+    assert first.weights[0] is not second.weights[0]
+    data = rng.normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(
+        first.predict(data, verbose=0), data @ first.get_weights()[0], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        second.predict(data, verbose=0), data @ second.get_weights()[0], rtol=1e-5
+    )
 
 
 # -- activity regularization --------------------------------------------------
@@ -303,33 +320,31 @@ def test_activity_penalty_is_divided_by_the_batch_size():
     layer = layers.Dense(
         2, kernel_initializer="ones", activity_regularizer=kg.regularizers.L2(0.1)
     )
-    y = layer(x)
-    outputs = layer_module.activity_outputs(x.graph, set(x.graph.topo_order()))
-    assert list(outputs) == [f"aux:activity/{layer.name}/0"]
-    graph = x.graph.subgraph({"penalty": next(iter(outputs.values())), "y": y.node_id})
+    model = kg.Model(x, layer(x))
+    graph = model.graph
+    assert [n for n in graph.outputs if n.startswith("aux:")] == ["aux:loss/0"]
     data = np.arange(12, dtype="float32").reshape(4, 3)
     feeds = {v.path: v.numpy() for v in layer.weights}
-    feeds.update({x.graph.node(x.node_id).name: data, "batch_size": np.float32(4)})
+    feeds.update({model.input_names[0]: data, "batch_size": np.float32(4)})
     result = interpreter.run(graph, feeds)
     expected = 0.1 * np.sum((data @ np.ones((3, 2))) ** 2) / 4
-    np.testing.assert_allclose(result["penalty"], expected, rtol=1e-6)
+    np.testing.assert_allclose(result["aux:loss/0"], expected, rtol=1e-6)
 
 
-def test_activity_outputs_only_lists_penalties_inside_the_model():
+def test_a_model_holds_only_the_penalties_of_its_own_calls():
     x = kg.Input(shape=(3,))
     inside = layers.Dense(2, activity_regularizer="l2")
     outside = layers.Dense(2, activity_regularizer="l2")
     y = inside(x)
     outside(x)
-    model_nodes = x.graph.ancestors([y.node_id])
-    names = list(layer_module.activity_outputs(x.graph, model_nodes))
-    assert names == [f"aux:activity/{inside.name}/0"]
+    graph = kg.Model(x, y).graph
+    assert [n for n in graph.outputs if n.startswith("aux:")] == ["aux:loss/0"]
 
 
 def test_eager_calls_record_no_activity_penalty():
     layer = layers.Dense(2, activity_regularizer="l2")
     layer(np.ones((1, 3), "float32"))
-    assert layer._activity_losses == []
+    assert layer.losses == []
 
 
 def _activity_model(regularized: bool):

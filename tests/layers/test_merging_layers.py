@@ -420,4 +420,4 @@ def test_functional_concatenate_and_dot(rng):
         rtol=1e-6,
     )
     x = layers.add([kg.Input(shape=(3,)), kg.Input(shape=(3,))], name="summed")
-    assert x.graph.node(x.node_id).layer == "summed"
+    assert x.history[0].name == "summed"

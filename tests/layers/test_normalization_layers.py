@@ -202,8 +202,15 @@ def test_batch_normalization_errors():
         layers.BatchNormalization(axis=[1])
     with pytest.raises(ValueError, match=r"out of range.*Received: axis=2"):
         layers.BatchNormalization(axis=2)(kg.Input(shape=(4,)))
+
+    class WrongUpdate(layers.Dense):
+        def call(self, inputs):
+            self.add_state_update(self.bias, kg.ops.sum(inputs, axis=0, keepdims=True))
+            return super().call(inputs)
+
     with pytest.raises(ValueError, match=r"state update.*has shape"):
+        WrongUpdate(2)(kg.Input(shape=(2,)))
+    with pytest.raises(ValueError, match=r"cannot be assigned a tensor of a model"):
         layer = layers.Dense(2)
         layer(kg.Input(shape=(3,)))
-        x = kg.Input(shape=(2,))
-        layer.add_state_update(layer.bias, kg.ops.sum(x, axis=0, keepdims=True))
+        layer.add_state_update(layer.bias, kg.Input(shape=(2,)))

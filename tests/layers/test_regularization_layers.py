@@ -18,9 +18,14 @@ def _input_name(tensor):
     return tensor.graph.node(tensor.node_id).name
 
 
+def _traced_input(shape):
+    """A data input of a new graph, as a model's trace has it."""
+    return kg.ops.placeholder(kg.Graph(), "x", (None, *shape))
+
+
 def _dropout_graph(rate, training, shape=(SIZE,), **kwargs):
     """A graph ``x -> Dropout(rate)(x, training=training)`` and its input."""
-    x = kg.Input(shape=shape)
+    x = _traced_input(shape)
     y = layers.Dropout(rate, **kwargs)(x, training=training)
     return x, x.graph.subgraph({"y": y.node_id})
 
@@ -110,7 +115,7 @@ def test_dropout_accepts_truthy_training_values(training):
 
 
 def test_dropout_accepts_a_symbolic_training_flag():
-    x = kg.Input(shape=(SIZE,))
+    x = _traced_input((SIZE,))
     flag = kg.ops.placeholder(x.graph, "is_training", (), "bool", role="scalar")
     y = layers.Dropout(0.5)(x, training=flag)
     graph = x.graph.subgraph({"y": y.node_id})
@@ -146,13 +151,13 @@ def _ops_between(x, y):
 
 
 def test_dropout_with_training_false_adds_no_random_op():
-    x = kg.Input(shape=(3,))
+    x = _traced_input((3,))
     y = layers.Dropout(0.5)(x, training=False)
     assert _ops_between(x, y) == ["cast"]  # the call's own node, a no-op
 
 
 def test_dropout_rate_zero_adds_no_random_op_even_in_training():
-    x = kg.Input(shape=(3,))
+    x = _traced_input((3,))
     y = layers.Dropout(0.0)(x, training=True)
     assert _ops_between(x, y) == ["cast"]
 
@@ -190,7 +195,7 @@ def test_dropout_same_key_same_mask_and_other_key_other_mask():
 
 
 def test_dropout_masks_of_two_layers_differ():
-    x = kg.Input(shape=(SIZE,))
+    x = _traced_input((SIZE,))
     a = layers.Dropout(0.5)(x, training=True)
     b = layers.Dropout(0.5)(x, training=True)
     graph = x.graph.subgraph({"a": a.node_id, "b": b.node_id})
@@ -201,7 +206,7 @@ def test_dropout_masks_of_two_layers_differ():
 
 
 def test_dropout_seed_changes_the_mask():
-    x = kg.Input(shape=(SIZE,))
+    x = _traced_input((SIZE,))
     a = layers.Dropout(0.5, name="drop", seed=1)
     b = layers.Dropout.from_config({**a.get_config(), "seed": 2})
     graph = x.graph.subgraph(

@@ -181,14 +181,6 @@ def test_multi_input_model_trains_on_a_dict_of_arrays():
     assert as_list == pytest.approx(model.evaluate(x, y, verbose=0))
 
 
-@pytest.mark.xfail(
-    reason="kgraph/layers: every model of a session is traced into one graph "
-    "and variables are placeholders named '<layer name>/<variable>', so "
-    "Layer._check_unique_in_graph refuses a second layer with the same explicit "
-    "name even in another model; Keras only requires names unique within a "
-    "model (workaround: kg.utils.clear_session() between models).",
-    strict=True,
-)
 def test_two_models_may_use_the_same_layer_names():
     first = kg.Sequential([kg.Input(shape=(3,)), layers.Dense(2, name="head")])
     second = kg.Sequential([kg.Input(shape=(3,)), layers.Dense(2, name="head")])

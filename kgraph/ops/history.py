@@ -1,0 +1,234 @@
+"""Call histories of model definitions: which layer or op made a tensor.
+
+A model is defined on ``KerasTensor``s, which belong to no graph. Every
+call of a layer, or of an op outside any layer, on them is recorded as a
+``CallNode`` (Keras's ``Node``) in the operation's ``_inbound_nodes``, and
+every output tensor points back at it through its ``history``:
+``(operation, node_index, tensor_index)``. A model finds its calls by
+walking these back from its outputs (``walk``) and traces them, in order,
+into a graph of its own (``CallNode.replay``). Nothing is kept in any
+session-wide structure: a definition no model holds is garbage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+from kgraph import errors
+from kgraph.ir.graph import Graph
+from kgraph.ir.types import TensorType
+from kgraph.ops import registry
+from kgraph.tensor import KerasTensor
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Tensor
+from kgraph.tensor import Variable
+from kgraph.tree import flatten
+from kgraph.tree import map_structure
+
+
+class CallNode:
+    """One call of an operation (a layer, a model or an op) on KerasTensors.
+
+    Creating it appends it to ``operation._inbound_nodes`` and sets the
+    ``history`` of every output tensor.
+
+    Args:
+        operation: the layer, model or ``OpCall`` called.
+        args: the positional arguments (structures holding KerasTensors).
+        kwargs: the keyword arguments.
+        outputs: the outputs (a structure of KerasTensors).
+    """
+
+    def __init__(
+        self,
+        operation: Any,
+        args: Sequence[Any],
+        kwargs: Mapping[str, Any],
+        outputs: Any,
+    ) -> None:
+        self.operation = operation
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs)
+        self.outputs = outputs
+        self.input_tensors = [
+            t for t in flatten([list(self.args), self.kwargs]) if _is_keras(t)
+        ]
+        self.output_tensors = [t for t in flatten(outputs) if _is_keras(t)]
+        self.index = len(operation._inbound_nodes)
+        operation._inbound_nodes.append(self)
+        for position, tensor in enumerate(self.output_tensors):
+            tensor.history = (operation, self.index, position)
+
+    @property
+    def parent_nodes(self) -> list[CallNode]:
+        """The calls that made this call's inputs, in argument order."""
+        return [t.node for t in self.input_tensors if t.history is not None]
+
+    def replay(self, tensors: Mapping[int, Any], **extra: Any) -> list[Any]:
+        """Makes the call again on the tensors standing for its inputs.
+
+        Args:
+            tensors: ``id(KerasTensor) -> tensor`` for every input.
+            **extra: keyword arguments added when the call has none of that
+                name (``training`` from an enclosing model call).
+
+        Returns:
+            The flat outputs of the call, in the order of
+            ``output_tensors``.
+        """
+
+        def fill(value: Any) -> Any:
+            return tensors[id(value)] if _is_keras(value) else value
+
+        args = map_structure(fill, list(self.args))
+        kwargs = map_structure(fill, self.kwargs)
+        for key, value in extra.items():
+            kwargs.setdefault(key, value)
+        outputs = self.operation(*args, **kwargs)
+        return [t for t in flatten(outputs) if isinstance(t, SymbolicTensor)]
+
+    def __repr__(self) -> str:
+        return f"<CallNode {self.operation.name}[{self.index}]>"
+
+
+class OpCall:
+    """A primitive op applied outside any layer, as an operation of a model
+    (``x + y`` on KerasTensors), as Keras 3 records its ops.
+
+    Args:
+        op: the registered op name.
+        attrs: its checked attributes.
+    """
+
+    def __init__(self, op: str, attrs: Mapping[str, Any]) -> None:
+        self.op = op
+        self.attrs = dict(attrs)
+        self.name = op
+        self._inbound_nodes: list[CallNode] = []
+
+    def __call__(self, *operands: Any) -> Any:
+        from kgraph.ops.builder import apply
+
+        return apply(self.op, operands, self.attrs)
+
+    def __repr__(self) -> str:
+        return f"<OpCall {self.op}>"
+
+
+def _is_keras(value: Any) -> bool:
+    return isinstance(value, KerasTensor)
+
+
+def _type_of(value: Any) -> TensorType:
+    if isinstance(value, SymbolicTensor | Tensor | Variable):
+        return value.type
+    from kgraph.ops.builder import to_array
+
+    return TensorType.of(to_array(value))
+
+
+def record_op(
+    op: str, operands: Sequence[Any], attrs: Mapping[str, Any]
+) -> KerasTensor:
+    """Applies an op to KerasTensors: infers the output type and records
+    the call.
+
+    Raises:
+        GraphError: when KerasTensors meet tensors of a graph being traced.
+    """
+    if any(isinstance(o, SymbolicTensor) and not _is_keras(o) for o in operands):
+        raise errors.GraphError(
+            f"{op}: a tensor of a model definition (from kg.Input) cannot be "
+            "combined with a tensor of a graph being traced (inside a layer's "
+            "call). Pass it to the layer as an input instead. "
+            f"Received: {list(operands)}"
+        )
+    opdef = registry.get(op)
+    checked = opdef.check_attrs(attrs)
+    opdef.check_arity(len(operands))
+    out_type = opdef.infer([_type_of(o) for o in operands], checked)
+    output = KerasTensor(out_type)
+    CallNode(OpCall(op, checked), operands, {}, output)
+    return output
+
+
+def symbolic_call(operation: Any, fn: Any, args: Sequence[Any], kwargs: Any) -> Any:
+    """Calls ``fn`` (a layer's or model's graph call) for KerasTensor
+    arguments: traces it into a scratch graph, with a placeholder for every
+    KerasTensor, to learn the output types, then records the call.
+
+    Args:
+        operation: the layer or model, owner of the new ``CallNode``.
+        fn: ``fn(*args, **kwargs)`` on graph tensors.
+        args: positional arguments holding KerasTensors.
+        kwargs: keyword arguments.
+
+    Returns:
+        The outputs, as KerasTensors in the structure ``fn`` returned.
+    """
+    graph = Graph(name=f"{operation.name}:definition")
+    count = iter(range(1 << 30))
+
+    def stand_in(value: Any) -> Any:
+        if not _is_keras(value):
+            return value
+        from kgraph.ops.sources import placeholder
+
+        return placeholder(graph, f"input_{next(count)}", value.shape, value.dtype)
+
+    traced = fn(*map_structure(stand_in, list(args)), **map_structure(stand_in, kwargs))
+
+    def keras(value: Any) -> Any:
+        if isinstance(value, SymbolicTensor):
+            return KerasTensor(value.type)
+        return value
+
+    outputs = map_structure(keras, traced)
+    CallNode(operation, args, kwargs, outputs)
+    return outputs
+
+
+def walk(outputs: Sequence[KerasTensor], inputs: Sequence[KerasTensor]) -> list:
+    """Returns the calls between ``inputs`` and ``outputs`` in an order
+    that makes every call after the calls it takes tensors from.
+
+    Args:
+        outputs: the model's output tensors.
+        inputs: the model's input tensors (the walk stops at them).
+
+    Returns:
+        The ``CallNode``s, inputs' own calls excluded.
+
+    Raises:
+        ValueError: when an output depends on a tensor that is not among
+            ``inputs`` and was made by no call (an ``Input`` left out).
+    """
+    stop = {id(t) for t in inputs}
+    order: list[CallNode] = []
+    state: dict[int, int] = {}  # id(node) -> 1 visiting, 2 done
+    for output in outputs:
+        stack: list[tuple[Any, bool]] = [(output, False)]
+        while stack:
+            tensor, expanded = stack.pop()
+            if id(tensor) in stop:
+                continue
+            node = tensor.node
+            if node is None:
+                raise ValueError(
+                    "A model output depends on a tensor that is neither an input "
+                    "of the model nor made by a layer or op. Received: "
+                    f"{tensor!r}"
+                )
+            if expanded:
+                if state.get(id(node)) != 2:
+                    state[id(node)] = 2
+                    order.append(node)
+                continue
+            if id(node) in state:
+                continue
+            state[id(node)] = 1
+            stack.append((tensor, True))
+            stack.extend((t, False) for t in reversed(node.input_tensors))
+    return order
