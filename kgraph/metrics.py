@@ -197,11 +197,18 @@ def _snake_case(name: str) -> str:
 
 
 class Metric:
-    """Base class of metrics: additive per-batch statistics and a result.
+    """Base class of metrics.
 
-    Subclasses implement ``batch_statistics`` (kgraph ops, summable over
-    batches), ``result`` (NumPy, from the summed statistics) and
-    ``statistic_shapes``.
+    Two ways to write one. kgraph's built-in metrics implement
+    ``batch_statistics`` (kgraph ops, summable over batches), ``result``
+    (NumPy, from the summed statistics) and ``statistic_shapes``. A Keras
+    style metric creates variables with ``add_variable`` and implements
+    ``update_state(y_true, y_pred, sample_weight=None)`` (kgraph ops that
+    ``assign``/``assign_add`` the variables), ``result()`` (from the
+    variables) and optionally ``reset_state()`` (default: zeros). In
+    ``fit`` and ``evaluate`` its ``update_state`` runs inside the compiled
+    loop as state updates; ``result()`` is computed from the variables
+    after each chunk of batches, as Keras does.
 
     Args:
         name: the metric's name (default: the class name in snake case).
@@ -223,6 +230,60 @@ class Metric:
             )
         self.dtype = "float32"
         self._totals: dict[str, np.ndarray] | None = None
+        self._variables: list[Variable] = []
+
+    # -- Keras-style state ------------------------------------------------------
+
+    def add_variable(
+        self,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: str | None = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
+        """Creates a state variable of the metric (Keras style).
+
+        Args:
+            shape: the variable's shape (default a scalar).
+            initializer: an initializer or its name (default ``"zeros"``).
+            dtype: the dtype (the metric's by default).
+            aggregation: accepted for Keras compatibility (one replica).
+            name: the variable's name in the metric.
+
+        Returns:
+            The ``Variable`` (path ``"<metric>/<name>"``).
+        """
+        from kgraph import initializers
+
+        name = name or f"variable_{len(self._variables)}"
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = dtype or self.dtype
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        variable = Variable(value, name, f"{self.name}/{name}", False, dtype)
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(
+        self,
+        shape: Any = (),
+        initializer: Any = None,
+        dtype: str | None = None,
+        name: str | None = None,
+    ) -> Variable:
+        """Creates a state variable (the same as ``add_variable``)."""
+        return self.add_variable(shape, initializer or "zeros", dtype, name=name)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The metric's state variables (Keras style)."""
+        return list(self._variables)
+
+    @property
+    def stateful(self) -> bool:
+        """Whether the metric keeps its state in variables (Keras style)
+        rather than in additive statistics."""
+        return type(self).batch_statistics is Metric.batch_statistics
 
     def batch_statistics(
         self, y_true: Any, y_pred: Any, sample_weight: Any = None
@@ -277,8 +338,11 @@ class Metric:
             self._totals[key] = self._totals[key] + np.asarray(value, dtype="float32")
 
     def reset_state(self) -> None:
-        """Clears the statistics ``update_state`` accumulated."""
+        """Clears the statistics ``update_state`` accumulated (Keras style:
+        sets every variable to zeros)."""
         self._totals = None
+        for variable in self._variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Updates the state with one batch and returns the result."""

@@ -62,7 +62,11 @@ class InterpreterExecutable:
         totals: dict[str, np.ndarray] = {}
         for indices in _batches(_count(data), batch_size):
             program = self.programs(EVAL, len(indices))
-            _accumulate(totals, program, _run(program, state, data, indices, {}))
+            outputs = _run(program, state, data, indices, {})
+            # Metric state updates (Keras-style metrics).
+            for name, path in program.updates.items():
+                state[path][...] = outputs[name]
+            _accumulate(totals, program, outputs)
         return totals
 
     def predict(

@@ -551,10 +551,16 @@ class Layer:
         """Gives every symbolic output a node of this call: an input passed
         through unchanged (``Identity``, ``Dropout`` at rate 0) becomes a
         same-type ``cast`` tagged with the layer, as Keras gives every layer
-        call new tensors. The compiler removes the cast."""
+        call new tensors. The compiler removes the cast. A variable becomes
+        its (updated) value in the graph."""
         passed = {t.node_id for t in flatten(inputs) if isinstance(t, SymbolicTensor)}
+        graph = next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
 
         def own(tensor: Any) -> Any:
+            if isinstance(tensor, Variable):
+                # A variable returned by ``call``: its value after the call's
+                # state updates.
+                return SymbolicTensor(graph, builder.node_of(graph, tensor))
             if isinstance(tensor, SymbolicTensor) and tensor.node_id in passed:
                 return ops.apply("cast", [tensor], {"dtype": tensor.dtype})
             return tensor

@@ -255,9 +255,7 @@ class Trainer:
                         target_shape=(None, *specs[output].shape),
                     )
                     name = f"{output}_{metric.name}" if several else metric.name
-                    if weighted:
-                        metric = _Weighted(metric)
-                    entries.append(training.MetricEntry(name, output, metric))
+                    entries.append(training.MetricEntry(name, output, metric, weighted))
         return entries
 
     def _objective(self, specs: Mapping[str, Any]) -> Any:
@@ -336,13 +334,14 @@ class Trainer:
         """
         graph = self.graph if not specs else self._objective(specs)
         optimizer_variables = self.optimizer.variables if self.optimizer else []
+        # The cache holds the graph, so its id is not reused while cached.
         key = (id(graph), id(self.optimizer), len(optimizer_variables))
-        cached = self.__dict__.get("_state_cache", {})
+        cached = self.__dict__.setdefault("_state_cache", {})
         if key in cached:
-            return cached[key]
+            return cached[key][1]
         table = self._variable_table(graph)
         state = {name: variable.value for name, variable in table.items()}
-        self.__dict__.setdefault("_state_cache", {})[key] = state
+        cached[key] = (graph, state)
         return state
 
     def _variable_table(self, graph: Any) -> dict[str, Any]:
@@ -382,11 +381,14 @@ class Trainer:
         logs: dict[str, float] = {}
         for name in self._log_names():
             stats = stats_of(name)
-            if not stats:
-                continue
             metric = next(
                 (m.metric for m in self._metrics or [] if m.log_name == name), None
             )
+            if getattr(metric, "stateful", False):
+                logs[name] = float(np.asarray(metric.result()))
+                continue
+            if not stats:
+                continue
             if metric is None:
                 logs[name] = (
                     float(stats["total"] / stats["count"]) if stats["count"] else 0.0
@@ -523,6 +525,7 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             order = generator.permutation(n) if shuffle else np.arange(n)
+            self.reset_metrics()
             totals = self._train_epoch(
                 executable, state, train, order, batch_size, steps, seed, callback_list
             )
@@ -575,6 +578,18 @@ class Trainer:
                 break
         return totals
 
+    @property
+    def metrics(self) -> list[Any]:
+        """The compiled metrics (known once a program was built)."""
+        return [entry.metric for entry in self._metrics or []]
+
+    def reset_metrics(self) -> None:
+        """Resets the state of every compiled metric (``fit`` and
+        ``evaluate`` do it before each epoch and run)."""
+        for entry in self._metrics or []:
+            if getattr(entry.metric, "stateful", False):
+                entry.metric.reset_state()
+
     def _learning_rate(self) -> float:
         rate = self.optimizer.learning_rate
         return float(rate) if isinstance(rate, int | float | np.floating) else 0.0
@@ -588,7 +603,9 @@ class Trainer:
         batch_size: int,
     ) -> dict[str, float]:
         executable = self._executable(specs)
-        return self._logs(executable.evaluate(self._state(specs), arrays, batch_size))
+        state = self._state(specs)
+        self.reset_metrics()
+        return self._logs(executable.evaluate(state, arrays, batch_size))
 
     def evaluate(
         self,
@@ -721,8 +738,10 @@ class Trainer:
         train, specs, n = self._prepare(x, y, sample_weight, class_weight)
         seed = int(random_utils.generator().integers(0, 2**31))
         step = int(self.optimizer.iterations.value)
+        state = self._state(specs)
+        self.reset_metrics()
         totals = self._executable(specs).train(
-            self._state(specs),
+            state,
             train,
             np.arange(n),
             n,
@@ -821,22 +840,6 @@ class Trainer:
         from kgraph.saving import api
 
         api.load_weights(self, filepath)
-
-
-class _Weighted:
-    """A metric updated with the sample weights (``weighted_metrics``)."""
-
-    def __init__(self, metric: Any) -> None:
-        self.metric = metric
-        self.name = metric.name
-
-    def batch_statistics(
-        self, y_true: Any, y_pred: Any, sample_weight: Any = None
-    ) -> Any:
-        return self.metric.batch_statistics(y_true, y_pred, sample_weight)
-
-    def result(self, totals: Any) -> Any:
-        return self.metric.result(totals)
 
 
 def _leaves(value: Any) -> list[Any]:

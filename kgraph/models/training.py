@@ -39,11 +39,13 @@ class LossEntry:
 
 @dataclass(frozen=True)
 class MetricEntry:
-    """One metric of one output, under its log name."""
+    """One metric of one output, under its log name; ``weighted`` metrics
+    (``weighted_metrics``) see the sample weights."""
 
     log_name: str
     output: str
     metric: Any
+    weighted: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,46 @@ def build_objective(
     graph.set_output("loss", total.node_id)
     _mean_stat(graph, "loss", total, batch)
     for entry in metrics:
+        weights = sample_weight if entry.weighted else None
+        y_true, y_pred = trues[entry.output], predictions[entry.output]
         with ops.layer_scope(f"metric/{entry.log_name}"):
-            stats = entry.metric.batch_statistics(
-                trues[entry.output], predictions[entry.output]
-            )
+            if getattr(entry.metric, "stateful", False):
+                _trace_metric_update(graph, entry, y_true, y_pred, weights)
+                continue
+            stats = entry.metric.batch_statistics(y_true, y_pred, weights)
         for key, value in stats.items():
             graph.set_output(stat_name(entry.log_name, key), value.node_id)
     return graph
+
+
+def _trace_metric_update(
+    graph: Graph, entry: MetricEntry, y_true: Any, y_pred: Any, weights: Any
+) -> None:
+    """Traces a Keras-style metric's ``update_state``: its variable updates
+    become ``aux:metric:<variable>`` outputs, which training and evaluation
+    programs apply after every batch.
+
+    Raises:
+        TypeError: naming the metric, when ``update_state`` cannot be traced
+            (NumPy on symbolic tensors, a Python ``if`` on a tensor).
+    """
+    kwargs = {} if weights is None else {"sample_weight": weights}
+    try:
+        with builder.tracing(graph):
+            entry.metric.update_state(y_true, y_pred, **kwargs)
+    except (TypeError, AttributeError) as error:
+        raise TypeError(
+            f"The update_state of metric '{entry.metric.name}' cannot be compiled: "
+            "it must compute with kgraph.ops (not NumPy) and assign its variables "
+            "with `assign`/`assign_add`; choices on tensor values need "
+            f"kgraph.ops.where. Received: {type(error).__name__}: {error}"
+        ) from None
+    names = {id(v): name for name, v in graph.bindings.items()}
+    for variable, value in builder.trace_of(graph).updates.values():
+        name = names.get(id(variable))
+        if name is None:
+            name = graph.node(builder.variable_node(graph, variable)).name
+        graph.set_output(f"aux:metric:{name}", value.node_id)
 
 
 def _loss_value(entry: LossEntry, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
@@ -192,12 +227,13 @@ def compile_program(
         stats = [n for n in objective.outputs if n.startswith("stat:")]
         keep = ["loss", *stats] if kind == TRAIN else stats
         graph = _without_aux(objective, keep)
-        if kind == TRAIN:
-            # Layer state updates become in-place updates of their variables.
-            for name, node_id in objective.outputs.items():
-                if name.startswith("aux:update:"):
-                    path = name.removeprefix("aux:update:")
-                    graph.set_output(f"new:{path}", node_id)
+        # Layer state updates (training only) and metric state updates
+        # become in-place updates of their variables.
+        prefixes = ("aux:update:", "aux:metric:") if kind == TRAIN else ("aux:metric:",)
+        for name, node_id in objective.outputs.items():
+            for prefix in prefixes:
+                if name.startswith(prefix):
+                    graph.set_output(f"new:{name.removeprefix(prefix)}", node_id)
         passes = pipeline.TRAIN if kind == TRAIN else pipeline.EVAL
     used = {n.name for n in graph.placeholders("parameter")}
     names = {id(v): name for name, v in (variables or {}).items()}

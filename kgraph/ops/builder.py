@@ -123,6 +123,16 @@ def record_loss(value: SymbolicTensor) -> None:
     trace_of(value.graph).losses.append(value)
 
 
+def batch_size_input(graph: Graph) -> SymbolicTensor:
+    """The graph's ``batch_size`` input (float32 scalar), added once: the
+    trainer feeds it, or a pass specializes it to the static batch size."""
+    for node in graph.placeholders("scalar"):
+        if node.name == "batch_size":
+            return SymbolicTensor(graph, node.id)
+    attrs = {"name": "batch_size", "role": "scalar", "shape": (), "dtype": "float32"}
+    return SymbolicTensor(graph, emit(graph, "placeholder", [], attrs))
+
+
 def current_layer() -> str | None:
     """Returns the innermost layer name being traced, if any."""
     return _LAYER_STACK[-1] if _LAYER_STACK else None

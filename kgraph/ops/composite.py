@@ -8,10 +8,13 @@ from typing import Any
 import numpy as np
 
 from kgraph import dtypes
+from kgraph.ops import builder
 from kgraph.ops import elementwise as ew
+from kgraph.ops import history
 from kgraph.ops import reduce
 from kgraph.ops import shape as shape_ops
 from kgraph.ops.reduce import normalize_axes
+from kgraph.tensor import SymbolicTensor
 
 
 def _float(x: Any) -> Any:
@@ -19,15 +22,22 @@ def _float(x: Any) -> Any:
     return x if dtypes.is_float(x.dtype) else ew.cast(x, "float32")
 
 
-def _count(x: Any, axis: Any) -> int:
+def _count(x: Any, axis: Any) -> Any:
+    """How many elements each mean averages: a number, or, over the unknown
+    batch dimension of a graph tensor, the graph's batch size times it."""
     axes = normalize_axes("mean", None if axis is None else _axes(axis), x.ndim)
-    total = 1
+    total, unknown = 1, False
     for a in axes:
         dim = x.shape[a]
         if dim is None:
-            reduce.static_shape("mean over an unknown dimension", x.shape)
-        total *= dim
-    return total
+            unknown = True
+        else:
+            total *= dim
+    if not unknown:
+        return float(total)
+    if not isinstance(x, SymbolicTensor) or x.graph is None:
+        reduce.static_shape("mean over an unknown dimension", x.shape)
+    return ew.multiply(builder.batch_size_input(x.graph), float(total))
 
 
 def _axes(axis: Any) -> tuple[int, ...]:
@@ -36,9 +46,11 @@ def _axes(axis: Any) -> tuple[int, ...]:
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """Returns the mean over ``axis`` (all axes if ``None``), as floats."""
+    if history.any_keras([x]):
+        return history.record_function(mean, (x,), {"axis": axis, "keepdims": keepdims})
     x = _float(x)
     count = _count(x, axis)
-    return ew.divide(reduce.sum(x, axis=axis, keepdims=keepdims), float(count))
+    return ew.divide(reduce.sum(x, axis=axis, keepdims=keepdims), count)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -117,6 +117,38 @@ class OpCall:
         return f"<OpCall {self.op}>"
 
 
+class FunctionCall:
+    """A composite op function applied to KerasTensors outside any layer,
+    recorded whole, for functions that need the graph they run in (a mean
+    over the unknown batch dimension divides by the graph's batch size).
+
+    Args:
+        fn: the public op function.
+    """
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self._inbound_nodes: list[CallNode] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<FunctionCall {self.name}>"
+
+
+def record_function(fn: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+    """Applies a composite op function to KerasTensors: traces it for the
+    output types and records the call (see ``FunctionCall``)."""
+    return symbolic_call(FunctionCall(fn), fn, args, kwargs)
+
+
+def any_keras(values: Sequence[Any]) -> bool:
+    """Whether any of ``values`` is a KerasTensor."""
+    return any(_is_keras(v) for v in values)
+
+
 def _is_keras(value: Any) -> bool:
     return isinstance(value, KerasTensor)
 

@@ -53,6 +53,9 @@ def serialize_model(model: Any) -> dict[str, Any]:
 def _build_shape(model: Any) -> Any:
     if not model.built:
         return None
+    structure = model._input_structure()
+    if isinstance(structure, Mapping):
+        return {str(key): list(t.shape) for key, t in structure.items()}
     shapes = [list(t.shape) for t in model.inputs]
     return shapes[0] if len(shapes) == 1 else shapes
 
@@ -173,12 +176,25 @@ def deserialize_model(
     if not (isinstance(cls, type) and issubclass(cls, Model)):
         raise ValueError(
             f"The file holds a model of class {class_name}, which kgraph cannot "
-            "rebuild: kgraph loads functional and Sequential models (a custom "
-            "Model subclass needs `custom_objects`). "
-            f"Received: class_name={class_name!r}"
+            "find: a Model subclass must be registered with "
+            "`kg.saving.register_keras_serializable` or passed in "
+            f"`custom_objects`. Received: class_name={class_name!r}"
         )
     config = dict(entry.get("config") or {})
-    return cls.from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    model = cls.from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    shape = (entry.get("build_config") or {}).get("input_shape")
+    if not model.built and shape is not None:
+        model.build(_shape_tuples(shape))
+    return model
+
+
+def _shape_tuples(shape: Any) -> Any:
+    """JSON lists back to shape tuples (a list of shapes for several inputs)."""
+    if isinstance(shape, Mapping):
+        return {key: _shape_tuples(value) for key, value in shape.items()}
+    if shape and isinstance(shape[0], list):
+        return [tuple(s) for s in shape]
+    return tuple(shape)
 
 
 def sequential_from_config(

@@ -235,8 +235,12 @@ def assign(
 ) -> None:
     """Checks every (path, array) against the variables, then assigns.
 
+    A variable matches its array by position, shape and its own name (the
+    last part of the path): a subclassed model's layers may be numbered
+    differently in the loading session (``dense_3/kernel``).
+
     Raises:
-        ValueError: when the count, a path or a shape differs.
+        ValueError: when the count, a name or a shape differs.
     """
     if len(variables) != len(arrays):
         raise ValueError(
@@ -244,7 +248,8 @@ def assign(
             f"{len(variables)} variables. Received: {len(arrays)} arrays"
         )
     for variable, (path, array) in zip(variables, arrays, strict=True):
-        if variable.path != path or tuple(array.shape) != tuple(variable.shape):
+        same_name = variable.path.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]
+        if not same_name or tuple(array.shape) != tuple(variable.shape):
             raise ValueError(
                 f"{where}: variable '{variable.path}' of shape {variable.shape} "
                 f"does not match the stored '{path}' of shape {array.shape}. "

@@ -143,10 +143,8 @@ def test_nested_models_with_layers_of_one_name_get_distinct_variables(backend):
     outer = kg.Model(x, layers.Dense(1, name="hidden")(inner(x)))
     graph = outer.graph
     names = sorted(n.name for n in graph.placeholders("parameter"))
-    assert names == sorted(
-        ["hidden/kernel", "hidden/bias", "score/kernel", "score/bias"]
-        + ["hidden/kernel_1", "hidden/bias_1"]
-    )
+    inner_names = ["hidden/kernel", "hidden/bias", "score/kernel", "score/bias"]
+    assert names == sorted([*inner_names, "hidden/kernel_1", "hidden/bias_1"])
     outer.compile(optimizer="adam", loss="mse")
     outer.fit(X, Y, epochs=1, verbose=0)
     w_inner, b_inner, v, c = inner.get_weights()
