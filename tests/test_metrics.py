@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import keras_confusion as kc
 import numpy as np
 import pytest
 
@@ -264,49 +265,6 @@ def test_zero_weights_count_nothing():
 # -- confusion metrics against NumPy transcriptions of Keras --
 
 
-def np_confusion_compare(y_true, y_pred, thresholds, weights=None):
-    """Keras's general path: positive when strictly above a threshold."""
-    labels = np.asarray(y_true).astype(bool).ravel()
-    preds = np.asarray(y_pred, dtype="float32").ravel()
-    w = np.ones_like(preds) if weights is None else np.asarray(weights).ravel()
-    positive = preds[None, :] > np.asarray(thresholds, dtype="float32")[:, None]
-    return {
-        "true_positives": ((positive & labels) * w).sum(1),
-        "false_positives": ((positive & ~labels) * w).sum(1),
-        "true_negatives": ((~positive & ~labels) * w).sum(1),
-        "false_negatives": ((~positive & labels) * w).sum(1),
-    }
-
-
-def np_confusion_buckets(y_true, y_pred, num_thresholds, weights=None):
-    """Keras's evenly-spaced path: clip, bucket by ceil(p * (n - 1)) - 1
-    (negative buckets lifted to 0 for the -epsilon threshold), reverse cumsum."""
-    labels = np.asarray(y_true).astype(bool).ravel().astype("float32")
-    preds = np.clip(np.asarray(y_pred, dtype="float32").ravel(), 0.0, 1.0)
-    w = np.ones_like(preds) if weights is None else np.asarray(weights).ravel()
-    buckets = np.ceil(preds * np.float32(num_thresholds - 1)) - 1
-    buckets = np.maximum(buckets, 0).astype(int)
-    tp_buckets = np.bincount(buckets, labels * w, minlength=num_thresholds)
-    fp_buckets = np.bincount(buckets, (1 - labels) * w, minlength=num_thresholds)
-    tp = np.cumsum(tp_buckets[::-1])[::-1]
-    fp = np.cumsum(fp_buckets[::-1])[::-1]
-    return {
-        "true_positives": tp,
-        "false_positives": fp,
-        "true_negatives": ((1 - labels) * w).sum() - fp,
-        "false_negatives": (labels * w).sum() - tp,
-    }
-
-
-def np_roc_auc(c):
-    def ratio(a, b):
-        return np.where(b == 0, 0.0, a / np.where(b == 0, 1, b))
-
-    recall = ratio(c["true_positives"], c["true_positives"] + c["false_negatives"])
-    fpr = ratio(c["false_positives"], c["false_positives"] + c["true_negatives"])
-    return np.sum((fpr[:-1] - fpr[1:]) * (recall[:-1] + recall[1:]) / 2)
-
-
 def exact_auc(y_true, y_pred):
     """The Mann-Whitney AUC (ties count one half)."""
     labels = np.asarray(y_true).ravel().astype(bool)
@@ -326,10 +284,10 @@ def test_auc_statistics_match_the_keras_bucketing_exactly():
     metric = metrics.AUC(num_thresholds=5)
     assert metric.thresholds == pytest.approx([-1e-7, 0.25, 0.5, 0.75, 1 + 1e-7])
     stats = eager_statistics(metric, labels, preds, weights)
-    expected = np_confusion_buckets(labels, preds, 5, weights)
+    expected = kc.confusion_buckets(labels, preds, 5, weights)
     for key, value in expected.items():
         np.testing.assert_allclose(stats[key], value, rtol=1e-6)
-    np.testing.assert_allclose(metric.result(stats), np_roc_auc(expected), rtol=1e-6)
+    np.testing.assert_allclose(metric.result(stats), kc.roc_auc(expected), rtol=1e-6)
 
 
 def test_auc_default_thresholds_against_numpy_and_the_exact_auc():
@@ -338,11 +296,11 @@ def test_auc_default_thresholds_against_numpy_and_the_exact_auc():
     preds = f32(np.clip(0.35 * labels + rng.uniform(size=(500, 1)) * 0.65, 0, 1))
     metric = metrics.AUC()
     stats = eager_statistics(metric, labels, preds)
-    expected = np_confusion_buckets(labels, preds, 200)
+    expected = kc.confusion_buckets(labels, preds, 200)
     for key, value in expected.items():
         np.testing.assert_allclose(stats[key], value, rtol=1e-6)
     value = metric.result(stats)
-    np.testing.assert_allclose(value, np_roc_auc(expected), rtol=1e-6)
+    np.testing.assert_allclose(value, kc.roc_auc(expected), rtol=1e-6)
     np.testing.assert_allclose(value, exact_auc(labels, preds), atol=5e-3)
 
 
@@ -350,13 +308,13 @@ def test_auc_with_uneven_thresholds_compares_directly():
     metric = metrics.AUC(thresholds=[0.1, 0.6, 0.65])
     assert metric.num_thresholds == 5
     stats = eager_statistics(metric, Y_BIN, P_BIN)
-    expected = np_confusion_compare(Y_BIN, P_BIN, metric.thresholds)
+    expected = kc.confusion_compare(Y_BIN, P_BIN, metric.thresholds)
     for key, value in expected.items():
         np.testing.assert_allclose(stats[key], value)
 
 
 def test_auc_summation_methods_and_pr_interpolation():
-    c = np_confusion_buckets(Y_BIN, P_BIN, 20)
+    c = kc.confusion_buckets(Y_BIN, P_BIN, 20)
     stats = {k: f32(v) for k, v in c.items()}
     tp, fp, fn = c["true_positives"], c["false_positives"], c["false_negatives"]
 
@@ -424,7 +382,7 @@ def test_precision_and_recall_thresholds_top_k_and_class_id():
     thresholds = [0.0, 0.3, 0.5, 0.9]
     precision = metrics.Precision(thresholds=thresholds)
     stats = eager_statistics(precision, Y_BIN, P_BIN, WEIGHTS)
-    expected = np_confusion_compare(Y_BIN, P_BIN, thresholds, WEIGHTS)
+    expected = kc.confusion_compare(Y_BIN, P_BIN, thresholds, WEIGHTS)
     tp, fp = expected["true_positives"], expected["false_positives"]
     np.testing.assert_allclose(stats["true_positives"], tp)
     value = precision.result(stats)
@@ -437,7 +395,7 @@ def test_precision_and_recall_thresholds_top_k_and_class_id():
     stats = eager_statistics(even, Y_BIN, P_BIN)
     np.testing.assert_allclose(
         stats["true_positives"],
-        np_confusion_compare(Y_BIN, P_BIN, [0.0, 0.5, 1.0])["true_positives"],
+        kc.confusion_compare(Y_BIN, P_BIN, [0.0, 0.5, 1.0])["true_positives"],
     )
     # A prediction equal to the threshold is not positive.
     recall = metrics.Recall()
