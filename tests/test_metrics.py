@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 
 import keras_confusion as kc
@@ -81,6 +82,15 @@ CASES = [
     ("auc_pr", metrics.AUC(curve="PR", num_thresholds=50), Y_BIN, P_BIN),
     ("precision", metrics.Precision(), Y_BIN, P_BIN),
     ("recall", metrics.Recall(thresholds=[0.2, 0.5, 0.7]), Y_BIN, P_BIN),
+    ("true_positives", metrics.TruePositives(), Y_BIN, P_BIN),
+    ("false_positives", metrics.FalsePositives(thresholds=0.3), Y_BIN, P_BIN),
+    ("true_negatives", metrics.TrueNegatives(thresholds=[0.2, 0.7]), Y_BIN, P_BIN),
+    (
+        "false_negatives_even",
+        metrics.FalseNegatives(thresholds=[0.0, 0.25, 0.5, 0.75, 1.0]),
+        Y_BIN,
+        P_BIN,
+    ),
 ]
 IDS = [case[0] for case in CASES]
 
@@ -416,6 +426,108 @@ def test_precision_and_recall_thresholds_top_k_and_class_id():
     assert top_1_class_1.result(eager_statistics(top_1_class_1, y_true, y_pred)) == 1.0
 
 
+COUNTS = {
+    "true_positives": metrics.TruePositives,
+    "false_positives": metrics.FalsePositives,
+    "true_negatives": metrics.TrueNegatives,
+    "false_negatives": metrics.FalseNegatives,
+}
+# Predictions on the thresholds, at 0 and 1, and outside [0, 1].
+EDGE_PREDS = f32([0.0, 0.25, 0.5, 0.75, 1.0, -0.5, 1.5, 0.3, 0.5, 0.74, 0.2, 0.9])
+EDGE_LABELS = f32([0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1])
+EDGE_WEIGHTS = f32([1, 2, 3, 1, 1, 2, 1, 1, 1, 0.5, 0, 4])
+
+
+@pytest.mark.parametrize("key", sorted(COUNTS))
+@pytest.mark.parametrize(
+    "thresholds",
+    [None, 0.3, [0.2, 0.5, 0.74], [0.0, 0.25, 0.5, 0.75, 1.0], [0.5, 0.0, 1.0]],
+    ids=["default", "float", "several", "even", "unsorted"],
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_confusion_counts_against_keras_formulas(key, thresholds, weighted):
+    weights = EDGE_WEIGHTS if weighted else None
+    parsed = kc.thresholds_of(thresholds)
+    expected = kc.per_threshold(
+        kc.confusion_counts(EDGE_LABELS, EDGE_PREDS, parsed, weights)[key], parsed
+    )
+    metric = COUNTS[key](thresholds=thresholds)
+    assert metric.thresholds == parsed
+    metric.update_state(EDGE_LABELS, EDGE_PREDS, sample_weight=weights)
+    value = metric.result()
+    if len(parsed) == 1:
+        assert isinstance(value, float)
+    else:
+        assert isinstance(value, np.ndarray)
+        assert value.dtype == np.float32 and value.shape == (len(parsed),)
+    np.testing.assert_allclose(value, expected, rtol=1e-6)
+    # The four counts of one threshold cover every (weighted) prediction.
+    total = sum(
+        np.asarray(cls(thresholds=thresholds)(EDGE_LABELS, EDGE_PREDS, weights))
+        for cls in COUNTS.values()
+    )
+    np.testing.assert_allclose(total, EDGE_WEIGHTS.sum() if weighted else 12)
+
+
+def test_confusion_counts_share_precision_and_recall_statistics():
+    """Precision and Recall divide the counts the count metrics report."""
+    thresholds = [0.1, 0.5, 0.8]
+    counts = {}
+    for key, cls in COUNTS.items():
+        metric = cls(thresholds=thresholds)
+        counts[key] = metric.result(eager_statistics(metric, Y_BIN, P_BIN, WEIGHTS))
+    precision = metrics.Precision(thresholds=thresholds)
+    recall = metrics.Recall(thresholds=thresholds)
+    np.testing.assert_allclose(
+        precision.result(eager_statistics(precision, Y_BIN, P_BIN, WEIGHTS)),
+        kc.precision(counts),
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        recall.result(eager_statistics(recall, Y_BIN, P_BIN, WEIGHTS)),
+        kc.recall(counts),
+        rtol=1e-6,
+    )
+
+
+def test_confusion_counts_keras_documentation_values():
+    cases = [
+        (metrics.TruePositives, [0, 1, 1, 1], [1, 0, 1, 1], 2.0, 1.0),
+        (metrics.FalsePositives, [0, 1, 0, 0], [0, 0, 1, 1], 2.0, 1.0),
+        (metrics.TrueNegatives, [0, 1, 0, 0], [1, 1, 0, 0], 2.0, 1.0),
+        (metrics.FalseNegatives, [0, 1, 1, 1], [0, 1, 0, 0], 2.0, 1.0),
+    ]
+    for cls, y_true, y_pred, plain, weighted in cases:
+        m = cls()
+        m.update_state(y_true, y_pred)
+        assert m.result() == plain
+        m.reset_state()
+        m.update_state(y_true, y_pred, sample_weight=[0, 0, 1, 0])
+        assert m.result() == weighted
+    m = metrics.TruePositives(thresholds=[0.2, 0.8])
+    m.update_state([0, 1, 1, 1], [1, 0, 1, 0.5])
+    np.testing.assert_array_equal(m.result(), f32([2.0, 1.0]))
+
+
+def test_confusion_counts_signature_names_and_config_as_keras():
+    for key, cls in COUNTS.items():
+        parameters = inspect.signature(cls).parameters
+        assert list(parameters) == ["thresholds", "name", "dtype"]
+        assert all(p.default is None for p in parameters.values())
+        assert cls().name == key
+        assert cls().get_config() == {
+            "name": key,
+            "dtype": "float32",
+            "thresholds": None,
+        }
+        assert cls.__name__ in metrics.__all__
+        assert getattr(kgraph.metrics, cls.__name__) is cls
+        with pytest.raises(ValueError, match=r"\[0, 1\]\. Received: \[1\.5, -1\]$"):
+            cls(thresholds=[0.5, 1.5, -1])
+    config = metrics.FalseNegatives(thresholds=[0.2, 0.6], name="fn").get_config()
+    assert config == {"name": "fn", "dtype": "float32", "thresholds": [0.2, 0.6]}
+
+
 # -- lookup --
 
 
@@ -486,6 +598,14 @@ def test_accuracy_resolved_from_shapes_as_keras_3(
         ("precision", metrics.Precision),
         ("Recall", metrics.Recall),
         ("binary_crossentropy", metrics.BinaryCrossentropy),
+        ("TruePositives", metrics.TruePositives),
+        ("true_positives", metrics.TruePositives),
+        ("FalsePositives", metrics.FalsePositives),
+        ("false_positives", metrics.FalsePositives),
+        ("TrueNegatives", metrics.TrueNegatives),
+        ("true_negatives", metrics.TrueNegatives),
+        ("FalseNegatives", metrics.FalseNegatives),
+        ("false_negatives", metrics.FalseNegatives),
     ],
 )
 def test_get_names_keep_what_the_user_wrote(identifier, cls):
@@ -527,6 +647,10 @@ def test_get_unknown_lists_valid_names():
         metrics.Precision(thresholds=[0.3, 0.6], class_id=1),
         metrics.Recall(top_k=2),
         metrics.MeanMetricWrapper(losses.huber, name="h", delta=2.0),
+        metrics.TruePositives(),
+        metrics.FalsePositives(thresholds=0.3, name="fp"),
+        metrics.TrueNegatives(thresholds=[0.2, 0.7]),
+        metrics.FalseNegatives(thresholds=[0.0, 0.5, 1.0]),
     ],
     ids=lambda m: type(m).__name__,
 )
