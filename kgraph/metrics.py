@@ -917,7 +917,70 @@ class _Confusion:
         return {key: _float32(stats[key]) for key in keys}
 
 
-class Precision(Metric):
+class _ThresholdedConfusion(Metric):
+    """Base of the metrics that sum confusion counts at given thresholds.
+
+    Subclasses name the counts they sum in ``_KEYS`` and compute ``result``;
+    a count has one value per threshold.
+
+    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5, or
+            ``NEG_INF`` with ``top_k``).
+        top_k: only the ``top_k`` largest predictions of each sample count.
+        class_id: only this class (last axis index) counts.
+        name: the metric's name.
+        dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
+    """
+
+    _KEYS: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        thresholds: Any = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        default = 0.5 if top_k is None else NEG_INF
+        self.thresholds = _parse_thresholds(thresholds, default)
+        self._confusion = _Confusion(
+            self.thresholds,
+            is_evenly_distributed_thresholds(self.thresholds),
+            top_k=top_k,
+            class_id=class_id,
+        )
+
+    def batch_statistics(
+        self, y_true: Any, y_pred: Any, sample_weight: Any = None
+    ) -> dict[str, Any]:
+        """Returns the batch's counts, each of shape ``(len(thresholds),)``.
+
+        Raises:
+            ShapeError: naming the metric, when the shapes do not fit.
+        """
+        with _shape_context(self.name, y_true, y_pred):
+            return self._confusion.statistics(y_true, y_pred, sample_weight, self._KEYS)
+
+    def statistic_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Returns the count shapes: ``(len(thresholds),)`` each."""
+        return {key: (len(self.thresholds),) for key in self._KEYS}
+
+    def _per_threshold(self, value: np.ndarray) -> float | np.ndarray:
+        """A float for one threshold, a float32 array for several (Keras)."""
+        return _scalar_or_array(value[0] if len(self.thresholds) == 1 else value)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class Precision(_ThresholdedConfusion):
     """Precision: ``true_positives / (true_positives + false_positives)``.
 
     Statistics: the weighted true and false positives per threshold; a
@@ -930,6 +993,9 @@ class Precision(Metric):
         class_id: only this class (last axis index) counts.
         name: the metric's name.
         dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
 
     Example:
 
@@ -949,34 +1015,13 @@ class Precision(Metric):
         name: str | None = None,
         dtype: str | None = None,
     ) -> None:
-        super().__init__(name=name, dtype=dtype)
-        self.init_thresholds = thresholds
+        super().__init__(thresholds, top_k, class_id, name=name, dtype=dtype)
         self.top_k = top_k
         self.class_id = class_id
-        default = 0.5 if top_k is None else NEG_INF
-        self.thresholds = _parse_thresholds(thresholds, default)
-        self._confusion = _Confusion(
-            self.thresholds,
-            is_evenly_distributed_thresholds(self.thresholds),
-            top_k=top_k,
-            class_id=class_id,
-        )
-
-    def batch_statistics(
-        self, y_true: Any, y_pred: Any, sample_weight: Any = None
-    ) -> dict[str, Any]:
-        """Returns the batch's counts, each of shape ``(len(thresholds),)``."""
-        with _shape_context(self.name, y_true, y_pred):
-            return self._confusion.statistics(y_true, y_pred, sample_weight, self._KEYS)
-
-    def statistic_shapes(self) -> dict[str, tuple[int, ...]]:
-        """Returns the count shapes: ``(len(thresholds),)`` each."""
-        return {key: (len(self.thresholds),) for key in self._KEYS}
 
     def _ratio(self, totals: dict[str, np.ndarray], other: str) -> float | np.ndarray:
         tp = totals["true_positives"]
-        value = _divide_no_nan(tp, tp + totals[other])
-        return _scalar_or_array(value[0] if len(self.thresholds) == 1 else value)
+        return self._per_threshold(_divide_no_nan(tp, tp + totals[other]))
 
     def result(self, totals: Mapping[str, Any] | None = None) -> float | np.ndarray:
         """Returns the precision (an array for several thresholds)."""
@@ -984,12 +1029,7 @@ class Precision(Metric):
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""
-        return {
-            **super().get_config(),
-            "thresholds": self.init_thresholds,
-            "top_k": self.top_k,
-            "class_id": self.class_id,
-        }
+        return {**super().get_config(), "top_k": self.top_k, "class_id": self.class_id}
 
 
 class Recall(Precision):
@@ -1011,6 +1051,131 @@ class Recall(Precision):
     def result(self, totals: Mapping[str, Any] | None = None) -> float | np.ndarray:
         """Returns the recall (an array for several thresholds)."""
         return self._ratio(self._totals_or_own(totals), "false_negatives")
+
+
+class _ConfusionMatrixConditionCount(_ThresholdedConfusion):
+    """The weighted count of one confusion-matrix condition per threshold.
+
+    ``_KEYS`` names the one count; ``result`` returns it as it is.
+    """
+
+    def __init__(
+        self,
+        thresholds: Any = None,
+        name: str | None = None,
+        dtype: str | None = None,
+    ) -> None:
+        super().__init__(thresholds, name=name, dtype=dtype)
+
+    def result(self, totals: Mapping[str, Any] | None = None) -> float | np.ndarray:
+        """Returns the count (an array for several thresholds)."""
+        return self._per_threshold(self._totals_or_own(totals)[self._KEYS[0]])
+
+
+class TruePositives(_ConfusionMatrixConditionCount):
+    """The number of true positives: positive labels predicted positive.
+
+    With ``sample_weight`` it is the sum of their weights (0 masks a
+    sample). A prediction is positive when it is strictly above the
+    threshold; labels count as positive when nonzero.
+
+    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5;
+            use 0 for logits). With several, ``result`` gives an array.
+        name: the metric's name (default ``"true_positives"``).
+        dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
+
+    Example:
+
+    >>> m = TruePositives()
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> m.result()
+    2.0
+    >>> m = TruePositives(thresholds=[0.2, 0.8])
+    >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 0.5])
+    >>> m.result()
+    array([2., 1.], dtype=float32)
+    """
+
+    _KEYS = ("true_positives",)
+
+
+class FalsePositives(_ConfusionMatrixConditionCount):
+    """The number of false positives: negative labels predicted positive.
+
+    With ``sample_weight`` it is the sum of their weights (0 masks a
+    sample).
+
+    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5).
+        name: the metric's name (default ``"false_positives"``).
+        dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
+
+    Example:
+
+    >>> m = FalsePositives()
+    >>> m.update_state([0, 1, 0, 0], [0, 0, 1, 1], sample_weight=[0, 0, 1, 0])
+    >>> m.result()
+    1.0
+    """
+
+    _KEYS = ("false_positives",)
+
+
+class TrueNegatives(_ConfusionMatrixConditionCount):
+    """The number of true negatives: negative labels predicted negative.
+
+    With ``sample_weight`` it is the sum of their weights (0 masks a
+    sample).
+
+    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5).
+        name: the metric's name (default ``"true_negatives"``).
+        dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
+
+    Example:
+
+    >>> m = TrueNegatives()
+    >>> m.update_state([0, 1, 0, 0], [1, 1, 0, 0])
+    >>> m.result()
+    2.0
+    """
+
+    _KEYS = ("true_negatives",)
+
+
+class FalseNegatives(_ConfusionMatrixConditionCount):
+    """The number of false negatives: positive labels predicted negative.
+
+    With ``sample_weight`` it is the sum of their weights (0 masks a
+    sample).
+
+    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5).
+        name: the metric's name (default ``"false_negatives"``).
+        dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
+
+    Example:
+
+    >>> m = FalseNegatives()
+    >>> m.update_state([0, 1, 1, 1], [0, 1, 0, 0])
+    >>> m.result()
+    2.0
+    """
+
+    _KEYS = ("false_negatives",)
 
 
 class AUC(Metric):
@@ -1240,6 +1405,10 @@ _CLASS_LIST: tuple[type[Metric], ...] = (
     AUC,
     Precision,
     Recall,
+    TruePositives,
+    FalsePositives,
+    TrueNegatives,
+    FalseNegatives,
 )
 
 _CLASSES: dict[str, type[Metric]] = {cls.__name__: cls for cls in _CLASS_LIST}
@@ -1412,6 +1581,8 @@ __all__ = [
     "BinaryCrossentropy",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "FalseNegatives",
+    "FalsePositives",
     "Mean",
     "MeanAbsoluteError",
     "MeanMetricWrapper",
@@ -1423,6 +1594,8 @@ __all__ = [
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "Sum",
+    "TrueNegatives",
+    "TruePositives",
     "accuracy",
     "accuracy_class",
     "binary_accuracy",

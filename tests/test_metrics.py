@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 
+import keras_confusion as kc
 import numpy as np
 import pytest
 
@@ -80,6 +82,15 @@ CASES = [
     ("auc_pr", metrics.AUC(curve="PR", num_thresholds=50), Y_BIN, P_BIN),
     ("precision", metrics.Precision(), Y_BIN, P_BIN),
     ("recall", metrics.Recall(thresholds=[0.2, 0.5, 0.7]), Y_BIN, P_BIN),
+    ("true_positives", metrics.TruePositives(), Y_BIN, P_BIN),
+    ("false_positives", metrics.FalsePositives(thresholds=0.3), Y_BIN, P_BIN),
+    ("true_negatives", metrics.TrueNegatives(thresholds=[0.2, 0.7]), Y_BIN, P_BIN),
+    (
+        "false_negatives_even",
+        metrics.FalseNegatives(thresholds=[0.0, 0.25, 0.5, 0.75, 1.0]),
+        Y_BIN,
+        P_BIN,
+    ),
 ]
 IDS = [case[0] for case in CASES]
 
@@ -264,49 +275,6 @@ def test_zero_weights_count_nothing():
 # -- confusion metrics against NumPy transcriptions of Keras --
 
 
-def np_confusion_compare(y_true, y_pred, thresholds, weights=None):
-    """Keras's general path: positive when strictly above a threshold."""
-    labels = np.asarray(y_true).astype(bool).ravel()
-    preds = np.asarray(y_pred, dtype="float32").ravel()
-    w = np.ones_like(preds) if weights is None else np.asarray(weights).ravel()
-    positive = preds[None, :] > np.asarray(thresholds, dtype="float32")[:, None]
-    return {
-        "true_positives": ((positive & labels) * w).sum(1),
-        "false_positives": ((positive & ~labels) * w).sum(1),
-        "true_negatives": ((~positive & ~labels) * w).sum(1),
-        "false_negatives": ((~positive & labels) * w).sum(1),
-    }
-
-
-def np_confusion_buckets(y_true, y_pred, num_thresholds, weights=None):
-    """Keras's evenly-spaced path: clip, bucket by ceil(p * (n - 1)) - 1
-    (negative buckets lifted to 0 for the -epsilon threshold), reverse cumsum."""
-    labels = np.asarray(y_true).astype(bool).ravel().astype("float32")
-    preds = np.clip(np.asarray(y_pred, dtype="float32").ravel(), 0.0, 1.0)
-    w = np.ones_like(preds) if weights is None else np.asarray(weights).ravel()
-    buckets = np.ceil(preds * np.float32(num_thresholds - 1)) - 1
-    buckets = np.maximum(buckets, 0).astype(int)
-    tp_buckets = np.bincount(buckets, labels * w, minlength=num_thresholds)
-    fp_buckets = np.bincount(buckets, (1 - labels) * w, minlength=num_thresholds)
-    tp = np.cumsum(tp_buckets[::-1])[::-1]
-    fp = np.cumsum(fp_buckets[::-1])[::-1]
-    return {
-        "true_positives": tp,
-        "false_positives": fp,
-        "true_negatives": ((1 - labels) * w).sum() - fp,
-        "false_negatives": (labels * w).sum() - tp,
-    }
-
-
-def np_roc_auc(c):
-    def ratio(a, b):
-        return np.where(b == 0, 0.0, a / np.where(b == 0, 1, b))
-
-    recall = ratio(c["true_positives"], c["true_positives"] + c["false_negatives"])
-    fpr = ratio(c["false_positives"], c["false_positives"] + c["true_negatives"])
-    return np.sum((fpr[:-1] - fpr[1:]) * (recall[:-1] + recall[1:]) / 2)
-
-
 def exact_auc(y_true, y_pred):
     """The Mann-Whitney AUC (ties count one half)."""
     labels = np.asarray(y_true).ravel().astype(bool)
@@ -326,10 +294,10 @@ def test_auc_statistics_match_the_keras_bucketing_exactly():
     metric = metrics.AUC(num_thresholds=5)
     assert metric.thresholds == pytest.approx([-1e-7, 0.25, 0.5, 0.75, 1 + 1e-7])
     stats = eager_statistics(metric, labels, preds, weights)
-    expected = np_confusion_buckets(labels, preds, 5, weights)
+    expected = kc.confusion_buckets(labels, preds, 5, weights)
     for key, value in expected.items():
         np.testing.assert_allclose(stats[key], value, rtol=1e-6)
-    np.testing.assert_allclose(metric.result(stats), np_roc_auc(expected), rtol=1e-6)
+    np.testing.assert_allclose(metric.result(stats), kc.roc_auc(expected), rtol=1e-6)
 
 
 def test_auc_default_thresholds_against_numpy_and_the_exact_auc():
@@ -338,11 +306,11 @@ def test_auc_default_thresholds_against_numpy_and_the_exact_auc():
     preds = f32(np.clip(0.35 * labels + rng.uniform(size=(500, 1)) * 0.65, 0, 1))
     metric = metrics.AUC()
     stats = eager_statistics(metric, labels, preds)
-    expected = np_confusion_buckets(labels, preds, 200)
+    expected = kc.confusion_buckets(labels, preds, 200)
     for key, value in expected.items():
         np.testing.assert_allclose(stats[key], value, rtol=1e-6)
     value = metric.result(stats)
-    np.testing.assert_allclose(value, np_roc_auc(expected), rtol=1e-6)
+    np.testing.assert_allclose(value, kc.roc_auc(expected), rtol=1e-6)
     np.testing.assert_allclose(value, exact_auc(labels, preds), atol=5e-3)
 
 
@@ -350,13 +318,13 @@ def test_auc_with_uneven_thresholds_compares_directly():
     metric = metrics.AUC(thresholds=[0.1, 0.6, 0.65])
     assert metric.num_thresholds == 5
     stats = eager_statistics(metric, Y_BIN, P_BIN)
-    expected = np_confusion_compare(Y_BIN, P_BIN, metric.thresholds)
+    expected = kc.confusion_compare(Y_BIN, P_BIN, metric.thresholds)
     for key, value in expected.items():
         np.testing.assert_allclose(stats[key], value)
 
 
 def test_auc_summation_methods_and_pr_interpolation():
-    c = np_confusion_buckets(Y_BIN, P_BIN, 20)
+    c = kc.confusion_buckets(Y_BIN, P_BIN, 20)
     stats = {k: f32(v) for k, v in c.items()}
     tp, fp, fn = c["true_positives"], c["false_positives"], c["false_negatives"]
 
@@ -424,7 +392,7 @@ def test_precision_and_recall_thresholds_top_k_and_class_id():
     thresholds = [0.0, 0.3, 0.5, 0.9]
     precision = metrics.Precision(thresholds=thresholds)
     stats = eager_statistics(precision, Y_BIN, P_BIN, WEIGHTS)
-    expected = np_confusion_compare(Y_BIN, P_BIN, thresholds, WEIGHTS)
+    expected = kc.confusion_compare(Y_BIN, P_BIN, thresholds, WEIGHTS)
     tp, fp = expected["true_positives"], expected["false_positives"]
     np.testing.assert_allclose(stats["true_positives"], tp)
     value = precision.result(stats)
@@ -437,7 +405,7 @@ def test_precision_and_recall_thresholds_top_k_and_class_id():
     stats = eager_statistics(even, Y_BIN, P_BIN)
     np.testing.assert_allclose(
         stats["true_positives"],
-        np_confusion_compare(Y_BIN, P_BIN, [0.0, 0.5, 1.0])["true_positives"],
+        kc.confusion_compare(Y_BIN, P_BIN, [0.0, 0.5, 1.0])["true_positives"],
     )
     # A prediction equal to the threshold is not positive.
     recall = metrics.Recall()
@@ -456,6 +424,108 @@ def test_precision_and_recall_thresholds_top_k_and_class_id():
     )
     top_1_class_1 = metrics.Precision(top_k=1, class_id=1)
     assert top_1_class_1.result(eager_statistics(top_1_class_1, y_true, y_pred)) == 1.0
+
+
+COUNTS = {
+    "true_positives": metrics.TruePositives,
+    "false_positives": metrics.FalsePositives,
+    "true_negatives": metrics.TrueNegatives,
+    "false_negatives": metrics.FalseNegatives,
+}
+# Predictions on the thresholds, at 0 and 1, and outside [0, 1].
+EDGE_PREDS = f32([0.0, 0.25, 0.5, 0.75, 1.0, -0.5, 1.5, 0.3, 0.5, 0.74, 0.2, 0.9])
+EDGE_LABELS = f32([0, 1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1])
+EDGE_WEIGHTS = f32([1, 2, 3, 1, 1, 2, 1, 1, 1, 0.5, 0, 4])
+
+
+@pytest.mark.parametrize("key", sorted(COUNTS))
+@pytest.mark.parametrize(
+    "thresholds",
+    [None, 0.3, [0.2, 0.5, 0.74], [0.0, 0.25, 0.5, 0.75, 1.0], [0.5, 0.0, 1.0]],
+    ids=["default", "float", "several", "even", "unsorted"],
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_confusion_counts_against_keras_formulas(key, thresholds, weighted):
+    weights = EDGE_WEIGHTS if weighted else None
+    parsed = kc.thresholds_of(thresholds)
+    expected = kc.per_threshold(
+        kc.confusion_counts(EDGE_LABELS, EDGE_PREDS, parsed, weights)[key], parsed
+    )
+    metric = COUNTS[key](thresholds=thresholds)
+    assert metric.thresholds == parsed
+    metric.update_state(EDGE_LABELS, EDGE_PREDS, sample_weight=weights)
+    value = metric.result()
+    if len(parsed) == 1:
+        assert isinstance(value, float)
+    else:
+        assert isinstance(value, np.ndarray)
+        assert value.dtype == np.float32 and value.shape == (len(parsed),)
+    np.testing.assert_allclose(value, expected, rtol=1e-6)
+    # The four counts of one threshold cover every (weighted) prediction.
+    total = sum(
+        np.asarray(cls(thresholds=thresholds)(EDGE_LABELS, EDGE_PREDS, weights))
+        for cls in COUNTS.values()
+    )
+    np.testing.assert_allclose(total, EDGE_WEIGHTS.sum() if weighted else 12)
+
+
+def test_confusion_counts_share_precision_and_recall_statistics():
+    """Precision and Recall divide the counts the count metrics report."""
+    thresholds = [0.1, 0.5, 0.8]
+    counts = {}
+    for key, cls in COUNTS.items():
+        metric = cls(thresholds=thresholds)
+        counts[key] = metric.result(eager_statistics(metric, Y_BIN, P_BIN, WEIGHTS))
+    precision = metrics.Precision(thresholds=thresholds)
+    recall = metrics.Recall(thresholds=thresholds)
+    np.testing.assert_allclose(
+        precision.result(eager_statistics(precision, Y_BIN, P_BIN, WEIGHTS)),
+        kc.precision(counts),
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        recall.result(eager_statistics(recall, Y_BIN, P_BIN, WEIGHTS)),
+        kc.recall(counts),
+        rtol=1e-6,
+    )
+
+
+def test_confusion_counts_keras_documentation_values():
+    cases = [
+        (metrics.TruePositives, [0, 1, 1, 1], [1, 0, 1, 1], 2.0, 1.0),
+        (metrics.FalsePositives, [0, 1, 0, 0], [0, 0, 1, 1], 2.0, 1.0),
+        (metrics.TrueNegatives, [0, 1, 0, 0], [1, 1, 0, 0], 2.0, 1.0),
+        (metrics.FalseNegatives, [0, 1, 1, 1], [0, 1, 0, 0], 2.0, 1.0),
+    ]
+    for cls, y_true, y_pred, plain, weighted in cases:
+        m = cls()
+        m.update_state(y_true, y_pred)
+        assert m.result() == plain
+        m.reset_state()
+        m.update_state(y_true, y_pred, sample_weight=[0, 0, 1, 0])
+        assert m.result() == weighted
+    m = metrics.TruePositives(thresholds=[0.2, 0.8])
+    m.update_state([0, 1, 1, 1], [1, 0, 1, 0.5])
+    np.testing.assert_array_equal(m.result(), f32([2.0, 1.0]))
+
+
+def test_confusion_counts_signature_names_and_config_as_keras():
+    for key, cls in COUNTS.items():
+        parameters = inspect.signature(cls).parameters
+        assert list(parameters) == ["thresholds", "name", "dtype"]
+        assert all(p.default is None for p in parameters.values())
+        assert cls().name == key
+        assert cls().get_config() == {
+            "name": key,
+            "dtype": "float32",
+            "thresholds": None,
+        }
+        assert cls.__name__ in metrics.__all__
+        assert getattr(kgraph.metrics, cls.__name__) is cls
+        with pytest.raises(ValueError, match=r"\[0, 1\]\. Received: \[1\.5, -1\]$"):
+            cls(thresholds=[0.5, 1.5, -1])
+    config = metrics.FalseNegatives(thresholds=[0.2, 0.6], name="fn").get_config()
+    assert config == {"name": "fn", "dtype": "float32", "thresholds": [0.2, 0.6]}
 
 
 # -- lookup --
@@ -528,6 +598,14 @@ def test_accuracy_resolved_from_shapes_as_keras_3(
         ("precision", metrics.Precision),
         ("Recall", metrics.Recall),
         ("binary_crossentropy", metrics.BinaryCrossentropy),
+        ("TruePositives", metrics.TruePositives),
+        ("true_positives", metrics.TruePositives),
+        ("FalsePositives", metrics.FalsePositives),
+        ("false_positives", metrics.FalsePositives),
+        ("TrueNegatives", metrics.TrueNegatives),
+        ("true_negatives", metrics.TrueNegatives),
+        ("FalseNegatives", metrics.FalseNegatives),
+        ("false_negatives", metrics.FalseNegatives),
     ],
 )
 def test_get_names_keep_what_the_user_wrote(identifier, cls):
@@ -569,6 +647,10 @@ def test_get_unknown_lists_valid_names():
         metrics.Precision(thresholds=[0.3, 0.6], class_id=1),
         metrics.Recall(top_k=2),
         metrics.MeanMetricWrapper(losses.huber, name="h", delta=2.0),
+        metrics.TruePositives(),
+        metrics.FalsePositives(thresholds=0.3, name="fp"),
+        metrics.TrueNegatives(thresholds=[0.2, 0.7]),
+        metrics.FalseNegatives(thresholds=[0.0, 0.5, 1.0]),
     ],
     ids=lambda m: type(m).__name__,
 )

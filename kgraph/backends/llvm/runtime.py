@@ -170,6 +170,7 @@ def _spec_record(spec: LoopSpec) -> dict[str, Any]:
         # A list, not a dict: the order of the results is the order of the
         # prediction outputs (and the cache's JSON sorts dict keys).
         "results": [[name, *value] for name, value in spec.results.items()],
+        "shapes": [[name, list(shape)] for name, shape in spec.shapes.items()],
         "arena_sizes": list(spec.arena_sizes),
     }
 
@@ -183,6 +184,7 @@ def _spec_from_record(record: dict[str, Any]) -> LoopSpec:
         data=list(record["data"]),
         state=list(record["state"]),
         results={name: (offset, size) for name, offset, size in record["results"]},
+        shapes={name: tuple(shape) for name, shape in record["shapes"]},
         arena_sizes=tuple(record["arena_sizes"]),
     )
 
@@ -453,10 +455,11 @@ def _pointers(arrays: list[np.ndarray]) -> np.ndarray:
 
 
 def _statistics(spec: LoopSpec, results: np.ndarray) -> dict[str, np.ndarray]:
+    """Each statistic's slice of the flat results, in the statistic's shape
+    (a ``(1,)`` count stays ``(1,)``, a ``(T, L)`` one stays 2-D), as the
+    interpreter returns it."""
     return {
-        name: results[offset : offset + size].reshape(())
-        if size == 1
-        else results[offset : offset + size].copy()
+        name: results[offset : offset + size].reshape(spec.shapes[name]).copy()
         for name, (offset, size) in spec.results.items()
     }
 

@@ -69,6 +69,8 @@ class LoopSpec:
         results: for train and eval, statistic names with their offset and
             size in the float64 ``results`` array; for predict, prediction
             names in ``results`` order.
+        shapes: for train and eval, the shape of each statistic (its
+            ``size`` elements are stored flat, in C order).
         arena_sizes: bytes of the two arenas.
         step_modules: the modules of the step functions the loop calls.
     """
@@ -80,6 +82,7 @@ class LoopSpec:
     data: list[str] = field(default_factory=list)
     state: list[str] = field(default_factory=list)
     results: dict[str, tuple[int, int]] = field(default_factory=dict)
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     arena_sizes: tuple[int, int] = (0, 0)
     step_modules: list[ir.Module] = field(default_factory=list)
 
@@ -124,8 +127,10 @@ def emit_loop(
     if kind in (TRAIN, EVAL):
         offset = 0
         for name in full.stats:
-            size = int(full.graph.node(full.graph.outputs[name]).type.size or 1)
+            shape = tuple(full.graph.node(full.graph.outputs[name]).type.shape)
+            size = math.prod(shape)
             spec.results[name] = (offset, size)
+            spec.shapes[name] = shape
             offset += size
     else:
         spec.results = {name: (i, 0) for i, name in enumerate(full.predictions)}

@@ -368,6 +368,63 @@ def test_bad_batch_sizes_for_evaluate_and_predict(setup):
             getattr(setup.native, method)(setup.state(), {}, 4)
 
 
+def test_statistics_keep_their_shapes():
+    """Each statistic comes back in its own shape, as from the interpreter: a
+    ``(1,)`` count stays ``(1,)`` (not 0-d) and a ``(T, L)`` one stays 2-D,
+    also when the loop's spec is read back from the disk cache."""
+    kg.utils.clear_session()
+    kg.utils.set_random_seed(0)
+    model = kg.Sequential(
+        [kg.Input((FEATURES,)), kg.layers.Dense(CLASSES, activation="sigmoid")]
+    )
+    model.compile(
+        optimizer="sgd",
+        loss="binary_crossentropy",
+        metrics=[
+            kg.metrics.Precision(),
+            kg.metrics.Recall(thresholds=[0.3, 0.6]),
+            kg.metrics.AUC(num_thresholds=5, multi_label=True, num_labels=CLASSES),
+        ],
+        backend="llvm",
+    )
+    rng = np.random.default_rng(0)
+    output = model.output_names[0]
+    data = {
+        model.input_names[0]: rng.normal(size=(SAMPLES, FEATURES)).astype("float32"),
+        f"target:{output}": (rng.random((SAMPLES, CLASSES)) > 0.5).astype("float32"),
+        "sample_weight": np.ones(SAMPLES, dtype="float32"),
+    }
+    state = {v.path: v.numpy() for v in [*model.weights, *model.optimizer.variables]}
+
+    def programs(kind: str, batch_size: int) -> Any:
+        return model.compiled_program(kind, batch_size)
+
+    expected = InterpreterExecutable(programs).evaluate(state, data, 4)
+    shapes = {name: value.shape for name, value in expected.items()}
+    assert shapes["stat:loss/total"] == ()
+    assert shapes["stat:precision/true_positives"] == (1,)
+    assert shapes["stat:recall/false_negatives"] == (2,)
+    assert shapes["stat:auc/true_negatives"] == (5, CLASSES)
+    fresh, cached = LLVMExecutable(programs), LLVMExecutable(programs)
+    for native in (fresh, cached):
+        result = native.evaluate(state, data, 4)
+        assert {name: value.shape for name, value in result.items()} == shapes
+        for name, value in expected.items():
+            np.testing.assert_allclose(result[name], value, rtol=RTOL, atol=ATOL)
+        trained = native.train(
+            {k: v.copy() for k, v in state.items()},
+            data,
+            np.arange(SAMPLES),
+            4,
+            range(3),
+            0,
+            0,
+            0.1,
+        )
+        assert {name: value.shape for name, value in trained.items()} == shapes
+    assert cached.loop("eval", 4, SAMPLES).ir_text == ""  # read from the cache
+
+
 # -- through the model -----------------------------------------------------------------
 
 
