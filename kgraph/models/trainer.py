@@ -385,7 +385,8 @@ class Trainer:
                 (m.metric for m in self._metrics or [] if m.log_name == name), None
             )
             if getattr(metric, "stateful", False):
-                logs[name] = float(np.asarray(metric.result()))
+                value = np.asarray(metric.result())
+                logs[name] = float(value) if value.ndim == 0 else value
                 continue
             if not stats:
                 continue
@@ -394,7 +395,9 @@ class Trainer:
                     float(stats["total"] / stats["count"]) if stats["count"] else 0.0
                 )
             else:
-                logs[name] = float(metric.result(stats))
+                # Several thresholds give an array, logged as it is (Keras).
+                value = metric.result(stats)
+                logs[name] = value if isinstance(value, np.ndarray) else float(value)
         return logs
 
     # -- fit -------------------------------------------------------------------------

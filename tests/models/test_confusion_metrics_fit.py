@@ -162,12 +162,6 @@ def test_compiled_metrics_ignore_sample_weights_as_in_keras(backend):
     assert weighted["loss"] != pytest.approx(plain["loss"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="weighted_metrics get no sample weights: training.build_objective "
-    "calls batch_statistics(y_true, y_pred) for every metric",
-)
 def test_weighted_metrics_use_the_sample_weights(backend):
     x, y, weights = _data()
     model = _model(backend, None, weighted_metrics=["Precision", "TruePositives"])
@@ -251,12 +245,6 @@ def test_several_thresholds_through_the_compiled_statistics(backend):
             )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="Trainer._logs converts every metric result with float(); with "
-    "several thresholds the result is an array, which Keras logs as it is",
-)
 def test_several_thresholds_fit_and_evaluate_log_arrays_as_keras(backend):
     x, y, _ = _data()
     model = _model(backend, _several_metrics())
