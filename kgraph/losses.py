@@ -120,11 +120,9 @@ def squeeze_or_expand_to_same_rank(
 def ones_like(x: Any, dtype: str = "float32") -> Any:
     """Returns ones of ``x``'s (possibly partly unknown) shape.
 
-    Written as ``where(x == x, 1, 1)`` so that it follows a batch dimension
-    only known when the graph runs, and is 1 even where ``x`` is NaN.
+    Float32 by default (``kgraph.ops.ones_like`` keeps ``x``'s dtype).
     """
-    one = np.asarray(1, dtype=dtypes.to_numpy(dtype))
-    return ops.where(ops.equal(x, x), one, one)
+    return ops.ones_like(x, dtype)
 
 
 def count(x: Any, axis: Any = None) -> Any:

@@ -206,13 +206,70 @@ class SymbolicTensor(_Operators):
 
     def __bool__(self) -> bool:
         raise TypeError(
-            "A symbolic tensor has no truth value while the graph is being "
-            "built; use kgraph.ops.where for data-dependent choices. "
-            f"Received: {self!r}"
+            f"{_tracing_where()}cannot branch on a symbolic tensor's value: the "
+            "model is traced once into a static graph, so a Python `if`, `while` "
+            "or `and` on a tensor has no value to test. Use kgraph.ops.where "
+            "to choose between values. Received: a truth test of "
+            f"{self!r}"
         )
+
+    # NumPy's operators on tensors (``np.float32(2) * x``) reach
+    # ``__array_ufunc__``: those become kgraph ops; other NumPy functions
+    # cannot compute on a graph node and say so.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kw: Any) -> Any:
+        name = _NUMPY_OPERATORS.get(ufunc.__name__)
+        if method == "__call__" and name is not None and not kw and len(inputs) == 2:
+            return getattr(_ops(), name)(*inputs)
+        raise TypeError(_numpy_message(ufunc.__name__))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func.__name__ in ("shape", "ndim", "size"):
+            shape = self.shape
+            if func.__name__ == "shape":
+                return shape
+            return len(shape) if func.__name__ == "ndim" else _size(shape)
+        raise TypeError(_numpy_message(func.__name__))
 
     def __repr__(self) -> str:
         return f"<SymbolicTensor %{self.node_id} {self.type}>"
+
+
+_NUMPY_OPERATORS = {
+    "add": "add",
+    "subtract": "subtract",
+    "multiply": "multiply",
+    "true_divide": "divide",
+    "divide": "divide",
+    "power": "power",
+    "matmul": "matmul",
+    "less": "less",
+    "less_equal": "less_equal",
+    "greater": "greater",
+    "greater_equal": "greater_equal",
+    "equal": "equal",
+    "not_equal": "not_equal",
+}
+
+
+def _size(shape: tuple[int | None, ...]) -> int | None:
+    if any(d is None for d in shape):
+        return None
+    return int(np.prod(shape))
+
+
+def _tracing_where() -> str:
+    layer = _ops().builder.current_layer()
+    return f"Layer '{layer}' " if layer else "Model code "
+
+
+def _numpy_message(function: str) -> str:
+    return (
+        f"NumPy's {function} cannot compute on a symbolic tensor "
+        f"({_tracing_where().strip()} is being traced into a graph, where "
+        "tensors have no values yet). Use the kgraph.ops function of the same "
+        f"name instead (kgraph.ops.{function} if it exists). Received: "
+        f"numpy.{function} on a symbolic tensor"
+    )
 
 
 class KerasTensor(SymbolicTensor):

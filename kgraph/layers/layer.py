@@ -522,16 +522,25 @@ class Layer:
         # 4. Call, tagging the nodes with the layer's name. ``training`` goes
         #    only to layers whose ``call`` takes it (as in Keras); eager calls
         #    run in inference mode unless told otherwise.
-        if not self._takes("training"):
-            kwargs.pop("training", None)
-        elif not symbolic and kwargs.get("training") is None:
-            kwargs["training"] = False
+        #    A layer called without it inside another call takes the
+        #    caller's mode (Keras's call context).
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = builder.current_training()
+        if training is None and not symbolic:
+            training = False
+        if self._takes("training"):
+            kwargs["training"] = training
         graph = (
             next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
             if symbolic
             else None
         )
-        with ops.layer_scope(self.name), _tracing(graph):
+        with (
+            ops.layer_scope(self.name),
+            _tracing(graph),
+            builder.training_scope(training),
+        ):
             outputs = self.call(inputs, *args, **kwargs)
             if symbolic:
                 outputs = self._own_outputs(inputs, outputs)

@@ -73,7 +73,7 @@ class Model(Trainer, Layer):
         default = "functional" if prefix == "model" else prefix
         Layer.__init__(self, name=name or naming.unique_name(default), **kwargs)
         Trainer.__init__(self)
-        self._graph: Graph | None = None
+        self._graphs: dict[bool | None, Graph] = {}
         self._subclass_inputs: Any = None
         if inputs is None and outputs is None and type(self) is not Model:
             self.built = False
@@ -106,7 +106,7 @@ class Model(Trainer, Layer):
     def _invalidate(self) -> None:
         """Forgets the graph and everything compiled from it (the model
         changed: ``Sequential.add``, a new build)."""
-        self._graph = None
+        self._graphs = {}
         self._programs = {}
         self._executables = {}
         self._objectives = {}
@@ -119,23 +119,39 @@ class Model(Trainer, Layer):
 
     @property
     def graph(self) -> Graph:
-        """The model's forward graph, traced on first use.
+        """The model's forward graph, traced on first use, with the training
+        mode left to the graph's ``training`` input."""
+        return self.graph_for(None)
+
+    def graph_for(self, training: bool | None) -> Graph:
+        """The model's forward graph traced in one training mode.
+
+        As in Keras, ``call`` receives ``training=True`` for training steps
+        and ``False`` for evaluation and prediction, so Python code that
+        branches on it (``if training:``) is traced for each mode;
+        ``None`` leaves the choice to the graph's ``training`` input.
+
+        Args:
+            training: ``True``, ``False`` or ``None``.
+
+        Returns:
+            The graph (kept until the model changes).
 
         Raises:
             ValueError: when a subclassed model has not seen its input
                 shapes yet (call ``build`` or pass data first).
         """
-        if self._graph is None:
+        if training not in self._graphs:
             if not self.built:
                 raise ValueError(
                     f"Model '{self.name}' has not been built yet: call "
                     "`model.build(input_shape)` or use it on data first. "
                     "Received: a model without input shapes"
                 )
-            self._graph = self._trace_graph()
-        return self._graph
+            self._graphs[training] = self._trace_graph(training)
+        return self._graphs[training]
 
-    def _trace_graph(self) -> Graph:
+    def _trace_graph(self, training: bool | None) -> Graph:
         """Traces the model into a new graph with its inputs, outputs,
         losses and state updates (see the module docstring)."""
         graph = Graph(name=self.name)
@@ -143,13 +159,10 @@ class Model(Trainer, Layer):
             ops.placeholder(graph, name, t.shape, t.dtype)
             for name, t in zip(self.input_names, self._input_types(), strict=True)
         ]
-        with ops.layer_scope(self.name):
-            structure = _pack(self._input_structure(), placeholders)
-            if self._is_functional:
-                raw = self._trace(structure)
-            else:
-                raw = Layer.__call__(self, structure)
-                self._set_subclass_outputs(raw)
+        structure = _pack(self._input_structure(), placeholders)
+        raw = Layer.__call__(self, structure, training=training)
+        if not self._is_functional:
+            self._set_subclass_outputs(raw)
         outputs = _keras_flatten(raw)
         for name, tensor in zip(self.output_names, outputs, strict=True):
             graph.set_output(name, tensor.node_id)
@@ -176,6 +189,8 @@ class Model(Trainer, Layer):
         if not self._is_functional:
             kwargs = {"training": training} if self._takes("training") else {}
             return self.call(inputs, **kwargs)
+        # Calls without their own ``training`` take ``training`` from the
+        # call context (``Layer.__call__`` opened it for this model).
         flat = _keras_flatten(inputs)
         if len(flat) != len(self.inputs):
             raise ValueError(
@@ -185,10 +200,8 @@ class Model(Trainer, Layer):
             )
         self._check_input_shapes(flat)
         tensors = {id(k): t for k, t in zip(self.inputs, flat, strict=True)}
-        extra = {} if training is None else {"training": training}
         for node in self._nodes:
-            layer_call = isinstance(node.operation, Layer)
-            outputs = node.replay(tensors, **(extra if layer_call else {}))
+            outputs = node.replay(tensors)
             for keras, tensor in zip(node.output_tensors, outputs, strict=True):
                 tensors[id(keras)] = tensor
         return map_structure(lambda k: tensors[id(k)], self._outputs_struct)
@@ -251,9 +264,9 @@ class Model(Trainer, Layer):
         self.input_names = _subclass_input_names(self._subclass_inputs)
         self.inputs = _keras_flatten(self._subclass_inputs)
         self.built = True
-        self._graph = None
-        self._graph = self._trace_graph()
+        self._graphs = {}
         self._programs, self._executables, self._objectives = {}, {}, {}
+        self.graph_for(None)
         if getattr(self, "compiled", False):
             self._apply_compile_config()
 
@@ -386,13 +399,38 @@ class Model(Trainer, Layer):
 
     # -- description --------------------------------------------------------------
 
-    def summary(self, line_length: int | None = None, print_fn: Any = None) -> None:
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Any = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Any = None,
+    ) -> None:
         """Prints a table of the layers, their output shapes and parameters.
 
         As in Keras, once the model is compiled the totals include the
         optimizer's state, also shown on its own line.
+
+        Args:
+            line_length: the width of the table.
+            positions: the right edge of each column, as fractions.
+            print_fn: called with the text (default: print it).
+            expand_nested: also list the layers of nested models, indented
+                under theirs.
+            show_trainable: add a "Trainable" column (Y, N, or - for a
+                layer without weights).
+            layer_range: ``[first, last]`` layer names: only rows from the
+                first to the last (inclusive).
+
+        Raises:
+            ValueError: for a ``layer_range`` naming no layer.
         """
-        rows = [self._summary_row(layer) for layer in self._summary_layers()]
+        rows = []
+        for layer in self._summary_layers():
+            rows.extend(self._summary_rows(layer, expand_nested, 0))
+        rows = _in_range(rows, layer_range)
         trainable = sum(int(np.prod(v.shape)) for v in self.trainable_weights)
         model_params = self.count_params()
         optimizer_params = self._optimizer_params()
@@ -409,8 +447,23 @@ class Model(Trainer, Layer):
             optimizer_params=optimizer_params,
             connected=self._shows_connections(),
             line_length=line_length,
+            positions=positions,
             print_fn=print_fn,
+            show_trainable=show_trainable,
         )
+
+    def _summary_rows(self, layer: Layer, expand: bool, level: int) -> list[tuple]:
+        """The row of a layer (with its trainable mark), then, when
+        ``expand``, the rows of a nested model's layers under it."""
+        title, shape, params, connected = self._summary_row(layer)
+        if level:
+            title = "   " * level + "└ " + title
+        mark = ("Y" if layer.trainable else "N") if layer.weights else "-"
+        rows = [(title, shape, params, connected, mark, layer.name)]
+        if expand and isinstance(layer, Model) and layer.built:
+            for inner in layer._summary_layers():
+                rows.extend(layer._summary_rows(inner, expand, level + 1))
+        return rows
 
     def _optimizer_params(self) -> tuple[int, int] | None:
         """(count, bytes) of the optimizer's state as Keras counts it: the
@@ -553,6 +606,22 @@ class Model(Trainer, Layer):
         if not trainable:
             model.trainable = False
         return model
+
+
+def _in_range(rows: list[tuple], layer_range: Any) -> list[tuple]:
+    """The rows from the layer named ``layer_range[0]`` to the one named
+    ``layer_range[1]`` (each row ends with its layer's name)."""
+    if layer_range is None:
+        return rows
+    names = [row[-1] for row in rows]
+    if len(layer_range) != 2 or any(name not in names for name in layer_range):
+        raise ValueError(
+            "`layer_range` must name two layers of the model, first and last. "
+            f"Layers: {names}. Received: layer_range={layer_range!r}"
+        )
+    first = names.index(layer_range[0])
+    last = len(names) - 1 - names[::-1].index(layer_range[1])
+    return rows[first : last + 1]
 
 
 def _unique(variables: Any) -> list[Variable]:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kgraph import config
+from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
@@ -258,23 +259,35 @@ class Trainer:
                     entries.append(training.MetricEntry(name, output, metric, weighted))
         return entries
 
-    def _objective(self, specs: Mapping[str, Any]) -> Any:
-        key = tuple(sorted(specs.items()))
+    def _objective(self, specs: Mapping[str, Any], kind: str = TRAIN) -> Any:
+        """The training graph of a kind (``TRAIN`` from the model traced in
+        training mode, ``EVAL`` in inference mode) for targets ``specs``."""
+        key = (kind, tuple(sorted(specs.items())))
         if key not in self._objectives:
             if self._metrics is None:
                 self._metrics = self._resolve_metrics(specs)
             self._objectives[key] = training.build_objective(
-                self, self._losses, self._metrics, specs
+                self,
+                self.graph_for(kind == TRAIN),
+                self._losses,
+                self._metrics,
+                specs,
             )
         return self._objectives[key]
+
+    def _forward(self, kind: str, specs: Mapping[str, Any]) -> Any:
+        """The graph programs of ``kind`` start from: the objective, or the
+        model traced in inference mode for prediction."""
+        if kind == PREDICT:
+            return self.graph_for(False)
+        return self._objective(specs, kind)
 
     def _program(self, kind: str, batch_size: int, specs: Mapping[str, Any]) -> Program:
         key = (kind, batch_size, tuple(sorted(specs.items())))
         if key not in self._programs:
-            objective = None if kind == PREDICT else self._objective(specs)
-            variables = dict((objective or self.graph).bindings)
+            graph = self._forward(kind, specs)
             self._programs[key] = training.compile_program(
-                kind, batch_size, self, objective, self.optimizer, variables
+                kind, batch_size, self, graph, self.optimizer, dict(graph.bindings)
             )
             self._last_program = self._programs[key]
         return self._programs[key]
@@ -324,15 +337,17 @@ class Trainer:
 
         return InterpreterExecutable(programs)
 
-    def _state(self, specs: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
-        """Every variable's array by its graph input name (kept: the arrays
-        never move, they are updated in place).
+    def _state(
+        self, kind: str = PREDICT, specs: Mapping[str, Any] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every variable's array by its graph input name in the programs of
+        ``kind`` (kept: the arrays never move, they are updated in place).
 
         Args:
-            specs: the targets of a training or evaluation run: its
-                objective's variables (metrics') are included.
+            kind: ``"train"``, ``"eval"`` or ``"predict"``.
+            specs: the targets of a training or evaluation run.
         """
-        graph = self.graph if not specs else self._objective(specs)
+        graph = self._forward(kind, specs or {})
         optimizer_variables = self.optimizer.variables if self.optimizer else []
         # The cache holds the graph, so its id is not reused while cached.
         key = (id(graph), id(self.optimizer), len(optimizer_variables))
@@ -519,7 +534,7 @@ class Trainer:
         )
         self._last_specs = specs
         executable = self._executable(specs)
-        state = self._state(specs)
+        state = self._state(TRAIN, specs)
         generator = random_utils.generator()
         seed = int(generator.integers(0, 2**31))
         self.stop_training = False
@@ -606,7 +621,7 @@ class Trainer:
         batch_size: int,
     ) -> dict[str, float]:
         executable = self._executable(specs)
-        state = self._state(specs)
+        state = self._state(EVAL, specs)
         self.reset_metrics()
         return self._logs(executable.evaluate(state, arrays, batch_size))
 
@@ -741,7 +756,7 @@ class Trainer:
         train, specs, n = self._prepare(x, y, sample_weight, class_weight)
         seed = int(random_utils.generator().integers(0, 2**31))
         step = int(self.optimizer.iterations.value)
-        state = self._state(specs)
+        state = self._state(TRAIN, specs)
         self.reset_metrics()
         totals = self._executable(specs).train(
             state,

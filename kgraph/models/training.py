@@ -68,6 +68,7 @@ def stat_name(log_name: str, key: str) -> str:
 
 def build_objective(
     model: Any,
+    forward: Graph,
     losses: list[LossEntry],
     metrics: list[MetricEntry],
     targets: Mapping[str, TargetSpec],
@@ -75,7 +76,8 @@ def build_objective(
     """Returns the model's graph with the loss and the statistics as outputs.
 
     Args:
-        model: the functional model.
+        model: the model (output names, weights).
+        forward: the model's graph in the objective's training mode.
         losses: one entry per output that has a loss.
         metrics: the metrics.
         targets: the target spec of every output with a loss or metric.
@@ -83,7 +85,7 @@ def build_objective(
     Returns:
         A graph with outputs ``loss`` and ``stat:...`` (and the predictions).
     """
-    graph = model.graph.copy()
+    graph = forward.copy()
     predictions = {
         name: SymbolicTensor(graph, graph.outputs[name]) for name in model.output_names
     }
@@ -201,7 +203,7 @@ def compile_program(
     kind: str,
     batch_size: int,
     model: Any,
-    objective: Graph | None,
+    objective: Graph,
     optimizer: Any = None,
     variables: Mapping[str, Any] | None = None,
 ) -> Program:
@@ -210,8 +212,9 @@ def compile_program(
     Args:
         kind: ``"train"``, ``"eval"`` or ``"predict"``.
         batch_size: the static batch size.
-        model: the model (its graph and output names).
-        objective: the graph from ``build_objective`` (train and eval).
+        model: the model (its output names and weights).
+        objective: the graph from ``build_objective`` (train and eval), or
+            the model's graph in inference mode (predict).
         optimizer: the optimizer (train).
         variables: every variable the graphs read, by graph input name.
 
@@ -220,10 +223,9 @@ def compile_program(
     """
     constants = {"training": kind == TRAIN, "batch_size": float(batch_size)}
     if kind == PREDICT:
-        graph = _without_aux(model.graph, list(model.output_names))
+        graph = _without_aux(objective, list(model.output_names))
         passes = pipeline.PREDICT
     else:
-        assert objective is not None
         stats = [n for n in objective.outputs if n.startswith("stat:")]
         keep = ["loss", *stats] if kind == TRAIN else stats
         graph = _without_aux(objective, keep)

@@ -133,6 +133,27 @@ def batch_size_input(graph: Graph) -> SymbolicTensor:
     return SymbolicTensor(graph, emit(graph, "placeholder", [], attrs))
 
 
+# The training mode of the calls being traced, innermost last (Keras's call
+# context): a layer called without ``training`` takes its caller's.
+_TRAINING_STACK: list[Any] = []
+
+
+@contextlib.contextmanager
+def training_scope(training: Any) -> Iterator[None]:
+    """Calls inside the block that get no ``training`` argument take this
+    one (``None``: the graph's ``training`` input decides)."""
+    _TRAINING_STACK.append(training)
+    try:
+        yield
+    finally:
+        _TRAINING_STACK.pop()
+
+
+def current_training() -> Any:
+    """The training mode of the enclosing call, ``None`` if there is none."""
+    return _TRAINING_STACK[-1] if _TRAINING_STACK else None
+
+
 def current_layer() -> str | None:
     """Returns the innermost layer name being traced, if any."""
     return _LAYER_STACK[-1] if _LAYER_STACK else None

@@ -168,3 +168,35 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: str = "float32") ->
 
         result = linalg.transpose(result, axes)
     return result
+
+
+def ones_like(x: Any, dtype: Any = None) -> Any:
+    """Returns ones of ``x``'s shape (also a batch dimension known only when
+    the graph runs), of ``dtype`` (default ``x``'s).
+
+    Written as ``where(x == x, 1, 1)``: 1 even where ``x`` is NaN.
+
+    Example:
+
+    >>> ones_like(np.zeros((2, 1), "float32")).numpy()
+    array([[1.],
+           [1.]], dtype=float32)
+    """
+    x = shape_ops.as_tensor(x)
+    kind = dtypes.canonical(dtype or x.dtype)
+    one = np.asarray(1, dtype=dtypes.to_numpy(kind))
+    return ew.where(ew.equal(x, x), one, one)
+
+
+def zeros_like(x: Any, dtype: Any = None) -> Any:
+    """Returns zeros of ``x``'s shape, of ``dtype`` (default ``x``'s).
+
+    Example:
+
+    >>> zeros_like(np.ones((1, 2), "int32")).numpy()
+    array([[0, 0]], dtype=int32)
+    """
+    x = shape_ops.as_tensor(x)
+    kind = dtypes.canonical(dtype or x.dtype)
+    zero = np.asarray(0, dtype=dtypes.to_numpy(kind))
+    return ew.where(ew.equal(x, x), zero, zero)

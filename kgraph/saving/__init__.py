@@ -9,6 +9,7 @@ from kgraph.saving.api import load_model
 from kgraph.saving.api import load_weights
 from kgraph.saving.api import save_model
 from kgraph.saving.api import save_weights
+from kgraph.saving.serialization import CustomObjectScope
 from kgraph.saving.serialization import custom_object_scope
 from kgraph.saving.serialization import get_custom_objects
 from kgraph.saving.serialization import get_registered_name
@@ -16,6 +17,7 @@ from kgraph.saving.serialization import get_registered_object
 from kgraph.saving.serialization import register_keras_serializable
 
 __all__ = [
+    "CustomObjectScope",
     "custom_object_scope",
     "get_custom_objects",
     "get_registered_name",

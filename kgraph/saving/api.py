@@ -166,7 +166,9 @@ def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
         weights_file.load(model, name)
     elif name.endswith(model_file.SUFFIX):
         contents = model_file.read(name)
-        model_file.assign(model.weights, contents.arrays["weights"], name)
+        model_file.assign(
+            model.weights, contents.arrays["weights"], name, model._is_functional
+        )
     elif name.endswith(keras_file.SUFFIX):
         keras_file.load_weights(model, name)
     else:

@@ -183,6 +183,14 @@ def to_keras_model(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A model entry (``model_config.serialize_model``) as Keras writes it."""
     result = dict(entry)
     config = dict(entry.get("config") or {})
+    for layer in config.get("layers", []):
+        if layer.get("module") == "kgraph.ops":
+            raise ValueError(
+                f"Model '{config.get('name')}' uses the op '{layer.get('name')}' "
+                "between its layers, which a .keras file cannot hold in a form "
+                "Keras reads. Save it as .kgraph, or wrap the op in a "
+                f"kg.layers.Lambda. Received: an op entry {layer.get('name')!r}"
+            )
     config["layers"] = [to_keras_layer(layer) for layer in config.get("layers", [])]
     if entry.get("class_name") == "Sequential":
         result["module"] = "keras"

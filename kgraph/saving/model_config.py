@@ -16,6 +16,7 @@ from typing import Any
 from kgraph.saving import serialization
 
 MODELS_MODULE = "kgraph.models"
+OPS_MODULE = "kgraph.ops"
 _TENSOR = "__keras_tensor__"
 # Call arguments of Keras configs that kgraph does not take: it has no masks.
 _IGNORED_CALL_KWARGS = ("mask",)
@@ -63,55 +64,115 @@ def _build_shape(model: Any) -> Any:
 def functional_config(model: Any) -> dict[str, Any]:
     """The config of a functional model (see the module docstring).
 
+    Ops applied between layers (``x + y`` on symbolic tensors) are entries
+    too, as Keras 3 stores its ops: ``{"module": "kgraph.ops", "class_name":
+    "Operation", "config": {"name", "op", "attrs"}}`` for a primitive op, or
+    ``"class_name": "Function"`` with ``"function"`` for a composite one.
+
     Raises:
-        ValueError: when a layer takes a tensor that no layer made.
+        ValueError: when a tensor of the model comes from nowhere the
+            config can describe (an op on a variable outside any layer).
     """
+    from kgraph.layers.layer import Layer
+
+    names = {id(layer): layer.name for layer in model.layers}
+    taken = set(names.values())
+    operations = []
+    for node in model._nodes:
+        if not isinstance(node.operation, Layer):
+            name, count = node.operation.name, 0
+            while name in taken:
+                count += 1
+                name = f"{node.operation.name}_{count}"
+            taken.add(name)
+            names[id(node.operation)] = name
+            operations.append(node)
     layers = []
     for layer in model.layers:
         entry = serialization.serialize_layer(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
-            _node_config(model, layer, node)
+            _node_config(model, layer, node, names)
             for node in model.nodes_of(layer)
             if node.input_tensors
         ]
         layers.append(entry)
+    layers.extend(_operation_entry(model, node, names) for node in operations)
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": layers,
-        "input_layers": _structure_refs(model, model._inputs_struct),
-        "output_layers": _structure_refs(model, model._outputs_struct),
+        "input_layers": _structure_refs(model, model._inputs_struct, names),
+        "output_layers": _structure_refs(model, model._outputs_struct, names),
     }
 
 
-def _tensor_config(model: Any, tensor: Any) -> Any:
-    from kgraph.layers.layer import Layer
+def _operation_entry(model: Any, node: Any, names: Mapping[int, str]) -> dict:
+    """The config entry of an op applied between layers (one call)."""
+    from kgraph.ops.history import FunctionCall
 
+    operation, name = node.operation, names[id(node.operation)]
+    if isinstance(operation, FunctionCall):
+        class_name, config = "Function", {"function": operation.name}
+    else:
+        attrs = serialization.encode(operation.attrs, f"op {name}")
+        class_name, config = "Operation", {"op": operation.op, "attrs": attrs}
+    args = [_argument_config(model, value, names, name) for value in node.args]
+    kwargs = serialization.encode(node.kwargs, f"op {name}")
+    return {
+        "module": OPS_MODULE,
+        "class_name": class_name,
+        "config": {"name": name, **config},
+        "registered_name": None,
+        "name": name,
+        "inbound_nodes": [{"args": args, "kwargs": kwargs}],
+    }
+
+
+def _argument_config(
+    model: Any, value: Any, names: Mapping[int, str], where: str
+) -> Any:
+    from kgraph.tensor import KerasTensor
+    from kgraph.tensor import Variable
+
+    if isinstance(value, KerasTensor):
+        return _tensor_config(model, value, names)
+    if isinstance(value, Variable):
+        raise ValueError(
+            f"Model '{model.name}' cannot be saved as a config: the op '{where}' "
+            f"between its layers reads the variable '{value.path}', which no layer "
+            "owns. Create it in a custom layer with `add_weight`. Received: a "
+            "variable operand"
+        )
+    return serialization.encode(value, f"op {where}")
+
+
+def _tensor_config(model: Any, tensor: Any, names: Mapping[int, str]) -> Any:
     operation = tensor.history[0] if tensor.history else None
-    if not isinstance(operation, Layer):
+    if id(operation) not in names:
         raise ValueError(
             f"Model '{model.name}' cannot be saved as a config: one of its tensors "
-            "(shape "
-            f"{tuple(tensor.shape)}) is made by operations outside any layer, e.g. "
-            "`x + y` or `kg.ops.exp(x)` on symbolic tensors. Wrap such code in a "
-            "`kg.layers.Lambda` or a custom layer. Received: a tensor made by "
-            f"the op {getattr(operation, 'name', None)!r}"
+            f"(shape {tuple(tensor.shape)}) is not made by one of its layers or "
+            "ops. Received: a tensor made by "
+            f"{getattr(operation, 'name', None)!r}"
         )
+    _, index, position = model.tensor_ref(tensor)
     return {
         "class_name": _TENSOR,
         "config": {
             "shape": list(tensor.shape),
             "dtype": tensor.dtype,
-            "keras_history": list(model.tensor_ref(tensor)),
+            "keras_history": [names[id(operation)], index, position],
         },
     }
 
 
-def _node_config(model: Any, layer: Any, node: Any) -> dict[str, Any]:
+def _node_config(
+    model: Any, layer: Any, node: Any, names: Mapping[int, str]
+) -> dict[str, Any]:
     from kgraph.layers.merging import _Merge
 
-    args: Any = [_tensor_config(model, t) for t in node.input_tensors]
+    args: Any = [_tensor_config(model, t, names) for t in node.input_tensors]
     if len(args) == 1 and not isinstance(layer, _Merge):
         args = args[0]
     kwargs = {
@@ -122,9 +183,9 @@ def _node_config(model: Any, layer: Any, node: Any) -> dict[str, Any]:
     return {"args": [args], "kwargs": kwargs}
 
 
-def _structure_refs(model: Any, structure: Any) -> Any:
+def _structure_refs(model: Any, structure: Any, names: Mapping[int, str]) -> Any:
     def ref(tensor: Any) -> list:
-        return _tensor_config(model, tensor)["config"]["keras_history"]
+        return _tensor_config(model, tensor, names)["config"]["keras_history"]
 
     if isinstance(structure, Mapping):
         return {str(key): ref(value) for key, value in structure.items()}
@@ -236,7 +297,9 @@ def functional_from_config(
     pending: dict[str, list[Any]] = {}
     made: dict[tuple[str, int], list[Any]] = {}
     for entry in entries:
-        layer = serialization.deserialize_layer(entry, custom_objects, safe_mode)
+        layer = _operation(entry, custom_objects, safe_mode)
+        if layer is None:
+            layer = serialization.deserialize_layer(entry, custom_objects, safe_mode)
         name = entry.get("name") or layer.name
         layers[name] = layer
         pending[name] = list(entry.get("inbound_nodes") or [])
@@ -249,6 +312,47 @@ def functional_from_config(
     if not config.get("trainable", True):
         model.trainable = False
     return model
+
+
+def _operation(entry: Mapping[str, Any], custom: Any, safe: bool) -> Any:
+    """An op entry of a functional config as a callable, else ``None``.
+
+    Raises:
+        ValueError: for an op or function kgraph does not have.
+    """
+    from kgraph import ops
+    from kgraph.ops import registry
+    from kgraph.ops.history import FunctionCall
+    from kgraph.ops.history import OpCall
+
+    if entry.get("module") != OPS_MODULE:
+        return None
+    config = dict(entry.get("config") or {})
+    if entry.get("class_name") == "Operation" and config.get("op") in _op_names(
+        registry
+    ):
+        attrs = serialization.decode(config.get("attrs") or {}, custom, safe)
+        return OpCall(config["op"], _tuples(attrs))
+    function = getattr(ops, str(config.get("function")), None)
+    if entry.get("class_name") == "Function" and callable(function):
+        return FunctionCall(function)
+    raise ValueError(
+        "The model config holds an op kgraph does not have. Received: "
+        f"{entry.get('class_name')} {config!r}"
+    )
+
+
+def _op_names(registry: Any) -> set[str]:
+    return {opdef.name for opdef in registry.all_ops()}
+
+
+def _tuples(value: Any) -> Any:
+    """JSON lists back to the tuples op attributes are made of."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _tuples(item) for key, item in value.items()}
+    return value
 
 
 def _make_calls(

@@ -218,29 +218,42 @@ def load_model(
     contents = read(filepath)
     config = contents.config
     model = model_config.deserialize_model(config, custom_objects, safe_mode)
-    assign(model.weights, contents.arrays["weights"], f"{filepath} (weights)")
+    assign(
+        model.weights,
+        contents.arrays["weights"],
+        f"{filepath} (weights)",
+        exact=model._is_functional,
+    )
     compiled = config.get("compile_config")
     if compile and compiled:
         compile_config.compile_from_config(model, compiled, custom_objects)
         optimizer_arrays = contents.arrays["optimizer"]
         if optimizer_arrays:
             assign(
-                model.optimizer.variables, optimizer_arrays, f"{filepath} (optimizer)"
+                model.optimizer.variables,
+                optimizer_arrays,
+                f"{filepath} (optimizer)",
+                exact=model._is_functional,
             )
     return model
 
 
 def assign(
-    variables: list[Any], arrays: list[tuple[str, np.ndarray]], where: str
+    variables: list[Any],
+    arrays: list[tuple[str, np.ndarray]],
+    where: str,
+    exact: bool = True,
 ) -> None:
     """Checks every (path, array) against the variables, then assigns.
 
-    A variable matches its array by position, shape and its own name (the
-    last part of the path): a subclassed model's layers may be numbered
-    differently in the loading session (``dense_3/kernel``).
+    A variable matches its array by position, shape and path; with
+    ``exact=False`` only the variable's own name (the last part of the
+    path) must match: a subclassed model's layers are named when it is
+    constructed, so they may be numbered differently in the loading
+    session (``dense_3/kernel``).
 
     Raises:
-        ValueError: when the count, a name or a shape differs.
+        ValueError: when the count, a path or a shape differs.
     """
     if len(variables) != len(arrays):
         raise ValueError(
@@ -248,8 +261,10 @@ def assign(
             f"{len(variables)} variables. Received: {len(arrays)} arrays"
         )
     for variable, (path, array) in zip(variables, arrays, strict=True):
-        same_name = variable.path.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]
-        if not same_name or tuple(array.shape) != tuple(variable.shape):
+        ours, theirs = variable.path, path
+        if not exact:
+            ours, theirs = ours.rsplit("/", 1)[-1], theirs.rsplit("/", 1)[-1]
+        if ours != theirs or tuple(array.shape) != tuple(variable.shape):
             raise ValueError(
                 f"{where}: variable '{variable.path}' of shape {variable.shape} "
                 f"does not match the stored '{path}' of shape {array.shape}. "

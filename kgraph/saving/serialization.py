@@ -114,6 +114,9 @@ class custom_object_scope:
         _SCOPES.remove(self.objects)
 
 
+CustomObjectScope = custom_object_scope
+
+
 def get_registered_object(
     name: str, custom_objects: Mapping[str, Any] | None = None
 ) -> Any:

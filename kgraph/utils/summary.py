@@ -19,8 +19,9 @@ _PADDING = 1
 _WORD = re.compile(r"\s*\S+\s*")
 _TRAILING_SPACE = re.compile(r"\s+$")
 
-# A row: (name and type, output shape, params, connected-to layers).
-Row = tuple[str, str, int | str, Sequence[str]]
+# A row: (name and type, output shape, params, connected-to layers), and
+# with ``show_trainable`` a fifth cell: "Y", "N" or "-".
+Row = tuple
 # A parameter count, or (count, size in bytes) when not 4 bytes a parameter.
 ParamCount = int | tuple[int, float]
 
@@ -148,9 +149,11 @@ def _rstrip_end(line: str, width: int) -> str:
 
 
 def _justify(line: str, width: int, justify: str) -> str:
-    """Truncates and pads one line to `width`, left or right justified."""
+    """Truncates and pads one line to `width`: left, right or center."""
     if justify == "right":
         return _truncate(line.rstrip(), width).rjust(width)
+    if justify == "center":
+        return _truncate(line.strip(), width).center(width)
     return _truncate(line, width).ljust(width)
 
 
@@ -263,25 +266,38 @@ def _params_line(label: str, params: ParamCount) -> str:
     return f" {label}: {count:,} ({readable_memory_size(size)})"
 
 
-def _row_cells(row: Row, connected: bool) -> list[str]:
+def _row_cells(row: Row, connected: bool, trainable: bool = False) -> list[str]:
     """Returns the cell texts of one layer row."""
-    name, shape, params, connected_to = row
+    name, shape, params, connected_to = row[:4]
     count = f"{params:,}" if isinstance(params, int) else str(params)
     cells = [name, shape, count]
     if connected:
         cells.append(", ".join(connected_to) if connected_to else "-")
+    if trainable:
+        cells.append(row[4] if len(row) > 4 else "-")
     return cells
 
 
-def _layout(connected: bool) -> tuple[list[str], list[str], int, list[float]]:
-    """Returns Keras's header, alignment, default length and positions."""
+def _layout(
+    connected: bool, trainable: bool = False
+) -> tuple[list[str], list[str], int, list[float]]:
+    """Returns Keras's header, alignment, default length and positions;
+    ``trainable`` adds a 12-character "Trainable" column at the end."""
     header = ["Layer (type)", "Output Shape", "Param #"]
     justify = ["left", "left", "right"]
     if not connected:
-        return header, justify, 88, [0.45, 0.80, 1.0]
-    header.append("Connected to")
-    justify.append("left")
-    return header, justify, 108, [0.3, 0.56, 0.74, 1.0]
+        length, positions = 88, [0.45, 0.80, 1.0]
+    else:
+        header.append("Connected to")
+        justify.append("left")
+        length, positions = 108, [0.3, 0.56, 0.74, 1.0]
+    if trainable:
+        scale = length / (length + 12)
+        positions = [p * scale for p in positions] + [1.0]
+        length += 12
+        header.append("Trainable")
+        justify.append("center")
+    return header, justify, length, positions
 
 
 def format_summary(
@@ -294,6 +310,7 @@ def format_summary(
     connected: bool = False,
     line_length: int | None = None,
     positions: Sequence[float] | None = None,
+    show_trainable: bool = False,
 ) -> str:
     """Formats a model summary exactly as Keras 3's `model.summary()`.
 
@@ -313,6 +330,8 @@ def format_summary(
         line_length: Total width; by default 88 (108 with "Connected to"),
             capped at the terminal width minus 4, as in Keras.
         positions: Right edge of each column as a fraction of the line.
+        show_trainable: Whether to add the "Trainable" column (each row's
+            fifth cell).
 
     Each count may also be a `(count, size_in_bytes)` tuple when its
     variables are not all 4-byte floats; a plain count is sized 4 bytes each.
@@ -338,12 +357,14 @@ def format_summary(
      Trainable params: 6 (24.00 B)
      Non-trainable params: 0 (0.00 B)
     """
-    header, justify, default_length, default_positions = _layout(connected)
+    header, justify, default_length, default_positions = _layout(
+        connected, show_trainable
+    )
     if line_length is None:
         terminal = shutil.get_terminal_size().columns - 4
         line_length = min(default_length, terminal)
     widths = column_widths(line_length, positions or default_positions)
-    cells = [_row_cells(row, connected) for row in rows]
+    cells = [_row_cells(row, connected, show_trainable) for row in rows]
     lines = [f'Model: "{model_name}"']
     lines += render_table(header, cells, widths, justify)
     lines.append(_params_line("Total params", total_params))
@@ -365,6 +386,7 @@ def print_summary(
     line_length: int | None = None,
     positions: Sequence[float] | None = None,
     print_fn: Callable[[str], object] | None = None,
+    show_trainable: bool = False,
 ) -> None:
     """Prints `format_summary(...)` to stdout, or passes it to `print_fn`.
 
@@ -383,6 +405,7 @@ def print_summary(
         positions: See `format_summary`.
         print_fn: Called with the summary text; `None` writes to
             `sys.stdout`.
+        show_trainable: See `format_summary`.
 
     Example:
 
@@ -401,6 +424,7 @@ def print_summary(
         connected=connected,
         line_length=line_length,
         positions=positions,
+        show_trainable=show_trainable,
     )
     if print_fn is None:
         sys.stdout.write(text + "\n")

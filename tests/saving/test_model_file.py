@@ -269,12 +269,26 @@ def test_lambda_layers_follow_keras_conventions(tmp_path):
     np.testing.assert_array_equal(unsafe.predict(np.ones((1, 2)), verbose=0), [[2, 2]])
 
 
-def test_ops_between_layers_cannot_be_saved(tmp_path):
+def test_ops_between_layers_save_to_kgraph_files_only(tmp_path):
     x = kg.Input((2,))
     model = kg.Model(x, L.Dense(2)(x * 2.0))
-    with pytest.raises(ValueError, match=r"outside any layer.*Lambda"):
+    model.save(tmp_path / "ops.kgraph")
+    data = np.ones((3, 2), "float32")
+    np.testing.assert_array_equal(
+        kg.models.load_model(tmp_path / "ops.kgraph").predict(data, verbose=0),
+        model.predict(data, verbose=0),
+    )
+    with pytest.raises(ValueError, match=r"between its layers.*Lambda"):
+        model.save(tmp_path / "ops.keras")
+    assert not (tmp_path / "ops.keras").exists()
+
+
+def test_an_op_on_a_variable_no_layer_owns_cannot_be_saved(tmp_path):
+    x = kg.Input((2,))
+    scale = kg.Variable(np.ones(2, "float32"), "scale")
+    model = kg.Model(x, L.Dense(2)(x * scale))
+    with pytest.raises(ValueError, match=r"reads the variable 'scale'"):
         model.save(tmp_path / "ops.kgraph")
-    assert not (tmp_path / "ops.kgraph").exists()
     assert list(tmp_path.iterdir()) == []
 
 
