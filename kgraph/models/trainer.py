@@ -36,6 +36,7 @@ class Trainer:
 
     def __init__(self) -> None:
         self.optimizer: Any = None
+        self.loss: Any = None
         self.compiled = False
         self.stop_training = False
         self.history: Any = None
@@ -114,6 +115,7 @@ class Trainer:
         self._executables = {}
         self.optimizer = optimizers.get(optimizer)
         self._compile_config = (loss, loss_weights, metrics, weighted_metrics)
+        self.loss = loss
         if hasattr(self, "output_names"):
             self._apply_compile_config()
         else:
