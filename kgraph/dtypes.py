@@ -24,6 +24,9 @@ _SHORT = {
     "float64": "f64",
 }
 _FROM_SHORT = {v: k for k, v in _SHORT.items()}
+_NAMES = frozenset(DTYPES)
+# NumPy dtypes by kgraph name, looked up without NumPy's slow ``.name``.
+_BY_NUMPY = {np.dtype(name): name for name in DTYPES}
 
 # Promotion order: bool < int32 < int64 < float32 < float64, except that any
 # float wins over any int at its own width (int64 + float32 -> float32, as in
@@ -63,8 +66,13 @@ def canonical(dtype: Any) -> str:
     Raises:
         DTypeError: for a dtype kgraph does not support.
     """
-    if isinstance(dtype, str) and dtype in _FROM_SHORT:
-        return _FROM_SHORT[dtype]
+    if isinstance(dtype, str):
+        if dtype in _FROM_SHORT:
+            return _FROM_SHORT[dtype]
+        if dtype in _NAMES:
+            return dtype
+    elif isinstance(dtype, np.dtype) and dtype in _BY_NUMPY:
+        return _BY_NUMPY[dtype]
     try:
         name = np.dtype(dtype).name
     except TypeError as error:

@@ -1,9 +1,12 @@
 """The pass runner: context, verification, timing and dumps around passes.
 
-A pass is a plain function ``name(graph, ctx) -> graph``. The runner, not the
-passes, verifies the graph after each pass, names the pass in any error,
-times it, keeps the graph of every stage for ``kg.dump`` and writes text
-dumps when ``KGRAPH_DUMP_DIR`` is set.
+A pass is a plain function ``name(graph, ctx) -> graph``. It may change the
+graph it is given and return it (or return a new one): the runner hands the
+first pass a copy of the pipeline's input and never reuses a graph a pass
+has seen. The runner, not the passes, verifies the graph after each pass,
+names the pass in any error, times it, keeps a snapshot of every stage only
+when asked (``ctx.keep_stages``: ``kg.dump(model, stage=...)``) and writes
+text dumps when ``KGRAPH_DUMP_DIR`` is set.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class PassContext:
         constants: scalar inputs to specialize by name (``training``).
         verify: verify the graph after every pass (``KGRAPH_VERIFY``; the
             test suite always does).
+        keep_stages: keep a copy of the graph after every pass in
+            ``stages`` (for ``kg.dump``); off by default, copies cost.
     """
 
     name: str = "pipeline"
@@ -48,6 +53,7 @@ class PassContext:
     variables: Mapping[str, Any] = field(default_factory=dict)
     constants: Mapping[str, Any] = field(default_factory=dict)
     verify: bool = field(default_factory=config.verify_passes)
+    keep_stages: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     stages: dict[str, Graph] = field(default_factory=dict)
     plan: Any = None
@@ -59,8 +65,9 @@ def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Gr
     Args:
         graph: the input graph (not modified).
         pipeline: the pass functions.
-        ctx: the shared context; ``ctx.stages`` receives the graph after
-            each pass and ``ctx.timings`` its duration in seconds.
+        ctx: the shared context; ``ctx.timings`` receives each pass's
+            duration in seconds, and with ``ctx.keep_stages`` ``ctx.stages``
+            a snapshot of the graph after it.
 
     Returns:
         The final graph.
@@ -69,7 +76,8 @@ def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Gr
         CompileError: naming the pass that failed or produced an invalid graph.
     """
     graph = graph.copy()
-    ctx.stages["input"] = graph.copy()
+    if ctx.keep_stages:
+        ctx.stages["input"] = graph.copy()
     dump_dir = config.dump_dir()
     for index, step in enumerate(pipeline):
         name = step.__name__
@@ -83,7 +91,8 @@ def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Gr
                 f"Pass '{name}' of the {ctx.name} pipeline failed: {error}"
             ) from error
         ctx.timings[name] = time.perf_counter() - started
-        ctx.stages[name] = graph.copy()
+        if ctx.keep_stages:
+            ctx.stages[name] = graph.copy()
         if dump_dir is not None:
             _dump(dump_dir, ctx, index, name, graph)
     return graph

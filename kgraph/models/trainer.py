@@ -284,12 +284,24 @@ class Trainer:
             return self.graph_for(False)
         return self._objective(specs, kind)
 
-    def _program(self, kind: str, batch_size: int, specs: Mapping[str, Any]) -> Program:
+    def _program(
+        self,
+        kind: str,
+        batch_size: int,
+        specs: Mapping[str, Any],
+        stages: bool = False,
+    ) -> Program:
         key = (kind, batch_size, tuple(sorted(specs.items())))
-        if key not in self._programs:
+        if key not in self._programs or (stages and not self._programs[key].stages):
             graph = self._forward(kind, specs)
             self._programs[key] = training.compile_program(
-                kind, batch_size, self, graph, self.optimizer, dict(graph.bindings)
+                kind,
+                batch_size,
+                self,
+                graph,
+                self.optimizer,
+                dict(graph.bindings),
+                keep_stages=stages,
             )
             self._last_program = self._programs[key]
         return self._programs[key]
@@ -301,7 +313,9 @@ class Trainer:
             specs[name] = training.TargetSpec(tuple(shape), "float32")
         return specs
 
-    def compiled_program(self, kind: str = TRAIN, batch_size: int = 32) -> Program:
+    def compiled_program(
+        self, kind: str = TRAIN, batch_size: int = 32, stages: bool = True
+    ) -> Program:
         """Returns the compiled program of one kind for one batch size.
 
         Targets take the shape and dtype of the data last trained on, or
@@ -310,14 +324,17 @@ class Trainer:
         Args:
             kind: ``"train"``, ``"eval"`` or ``"predict"``.
             batch_size: the static batch size.
+            stages: keep the graph after every pass in ``Program.stages``
+                (compiling again if the program was built without).
 
         Returns:
-            The ``Program``, with the graph after every pass in ``stages``.
+            The ``Program``.
         """
         if kind != PREDICT:
             self._require_compiled("building a training program")
         specs = getattr(self, "_last_specs", None) or self._default_specs()
-        return self._program(kind, batch_size, specs if kind != PREDICT else {})
+        specs = specs if kind != PREDICT else {}
+        return self._program(kind, batch_size, specs, stages)
 
     def _executable(self, specs: Mapping[str, Any]) -> Any:
         """The backend's executable for targets of ``specs``, kept until the

@@ -206,6 +206,7 @@ def compile_program(
     objective: Graph,
     optimizer: Any = None,
     variables: Mapping[str, Any] | None = None,
+    keep_stages: bool = False,
 ) -> Program:
     """Runs the pipeline of ``kind`` for one batch size.
 
@@ -217,6 +218,7 @@ def compile_program(
             the model's graph in inference mode (predict).
         optimizer: the optimizer (train).
         variables: every variable the graphs read, by graph input name.
+        keep_stages: keep the graph after every pass (``Program.stages``).
 
     Returns:
         The ``Program``.
@@ -252,6 +254,7 @@ def compile_program(
         optimizer=optimizer,
         variables=variables or {},
         constants=constants,
+        keep_stages=keep_stages,
     )
     result = run_pipeline(graph, passes, ctx)
     updates = {

@@ -14,7 +14,11 @@ their operand's bytes; constants are module globals.
 
 Each kernel is an internal function named after its layer and node
 (``dense_1_matmul_7``) taking ``(out, in0, in1, ...)``, so IR dumps read like
-the graph.
+the graph. A kernel depends only on its nodes' ops, attributes and types
+(and whether threads share it), never on where its buffers are: kernels
+with the same canonical form (``kernel_key``) are emitted once per module,
+under the name of the first, and called from every place that needs them
+(the steps of an unrolled recurrent layer share theirs).
 """
 
 from __future__ import annotations
@@ -174,6 +178,58 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
 Call = tuple[ir.Function, list[ir.Value], bool]
 
 
+def _freeze(value: Any) -> Any:
+    """A hashable canonical form of an attribute value."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _freeze(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(item) for item in value)
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, float) and value != value:
+        return ("nan",)
+    return value
+
+
+def kernel_key(
+    graph: Any, kind: str, nodes: list[Node], external: list[int], shared: bool
+) -> tuple:
+    """The canonical form of a unit's kernel: its members' ops, attributes,
+    types and operands (as positions among the members and the external
+    operands), the external operands' types, and whether it is shared.
+    Two units with one key compile to the same function."""
+    position = {node.id: ("member", k) for k, node in enumerate(nodes)}
+    position.update({i: ("input", k) for k, i in enumerate(external)})
+    members = tuple(
+        (
+            node.op,
+            _freeze(dict(node.attrs)),
+            node.type,
+            tuple(position[i] for i in node.inputs),
+        )
+        for node in nodes
+    )
+    types = tuple(graph.node(i).type for i in external)
+    return (kind, members, types, shared)
+
+
+def _kernels(module: ir.Module) -> dict[tuple, Any]:
+    """The kernels emitted into ``module`` so far, by ``kernel_key``."""
+    cache = getattr(module, "kgraph_kernels", None)
+    if cache is None:
+        cache = {}
+        module.kgraph_kernels = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def _reuse(module: ir.Module, key: tuple, emit: Any) -> Any:
+    """The kernel of ``key`` in ``module``: emitted by ``emit()`` once."""
+    cache = _kernels(module)
+    if key not in cache:
+        cache[key] = emit()
+    return cache[key]
+
+
 def _unit_kernels(
     module: ir.Module,
     prefix: str,
@@ -192,7 +248,12 @@ def _unit_kernels(
     opdef = registry.get(first.op)
     kind = schedule.unit_kind(graph, tuple(n.id for n in nodes))
     if kind == "rows":
-        kernel, external = _emit_row_group_kernel(module, prefix, program, nodes)
+        external = _external(nodes)
+        kernel, _ = _reuse(
+            module,
+            kernel_key(graph, "rows", nodes, external, False),
+            lambda: _emit_row_group_kernel(module, prefix, program, nodes),
+        )
         arguments = [*(pointers[n.id] for n in nodes), *map(pointers.get, external)]
         return [(kernel, arguments, False)]
     if kind == "product":
@@ -202,18 +263,30 @@ def _unit_kernels(
                 *_unit_kernels(module, prefix, program, nodes[1:], pointers),
             ]
         shared = _shared(graph, first, opdef)
-        kernel, external = _emit_product_group_kernel(
-            module, prefix, program, nodes, shared
+        external = _external(nodes)
+        kernel, _ = _reuse(
+            module,
+            kernel_key(graph, "product", nodes, external, shared),
+            lambda: _emit_product_group_kernel(module, prefix, program, nodes, shared),
         )
     elif len(nodes) == 1:
         shared = _shared(graph, first, opdef)
-        kernel = _emit_kernel(module, prefix, program, first, opdef, shared)
+        kernel = _reuse(
+            module,
+            kernel_key(graph, "node", nodes, list(first.inputs), shared),
+            lambda: _emit_kernel(module, prefix, program, first, opdef, shared),
+        )
         return [
             (kernel, [pointers[first.id], *map(pointers.get, first.inputs)], shared)
         ]
     else:
         shared = _shared_group(nodes)
-        kernel, external = _emit_group_kernel(module, prefix, program, nodes, shared)
+        external = _external(nodes)
+        kernel, _ = _reuse(
+            module,
+            kernel_key(graph, "group", nodes, external, shared),
+            lambda: _emit_group_kernel(module, prefix, program, nodes, shared),
+        )
     arguments = [*(pointers[n.id] for n in nodes), *(pointers[i] for i in external)]
     return [(kernel, arguments, shared)]
 
@@ -360,6 +433,17 @@ def _lowering_unit(graph: Any, what: str, nodes: list[Node]) -> Iterator[None]:
         ) from error
 
 
+def _external(nodes: list[Node]) -> list[int]:
+    """The operands a unit reads from outside it, in order of first use."""
+    members = {node.id for node in nodes}
+    external: list[int] = []
+    for node in nodes:
+        for operand in node.inputs:
+            if operand not in members and operand not in external:
+                external.append(operand)
+    return external
+
+
 def _unit_function(
     module: ir.Module,
     prefix: str,
@@ -372,12 +456,7 @@ def _unit_function(
     the unit (or views of members, in a row group: then ``distinct`` is
     false and the outputs are not marked ``noalias``); and an emitter at its
     entry."""
-    members = {node.id for node in nodes}
-    external: list[int] = []
-    for node in nodes:
-        for operand in node.inputs:
-            if operand not in members and operand not in external:
-                external.append(operand)
+    external = _external(nodes)
     extra = [I64, I64] if shared else []
     kind = ir.FunctionType(ir.VoidType(), [PTR] * (len(nodes) + len(external)) + extra)
     names = "_".join(str(node.id) for node in nodes)
