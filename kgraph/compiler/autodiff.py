@@ -146,5 +146,5 @@ def differentiate(graph: Graph, ctx: object) -> Graph:
     params = [graph.placeholder(name).id for name in names]
     grads = gradients(graph, graph.outputs[ctx.loss], params)  # type: ignore[attr-defined]
     for name, grad in zip(names, grads, strict=True):
-        graph.set_output(f"grad:{name}", grad)
+        graph.set_output(f"grad:{name}", grad, "grad", name)
     return graph

@@ -25,15 +25,22 @@ def _input(graph: Graph, name: str, shape: tuple, dtype: str, role: str) -> Any:
     return ops.placeholder(graph, name, shape, dtype, role=role)
 
 
+def _take_grad(graph: Graph, name: str) -> int:
+    """Removes the ``grad`` output of the parameter ``name``; its node id."""
+    output = next(n for n in graph.names_with("grad") if graph.role_of(n)[1] == name)
+    return graph.remove_output(output)
+
+
 def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
     """Replaces the ``grad:<name>`` outputs with the optimizer's updates.
 
-    Requires: ``differentiate`` ran (``grad:<name>`` for every trainable
+    Requires: ``differentiate`` ran (a ``grad`` output for every trainable
     parameter); ``ctx.optimizer`` and ``ctx.variables`` (paths to variables).
-    Guarantees: outputs ``new:<path>`` for every trainable parameter and every
-    optimizer slot (named ``program.slot_input``); scalar inputs
+    Guarantees: ``update`` outputs (``new:<path>``) for every trainable
+    parameter and every optimizer slot (named ``program.slot_input``); scalar
+    inputs
     ``iterations`` (int64, the step count before this step) and
-    ``learning_rate`` (float32); no ``grad:`` outputs left.
+    ``learning_rate`` (float32); no ``grad`` outputs left.
     """
     optimizer = ctx.optimizer
     step = _input(graph, "iterations", (), "int64", "scalar")
@@ -41,7 +48,7 @@ def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
     params, grads, slots, slot_paths = [], [], [], []
     for name in ctx.trainable:
         params.append(SymbolicTensor(graph, graph.placeholder(name).id))
-        grads.append(SymbolicTensor(graph, graph.outputs.pop(f"grad:{name}")))
+        grads.append(SymbolicTensor(graph, _take_grad(graph, name)))
         variables = optimizer.slots(ctx.variables[name])
         paths = {key: slot_input(optimizer.name, name, key) for key in variables}
         slots.append(
@@ -56,8 +63,8 @@ def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
             step, learning_rate, params, grads, slots
         )
     for name, value in zip(ctx.trainable, new_params, strict=True):
-        graph.set_output(f"new:{name}", value.node_id)
+        graph.set_output(f"new:{name}", value.node_id, "update", name)
     for paths, values in zip(slot_paths, new_slots, strict=True):
         for key, value in values.items():
-            graph.set_output(f"new:{paths[key]}", value.node_id)
+            graph.set_output(f"new:{paths[key]}", value.node_id, "update", paths[key])
     return graph

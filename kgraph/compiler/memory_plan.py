@@ -73,10 +73,7 @@ def _in_place(
 ) -> dict[int, str]:
     chosen: dict[int, str] = {}
     targets = set()
-    for name, node_id in graph.outputs.items():
-        if not name.startswith("new:"):
-            continue
-        path = name.removeprefix("new:")
+    for path, node_id in graph.outputs_with("update").items():
         node = graph.node(node_id)
         if not schedule.pointwise(graph, node_id) or node_id in chosen:
             continue

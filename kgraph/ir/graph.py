@@ -26,10 +26,31 @@ from kgraph import errors
 from kgraph.ir.types import TensorType
 
 FORMAT_NAME = "kgraph.graph"
-FORMAT_VERSION = 1
+# Version 2 added the outputs' roles and keys.
+FORMAT_VERSION = 2
 
 # Roles of placeholder nodes: what a backend feeds into each graph input.
 ROLES = ("data", "target", "sample_weight", "parameter", "slot", "scalar")
+
+# Roles of graph outputs, each with a key (what the output belongs to):
+# prediction (the model output of that name), loss (the training loss),
+# stat (a summable statistic, ``<log name>/<statistic>``), grad (the gradient
+# of the parameter input named by the key), update (the new value of the
+# variable input named by the key, written in place after the step),
+# penalty (a loss from ``add_loss`` or an activity regularizer, added to the
+# training loss), state_update (a layer's new value of a variable, applied
+# by training steps only) and metric_update (a metric's, applied by training
+# and evaluation steps).
+OUTPUT_ROLES = (
+    "prediction",
+    "loss",
+    "stat",
+    "grad",
+    "update",
+    "penalty",
+    "state_update",
+    "metric_update",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +104,8 @@ class Graph:
 
     name: str = "graph"
     outputs: dict[str, int] = field(default_factory=dict)
+    # The role and key of every output, by output name (``OUTPUT_ROLES``).
+    signature: dict[str, tuple[str, str]] = field(default_factory=dict)
     _nx: Any = field(default_factory=nx.MultiDiGraph, repr=False)
     # The nodes by id, next to the mirror: ``node()`` is the hottest call of
     # the passes, and a dict is faster than networkx's views.
@@ -137,10 +160,51 @@ class Graph:
             self._nx.add_edge(operand, new_id, key=index)
         return new_id
 
-    def set_output(self, name: str, node_id: int) -> None:
-        """Names a node as a graph output."""
+    def set_output(
+        self, name: str, node_id: int, role: str = "prediction", key: str | None = None
+    ) -> None:
+        """Names a node as a graph output with a role (``OUTPUT_ROLES``) and
+        a key (what it belongs to; the name by default).
+
+        Raises:
+            GraphError: for an unknown role or node.
+        """
         self.node(node_id)
+        if role not in OUTPUT_ROLES:
+            raise errors.GraphError(
+                f"Unknown output role. Expected one of {OUTPUT_ROLES}. "
+                f"Received: role={role!r}"
+            )
         self.outputs[name] = node_id
+        self.signature[name] = (role, name if key is None else key)
+
+    def role_of(self, name: str) -> tuple[str, str]:
+        """The ``(role, key)`` of the output ``name``."""
+        return self.signature.get(name, ("prediction", name))
+
+    def outputs_with(self, role: str) -> dict[str, int]:
+        """The outputs of one role, ``key -> node id``, in output order."""
+        found = {}
+        for name, node_id in self.outputs.items():
+            kind, key = self.role_of(name)
+            if kind == role:
+                found[key] = node_id
+        return found
+
+    def names_with(self, role: str) -> list[str]:
+        """The names of the outputs of one role, in output order."""
+        return [name for name in self.outputs if self.role_of(name)[0] == role]
+
+    def remove_output(self, name: str) -> int:
+        """Stops naming a node as an output; returns the node's id."""
+        self.signature.pop(name, None)
+        return self.outputs.pop(name)
+
+    def keep_outputs(self, names: Iterable[str]) -> None:
+        """Keeps only these outputs, in this order."""
+        names = list(names)
+        self.outputs = {name: self.outputs[name] for name in names}
+        self.signature = {name: self.role_of(name) for name in names}
 
     def replace_node(self, node_id: int, **changes: Any) -> None:
         """Replaces fields of a node in place (op, inputs, attrs, type, layer)."""
@@ -302,7 +366,7 @@ class Graph:
                     node.op, node.inputs, node.attrs, node.type, node.layer, node_id
                 )
         for out_name, node_id in outputs.items():
-            result.set_output(out_name, node_id)
+            result.set_output(out_name, node_id, *self.role_of(out_name))
         kept = {node.name for node in result.placeholders()}
         result.bindings = {
             name: value for name, value in self.bindings.items() if name in kept
@@ -320,6 +384,7 @@ class Graph:
         result._nx = self._nx.copy()
         result._nodes = dict(self._nodes)
         result.outputs = dict(self.outputs)
+        result.signature = dict(self.signature)
         result._next_id = self._next_id
         result._order = None if self._order is None else list(self._order)
         result.bindings = dict(self.bindings)
@@ -335,6 +400,7 @@ class Graph:
                 node.op, inputs, node.attrs, node.type, node.layer
             )
         result.outputs = {k: mapping[v] for k, v in self.outputs.items()}
+        result.signature = dict(self.signature)
         result.bindings = dict(self.bindings)
         return result
 
@@ -403,7 +469,10 @@ class Graph:
                 }
                 for n in self.nodes()
             ],
-            "outputs": [[name, node_id] for name, node_id in self.outputs.items()],
+            "outputs": [
+                [name, node_id, *self.role_of(name)]
+                for name, node_id in self.outputs.items()
+            ],
         }
 
     def to_json(self, indent: int | None = None) -> str:
@@ -435,8 +504,8 @@ class Graph:
                 item.get("layer"),
                 int(item["id"]),
             )
-        for out_name, node_id in data["outputs"]:
-            graph.set_output(out_name, int(node_id))
+        for out_name, node_id, *role in data["outputs"]:
+            graph.set_output(out_name, int(node_id), *role)
         return graph
 
     @classmethod

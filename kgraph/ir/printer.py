@@ -4,7 +4,10 @@ The text form has one line per node in topological order::
 
     %7 = matmul(%3, %5) : f32[32,128]
     %8 = sum(%7) {axis=(1,), keepdims=false} : f32[32]
-    return loss=%8
+    return loss=%8 (loss), new:w=%9 (update w)
+
+Outputs that are predictions print as ``name=%id``; the others add their
+role, and their key when it is not the name.
 """
 
 from __future__ import annotations
@@ -59,9 +62,18 @@ def format_node(node: Node) -> str:
 def format_graph(graph: Graph) -> str:
     """Returns the whole graph as text, ending with its ``return`` line."""
     lines = [format_node(node) for node in graph.nodes()]
-    outputs = ", ".join(f"{name}=%{i}" for name, i in graph.outputs.items())
+    outputs = ", ".join(
+        f"{name}=%{i}{_role_text(graph, name)}" for name, i in graph.outputs.items()
+    )
     lines.append(f"return {outputs}")
     return "\n".join(lines)
+
+
+def _role_text(graph: Graph, name: str) -> str:
+    role, key = graph.role_of(name)
+    if role == "prediction":
+        return ""
+    return f" ({role})" if key == name else f" ({role} {key})"
 
 
 def _dot_label(node: Node) -> str:

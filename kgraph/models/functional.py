@@ -168,13 +168,13 @@ class Model(Trainer, Layer):
             graph.set_output(name, tensor.node_id)
         trace = builder.trace_of(graph)
         for index, loss in enumerate(trace.losses):
-            graph.set_output(f"aux:loss/{index}", loss.node_id)
+            graph.set_output(f"aux:loss/{index}", loss.node_id, "penalty", str(index))
         names = {id(v): name for name, v in graph.bindings.items()}
         for variable, value in trace.updates.values():
             name = names.get(id(variable))
             if name is None:
                 name = graph.node(builder.variable_node(graph, variable)).name
-            graph.set_output(f"aux:update:{name}", value.node_id)
+            graph.set_output(f"aux:update:{name}", value.node_id, "state_update", name)
         result = graph.subgraph(graph.outputs).renumbered()
         # A variable only written (never read) keeps its placeholder: the
         # update is made in place.

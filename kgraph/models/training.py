@@ -117,7 +117,7 @@ def build_objective(
             f"Model '{model.name}' has no loss to train on: pass `loss` to compile(). "
             "Received: loss=None"
         )
-    graph.set_output("loss", total.node_id)
+    graph.set_output("loss", total.node_id, "loss")
     _mean_stat(graph, "loss", total, batch)
     for entry in metrics:
         weights = sample_weight if entry.weighted else None
@@ -128,7 +128,7 @@ def build_objective(
                 continue
             stats = entry.metric.batch_statistics(y_true, y_pred, weights)
         for key, value in stats.items():
-            graph.set_output(stat_name(entry.log_name, key), value.node_id)
+            _set_stat(graph, entry.log_name, key, value)
     return graph
 
 
@@ -159,7 +159,7 @@ def _trace_metric_update(
         name = names.get(id(variable))
         if name is None:
             name = graph.node(builder.variable_node(graph, variable)).name
-        graph.set_output(f"aux:metric:{name}", value.node_id)
+        graph.set_output(f"aux:metric:{name}", value.node_id, "metric_update", name)
 
 
 def _loss_value(entry: LossEntry, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
@@ -175,8 +175,14 @@ def _loss_value(entry: LossEntry, y_true: Any, y_pred: Any, sample_weight: Any) 
 
 
 def _mean_stat(graph: Graph, log_name: str, value: Any, batch: Any) -> None:
-    graph.set_output(stat_name(log_name, "total"), ops.multiply(value, batch).node_id)
-    graph.set_output(stat_name(log_name, "count"), batch.node_id)
+    _set_stat(graph, log_name, "total", ops.multiply(value, batch))
+    _set_stat(graph, log_name, "count", batch)
+
+
+def _set_stat(graph: Graph, log_name: str, key: str, value: Any) -> None:
+    """Adds a summable statistic output (role ``stat``)."""
+    name = stat_name(log_name, key)
+    graph.set_output(name, value.node_id, "stat", name.removeprefix("stat:"))
 
 
 def _penalties(model: Any, graph: Graph) -> list[Any]:
@@ -187,15 +193,14 @@ def _penalties(model: Any, graph: Graph) -> list[Any]:
             continue
         param = SymbolicTensor(graph, builder.variable_node(graph, variable))
         penalties.append(regularizer(param))
-    for name, node_id in graph.outputs.items():
-        if name.startswith("aux:loss/"):
-            penalties.append(SymbolicTensor(graph, node_id))
+    for node_id in graph.outputs_with("penalty").values():
+        penalties.append(SymbolicTensor(graph, node_id))
     return penalties
 
 
 def _without_aux(graph: Graph, keep: list[str]) -> Graph:
     result = graph.copy()
-    result.outputs = {name: result.outputs[name] for name in keep}
+    result.keep_outputs(keep)
     return result
 
 
@@ -228,16 +233,17 @@ def compile_program(
         graph = _without_aux(objective, list(model.output_names))
         passes = pipeline.PREDICT
     else:
-        stats = [n for n in objective.outputs if n.startswith("stat:")]
-        keep = ["loss", *stats] if kind == TRAIN else stats
+        stats = objective.names_with("stat")
+        keep = [*objective.names_with("loss"), *stats] if kind == TRAIN else stats
         graph = _without_aux(objective, keep)
         # Layer state updates (training only) and metric state updates
         # become in-place updates of their variables.
-        prefixes = ("aux:update:", "aux:metric:") if kind == TRAIN else ("aux:metric:",)
-        for name, node_id in objective.outputs.items():
-            for prefix in prefixes:
-                if name.startswith(prefix):
-                    graph.set_output(f"new:{name.removeprefix(prefix)}", node_id)
+        roles = (
+            ("state_update", "metric_update") if kind == TRAIN else ("metric_update",)
+        )
+        for role in roles:
+            for key, node_id in objective.outputs_with(role).items():
+                graph.set_output(f"new:{key}", node_id, "update", key)
         passes = pipeline.TRAIN if kind == TRAIN else pipeline.EVAL
     used = {n.name for n in graph.placeholders("parameter")}
     names = {id(v): name for name, v in (variables or {}).items()}
@@ -257,15 +263,13 @@ def compile_program(
         keep_stages=keep_stages,
     )
     result = run_pipeline(graph, passes, ctx)
-    updates = {
-        n: n.removeprefix("new:") for n in result.outputs if n.startswith("new:")
-    }
+    updates = {name: result.role_of(name)[1] for name in result.names_with("update")}
     return Program(
         graph=result,
         kind=kind,
         batch_size=batch_size,
         updates=updates,
-        stats=tuple(n for n in result.outputs if n.startswith("stat:")),
+        stats=tuple(result.names_with("stat")),
         predictions=tuple(model.output_names) if kind == PREDICT else (),
         stages=dict(ctx.stages),
         timings=dict(ctx.timings),

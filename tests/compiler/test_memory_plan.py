@@ -74,7 +74,7 @@ def _state_update(update):
     x = ops.placeholder(graph, "x", (2, 3))
     g = ops.placeholder(graph, "g", (2, 4))
     new, extra = update(w, x, g)
-    graph.set_output("new:w", new.node_id)
+    graph.set_output("new:w", new.node_id, "update", "w")
     if extra is not None:
         graph.set_output("other", extra.node_id)
     return graph

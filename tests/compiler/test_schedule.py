@@ -65,7 +65,7 @@ def test_product_reading_the_state_its_group_updates_blocks_in_place():
     w = ops.placeholder(graph, "w", (4, 4), role="parameter")
     x = ops.placeholder(graph, "x", (4, 4))
     new = w - 0.1 * ops.matmul(x, w)
-    graph.set_output("new:w", new.node_id)
+    graph.set_output("new:w", new.node_id, "update", "w")
     plan = memory_plan.make_plan(graph)
     unit = _unit_of(plan.units, graph.outputs["new:w"])
     assert schedule.product(graph, unit[0])

@@ -150,3 +150,53 @@ def test_topological_order_is_deterministic():
     a, b = ops.exp(x), ops.tanh(x)
     graph.set_output("s", (a + b).node_id)
     assert graph.topo_order() == sorted(graph.topo_order())
+
+
+# -- the typed signature ---------------------------------------------------------
+
+
+def test_outputs_carry_roles_and_keys_through_copies_and_json():
+    graph = Graph(name="signed")
+    w = ops.placeholder(graph, "w", (2,), role="parameter")
+    graph.set_output("loss", ops.sum(w).node_id, "loss")
+    graph.set_output("new:w", (w * 0.5).node_id, "update", "w")
+    graph.set_output("y", w.node_id)
+    assert graph.outputs_with("update") == {"w": graph.outputs["new:w"]}
+    assert graph.role_of("y") == ("prediction", "y")
+    for other in (graph.copy(), graph.renumbered(), Graph.from_json(graph.to_json())):
+        assert other.role_of("new:w") == ("update", "w")
+        assert other.names_with("loss") == ["loss"]
+    assert f"new:w=%{graph.outputs['new:w']} (update w)" in graph.format()
+    assert graph.format().endswith("y=%0")
+    graph.keep_outputs(["y"])
+    assert graph.signature == {"y": ("prediction", "y")}
+
+
+def test_an_unknown_output_role_is_refused():
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (1,))
+    with pytest.raises(errors.GraphError, match=r"Unknown output role"):
+        graph.set_output("x", x.node_id, "gradient")
+
+
+def test_version_1_graphs_read_their_outputs_as_predictions():
+    graph = Graph()
+    graph.set_output("x", ops.placeholder(graph, "x", (1,)).node_id)
+    data = graph.to_dict()
+    data["version"] = 1
+    data["outputs"] = [[name, node_id] for name, node_id, *_ in data["outputs"]]
+    assert Graph.from_dict(data).role_of("x") == ("prediction", "x")
+
+
+def test_training_programs_read_roles_not_names():
+    import kgraph as kg
+
+    model = kg.Sequential([kg.Input(shape=(3,)), kg.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse", backend="numpy")
+    program = model.compiled_program("train", 4, stages=False)
+    graph = program.graph
+    assert sorted(graph.outputs_with("update")) == sorted(
+        v.path for v in model.trainable_weights
+    )
+    assert set(program.stats) == set(graph.names_with("stat"))
+    assert graph.names_with("loss") == ["loss"]
