@@ -22,6 +22,7 @@ from typing import Any
 from kgraph import config
 from kgraph import errors
 from kgraph.ir.graph import Graph
+from kgraph.ops.verify import verify_graph
 
 Pass = Callable[[Graph, "PassContext"], Graph]
 
@@ -85,7 +86,7 @@ def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Gr
         try:
             graph = step(graph, ctx)
             if ctx.verify:
-                graph.verify()
+                verify_graph(graph)
         except errors.KGraphError as error:
             raise errors.CompileError(
                 f"Pass '{name}' of the {ctx.name} pipeline failed: {error}"

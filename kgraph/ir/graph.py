@@ -404,46 +404,6 @@ class Graph:
         result.bindings = dict(self.bindings)
         return result
 
-    def verify(self) -> None:
-        """Checks the graph against its ops' rules.
-
-        Every op must be registered with the right operand count and valid
-        attributes, the graph must be acyclic, and every node's stored type
-        must equal the type its op's ``infer`` rule derives again.
-
-        Raises:
-            GraphError: naming the first offending node, printed.
-        """
-        # The op rules live in kgraph.ops, which builds on this module; they
-        # are needed only here, so they are imported at call time.
-        from kgraph.ops import registry
-
-        if not nx.is_directed_acyclic_graph(self._nx):
-            raise errors.GraphError(f"Graph '{self.name}' has a cycle.")
-        for node in self.nodes():
-            try:
-                opdef = registry.get(node.op)
-                attrs = opdef.check_attrs(node.attrs)
-                types = [self.node(i).type for i in node.inputs]
-                opdef.check_arity(len(types))
-                derived = opdef.infer(types, attrs)
-            except errors.KGraphError as error:
-                raise errors.GraphError(
-                    f"Invalid node in graph '{self.name}': {error}\n  at "
-                    f"{self.format_node(node.id)}"
-                ) from error
-            if derived != node.type:
-                raise errors.GraphError(
-                    f"Node %{node.id} ({node.op}) stores type {node.type} but "
-                    f"its op derives {derived}. Received: "
-                    f"{self.format_node(node.id)}"
-                )
-        for out_name, node_id in self.outputs.items():
-            if node_id not in self._nodes:
-                raise errors.GraphError(
-                    f"Output '{out_name}' names missing node %{node_id}."
-                )
-
     def format_node(self, node_id: int) -> str:
         """Returns one node's line of the text form."""
         from kgraph.ir import printer

@@ -8,13 +8,14 @@ from kgraph import ops
 from kgraph.backends import interpreter
 from kgraph.compiler.autodiff import gradients
 from kgraph.ir.graph import Graph
+from kgraph.ops.verify import verify_graph
 from kgraph.testing import numerics
 
 
 def _run(graph, outputs, feeds):
     for name, node_id in outputs.items():
         graph.set_output(name, node_id)
-    graph.verify()
+    verify_graph(graph)
     return interpreter.run(graph, feeds)
 
 

@@ -11,6 +11,7 @@ from kgraph.backends import interpreter
 from kgraph.compiler.autodiff import gradients
 from kgraph.ir.graph import Graph
 from kgraph.ops.builder import variable_node
+from kgraph.ops.verify import verify_graph
 from kgraph.testing import numerics
 from kgraph.testing.test_case import run_layer_test
 
@@ -245,7 +246,7 @@ def test_lstm_kernel_gradient_matches_finite_differences():
     (grad,) = gradients(graph, loss.node_id, [kernel_id])
     graph.set_output("loss", loss.node_id)
     graph.set_output("grad", grad)
-    graph.verify()
+    verify_graph(graph)
     names = [w.path for w in layer.weights]
     values = [rng.normal(scale=0.7, size=w.shape) for w in layer.weights]
     feeds = {

@@ -10,6 +10,7 @@ import kgraph
 from kgraph import ops
 from kgraph import optimizers
 from kgraph.backends import interpreter
+from kgraph.ops.verify import verify_graph
 from kgraph.optimizers import SGD
 from kgraph.optimizers import Adagrad
 from kgraph.optimizers import Adam
@@ -317,7 +318,7 @@ def _update_graph(opt):
     )
     graph.set_output("w", new_param.node_id)
     graph.set_output("m", new_slots["momentum"].node_id)
-    graph.verify()
+    verify_graph(graph)
     needed = graph.ancestors(graph.outputs.values())
     return graph, {
         graph.node(i).name for i in needed if graph.node(i).op == "placeholder"

@@ -8,6 +8,7 @@ import pytest
 import kgraph
 from kgraph import ops
 from kgraph.backends import interpreter
+from kgraph.ops.verify import verify_graph
 from kgraph.optimizers import schedules
 
 
@@ -19,7 +20,7 @@ def evaluate(schedule, steps, mode):
         rate = schedule(step)
         assert rate.dtype == "float32"
         graph.set_output("lr", rate.node_id)
-        graph.verify()
+        verify_graph(graph)
         return [
             float(interpreter.run(graph, {"step": np.int64(s)})["lr"]) for s in steps
         ]

@@ -22,7 +22,6 @@ on other architectures the loops leave the mode alone.
 
 from __future__ import annotations
 
-import llvmlite.binding as llvm
 from llvmlite import ir
 
 from kgraph import config
@@ -35,7 +34,9 @@ FLUSH_TO_ZERO = 1 << 15
 
 def applies() -> bool:
     """Whether the loops flush denormals: asked for, and an x86-64 host."""
-    return config.flush_denormals() and llvm.get_process_triple().startswith(
+    from kgraph.backends.llvm import jit
+
+    return config.flush_denormals() and jit.process_triple().startswith(
         ("x86_64", "amd64")
     )
 

@@ -52,6 +52,17 @@ def _new_target_machine() -> Any:
 
 
 @functools.cache
+def host_cpu_features() -> dict[str, bool]:
+    """The host CPU's features by LLVM's names (``avx512f``, ``avx2``...)."""
+    target_machine()
+    return dict(llvm.get_host_cpu_features())
+
+
+def process_triple() -> str:
+    """The host's target triple (``x86_64-unknown-linux-gnu``)."""
+    return str(llvm.get_process_triple())
+
+
 def host_description() -> str:
     """Triple, CPU, features and versions: the part of every cache key that
     describes the machine and the compiler."""

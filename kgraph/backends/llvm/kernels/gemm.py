@@ -89,12 +89,9 @@ _DOT_MAX_ROWS = 16
 @functools.cache
 def host_vector_bytes() -> int:
     """Bytes per SIMD register on this CPU: 64 (AVX-512), 32 (AVX) or 16."""
-    import llvmlite.binding as llvm
-
     from kgraph.backends.llvm import jit
 
-    jit.target_machine()
-    features = llvm.get_host_cpu_features()
+    features = jit.host_cpu_features()
     if features.get("avx512f"):
         return 64
     if features.get("avx2") or features.get("avx"):

@@ -1,0 +1,57 @@
+"""``verify_graph``: a graph checked against its ops' rules.
+
+It lives with the op registry, not in ``kgraph.ir``: the IR knows nothing of
+the ops built on it.
+"""
+
+from __future__ import annotations
+
+from kgraph import errors
+from kgraph.ir.graph import Graph
+from kgraph.ops import registry
+
+
+def verify_graph(graph: Graph) -> None:
+    """Checks a graph against its ops' rules.
+
+    Every op must be registered with the right operand count and valid
+    attributes, the graph must be acyclic, every node's stored type must
+    equal the type its op's ``infer`` rule derives again, and every output
+    must name a node.
+
+    Args:
+        graph: the graph.
+
+    Raises:
+        GraphError: naming the first offending node, printed.
+
+    Example:
+
+    >>> from kgraph import ops
+    >>> g = Graph()
+    >>> g.set_output("y", ops.exp(ops.placeholder(g, "x", (2,))).node_id)
+    >>> verify_graph(g)
+    """
+    for node in graph.nodes():  # raises GraphError on a cycle
+        try:
+            opdef = registry.get(node.op)
+            attrs = opdef.check_attrs(node.attrs)
+            types = [graph.node(i).type for i in node.inputs]
+            opdef.check_arity(len(types))
+            derived = opdef.infer(types, attrs)
+        except errors.KGraphError as error:
+            raise errors.GraphError(
+                f"Invalid node in graph '{graph.name}': {error}\n  at "
+                f"{graph.format_node(node.id)}"
+            ) from error
+        if derived != node.type:
+            raise errors.GraphError(
+                f"Node %{node.id} ({node.op}) stores type {node.type} but "
+                f"its op derives {derived}. Received: "
+                f"{graph.format_node(node.id)}"
+            )
+    for out_name, node_id in graph.outputs.items():
+        if node_id not in graph:
+            raise errors.GraphError(
+                f"Output '{out_name}' names missing node %{node_id}."
+            )
