@@ -12,12 +12,14 @@ from kgraph.ops.composite import logsumexp
 from kgraph.ops.composite import mean
 from kgraph.ops.composite import min
 from kgraph.ops.composite import one_hot
+from kgraph.ops.composite import ones
 from kgraph.ops.composite import relu
 from kgraph.ops.composite import sigmoid
 from kgraph.ops.composite import softmax
 from kgraph.ops.composite import softplus
 from kgraph.ops.composite import std
 from kgraph.ops.composite import var
+from kgraph.ops.composite import zeros
 from kgraph.ops.convolution import conv
 from kgraph.ops.convolution import conv_kernel_grad
 from kgraph.ops.elementwise import abs
@@ -136,6 +138,7 @@ __all__ = [
     "negative",
     "not_equal",
     "one_hot",
+    "ones",
     "pad",
     "pad_general",
     "placeholder",
@@ -173,4 +176,5 @@ __all__ = [
     "true_divide",
     "var",
     "where",
+    "zeros",
 ]
