@@ -301,7 +301,7 @@ def test_ensembling_models_with_average(backend, rng):
 NUM_TAGS = 12  # Number of unique issue tags
 NUM_WORDS = 100  # Size of vocabulary obtained when preprocessing text data
 NUM_DEPARTMENTS = 4  # Number of departments for predictions
-TITLE_LENGTH, BODY_LENGTH = 4, 6  # kgraph's recurrent layers need fixed lengths
+TITLE_LENGTH, BODY_LENGTH = 3, 4  # kgraph's recurrent layers need fixed lengths
 
 
 def build_ticket_model() -> keras.Model:
