@@ -5,7 +5,9 @@ Each test is one section of the guide, written as the guide writes it with
 250x250 where the model computes on them; the summaries keep the guide's
 shapes. The pretrained ``keras.applications.Xception`` of the last
 section is replaced by a small model pretrained in the test. Tests that
-train or predict run on both backends (``backend`` fixture).
+train or predict run on both backends (``backend`` fixture); models used
+for inference only are compiled (``model.compile()``), as uncompiled
+models predict with the interpreter.
 """
 
 from __future__ import annotations
@@ -196,6 +198,10 @@ def test_feature_extraction_from_every_layer(backend):
         outputs=[layer.output for layer in initial_model.layers],
     )
 
+    # Uncompiled models predict with the interpreter; compiled ones with the
+    # backend under test.
+    initial_model.compile()
+    feature_extractor.compile()
     # Call feature extractor on test input.
     x = ops.ones((1, 40, 40, 3))
     features = feature_extractor(x)
@@ -229,12 +235,14 @@ def test_feature_extraction_from_one_layer(backend, rng):
         outputs=initial_model.get_layer(name="my_intermediate_layer").output,
     )
     assert len(feature_extractor.layers) == 3
+    feature_extractor.compile()
     # Call feature extractor on test input.
     x = rng.random((2, 40, 40, 3)).astype("float32")
     features = feature_extractor(x)
     assert features.shape == (2, 16, 16, 8)
     # The same features as the full model's last layer consumes.
     full = keras.Model(initial_model.inputs, initial_model.layers[-1].output)
+    full.compile()
     (kernel, bias) = initial_model.layers[-1].get_weights()
     window = features[:, :3, :3, :].reshape(2, -1)
     np.testing.assert_allclose(
