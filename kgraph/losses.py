@@ -272,8 +272,43 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     return mean(ops.abs(ops.subtract(y_true, y_pred)), axis=-1)
 
 
+@_with_shape_context
+def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
+    """Computes the mean absolute percentage error between labels and
+    predictions.
+
+    Formula:
+
+    ```python
+    loss = 100 * mean(abs((y_true - y_pred) / maximum(abs(y_true), EPSILON)),
+                      axis=-1)
+    ```
+
+    Args:
+        y_true: ground truth values, shape ``(batch, d0, ..., dN)``.
+        y_pred: predicted values, shape ``(batch, d0, ..., dN)``.
+
+    Returns:
+        The per-sample loss, shape ``(batch, d0, ..., dN-1)``.
+
+    Raises:
+        ShapeError: when the shapes do not broadcast.
+
+    Example:
+
+    >>> mean_absolute_percentage_error([[2.0, 4.0]], [[1.0, 5.0]]).numpy()
+    array([37.5], dtype=float32)
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+    scale = ops.maximum(ops.abs(y_true), EPSILON)
+    errors_ = ops.abs(ops.divide(ops.subtract(y_true, y_pred), scale))
+    return ops.multiply(mean(errors_, axis=-1), 100.0)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+mape = MAPE = mean_absolute_percentage_error
 
 
 @_with_shape_context
@@ -850,6 +885,42 @@ class MeanAbsoluteError(LossFunctionWrapper):
         )
 
 
+class MeanAbsolutePercentageError(LossFunctionWrapper):
+    """Mean absolute percentage error:
+    ``100 * mean(abs((y_true - y_pred) / y_true))``.
+
+    Formula:
+
+    ```python
+    loss = 100 * mean(abs((y_true - y_pred) / maximum(abs(y_true), EPSILON)),
+                      axis=-1)   # per sample
+    ```
+
+    Args:
+        reduction: see ``Loss``.
+        name: the loss's name.
+        dtype: see ``Loss``.
+
+    Example:
+
+    >>> float(MeanAbsolutePercentageError()([[2.0, 4.0]], [[1.0, 5.0]]))
+    37.5
+    """
+
+    def __init__(
+        self,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "mean_absolute_percentage_error",
+        dtype: str | None = None,
+    ) -> None:
+        super().__init__(
+            mean_absolute_percentage_error,
+            name=name,
+            reduction=reduction,
+            dtype=dtype,
+        )
+
+
 class Huber(LossFunctionWrapper):
     """The Huber loss: quadratic for small errors, linear for large ones.
 
@@ -1057,6 +1128,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     for fn in (
         mean_squared_error,
         mean_absolute_error,
+        mean_absolute_percentage_error,
         binary_crossentropy,
         categorical_crossentropy,
         sparse_categorical_crossentropy,
@@ -1066,6 +1138,10 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 _FUNCTIONS.update(
     {"mse": mean_squared_error, "MSE": mean_squared_error}
     | {"mae": mean_absolute_error, "MAE": mean_absolute_error}
+    | {
+        "mape": mean_absolute_percentage_error,
+        "MAPE": mean_absolute_percentage_error,
+    }
     | {"bce": binary_crossentropy, "BCE": binary_crossentropy}
 )
 
@@ -1076,6 +1152,7 @@ _CLASSES: dict[str, type[Loss]] = {
         LossFunctionWrapper,
         MeanSquaredError,
         MeanAbsoluteError,
+        MeanAbsolutePercentageError,
         BinaryCrossentropy,
         CategoricalCrossentropy,
         SparseCategoricalCrossentropy,
@@ -1086,6 +1163,7 @@ _CLASSES: dict[str, type[Loss]] = {
 _BY_FUNCTION: dict[Callable[..., Any], type[Loss]] = {
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
     binary_crossentropy: BinaryCrossentropy,
     categorical_crossentropy: CategoricalCrossentropy,
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
@@ -1209,6 +1287,7 @@ def crossentropy_kind(identifier: Any) -> str | None:
 
 __all__ = [
     "MAE",
+    "MAPE",
     "MSE",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
@@ -1216,6 +1295,7 @@ __all__ = [
     "Loss",
     "LossFunctionWrapper",
     "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
     "MeanSquaredError",
     "SparseCategoricalCrossentropy",
     "binary_crossentropy",
@@ -1224,7 +1304,9 @@ __all__ = [
     "get",
     "huber",
     "mae",
+    "mape",
     "mean_absolute_error",
+    "mean_absolute_percentage_error",
     "mean_squared_error",
     "mse",
     "serialize",

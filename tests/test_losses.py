@@ -110,6 +110,22 @@ def test_mean_squared_and_absolute_error_by_hand():
     assert losses.mae is losses.MAE is losses.mean_absolute_error
 
 
+def test_mean_absolute_percentage_error_by_hand():
+    # Keras: 100 * mean(|y - p| / max(|y|, epsilon)), epsilon for y = 0.
+    y_true = f32([[2.0, -4.0], [0.0, 1.0]])
+    y_pred = f32([[1.0, -5.0], [1e-8, 1.0]])
+    np.testing.assert_allclose(
+        eager(losses.mean_absolute_percentage_error, y_true, y_pred),
+        [37.5, 100 * (1e-8 / 1e-7) / 2],
+        rtol=1e-5,
+    )
+    assert losses.mape is losses.MAPE is losses.mean_absolute_percentage_error
+    loss = losses.MeanAbsolutePercentageError()
+    assert loss.name == "mean_absolute_percentage_error"
+    np.testing.assert_allclose(float(loss(y_true[:1], y_pred[:1])), 37.5, rtol=1e-6)
+    assert isinstance(losses.get("MeanAbsolutePercentageError"), type(loss))
+
+
 def test_rank_1_targets_are_expanded_against_a_last_dimension_of_1():
     y_true = f32([1.0, 2.0, 3.0])
     y_pred = f32([[1.0], [2.5], [5.0]])
@@ -298,6 +314,7 @@ def test_huber_gradient_at_delta_is_the_quadratic_one():
 FUNCTIONS = [
     ("mse", losses.mean_squared_error, Y_BIN, P_BIN),
     ("mae", losses.mean_absolute_error, Y_BIN, P_BIN),
+    ("mape", losses.mean_absolute_percentage_error, Y_BIN + 1.0, P_BIN),
     ("huber", losses.huber, Y_BIN, 3 * P_BIN),
     ("bce", losses.binary_crossentropy, Y_BIN, P_BIN),
     (
@@ -442,6 +459,7 @@ def test_keras_documentation_values_for_the_classes():
         ("mean_squared_error", losses.mean_squared_error),
         ("mae", losses.mean_absolute_error),
         ("MAE", losses.mean_absolute_error),
+        ("mape", losses.mean_absolute_percentage_error),
         ("binary_crossentropy", losses.binary_crossentropy),
         ("categorical_crossentropy", losses.categorical_crossentropy),
         ("sparse_categorical_crossentropy", losses.sparse_categorical_crossentropy),

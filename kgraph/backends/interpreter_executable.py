@@ -60,9 +60,9 @@ class InterpreterExecutable:
     ) -> dict[str, np.ndarray]:
         """Sums the evaluation statistics over all batches."""
         totals: dict[str, np.ndarray] = {}
-        for indices in _batches(_count(data), batch_size):
+        for batch, indices in enumerate(_batches(_count(data), batch_size)):
             program = self.programs(EVAL, len(indices))
-            outputs = _run(program, state, data, indices, {})
+            outputs = _run(program, state, data, indices, _scalars(batch))
             # Metric state updates (Keras-style metrics).
             for name, path in program.updates.items():
                 state[path][...] = outputs[name]
@@ -77,12 +77,23 @@ class InterpreterExecutable:
     ) -> dict[str, np.ndarray]:
         """Runs the prediction program over all samples."""
         pieces: dict[str, list[np.ndarray]] = {}
-        for indices in _batches(_count(data), batch_size):
+        for batch, indices in enumerate(_batches(_count(data), batch_size)):
             program = self.programs(PREDICT, len(indices))
-            outputs = _run(program, state, data, indices, {})
+            outputs = _run(program, state, data, indices, _scalars(batch))
             for name in program.predictions:
                 pieces.setdefault(name, []).append(outputs[name])
         return {name: np.concatenate(parts) for name, parts in pieces.items()}
+
+
+def _scalars(batch: int) -> dict[str, np.generic]:
+    """The scalar inputs of evaluation and prediction batch ``batch``, as the
+    compiled loops feed them (step 0, seed 0): random ops that run outside
+    training (a VAE's sampling) draw with the key ``batch``."""
+    return {
+        "iterations": np.int64(batch),
+        "seed": np.int64(batch),
+        "learning_rate": np.float32(0.0),
+    }
 
 
 def _count(data: Mapping[str, np.ndarray]) -> int:

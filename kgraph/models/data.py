@@ -63,7 +63,12 @@ def inputs(model: Any, x: Any) -> dict[str, np.ndarray]:
     for index, (name, value) in enumerate(_by_name(x, model.input_names, "x").items()):
         array = _array(value, "x")
         node_type = types[name]
-        if not node_type.accepts(array.shape):
+        # The data's first dimension counts samples: a static batch size
+        # (``Input(batch_shape=...)``) is the size of each batch, not of x.
+        shape = array.shape
+        if array.ndim and node_type.rank:
+            shape = (node_type.shape[0], *shape[1:])
+        if not node_type.accepts(shape):
             expected = errors.format_shape(node_type.shape)
             raise ValueError(
                 f'Input {index} ("{name}") of model "{model.name}" is incompatible: '
@@ -141,6 +146,10 @@ def targets(
     Integer targets stay integers (class indices, ``int32``); the others
     become ``float32``.
     """
+    if y is None and not outputs:
+        # No output has a loss or metric: the model trains on the losses
+        # its layers add (``add_loss``), as Keras allows.
+        return {}, {}
     if y is None:
         raise ValueError(
             f"`y` is required to train or evaluate model '{model.name}'. "

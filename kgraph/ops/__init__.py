@@ -12,6 +12,7 @@ from kgraph.ops.composite import logsumexp
 from kgraph.ops.composite import mean
 from kgraph.ops.composite import min
 from kgraph.ops.composite import one_hot
+from kgraph.ops.composite import ones
 from kgraph.ops.composite import ones_like
 from kgraph.ops.composite import relu
 from kgraph.ops.composite import sigmoid
@@ -19,6 +20,7 @@ from kgraph.ops.composite import softmax
 from kgraph.ops.composite import softplus
 from kgraph.ops.composite import std
 from kgraph.ops.composite import var
+from kgraph.ops.composite import zeros
 from kgraph.ops.composite import zeros_like
 from kgraph.ops.convolution import conv
 from kgraph.ops.convolution import conv_kernel_grad
@@ -138,6 +140,7 @@ __all__ = [
     "negative",
     "not_equal",
     "one_hot",
+    "ones",
     "ones_like",
     "pad",
     "pad_general",
@@ -176,5 +179,6 @@ __all__ = [
     "true_divide",
     "var",
     "where",
+    "zeros",
     "zeros_like",
 ]

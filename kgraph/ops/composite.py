@@ -22,21 +22,27 @@ def _float(x: Any) -> Any:
     return x if dtypes.is_float(x.dtype) else ew.cast(x, "float32")
 
 
-def _count(x: Any, axis: Any) -> Any:
-    """How many elements each mean averages: a number, or, over the unknown
-    batch dimension of a graph tensor, the graph's batch size times it."""
+def _count(x: Any, axis: Any, keepdims: bool = False) -> Any:
+    """How many elements each mean averages: a number; over the unknown
+    batch dimension (axis 0) of a graph tensor, the graph's batch size times
+    it; over another unknown dimension (a sequence of any length), the sum
+    of ones shaped like ``x`` over the axes, as the result is shaped."""
     axes = normalize_axes("mean", None if axis is None else _axes(axis), x.ndim)
-    total, unknown = 1, False
+    total, batch, other = 1, False, False
     for a in axes:
         dim = x.shape[a]
-        if dim is None:
-            unknown = True
-        else:
+        if dim is not None:
             total *= dim
-    if not unknown:
+        elif a == 0:
+            batch = True
+        else:
+            other = True
+    if not (batch or other):
         return float(total)
     if not isinstance(x, SymbolicTensor) or x.graph is None:
         reduce.static_shape("mean over an unknown dimension", x.shape)
+    if other:
+        return reduce.sum(ones_like(x), axis=axes, keepdims=keepdims)
     return ew.multiply(builder.batch_size_input(x.graph), float(total))
 
 
@@ -49,7 +55,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if history.any_keras([x]):
         return history.record_function(mean, (x,), {"axis": axis, "keepdims": keepdims})
     x = _float(x)
-    count = _count(x, axis)
+    count = _count(x, axis, keepdims)
     return ew.divide(reduce.sum(x, axis=axis, keepdims=keepdims), count)
 
 
@@ -200,3 +206,57 @@ def zeros_like(x: Any, dtype: Any = None) -> Any:
     kind = dtypes.canonical(dtype or x.dtype)
     zero = np.asarray(0, dtype=dtypes.to_numpy(kind))
     return ew.where(ew.equal(x, x), zero, zero)
+
+
+def zeros(shape: Any, dtype: str = "float32") -> Any:
+    """Returns a tensor of zeros of a static ``shape``, as ``keras.ops.zeros``.
+
+    Inside a layer's ``call`` it is a constant that broadcasts against the
+    graph's tensors (e.g. an RNN's initial state).
+
+    Args:
+        shape: an int or a sequence of ints.
+        dtype: the dtype (``"float32"``).
+
+    Raises:
+        ValueError: when a dimension is unknown (``None``): give the model
+            a static batch size (``keras.Input(batch_shape=...)``).
+
+    Example:
+
+    >>> zeros((2, 3)).numpy()
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
+    return _filled("zeros", shape, dtype, 0)
+
+
+def ones(shape: Any, dtype: str = "float32") -> Any:
+    """Returns a tensor of ones of a static ``shape``, as ``keras.ops.ones``.
+
+    Args:
+        shape: an int or a sequence of ints.
+        dtype: the dtype (``"float32"``).
+
+    Raises:
+        ValueError: when a dimension is unknown (``None``).
+
+    Example:
+
+    >>> ones(2, dtype="int32").numpy()
+    array([1, 1], dtype=int32)
+    """
+    return _filled("ones", shape, dtype, 1)
+
+
+def _filled(name: str, shape: Any, dtype: str, value: int) -> Any:
+    dims = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    if any(d is None for d in dims):
+        raise ValueError(
+            f"{name}: the shape must be static; kgraph has no tensors of a shape "
+            "known only when the graph runs. In a model, give the input a static "
+            "batch size with keras.Input(batch_shape=...). "
+            f"Received: shape={dims}"
+        )
+    array = np.full(tuple(int(d) for d in dims), value, dtype=dtypes.to_numpy(dtype))
+    return shape_ops.as_tensor(array)

@@ -57,6 +57,40 @@ def test_wrong_input_shape_names_expected_and_received(
     assert "incompatible" in str(info.value)
 
 
+def test_a_static_batch_size_is_the_batch_not_the_data_length():
+    # Input(batch_shape=...) fixes the size of each batch; x holds as many
+    # samples as it likes (as in Keras), its other dimensions still count.
+    inputs = kg.Input(batch_shape=(4, 3))
+    model = kg.Model(inputs, kg.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse", backend="numpy")
+    x = np.ones((12, 3), "float32")
+    history = model.fit(x, x[:, :1], batch_size=4, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert model.predict(x, batch_size=4, verbose=0).shape == (12, 1)
+    with pytest.raises(ValueError, match=r"expected shape=\(4, 3\)"):
+        model.predict(np.ones((12, 2)), batch_size=4, verbose=0)
+
+
+def test_y_is_required_only_by_outputs_with_a_loss_or_metric():
+    class Penalty(kg.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(kg.ops.mean(kg.ops.square(inputs)))
+            return inputs
+
+    inputs = kg.Input(shape=(2,))
+    model = kg.Model(inputs, Penalty()(kg.layers.Dense(2)(inputs)))
+    x = np.ones((8, 2), "float32")
+    # Only the added loss: fit and evaluate need no targets (as in Keras).
+    model.compile(optimizer="sgd", backend="numpy")
+    history = model.fit(x, epochs=2, batch_size=4, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    expected = np.mean(model.predict(x, verbose=0) ** 2)
+    np.testing.assert_allclose(model.evaluate(x, verbose=0), expected, rtol=1e-5)
+    model.compile(optimizer="sgd", loss="mse", backend="numpy")
+    with pytest.raises(ValueError, match="`y` is required"):
+        model.fit(x, verbose=0)
+
+
 def test_wrong_input_shape_of_one_of_several_inputs(no_graph_runs):
     a = kg.Input(shape=(3,), name="a")
     b = kg.Input(shape=(2,), name="b")

@@ -287,6 +287,35 @@ def test_validation_split_and_metrics_match():
     assert_same_run(expected, run(spec, "llvm"))
 
 
+def test_random_draws_outside_training_match_the_interpreter():
+    """A layer that samples in every mode (a VAE's sampling) draws in
+    evaluate and predict too: both backends key batch i with seed i."""
+
+    class Noisy(kg.layers.Layer):
+        def call(self, inputs):
+            key = kg.layers.layer.random_key(inputs)
+            return inputs + kg.ops.random_normal(key, inputs, salt=self.salt)
+
+    results = {}
+    x = np.zeros((10, 3), "float32")
+    for backend in ("numpy", "llvm"):
+        kg.utils.clear_session()
+        inputs = kg.Input(shape=(3,))
+        model = kg.Model(inputs, Noisy(name="noisy")(inputs))
+        model.compile(loss="mse", backend=backend)
+        results[backend] = (
+            model.predict(x, batch_size=4, verbose=0),
+            model.evaluate(x, x, batch_size=4, verbose=0),
+        )
+    (noise, loss), (noise2, loss2) = results.values()
+    np.testing.assert_array_equal(noise, noise2)
+    np.testing.assert_allclose(loss, loss2, rtol=1e-6)
+    assert 0.3 < noise.std() < 2.0
+    # Each batch draws its own noise.
+    assert not np.array_equal(noise[:2], noise[4:6])
+    np.testing.assert_allclose(loss, np.mean(noise**2), rtol=1e-5)
+
+
 def test_train_on_batch_and_predict_on_batch_match():
     spec = _fixed_spec()
     x, y = make_data(spec)
