@@ -647,6 +647,24 @@ class MeanAbsoluteError(MeanMetricWrapper):
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
 
 
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """The mean absolute percentage error, averaged over samples:
+    ``100 * mean(|y_true - y_pred| / max(|y_true|, epsilon))``.
+
+    Example:
+
+    >>> m = MeanAbsolutePercentageError()
+    >>> m.update_state([[1.0], [2.0]], [[1.5], [2.0]])
+    >>> round(m.result(), 4)
+    25.0
+    """
+
+    def __init__(
+        self, name: str = "mean_absolute_percentage_error", dtype: str | None = None
+    ) -> None:
+        super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
 class RootMeanSquaredError(Mean):
     """The square root of the mean squared error over all values.
 
@@ -1398,6 +1416,7 @@ _CLASS_LIST: tuple[type[Metric], ...] = (
     SparseCategoricalAccuracy,
     MeanSquaredError,
     MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     RootMeanSquaredError,
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -1421,6 +1440,8 @@ _CLASSES.update(
         "MSE": MeanSquaredError,
         "mae": MeanAbsoluteError,
         "MAE": MeanAbsoluteError,
+        "mape": MeanAbsolutePercentageError,
+        "MAPE": MeanAbsolutePercentageError,
     }
 )
 del _CLASSES["mean_metric_wrapper"], _CLASSES["MeanMetricWrapper"]
@@ -1434,6 +1455,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
         sparse_categorical_accuracy,
         losses.mean_squared_error,
         losses.mean_absolute_error,
+        losses.mean_absolute_percentage_error,
         losses.binary_crossentropy,
         losses.categorical_crossentropy,
         losses.sparse_categorical_crossentropy,
@@ -1585,6 +1607,7 @@ __all__ = [
     "FalsePositives",
     "Mean",
     "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "Metric",

@@ -396,10 +396,18 @@ class Layer:
     @property
     def losses(self) -> list[Any]:
         """The losses of the last eager call (``add_loss``), this layer's and
-        its sublayers', then the regularization penalties of its weights."""
+        its sublayers' at any depth, then the regularization penalties of its
+        weights."""
         found = list(self._eager_losses)
-        for layer in self._sublayers():
+        seen = {id(self)}
+        stack = list(reversed(self._sublayers()))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
             found.extend(layer._eager_losses)
+            stack.extend(reversed(layer._sublayers()))
         for variable in self.weights:
             regularizer = getattr(variable, "regularizer", None)
             if regularizer is not None:

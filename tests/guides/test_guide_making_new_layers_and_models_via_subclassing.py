@@ -243,13 +243,6 @@ def test_layer_losses_are_reset_at_each_call():
     np.testing.assert_allclose(np.asarray(layer.losses[0]), 1e-2 * 3.0, rtol=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Layer.losses (kgraph/layers/layer.py) collects the eager losses of "
-        "the layer and of its direct sublayers only, not of their sublayers"
-    ),
-)
 def test_layer_losses_are_collected_from_any_depth():
     # "These losses (including those created by any inner layer) can be
     # retrieved via layer.losses."
@@ -410,16 +403,6 @@ def test_the_training_argument_in_eager_calls():
     assert 0.4 < np.mean(dropped == 0.0) < 0.6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "fit() calls a layer's call() with training=None, not True as Keras "
-        "does: a model traces one graph whose training mode is a graph input "
-        "(Model._trace_graph in kgraph/models/functional.py, Layer.__call__ in "
-        "kgraph/layers/layer.py), so a Python `if training:` branch never "
-        "takes its training side"
-    ),
-)
 def test_the_training_argument_in_fit(backend):
     # The model's output is all dropped or kept; the loss is its mean square
     # (with the target 0), so training with dropout changes the loss.

@@ -516,11 +516,6 @@ def mean_absolute_percentage_error():
     return keras.metrics.MeanMetricWrapper(keras.losses.mean_absolute_percentage_error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="kgraph.metrics (kgraph/metrics.py) has no MeanAbsolutePercentageError",
-)
 def test_per_output_metrics_as_the_guide_names_them(backend, multi_data):
     img_data, ts_data, score_targets, class_targets = multi_data
     model = multi_input_multi_output_model()
