@@ -393,7 +393,15 @@ class Model(Trainer, Layer):
             )
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """Calls the model: on symbolic tensors it is a layer (its calls are
+        traced where it is called); on arrays it predicts with the compiled
+        program, or, with ``training=True``, runs its layers eagerly in
+        training mode (dropout active, normalization statistics updated), as
+        Keras does."""
         if any(isinstance(t, SymbolicTensor) for t in flatten([inputs, args, kwargs])):
+            return Layer.__call__(self, inputs, *args, **kwargs)
+        if kwargs.get("training"):
+            self._ensure_built(inputs)
             return Layer.__call__(self, inputs, *args, **kwargs)
         return self.predict_on_batch(inputs)
 

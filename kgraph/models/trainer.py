@@ -48,7 +48,7 @@ class Trainer:
         self._programs: dict[Any, Program] = {}
         self._executables: dict[Any, Any] = {}
         self._threads: int | None = None
-        self._backend = "numpy"
+        self._backend = config.default_backend()
 
     # -- compile -------------------------------------------------------------------
 
@@ -220,6 +220,29 @@ class Trainer:
     def _ensure_built(self, x: Any) -> None:
         """Builds the model from the first data when it needs that
         (Sequential and subclassed models without input shapes)."""
+
+    def _fixed_batch(self) -> int | None:
+        """The batch size an input fixes (``Input(batch_shape=...)``), if any."""
+        if not getattr(self, "built", False):
+            return None
+        sizes = {t.shape[0] for t in getattr(self, "inputs", []) if t.shape}
+        sizes.discard(None)
+        return next(iter(sizes)) if len(sizes) == 1 else None
+
+    def _static_batch(self, batch_size: int) -> int:
+        """Checks ``batch_size`` against a batch size the inputs fix.
+
+        Raises:
+            ValueError: when they differ.
+        """
+        fixed = self._fixed_batch()
+        if fixed is not None and batch_size != fixed:
+            raise ValueError(
+                f"Model '{getattr(self, 'name', '')}' has inputs of a fixed batch "
+                f"size {fixed} (Input(batch_shape=...)): pass batch_size={fixed} "
+                f"or leave it out. Received: batch_size={batch_size}"
+            )
+        return batch_size
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
@@ -528,7 +551,7 @@ class Trainer:
 
         self._ensure_built(x)
         self._require_compiled("training")
-        batch_size = _batch_size(batch_size)
+        batch_size = self._static_batch(_batch_size(batch_size, self._fixed_batch()))
         train, specs, n = self._prepare(x, y, sample_weight, class_weight)
         validation = None
         if validation_data is not None:
@@ -672,7 +695,7 @@ class Trainer:
         from kgraph.callbacks import CallbackList
 
         self._require_compiled("evaluation")
-        batch_size = _batch_size(batch_size)
+        batch_size = self._static_batch(_batch_size(batch_size, self._fixed_batch()))
         arrays, specs, n = self._prepare(x, y, sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
@@ -728,7 +751,7 @@ class Trainer:
         """
         from kgraph.callbacks import CallbackList
 
-        batch_size = _batch_size(batch_size)
+        batch_size = self._static_batch(_batch_size(batch_size, self._fixed_batch()))
         self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
@@ -894,9 +917,9 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _batch_size(batch_size: int | None) -> int:
+def _batch_size(batch_size: int | None, fixed: int | None = None) -> int:
     if batch_size is None:
-        return 32
+        return fixed or 32
     if (
         isinstance(batch_size, bool)
         or not isinstance(batch_size, int)

@@ -75,8 +75,11 @@ class CallNode:
                 name (``training`` from an enclosing model call).
 
         Returns:
-            The flat outputs of the call, in the order of
-            ``output_tensors``.
+            The flat outputs of the call standing for ``output_tensors``
+            (graph tensors, or eager ones when replayed on arrays).
+
+        Raises:
+            ValueError: when the call returns another number of outputs.
         """
 
         def fill(value: Any) -> Any:
@@ -86,8 +89,15 @@ class CallNode:
         kwargs = map_structure(fill, self.kwargs)
         for key, value in extra.items():
             kwargs.setdefault(key, value)
-        outputs = self.operation(*args, **kwargs)
-        return [t for t in flatten(outputs) if isinstance(t, SymbolicTensor)]
+        outputs = flatten(self.operation(*args, **kwargs))
+        defined = flatten(self.outputs)
+        if len(outputs) != len(defined):
+            raise ValueError(
+                f"{self.operation.name}: called again, it returned "
+                f"{len(outputs)} outputs where its first call returned "
+                f"{len(defined)}. Received: {len(outputs)} outputs"
+            )
+        return [out for out, d in zip(outputs, defined, strict=True) if _is_keras(d)]
 
     def __repr__(self) -> str:
         return f"<CallNode {self.operation.name}[{self.index}]>"

@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 
 import kgraph as keras
+from kgraph import errors as kg_errors
 from kgraph import layers
 from kgraph import ops
 
@@ -485,9 +486,13 @@ def test_shared_layers(backend, rng):
 
     # Sequences of any length (inference: kgraph trains, and compiles to
     # native code, only graphs whose dimensions other than the batch's are
-    # static; an uncompiled model predicts with the interpreter).
+    # static, and says so; the interpreter predicts on any length).
     a = rng.integers(0, 1000, size=(64, 5)).astype("int32")
     b = rng.integers(0, 1000, size=(64, 7)).astype("int32")
+    if backend == "llvm":
+        with pytest.raises(kg_errors.CompileError, match=r"sequences of any length"):
+            model.predict([a, b], verbose=0)
+    model.compile(optimizer="adam", loss="mse", backend="numpy")
     np.testing.assert_allclose(
         model.predict([a, b], verbose=0),
         expected_scores(model, a, b),

@@ -223,6 +223,7 @@ class LLVMExecutable:
             partial_program = (
                 full_program if partial == batch_size else self.programs(kind, partial)
             )
+            _check_static(full_program)
             spec, library, text = _compile_loop(
                 kind, full_program, partial_program, f"{kind}_b{batch_size}_p{partial}"
             )
@@ -376,6 +377,23 @@ class LLVMExecutable:
         )
         if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
+
+
+def _check_static(program: Program) -> None:
+    """Native loops need every dimension but the batch's known.
+
+    Raises:
+        CompileError: naming the first input of unknown shape.
+    """
+    for node in program.graph.placeholders():
+        if not node.type.is_static:
+            raise errors.CompileError(
+                f"The LLVM backend compiles graphs whose dimensions are known "
+                f"once the batch size is: input '{node.name}' has shape "
+                f"{node.type.shape}. Give the input a fixed shape, or use "
+                "compile(backend='numpy') for sequences of any length. "
+                f"Received: an input of shape {node.type.shape}"
+            )
 
 
 def _rows(data: Mapping[str, np.ndarray]) -> int:
