@@ -8,6 +8,7 @@ Import it as you would Keras::
 
 from kgraph import activations
 from kgraph import callbacks
+from kgraph import config
 from kgraph import initializers
 from kgraph import layers
 from kgraph import losses
@@ -33,7 +34,7 @@ from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
 from kgraph.tensor import constant
 
-__version__ = "0.1.0"
+__version__ = config.VERSION
 
 __all__ = [
     "Graph",

@@ -15,6 +15,11 @@ def dump_dir() -> Path | None:
     return Path(value) if value else None
 
 
+# kgraph's version (``kgraph.__version__``), here so that any module can
+# read it without importing the whole package.
+VERSION = "0.1.0"
+
+
 def default_backend() -> str:
     """Returns the backend ``compile()`` uses when none is given."""
     return os.environ.get("KGRAPH_BACKEND", "llvm")

@@ -47,7 +47,7 @@ def run(
             continue
         node = graph.node(node_id)
         if node.op == "placeholder":
-            values[node_id] = _feed(node.name, node.type, feeds)
+            values[node_id] = _feed(node.input_name, node.type, feeds)
             continue
         arrays = [values[i] for i in node.inputs]
         values[node_id] = _evaluate(graph, node, arrays)

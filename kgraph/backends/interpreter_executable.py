@@ -4,6 +4,7 @@ interpreter, with the same batch order and keys as any compiled loop."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class InterpreterExecutable:
         for offset, batch in enumerate(batches):
             indices = order[batch * batch_size : (batch + 1) * batch_size]
             program = self.programs(TRAIN, len(indices))
-            scalars = {
+            scalars: dict[str, Any] = {
                 "iterations": np.int64(step + offset),
                 "learning_rate": np.float32(learning_rate),
                 "seed": np.int64(seed + step + offset),

@@ -10,6 +10,7 @@ be differentiated again, simplified, fused and lowered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,9 +58,10 @@ def gradients(graph: Graph, target: int, wrt: Sequence[int]) -> list[int]:
     return [_result(graph, node_id, cotangents) for node_id in wrt]
 
 
-def _order(graph: Graph) -> dict[int, int]:
+def _order(graph: Graph) -> Callable[[int], int]:
+    """A node's position in the topological order, as a sort key."""
     position = {node_id: i for i, node_id in enumerate(graph.topo_order())}
-    return position.__getitem__  # type: ignore[return-value]
+    return position.__getitem__
 
 
 def _between(graph: Graph, target: int, wrt: Sequence[int]) -> set[int]:
@@ -88,6 +90,7 @@ def _backward(
         return
     inputs = [SymbolicTensor(graph, i) for i in node.inputs]
     output = SymbolicTensor(graph, node_id)
+    assert opdef.grad is not None  # differentiable ops have a rule (registry test)
     with builder.layer_scope(f"{node.layer or node.op}/grad"):
         grads = opdef.grad(inputs, output, cotangents[node_id], node.attrs)
         if len(grads) != len(inputs):
@@ -130,7 +133,7 @@ def _result(graph: Graph, node_id: int, cotangents: dict[int, SymbolicTensor]) -
             f"gradients: %{node_id} does not affect the target and its shape "
             f"{node_type} is not static, so no zero gradient can be made."
         )
-    zeros = np.zeros(node_type.shape, dtype=dtypes.to_numpy(node_type.dtype))
+    zeros = np.zeros(node_type.dims, dtype=dtypes.to_numpy(node_type.dtype))
     return graph_constant(graph, zeros).node_id
 
 

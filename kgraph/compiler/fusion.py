@@ -43,7 +43,7 @@ def _groups(graph: Graph) -> dict[int, list[int]]:
             and graph.node(node_id).type.shape == graph.node(root).type.shape
             and not (kind == registry.MATMUL and has_matmul[root])
         )
-        if joins:
+        if joins and root is not None:
             root_of[node_id] = root
             members[root].append(node_id)
             has_matmul[root] |= kind == registry.MATMUL

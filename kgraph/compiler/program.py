@@ -56,7 +56,7 @@ class Program:
     def batched_inputs(self) -> list[str]:
         """Names of the inputs sliced per batch."""
         return [
-            node.name
+            node.input_name
             for node in self.graph.placeholders()
             if node.role in ("data", "target", "sample_weight")
         ]
@@ -65,7 +65,7 @@ class Program:
     def state_inputs(self) -> list[str]:
         """Names of the parameters and slots the program reads."""
         return [
-            node.name
+            node.input_name
             for node in self.graph.placeholders()
             if node.role in ("parameter", "slot")
         ]

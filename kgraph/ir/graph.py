@@ -80,6 +80,20 @@ class Node:
         return self.attrs.get("name")
 
     @property
+    def input_name(self) -> str:
+        """The name of a placeholder: the graph input the caller feeds.
+
+        Raises:
+            GraphError: for a node that is not a graph input.
+        """
+        name = self.attrs.get("name")
+        if self.op != "placeholder" or not isinstance(name, str):
+            raise errors.GraphError(
+                f"%{self.id} ({self.op}) is not a graph input. Received: {self.op}"
+            )
+        return name
+
+    @property
     def role(self) -> str | None:
         """The placeholder role, or ``None`` for other ops."""
         return self.attrs.get("role")

@@ -47,6 +47,19 @@ class TensorType:
         return all(d is not None for d in self.shape)
 
     @property
+    def dims(self) -> tuple[int, ...]:
+        """The shape when every dimension is known.
+
+        Raises:
+            ShapeError: when a dimension is unknown.
+        """
+        if not self.is_static:
+            raise errors.ShapeError(
+                f"The shape must be known here. Received: shape={self.shape}"
+            )
+        return tuple(int(d) for d in self.shape if d is not None)
+
+    @property
     def size(self) -> int | None:
         """The number of elements, or ``None`` if a dimension is unknown."""
         if not self.is_static:

@@ -38,7 +38,6 @@ def save_model(
         ValueError: for a model whose config cannot be stored.
         FileExistsError: when the file exists and ``overwrite`` is false.
     """
-    from kgraph import __version__
 
     h5py = require()
     path = Path(filepath)
@@ -48,7 +47,7 @@ def save_model(
     config["compile_config"] = keras_compat.to_keras_objects(compiled)
     metadata = {
         "keras_version": "3.0.0",
-        "kgraph_version": __version__,
+        "kgraph_version": config.VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
     buffer = io.BytesIO()

@@ -59,7 +59,6 @@ def save_model(
         ValueError: for a model whose config cannot be stored.
         FileExistsError: when the file exists and ``overwrite`` is false.
     """
-    from kgraph import __version__
 
     path = Path(filepath)
     atomic.check_overwrite(path, overwrite)
@@ -72,7 +71,7 @@ def save_model(
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "kgraph_version": __version__,
+        "kgraph_version": config.VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
     with (

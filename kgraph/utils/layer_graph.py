@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from kgraph import errors
+from kgraph.ops.history import FunctionCall
+from kgraph.ops.history import OpCall
 
 
 @dataclass
@@ -97,8 +99,6 @@ def _node(layer: Any, calls: list) -> LayerNode:
 
 def _sources(tensor: Any) -> list[str]:
     """The layers that made a tensor, looking through ops between layers."""
-    from kgraph.layers.layer import Layer
-
     found: list[str] = []
     stack, seen = [tensor], set()
     while stack:
@@ -107,7 +107,7 @@ def _sources(tensor: Any) -> list[str]:
             continue
         seen.add(id(current))
         operation = current.history[0]
-        if isinstance(operation, Layer):
+        if not isinstance(operation, OpCall | FunctionCall):
             if operation.name not in found:
                 found.append(operation.name)
             continue

@@ -108,7 +108,7 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
     """
     graph = program.graph
     layout = StepLayout(name=name, program=program)
-    layout.inputs = [node.name for node in graph.placeholders()]
+    layout.inputs = [node.input_name for node in graph.placeholders()]
     layout.outputs = list(graph.outputs)
     function = ir.Function(module, STEP_TYPE, name)
     arena, inputs, outputs, tid, threads, words = function.args
@@ -218,7 +218,7 @@ def _kernels(module: ir.Module) -> dict[tuple, Any]:
     cache = getattr(module, "kgraph_kernels", None)
     if cache is None:
         cache = {}
-        module.kgraph_kernels = cache  # type: ignore[attr-defined]
+        module.kgraph_kernels = cache
     return cache
 
 
@@ -501,6 +501,7 @@ def _group_body(
             if opdef.kind == registry.FUSED:
                 value = scalar_body(emitter, node.attrs["body"], operands, in_dtypes)
             else:
+                assert opdef.lower is not None  # every op lowers (registry test)
                 value = opdef.lower(
                     emitter, operands, in_dtypes, node.type.dtype, node.attrs
                 )
@@ -564,15 +565,17 @@ def _lower_node(
 ) -> None:
     """A node's own lowering on buffers: a loop of its scalar lowering for
     an elementwise op, the op's buffer lowering otherwise."""
+    lower = opdef.lower
+    assert lower is not None  # every op lowers (registry test)
     if opdef.kind != registry.ELEMENTWISE:
-        opdef.lower(em, inputs, output, attrs)
+        lower(em, inputs, output, attrs)
         return
     in_dtypes = [buffer.dtype for buffer in inputs]
     lowering.elementwise(
         em,
         inputs,
         output,
-        lambda values: opdef.lower(em, values, in_dtypes, node.type.dtype, attrs),
+        lambda values: lower(em, values, in_dtypes, node.type.dtype, attrs),
     )
 
 

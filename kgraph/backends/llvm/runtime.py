@@ -322,7 +322,7 @@ class LLVMExecutable:
         outputs = {}
         for name in compiled.spec.results:
             node_type = graph.node(graph.outputs[name]).type
-            outputs[name] = np.empty((count, *node_type.shape[1:]), node_type.dtype)
+            outputs[name] = np.empty((count, *node_type.dims[1:]), node_type.dtype)
         table = _pointers([outputs[name] for name in compiled.spec.results])
         self._call(
             compiled,
@@ -502,13 +502,13 @@ def _check(
 def _expected_types(compiled: CompiledLoop) -> dict[str, Any]:
     """The type of every array a loop reads or writes, by name."""
     graph = compiled.programs[0].graph
-    expected = {node.name: node.type for node in graph.placeholders()}
+    expected = {node.input_name: node.type for node in graph.placeholders()}
     for other in compiled.programs[1:]:
         expected.update(
             {
-                n.name: n.type
+                n.input_name: n.type
                 for n in other.graph.placeholders()
-                if n.name not in expected
+                if n.input_name not in expected
             }
         )
     # A state entry the program overwrites without reading it has the type

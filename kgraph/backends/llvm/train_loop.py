@@ -98,9 +98,9 @@ def _names(programs: list[Program]) -> tuple[list[str], list[str]]:
     for program in programs:
         for node in program.graph.placeholders():
             if node.role in _BATCHED:
-                data.add(node.name)
+                data.add(node.input_name)
             elif node.role in ("parameter", "slot"):
-                state.add(node.name)
+                state.add(node.input_name)
         state.update(program.updates.values())
     return sorted(data), sorted(state)
 
@@ -127,7 +127,7 @@ def emit_loop(
     if kind in (TRAIN, EVAL):
         offset = 0
         for name in full.stats:
-            shape = tuple(full.graph.node(full.graph.outputs[name]).type.shape)
+            shape = full.graph.node(full.graph.outputs[name]).type.dims
             size = math.prod(shape)
             spec.results[name] = (offset, size)
             spec.shapes[name] = shape
@@ -233,7 +233,7 @@ def _emit_body(
     for position, input_name in enumerate(layout.inputs):
         node = graph.placeholder(input_name)
         if node.role in _BATCHED:
-            row_bytes = int(math.prod(node.type.shape[1:])) * lowering.itemsize(
+            row_bytes = int(math.prod(node.type.dims[1:])) * lowering.itemsize(
                 node.type.dtype
             )
             source = _pointer_at(em, data, spec.data.index(input_name))

@@ -296,7 +296,7 @@ def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
     slots = getattr(function, "_kgraph_gemm_scratch", None)
     if slots is None:
         slots = {}
-        function._kgraph_gemm_scratch = slots  # type: ignore[attr-defined]
+        function._kgraph_gemm_scratch = slots
     nbytes = count * (8 if element == F64 else 4)
     best = min((size for size in slots if size >= nbytes), default=None)
     if best is not None:
