@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kgraph.config import VERSION
 from kgraph.saving import atomic
 from kgraph.saving import compile_config
 from kgraph.saving import h5_weights
@@ -38,16 +39,17 @@ def save_model(
         ValueError: for a model whose config cannot be stored.
         FileExistsError: when the file exists and ``overwrite`` is false.
     """
-
-    h5py = require()
     path = Path(filepath)
     atomic.check_overwrite(path, overwrite)
+    # The architecture first: what a .keras file cannot hold is named even
+    # without h5py.
     config = keras_compat.to_keras_model(model_config.serialize_model(model))
+    h5py = require()
     compiled = compile_config.compile_config(model, with_backend=False)
     config["compile_config"] = keras_compat.to_keras_objects(compiled)
     metadata = {
         "keras_version": "3.0.0",
-        "kgraph_version": config.VERSION,
+        "kgraph_version": VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
     buffer = io.BytesIO()

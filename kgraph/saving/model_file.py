@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from kgraph.config import VERSION
 from kgraph.saving import atomic
 from kgraph.saving import compile_config
 from kgraph.saving import model_config
@@ -71,7 +72,7 @@ def save_model(
     metadata = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "kgraph_version": config.VERSION,
+        "kgraph_version": VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
     }
     with (

@@ -19,6 +19,8 @@ Left out or changed, and why:
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -27,6 +29,10 @@ from kgraph import layers
 from kgraph import ops
 from kgraph.layers.layer import random_key
 from kgraph.layers.layer import training_flag
+
+# The guide saves Keras's ".weights.h5", which needs h5py (optional); kgraph's
+# own ".weights.npz" needs nothing.
+WEIGHTS_SUFFIX = ".weights.h5" if importlib.util.find_spec("h5py") else ".weights.npz"
 
 # -- The Layer class: the combination of state (weights) and some computation ----------
 
@@ -480,11 +486,11 @@ def test_a_subclassed_model_trains_and_saves_its_weights(backend, rng, tmp_path)
     history = resnet.fit(x, y, batch_size=16, epochs=4, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert len(resnet.weights) == 2 * 4 + 2
-    resnet.save_weights(tmp_path / "resnet.weights.h5")
+    resnet.save_weights(tmp_path / f"resnet{WEIGHTS_SUFFIX}")
 
     restored = ResNet(num_classes=3)
     restored.build((None, 8, 8, 4))
-    restored.load_weights(tmp_path / "resnet.weights.h5")
+    restored.load_weights(tmp_path / f"resnet{WEIGHTS_SUFFIX}")
     np.testing.assert_allclose(
         restored.predict(x, verbose=0), resnet.predict(x, verbose=0), rtol=1e-5
     )
