@@ -59,7 +59,7 @@ _SIGNATURE = ctypes.CFUNCTYPE(
 _MIN_SHARED_SAMPLES = 64
 
 
-def _arena(size: int) -> np.ndarray:
+def arena(size: int) -> np.ndarray:
     """A zeroed byte array whose data is 64-byte aligned."""
     raw = np.zeros(size + 64, dtype=np.uint8)
     start = (-raw.ctypes.data) % 64
@@ -78,7 +78,7 @@ class CompiledLoop:
     ir_text: str
     # The threads' shared barrier words (see threads.py).
     barrier: np.ndarray = dataclasses.field(
-        default_factory=lambda: _arena(threads.BARRIER_BYTES).view(np.int64)
+        default_factory=lambda: arena(threads.BARRIER_BYTES).view(np.int64)
     )
     # Filled on first use: the checked types, the state written in place, and
     # the last pointer tables (state arrays stay put between calls).
@@ -228,7 +228,7 @@ class LLVMExecutable:
                 kind, full_program, partial_program, f"{kind}_b{batch_size}_p{partial}"
             )
             function = _SIGNATURE(library.address(spec.entry))
-            arenas = (_arena(spec.arena_sizes[0]), _arena(spec.arena_sizes[1]))
+            arenas = (arena(spec.arena_sizes[0]), arena(spec.arena_sizes[1]))
             self.loops[key] = CompiledLoop(
                 spec,
                 library,
@@ -323,7 +323,7 @@ class LLVMExecutable:
         for name in compiled.spec.results:
             node_type = graph.node(graph.outputs[name]).type
             outputs[name] = np.empty((count, *node_type.dims[1:]), node_type.dtype)
-        table = _pointers([outputs[name] for name in compiled.spec.results])
+        table = pointers([outputs[name] for name in compiled.spec.results])
         self._call(
             compiled,
             state,
@@ -463,12 +463,12 @@ def _table(compiled: CompiledLoop, which: str, arrays: list[np.ndarray]) -> np.n
         and all(a is b for a, b in zip(cached[0], arrays, strict=True))
     ):
         return cached[1]
-    table = _pointers(arrays)
+    table = pointers(arrays)
     compiled.tables[which] = (tuple(arrays), table)
     return table
 
 
-def _pointers(arrays: list[np.ndarray]) -> np.ndarray:
+def pointers(arrays: list[np.ndarray]) -> np.ndarray:
     return np.array([a.ctypes.data for a in arrays] or [0], dtype=np.uintp)
 
 
@@ -493,10 +493,10 @@ def _check(
         expected = compiled.expected = _expected_types(compiled)
     rows = _rows(data)
     for name in compiled.spec.data:
-        _check_array(name, data.get(name), expected[name], rows, writable=False)
+        check_array(name, data.get(name), expected[name], rows, writable=False)
     written = compiled.written
     for name in compiled.spec.state:
-        _check_array(name, state.get(name), expected[name], None, name in written)
+        check_array(name, state.get(name), expected[name], None, name in written)
 
 
 def _expected_types(compiled: CompiledLoop) -> dict[str, Any]:
@@ -521,7 +521,7 @@ def _expected_types(compiled: CompiledLoop) -> dict[str, Any]:
     return expected
 
 
-def _check_array(
+def check_array(
     name: str, array: Any, expected: Any, rows: int | None, writable: bool
 ) -> None:
     if not isinstance(array, np.ndarray):
@@ -551,94 +551,3 @@ def _check_array(
             f"'{name}' is updated in place but is read-only. Received: "
             "a read-only array"
         )
-
-
-@dataclass
-class CompiledGraph:
-    """A graph compiled as one step function, to run on given inputs."""
-
-    graph: Any
-    layout: Any
-    library: jit.Library
-    function: Any
-    arena: np.ndarray
-    ir_text: str
-    barrier: np.ndarray = dataclasses.field(
-        default_factory=lambda: _arena(threads.BARRIER_BYTES).view(np.int64)
-    )
-
-
-_STEP = ctypes.CFUNCTYPE(
-    None,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_void_p,
-    ctypes.c_int64,
-    ctypes.c_int64,
-    ctypes.c_void_p,
-)
-
-
-def compile_graph(graph: Any) -> CompiledGraph:
-    """Compiles a graph with static shapes into one native step function.
-
-    Raises:
-        CompileError: when a node cannot be lowered.
-    """
-    from kgraph.backends.llvm.codegen import emit_step
-
-    module = ir.Module(name="kgraph_graph")
-    program = Program(graph=graph, kind=PREDICT, batch_size=0)
-    layout = emit_step(module, program, "kgraph_graph_step")
-    text = str(module)
-    library = jit.compile_ir(text)
-    function = _STEP(library.address(layout.name))
-    return CompiledGraph(
-        graph, layout, library, function, _arena(layout.arena_size), text
-    )
-
-
-def run_graph(
-    compiled: CompiledGraph, feeds: Mapping[str, Any]
-) -> dict[str, np.ndarray]:
-    """Runs a compiled graph on inputs by name, like the interpreter's ``run``.
-
-    Raises:
-        GraphError: for a missing input; TypeError or ValueError for an input
-            of the wrong dtype or shape.
-    """
-    graph = compiled.graph
-    arrays = []
-    for name in compiled.layout.inputs:
-        node = graph.placeholder(name)
-        if name not in feeds:
-            raise errors.GraphError(f"Input '{name}' ({node.type}) was not fed.")
-        # Inputs are only read: any dtype, layout or alignment is copied into
-        # the one native code expects.
-        array = np.require(feeds[name], node.type.dtype, ["C_CONTIGUOUS", "ALIGNED"])
-        _check_array(name, array, node.type, None, writable=False)
-        arrays.append(array)
-    table = np.zeros(max(len(compiled.layout.outputs), 1), dtype=np.uintp)
-    compiled.function(
-        compiled.arena.ctypes.data,
-        _pointers(arrays).ctypes.data,
-        table.ctypes.data,
-        0,
-        1,
-        compiled.barrier.ctypes.data,
-    )
-    results = {}
-    for position, name in enumerate(compiled.layout.outputs):
-        node_type = graph.node(graph.outputs[name]).type
-        count = int(node_type.size or 0)
-        dtype = np.dtype(node_type.dtype)
-        if count == 0:
-            results[name] = np.zeros(node_type.shape, dtype)
-            continue
-        buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(
-            int(table[position])
-        )
-        results[name] = (
-            np.frombuffer(buffer, dtype=dtype).reshape(node_type.shape).copy()
-        )
-    return results

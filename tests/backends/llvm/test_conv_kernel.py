@@ -9,12 +9,12 @@ import pytest
 
 from kgraph import dtypes
 from kgraph.backends import interpreter
-from kgraph.backends.llvm import runtime
 from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.ir.graph import Graph
 from kgraph.ops import builder
 from kgraph.ops import sources
 from kgraph.ops.convolution import explicit_padding
+from kgraph.testing import native
 
 # input shape, kernel shape, strides, padding, dilation
 GEOMETRIES = [
@@ -59,7 +59,7 @@ def _cases(shape, kernel, strides, padding, dilation, dtype):
 
 
 def _run(graph, feeds):
-    return runtime.run_graph(runtime.compile_graph(graph), feeds)["y"]
+    return native.run_graph(native.compile_graph(graph), feeds)["y"]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -16,11 +16,11 @@ from kgraph import errors
 from kgraph import ops
 from kgraph.backends import interpreter
 from kgraph.backends.llvm import codegen
-from kgraph.backends.llvm import runtime
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
+from kgraph.testing import native
 
 STEP = "kgraph_graph_step"
 
@@ -32,7 +32,7 @@ def _defined(ir_text: str) -> set[str]:
 
 def _same_as_interpreter(graph: Graph, feeds: dict) -> dict[str, np.ndarray]:
     expected = interpreter.run(graph, feeds)
-    result = runtime.run_graph(runtime.compile_graph(graph), feeds)
+    result = native.run_graph(native.compile_graph(graph), feeds)
     assert sorted(result) == sorted(expected)
     for name, want in expected.items():
         got = result[name]
@@ -54,7 +54,7 @@ def test_kernels_are_named_after_layer_and_node():
     with ops.layer_scope("loss/dense_1"):
         total = ops.sum(hidden * 2.0)
     graph.set_output("total", total.node_id)
-    compiled = runtime.compile_graph(graph)
+    compiled = native.compile_graph(graph)
     defined = _defined(compiled.ir_text)
     exp_node = graph.node(hidden.node_id)
     sum_node = graph.node(total.node_id)
@@ -70,7 +70,7 @@ def test_kernels_are_named_after_layer_and_node():
     for name in kernels:
         assert re.search(rf'define internal [^@\n]*@"{name}"', compiled.ir_text)
     np.testing.assert_allclose(
-        runtime.run_graph(compiled, {"x": np.zeros((2, 3))})["total"], 12.0
+        native.run_graph(compiled, {"x": np.zeros((2, 3))})["total"], 12.0
     )
 
 
@@ -91,7 +91,7 @@ def test_reshape_is_a_view_without_a_kernel():
     cube = ops.reshape(ops.exp(flat), (3, 2, 2))
     graph.set_output("flat", flat.node_id)
     graph.set_output("cube", cube.node_id)
-    compiled = runtime.compile_graph(graph)
+    compiled = native.compile_graph(graph)
     assert not any("reshape" in name for name in _defined(compiled.ir_text))
     # Only exp needs arena space.
     assert compiled.layout.arena_size == codegen.align(12 * 4)
@@ -106,9 +106,9 @@ def test_an_input_returned_as_an_output_is_copied_out():
     graph.set_output("x", x.node_id)
     graph.set_output("also", ops.reshape(x, (1, 3)).node_id)
     value = np.array([1.0, 2.0, 3.0], "float32")
-    compiled = runtime.compile_graph(graph)
+    compiled = native.compile_graph(graph)
     assert compiled.layout.arena_size == 0
-    result = runtime.run_graph(compiled, {"x": value})
+    result = native.run_graph(compiled, {"x": value})
     value[...] = 0.0
     np.testing.assert_array_equal(result["x"], [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(result["also"], [[1.0, 2.0, 3.0]])
@@ -121,7 +121,7 @@ def test_constants_become_module_globals():
     flags = ops.graph_constant(graph, np.array([True, False, True]))
     y = ops.where(flags, x * table, -x)
     graph.set_output("y", y.node_id)
-    compiled = runtime.compile_graph(graph)
+    compiled = native.compile_graph(graph)
     for node in (graph.node(table.node_id), graph.node(flags.node_id)):
         name = f"{STEP}_const_{node.id}"
         assert re.search(
@@ -273,9 +273,9 @@ def test_outputs_do_not_alias_each_other_or_the_arena():
     y = ops.exp(x)
     graph.set_output("y", y.node_id)
     graph.set_output("again", y.node_id)
-    compiled = runtime.compile_graph(graph)
-    first = runtime.run_graph(compiled, {"x": np.zeros(4)})
-    second = runtime.run_graph(compiled, {"x": np.ones(4)})
+    compiled = native.compile_graph(graph)
+    first = native.run_graph(compiled, {"x": np.zeros(4)})
+    second = native.run_graph(compiled, {"x": np.ones(4)})
     np.testing.assert_array_equal(first["y"], np.ones(4))
     assert not np.shares_memory(first["y"], first["again"])
     np.testing.assert_allclose(second["again"], np.full(4, np.e), rtol=1e-6)

@@ -21,9 +21,9 @@ from kgraph import errors
 from kgraph import ops
 from kgraph.backends.llvm import codegen
 from kgraph.backends.llvm import jit
-from kgraph.backends.llvm import runtime
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
+from kgraph.testing import native
 
 
 @pytest.fixture
@@ -45,8 +45,8 @@ def _graph(scale: float = 2.0) -> Graph:
 X = np.linspace(-1.0, 1.0, 12, dtype="float32").reshape(3, 4)
 
 
-def _check(compiled: runtime.CompiledGraph, scale: float = 2.0) -> None:
-    result = runtime.run_graph(compiled, {"x": X})["y"]
+def _check(compiled: native.CompiledGraph, scale: float = 2.0) -> None:
+    result = native.run_graph(compiled, {"x": X})["y"]
     np.testing.assert_allclose(result, np.tanh(X * np.float32(scale)), rtol=1e-6)
 
 
@@ -58,10 +58,10 @@ def _entries(folder: Path) -> list[Path]:
 
 
 def test_the_same_ir_twice_hits_the_cache(cache):
-    first = runtime.compile_graph(_graph())
+    first = native.compile_graph(_graph())
     assert not first.library.cached
     assert _entries(cache) == [cache / f"{first.library.key}.o"]
-    second = runtime.compile_graph(_graph())
+    second = native.compile_graph(_graph())
     assert second.library.cached
     assert second.library.key == first.library.key
     assert second.ir_text == first.ir_text
@@ -70,8 +70,8 @@ def test_the_same_ir_twice_hits_the_cache(cache):
 
 
 def test_different_ir_gets_its_own_entry(cache):
-    one = runtime.compile_graph(_graph(2.0))
-    other = runtime.compile_graph(_graph(3.0))
+    one = native.compile_graph(_graph(2.0))
+    other = native.compile_graph(_graph(3.0))
     assert one.library.key != other.library.key
     assert not other.library.cached
     assert len(_entries(cache)) == 2
@@ -80,7 +80,7 @@ def test_different_ir_gets_its_own_entry(cache):
 
 
 def test_the_key_covers_the_ir_and_the_host():
-    text = runtime.compile_graph(_graph()).ir_text
+    text = native.compile_graph(_graph()).ir_text
     assert jit.cache_key(text) == jit.cache_key(text)
     assert jit.cache_key(text) != jit.cache_key(text + "\n")
     description = jit.host_description()
@@ -145,17 +145,17 @@ CORRUPTIONS = [
 
 @pytest.mark.parametrize("corrupt", CORRUPTIONS, ids=lambda f: f.__name__.strip("_"))
 def test_a_corrupt_entry_is_ignored_and_rebuilt(cache, corrupt):
-    other = runtime.compile_graph(_graph(3.0))
-    first = runtime.compile_graph(_graph(2.0))
+    other = native.compile_graph(_graph(3.0))
+    first = native.compile_graph(_graph(2.0))
     path = cache / f"{first.library.key}.o"
     corrupt(path, cache / f"{other.library.key}.o")
     assert jit._read_cache(first.library.key) is None
-    again = runtime.compile_graph(_graph(2.0))
+    again = native.compile_graph(_graph(2.0))
     assert not again.library.cached
     _check(again, 2.0)
     if path.is_file():
         # The rebuilt entry replaced the corrupt one and is used next time.
-        third = runtime.compile_graph(_graph(2.0))
+        third = native.compile_graph(_graph(2.0))
         assert third.library.cached
         _check(third, 2.0)
     assert not list(cache.glob("*.tmp"))
@@ -169,7 +169,7 @@ def test_a_cache_under_a_file_only_costs_a_recompile(monkeypatch, tmp_path):
     blocker.write_text("")
     monkeypatch.setenv("KGRAPH_CACHE_DIR", str(blocker / "cache"))
     for _ in range(2):
-        compiled = runtime.compile_graph(_graph())
+        compiled = native.compile_graph(_graph())
         assert not compiled.library.cached
         _check(compiled)
 
@@ -185,7 +185,7 @@ def test_a_read_only_cache_only_costs_a_recompile(monkeypatch, tmp_path):
     monkeypatch.setenv("KGRAPH_CACHE_DIR", str(folder))
     try:
         for _ in range(2):
-            compiled = runtime.compile_graph(_graph())
+            compiled = native.compile_graph(_graph())
             assert not compiled.library.cached
             _check(compiled)
     finally:
@@ -197,7 +197,7 @@ def test_a_failed_write_leaves_no_temporary_file(cache, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(jit.os, "replace", refuse)
-    compiled = runtime.compile_graph(_graph())
+    compiled = native.compile_graph(_graph())
     _check(compiled)
     assert list(cache.iterdir()) == []
 
@@ -270,7 +270,7 @@ def test_a_failed_lowering_names_the_op_and_the_node(monkeypatch):
         registry._REGISTRY, "tanh", dataclasses.replace(opdef, lower=broken)
     )
     with pytest.raises(errors.CompileError) as caught:
-        runtime.compile_graph(_graph())
+        native.compile_graph(_graph())
     message = str(caught.value)
     assert "Lowering tanh to LLVM failed: no rule for this case" in message
     assert re.search(r"Received: %\d+ = tanh\(%\d+\) : f32\[3,4\]", message)
@@ -307,7 +307,7 @@ def test_llvm_rejecting_the_ir_is_a_compile_error(cache):
 
 
 def test_a_missing_symbol_is_a_compile_error():
-    library = runtime.compile_graph(_graph()).library
+    library = native.compile_graph(_graph()).library
     with pytest.raises(errors.CompileError, match=r"No compiled function named nope"):
         library.address("nope")
 

@@ -17,8 +17,8 @@ from kgraph import errors
 from kgraph import ops
 from kgraph.backends.interpreter_executable import InterpreterExecutable
 from kgraph.backends.llvm import LLVMExecutable
-from kgraph.backends.llvm import runtime
 from kgraph.ir.graph import Graph
+from kgraph.testing import native
 
 RTOL, ATOL = dtypes.MODEL_TOLERANCE
 FEATURES, CLASSES, SAMPLES = 4, 3, 10
@@ -34,7 +34,7 @@ def affine():
     x = ops.placeholder(graph, "x", (3, 2))
     w = ops.placeholder(graph, "w", (2, 2), role="parameter")
     graph.set_output("y", (ops.matmul(x, w) + 1.0).node_id)
-    return runtime.compile_graph(graph)
+    return native.compile_graph(graph)
 
 
 X = np.arange(6, dtype="float32").reshape(3, 2)
@@ -65,13 +65,13 @@ def _misaligned(array: np.ndarray) -> np.ndarray:
     ids=["float32", "float64", "big-endian", "list", "fortran", "strided", "unaligned"],
 )
 def test_run_graph_casts_and_copies_inputs(affine, convert):
-    result = runtime.run_graph(affine, {"x": convert(X), "w": W})["y"]
+    result = native.run_graph(affine, {"x": convert(X), "w": W})["y"]
     assert result.dtype == np.float32 and result.shape == (3, 2)
     np.testing.assert_array_equal(result, EXPECTED)
 
 
 def test_run_graph_takes_integer_inputs(affine):
-    result = runtime.run_graph(affine, {"x": X.astype("int64"), "w": W})["y"]
+    result = native.run_graph(affine, {"x": X.astype("int64"), "w": W})["y"]
     np.testing.assert_array_equal(result, EXPECTED)
 
 
@@ -89,13 +89,13 @@ def test_run_graph_takes_integer_inputs(affine):
 )
 def test_run_graph_rejects_bad_feeds(affine, feeds, error, match):
     with pytest.raises(error, match=match):
-        runtime.run_graph(affine, feeds)
+        native.run_graph(affine, feeds)
 
 
 def test_run_graph_leaves_inputs_alone_and_returns_copies(affine):
     x, w = X.copy(), W.copy()
-    first = runtime.run_graph(affine, {"x": x, "w": w})["y"]
-    second = runtime.run_graph(affine, {"x": x, "w": w})["y"]
+    first = native.run_graph(affine, {"x": x, "w": w})["y"]
+    second = native.run_graph(affine, {"x": x, "w": w})["y"]
     first[...] = 0
     np.testing.assert_array_equal(second, EXPECTED)
     np.testing.assert_array_equal(x, X)
@@ -406,8 +406,8 @@ def test_statistics_keep_their_shapes():
     assert shapes["stat:recall/false_negatives"] == (2,)
     assert shapes["stat:auc/true_negatives"] == (5, CLASSES)
     fresh, cached = LLVMExecutable(programs), LLVMExecutable(programs)
-    for native in (fresh, cached):
-        result = native.evaluate(state, data, 4)
+    for executable in (fresh, cached):
+        result = executable.evaluate(state, data, 4)
         assert {name: value.shape for name, value in result.items()} == shapes
         for name, value in expected.items():
             np.testing.assert_allclose(result[name], value, rtol=RTOL, atol=ATOL)
