@@ -64,7 +64,7 @@ def _layers(model: Any, format: str) -> str:
     if format == "dot":
         return plot.model_to_dot(model, show_shapes=True, show_layer_names=True)
     if format == "json":
-        from kgraph.saving import model_config
+        from kgraph.models import config as model_config
 
         return json.dumps(model_config.serialize_model(model), indent=1)
     raise ValueError(

@@ -149,7 +149,7 @@ def model_to_json(model: Model, **kwargs: Any) -> str:
     Returns:
         A JSON string; ``model_from_json`` rebuilds the model from it.
     """
-    from kgraph.saving import model_config
+    from kgraph.models import config as model_config
 
     return json.dumps(model_config.serialize_model(model), **kwargs)
 
@@ -169,7 +169,7 @@ def model_from_json(
     Raises:
         ValueError: for text that is not a model's JSON.
     """
-    from kgraph.saving import model_config
+    from kgraph.models import config as model_config
 
     try:
         entry = json.loads(json_string)

@@ -554,7 +554,7 @@ class Model(Trainer, Layer):
                 any layer (wrap them in a ``Lambda``).
         """
         from kgraph.layers.layer import with_auto_config
-        from kgraph.saving import model_config
+        from kgraph.models import config as model_config
 
         if not self._is_functional:
             return with_auto_config(
@@ -594,7 +594,7 @@ class Model(Trainer, Layer):
             TypeError: when a subclass's constructor does not take its
                 config.
         """
-        from kgraph.saving import model_config
+        from kgraph.models import config as model_config
 
         if "layers" in config and "input_layers" in config:
             return model_config.functional_from_config(

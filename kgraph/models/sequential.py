@@ -177,7 +177,7 @@ class Sequential(Model):
     def get_config(self) -> dict[str, Any]:
         """Returns the model's name and its layers' configurations (the input
         layer first, as Keras)."""
-        from kgraph.saving import model_config
+        from kgraph.models import config as model_config
 
         return model_config.sequential_config(self)
 
@@ -190,7 +190,7 @@ class Sequential(Model):
     ) -> Sequential:
         """Rebuilds a Sequential model from ``get_config``'s output (or
         Keras's); layers get fresh weights."""
-        from kgraph.saving import model_config
+        from kgraph.models import config as model_config
 
         return model_config.sequential_from_config(
             cls, config, custom_objects, safe_mode

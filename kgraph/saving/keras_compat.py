@@ -180,7 +180,7 @@ def to_keras_layer(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_keras_model(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A model entry (``model_config.serialize_model``) as Keras writes it."""
+    """A model entry (``model_codec.serialize_model``) as Keras writes it."""
     result = dict(entry)
     config = dict(entry.get("config") or {})
     for layer in config.get("layers", []):

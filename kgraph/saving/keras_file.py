@@ -23,7 +23,7 @@ from kgraph.saving import atomic
 from kgraph.saving import compile_config
 from kgraph.saving import h5_weights
 from kgraph.saving import keras_compat
-from kgraph.saving import model_config
+from kgraph.saving import model_codec
 
 SUFFIX = ".keras"
 WEIGHTS_ENTRY = "model.weights.h5"
@@ -43,7 +43,7 @@ def save_model(
     atomic.check_overwrite(path, overwrite)
     # The architecture first: what a .keras file cannot hold is named even
     # without h5py.
-    config = keras_compat.to_keras_model(model_config.serialize_model(model))
+    config = keras_compat.to_keras_model(model_codec.serialize_model(model))
     h5py = require()
     compiled = compile_config.compile_config(model, with_backend=False)
     config["compile_config"] = keras_compat.to_keras_objects(compiled)
@@ -101,7 +101,7 @@ def load_model(
             f"({type(error).__name__}: {error}). Received: filepath={filepath}"
         ) from None
     # The architecture first: a layer kgraph lacks is named even without h5py.
-    model = model_config.deserialize_model(config, custom_objects, safe_mode)
+    model = model_codec.deserialize_model(config, custom_objects, safe_mode)
     h5py = require() if weights is not None else None
     compiled = config.get("compile_config")
     if compile and compiled:

@@ -4,7 +4,7 @@ Entries:
 
 - ``metadata.json``: ``{"format": "kgraph.model", "format_version": 1,
   "kgraph_version", "date_saved"}``;
-- ``config.json``: the architecture in Keras 3's layout (``model_config``)
+- ``config.json``: the architecture in Keras 3's layout (``kgraph.models.config``)
   with ``compile_config`` (optimizer, loss, loss weights, metrics, backend);
 - ``variables.json``: the path, shape and dtype of every stored array;
 - ``weights/NNNNN.npy``: the model's weights, in Keras's order;
@@ -32,7 +32,7 @@ import numpy as np
 from kgraph.config import VERSION
 from kgraph.saving import atomic
 from kgraph.saving import compile_config
-from kgraph.saving import model_config
+from kgraph.saving import model_codec
 
 SUFFIX = ".kgraph"
 FORMAT = "kgraph.model"
@@ -63,7 +63,7 @@ def save_model(
 
     path = Path(filepath)
     atomic.check_overwrite(path, overwrite)
-    config = model_config.serialize_model(model)
+    config = model_codec.serialize_model(model)
     config["compile_config"] = compile_config.compile_config(model)
     arrays = {
         "weights": [(v.path, v.value) for v in model.weights],
@@ -217,7 +217,7 @@ def load_model(
     """
     contents = read(filepath)
     config = contents.config
-    model = model_config.deserialize_model(config, custom_objects, safe_mode)
+    model = model_codec.deserialize_model(config, custom_objects, safe_mode)
     assign(
         model.weights,
         contents.arrays["weights"],

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import kgraph as kg
-from kgraph.saving import model_config
+from kgraph.models import config as model_config
 
 # What Keras predicted (rounded to 7 decimals).
 KERAS_MLP = [
