@@ -217,6 +217,35 @@ class Trainer:
 
     # -- programs ------------------------------------------------------------------
 
+    @property
+    def compile_arguments(self) -> dict[str, Any] | None:
+        """What ``compile`` was given (``loss``, ``loss_weights``,
+        ``metrics``, ``weighted_metrics``) and the backend it chose;
+        ``None`` before ``compile``."""
+        if not self.compiled:
+            return None
+        loss, loss_weights, metrics, weighted_metrics = self._compile_config
+        return {
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "backend": self._backend,
+        }
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """Returns ``compile``'s arguments as JSON data (Keras's
+        ``get_compile_config``); ``None`` before ``compile``."""
+        from kgraph.saving import compile_config
+
+        return compile_config.compile_config(self)
+
+    def compile_from_config(self, config: Mapping[str, Any]) -> None:
+        """Compiles with ``get_compile_config``'s output."""
+        from kgraph.saving import compile_config
+
+        compile_config.compile_from_config(self, config)
+
     def _ensure_built(self, x: Any) -> None:
         """Builds the model from the first data when it needs that
         (Sequential and subclassed models without input shapes)."""

@@ -18,6 +18,7 @@ from kgraph.saving import h5_weights
 from kgraph.saving import keras_file
 from kgraph.saving import model_file
 from kgraph.saving import weights_file
+from kgraph.saving.model_file import names_layers
 
 _LEGACY_H5 = (".h5", ".hdf5")
 
@@ -167,7 +168,7 @@ def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
     elif name.endswith(model_file.SUFFIX):
         contents = model_file.read(name)
         model_file.assign(
-            model.weights, contents.arrays["weights"], name, model._is_functional
+            model.weights, contents.arrays["weights"], name, names_layers(model)
         )
     elif name.endswith(keras_file.SUFFIX):
         keras_file.load_weights(model, name)

@@ -32,9 +32,11 @@ def compile_config(model: Any, with_backend: bool = True) -> dict[str, Any] | No
     from kgraph import metrics
     from kgraph import optimizers
 
-    if not getattr(model, "compiled", False):
+    arguments = model.compile_arguments
+    if arguments is None:
         return None
-    loss, loss_weights, metric_specs, weighted = model._compile_config
+    loss, loss_weights = arguments["loss"], arguments["loss_weights"]
+    metric_specs, weighted = arguments["metrics"], arguments["weighted_metrics"]
     config = {
         "optimizer": optimizers.serialize(model.optimizer),
         "loss": _encode(loss, losses),
@@ -46,7 +48,7 @@ def compile_config(model: Any, with_backend: bool = True) -> dict[str, Any] | No
         "jit_compile": True,
     }
     if with_backend:
-        config["backend"] = model._backend
+        config["backend"] = arguments["backend"]
     return config
 
 

@@ -222,7 +222,7 @@ def load_model(
         model.weights,
         contents.arrays["weights"],
         f"{filepath} (weights)",
-        exact=model._is_functional,
+        exact=names_layers(model),
     )
     compiled = config.get("compile_config")
     if compile and compiled:
@@ -233,9 +233,19 @@ def load_model(
                 model.optimizer.variables,
                 optimizer_arrays,
                 f"{filepath} (optimizer)",
-                exact=model._is_functional,
+                exact=names_layers(model),
             )
     return model
+
+
+def names_layers(model: Any) -> bool:
+    """Whether a model's config names its layers (functional and Sequential
+    models), so its variables' paths are known before it is built; a
+    subclassed model names them as its constructor runs."""
+    try:
+        return "layers" in model.get_config()
+    except ValueError:  # a functional model with ops no config can hold
+        return True
 
 
 def assign(
