@@ -309,7 +309,7 @@ class KerasTensor(SymbolicTensor):
         if self.history is None:
             return None
         operation, node_index, _ = self.history
-        return operation._inbound_nodes[node_index]
+        return operation.inbound_nodes[node_index]
 
     def __repr__(self) -> str:
         named = f" name={self.name}" if self.name else ""

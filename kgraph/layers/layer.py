@@ -188,7 +188,7 @@ class Layer:
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._weights: list[Variable] = []
         # The calls on model definitions' tensors (``CallNode``s), in order.
-        self._inbound_nodes: list[history.CallNode] = []
+        self.inbound_nodes: list[history.CallNode] = []
         # The losses of the last eager call (``add_loss``).
         self._eager_losses: list[Any] = []
 
@@ -238,13 +238,13 @@ class Layer:
         return self._node_attribute("output")
 
     def _node_attribute(self, what: str) -> Any:
-        if not self._inbound_nodes:
+        if not self.inbound_nodes:
             raise AttributeError(
                 f'Layer "{self.name}" has no defined {what}: it was never called '
                 "on a model's symbolic inputs (from kg.Input). Received: a layer "
                 "with no calls"
             )
-        node = self._inbound_nodes[0]
+        node = self.inbound_nodes[0]
         if what == "output":
             return node.outputs
         tensors = node.input_tensors

@@ -523,7 +523,7 @@ class Model(Trainer, Layer):
         inputs = {id(t) for t in self.inputs}
         return [
             node
-            for node in operation._inbound_nodes
+            for node in operation.inbound_nodes
             if id(node) in self._node_set
             or any(id(t) in inputs for t in node.output_tensors)
         ]

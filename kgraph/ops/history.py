@@ -2,7 +2,7 @@
 
 A model is defined on ``KerasTensor``s, which belong to no graph. Every
 call of a layer, or of an op outside any layer, on them is recorded as a
-``CallNode`` (Keras's ``Node``) in the operation's ``_inbound_nodes``, and
+``CallNode`` (Keras's ``Node``) in the operation's ``inbound_nodes``, and
 every output tensor points back at it through its ``history``:
 ``(operation, node_index, tensor_index)``. A model finds its calls by
 walking these back from its outputs (``walk``) and traces them, in order,
@@ -31,7 +31,7 @@ from kgraph.tree import map_structure
 class CallNode:
     """One call of an operation (a layer, a model or an op) on KerasTensors.
 
-    Creating it appends it to ``operation._inbound_nodes`` and sets the
+    Creating it appends it to ``operation.inbound_nodes`` and sets the
     ``history`` of every output tensor.
 
     Args:
@@ -56,8 +56,8 @@ class CallNode:
             t for t in flatten([list(self.args), self.kwargs]) if _is_keras(t)
         ]
         self.output_tensors = [t for t in flatten(outputs) if _is_keras(t)]
-        self.index = len(operation._inbound_nodes)
-        operation._inbound_nodes.append(self)
+        self.index = len(operation.inbound_nodes)
+        operation.inbound_nodes.append(self)
         for position, tensor in enumerate(self.output_tensors):
             tensor.history = (operation, self.index, position)
 
@@ -116,7 +116,7 @@ class OpCall:
         self.op = op
         self.attrs = dict(attrs)
         self.name = op
-        self._inbound_nodes: list[CallNode] = []
+        self.inbound_nodes: list[CallNode] = []
 
     def __call__(self, *operands: Any) -> Any:
         from kgraph.ops.builder import apply
@@ -139,7 +139,7 @@ class FunctionCall:
     def __init__(self, fn: Any) -> None:
         self.fn = fn
         self.name = fn.__name__
-        self._inbound_nodes: list[CallNode] = []
+        self.inbound_nodes: list[CallNode] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.fn(*args, **kwargs)

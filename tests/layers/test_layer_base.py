@@ -189,7 +189,7 @@ def test_symbolic_call_records_its_history():
     dense = layers.Dense(2)
     y = dense(x)
     assert y.history == (dense, 0, 0)
-    assert dense._inbound_nodes[0].input_tensors[0] is x
+    assert dense.inbound_nodes[0].input_tensors[0] is x
     assert dense.input is x and dense.output is y
 
 

@@ -159,7 +159,7 @@ def test_a_200_layer_sequential_is_linear_in_its_layers():
         stack = [layers.Dense(8) for _ in range(depth)]
         for layer in stack:
             model.add(layer)
-        calls = sum(len(layer._inbound_nodes) for layer in stack)
+        calls = sum(len(layer.inbound_nodes) for layer in stack)
         return len(model.graph.nodes()), calls
 
     nodes_100, calls_100 = build(100)
@@ -174,5 +174,5 @@ def test_sequential_pop_and_add_keep_one_call_per_layer():
     assert model.output.shape == (None, 4)
     model.add(layers.Dense(5))
     assert model.output.shape == (None, 5)
-    assert len(last._inbound_nodes) == 1
-    assert [len(layer._inbound_nodes) for layer in model.layers] == [1, 1]
+    assert len(last.inbound_nodes) == 1
+    assert [len(layer.inbound_nodes) for layer in model.layers] == [1, 1]
