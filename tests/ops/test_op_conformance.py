@@ -106,7 +106,7 @@ def test_grad_matches_finite_differences(opdef, data):
 
 @pytest.fixture(scope="module")
 def llvm_runtime():
-    return pytest.importorskip("kgraph.backends.llvm.runtime")
+    return pytest.importorskip("kgraph.testing.native")
 
 
 @pytest.mark.parametrize("opdef", COMPUTED, ids=_ids(COMPUTED))
