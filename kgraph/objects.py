@@ -226,6 +226,8 @@ class ObjectFamily:
             (default: the classes in ``table``).
         default: what ``get(None)`` returns.
         label: the family in ``get``'s error (default: ``name``).
+        plural: the family's plural in ``serialize``'s error (default:
+            ``name + "s"``).
         accepts: what ``get`` accepts besides names, in its error.
         case_insensitive: whether names are matched lower-cased (the
             table's keys must then be lower case).
@@ -257,6 +259,7 @@ class ObjectFamily:
         config_table: Mapping[str, Any] | None = None,
         default: Any = None,
         label: str | None = None,
+        plural: str | None = None,
         accepts: str | None = None,
         case_insensitive: bool = False,
     ) -> None:
@@ -273,6 +276,7 @@ class ObjectFamily:
         }
         self.default = default
         self.label = label or name
+        self.plural = plural or f"{name}s"
         if accepts is None:
             accepts = "or a callable"
             if base is not None:
@@ -342,24 +346,28 @@ class ObjectFamily:
         """Returns what an object is stored as.
 
         Args:
-            obj: a built-in function of the family, or an object with
-                ``get_config``.
+            obj: a built-in function of the family, an object with
+                ``get_config``, or ``None``.
 
         Returns:
-            ``serialize_function``'s result for a built-in function, else
-            ``config_of``'s.
+            ``serialize_function``'s result for a built-in function,
+            ``config_of``'s for an object, and for ``None`` the stored
+            ``default`` (``None`` when there is none).
 
         Raises:
             ValueError: for anything else.
         """
+        if obj is None:
+            return None if self.default is None else self.serialize(self.default)
         name = getattr(obj, "__name__", None)
         if isinstance(name, str) and self.functions.get(name) is obj:
             return self.serialize_function(name)
         if hasattr(obj, "get_config") and not inspect.isclass(obj):
             return self.config_of(obj)
         raise ValueError(
-            f"Only kgraph {self.name}s (or objects with get_config) can be "
-            f"serialized. Received: {self.name}={obj!r}"
+            f"Only kgraph's built-in {self.plural} (or objects with get_config) "
+            f"can be serialized. Expected one of: {', '.join(self.names())}. "
+            f"Received: {self.name}={obj!r}"
         )
 
     def deserialize(
