@@ -171,7 +171,8 @@ def _shape_error(name: str, y_true: Any, y_pred: Any, what: str) -> errors.Shape
     return errors.ShapeError(
         f"Loss '{name}': {what}. Received: "
         f"y_true.shape={errors.format_shape(shape_of(y_true))}, "
-        f"y_pred.shape={errors.format_shape(shape_of(y_pred))}"
+        f"y_pred.shape={errors.format_shape(shape_of(y_pred))}",
+        context=errors.ErrorContext("loss", name),
     )
 
 
@@ -191,14 +192,14 @@ def _with_shape_context(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(y_true, y_pred, *args, **kwargs)
         except errors.ShapeError as error:
-            if str(error).startswith("Loss '"):
+            if error.context is not None:
                 raise
             reason = str(error).split(" Received:")[0].rstrip(".")
-            raise errors.ShapeError(
-                f"Loss '{name}': y_true and y_pred have incompatible shapes "
-                f"({reason}). "
-                f"Received: y_true.shape={errors.format_shape(shape_of(y_true))}, "
-                f"y_pred.shape={errors.format_shape(shape_of(y_pred))}"
+            raise _shape_error(
+                name,
+                y_true,
+                y_pred,
+                f"y_true and y_pred have incompatible shapes ({reason})",
             ) from error
 
     return wrapper
@@ -740,7 +741,8 @@ class Loss:
                 f"Loss '{self.name}' cannot weight its per-sample values of shape "
                 f"{errors.format_shape(shape_of(values))} by sample_weight: "
                 f"{error} Received: sample_weight.shape="
-                f"{errors.format_shape(shape_of(sample_weight))}"
+                f"{errors.format_shape(shape_of(sample_weight))}",
+                context=errors.ErrorContext("loss", self.name),
             ) from error
 
     def call(self, y_true: Any, y_pred: Any) -> Any:

@@ -66,16 +66,20 @@ def _shape_context(name: str, y_true: Any, y_pred: Any) -> Iterator[None]:
     try:
         yield
     except errors.ShapeError as error:
-        if str(error).startswith("Metric '"):
+        context = errors.ErrorContext("metric", name)
+        if error.context is not None and error.context.kind == "metric":
             raise
-        if str(error).startswith("Loss '"):
-            raise errors.ShapeError(f"Metric '{name}': {error}") from error
+        if error.context is not None:
+            raise errors.ShapeError(
+                f"Metric '{name}': {error}", context=context
+            ) from error
         reason = str(error).split(" Received:")[0].rstrip(".")
         raise errors.ShapeError(
             f"Metric '{name}': y_true and y_pred have incompatible shapes "
             f"({reason}). Received: "
             f"y_true.shape={errors.format_shape(shape_of(y_true))}, "
-            f"y_pred.shape={errors.format_shape(shape_of(y_pred))}"
+            f"y_pred.shape={errors.format_shape(shape_of(y_pred))}",
+            context=context,
         ) from error
 
 
