@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 from kgraph import dtypes
+from kgraph import objects
 from kgraph import ops
 
 # SELU constants (Klambauer et al., 2017), as in Keras.
@@ -452,12 +454,36 @@ ALL_OBJECTS_DICT["swish"] = silu
 ALL_OBJECTS_DICT["hard_swish"] = hard_silu
 
 
+class _Activations(objects.ObjectFamily):
+    """Activations are functions: a config dict names one by its
+    ``config``, whatever its ``class_name`` says."""
+
+    def deserialize(
+        self, config: Any, custom_objects: Mapping[str, Any] | None = None
+    ) -> Any:
+        if isinstance(config, Mapping) and isinstance(config.get("config"), str):
+            config = {**config, "class_name": "function"}
+        return super().deserialize(config, custom_objects)
+
+    def serialize_function(self, name: str) -> Any:
+        return name
+
+    def cannot_deserialize(self, config: Mapping[str, Any]) -> ValueError:
+        return self.unknown(config)
+
+
+FAMILY = _Activations(
+    "activation", None, ALL_OBJECTS_DICT, default=linear, label="activation function"
+)
+"""The activations' ``ObjectFamily``: names and aliases to functions."""
+
+
 def serialize(activation: Any) -> Any:
     """Returns the name of a built-in activation, or an object's config.
 
     Args:
-        activation: an activation function, or an object with
-            ``get_config``.
+        activation: an activation function, an object with
+            ``get_config``, or ``None`` (``"linear"``).
 
     Returns:
         The function's name (``"relu"``), or ``{"class_name", "config"}``
@@ -471,42 +497,35 @@ def serialize(activation: Any) -> Any:
     >>> serialize(relu)
     'relu'
     """
-    if activation is None:
-        return "linear"
-    name = getattr(activation, "__name__", None)
-    if name is not None and ALL_OBJECTS_DICT.get(name) is activation:
-        return name
-    if hasattr(activation, "get_config"):
-        return {
-            "class_name": type(activation).__name__,
-            "config": activation.get_config(),
-        }
-    raise ValueError(
-        "Only kgraph's built-in activations (or objects with get_config) can "
-        f"be serialized. Expected one of: {', '.join(sorted(ALL_OBJECTS_DICT))}. "
-        f"Received: activation={activation!r}"
-    )
+    return FAMILY.serialize(activation)
 
 
-def deserialize(config: Any) -> Callable[..., Any]:
+def deserialize(
+    config: Any, custom_objects: Mapping[str, Any] | None = None
+) -> Callable[..., Any]:
     """Returns the activation a ``serialize`` result names.
 
     Args:
         config: a name, or ``{"class_name": ..., "config": name}``.
+        custom_objects: custom activations by name (registered ones are
+            found without).
 
     Returns:
-        The activation function.
+        The activation function (or object).
+
+    Raises:
+        ValueError: for an unknown name.
     """
-    return get(config)
+    return FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Callable[..., Any]:
     """Retrieves an activation function from an identifier.
 
     Args:
-        identifier: ``None`` (linear), a name such as ``"relu"``, a
-            ``{"class_name": "function", "config": "relu"}`` dict, or a callable
-            (returned as it is).
+        identifier: ``None`` (linear), a name such as ``"relu"`` (or a
+            registered custom name), a ``{"class_name": "function",
+            "config": "relu"}`` dict, or a callable (returned as it is).
 
     Returns:
         A callable activation.
@@ -521,21 +540,7 @@ def get(identifier: Any) -> Callable[..., Any]:
     >>> get("swish") is silu
     True
     """
-    if identifier is None:
-        return linear
-    name = identifier
-    if isinstance(identifier, dict):
-        name = identifier.get("config")
-    if isinstance(name, str):
-        if name in ALL_OBJECTS_DICT:
-            return ALL_OBJECTS_DICT[name]
-    elif callable(identifier):
-        return identifier
-    raise ValueError(
-        "Could not interpret activation function identifier. Expected one of: "
-        f"{', '.join(sorted(ALL_OBJECTS_DICT))}, or a callable. "
-        f"Received: activation={identifier!r}"
-    )
+    return FAMILY.get(identifier)
 
 
 __all__ = [

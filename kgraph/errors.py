@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 
@@ -9,8 +10,39 @@ class KGraphError(Exception):
     """Base class of kgraph's own errors."""
 
 
+@dataclasses.dataclass(frozen=True)
+class ErrorContext:
+    """What an error's message already names: a loss or a metric.
+
+    Wrappers that add a loss or metric name to an error check an error's
+    ``context`` instead of parsing its message.
+
+    Args:
+        kind: ``"loss"`` or ``"metric"``.
+        name: the loss's or metric's name.
+
+    Example:
+
+    >>> error = ShapeError("Loss 'mse': ...", context=ErrorContext("loss", "mse"))
+    >>> error.context.kind, str(error)
+    ('loss', "Loss 'mse': ...")
+    """
+
+    kind: str
+    name: str
+
+
 class ShapeError(KGraphError, ValueError):
-    """An op or layer received shapes it cannot work with."""
+    """An op or layer received shapes it cannot work with.
+
+    Args:
+        *args: the message (as for any exception).
+        context: the loss or metric the message already names, if any.
+    """
+
+    def __init__(self, *args: object, context: ErrorContext | None = None) -> None:
+        super().__init__(*args)
+        self.context = context
 
 
 class DTypeError(KGraphError, TypeError):

@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from kgraph import dtypes
+from kgraph import objects
 
 _GENERATOR = np.random.default_rng()
 
@@ -696,27 +696,44 @@ truncated_normal = TruncatedNormal
 variance_scaling = VarianceScaling
 
 
+FAMILY = objects.ObjectFamily("initializer", Initializer, _CLASSES)
+"""The initializers' ``ObjectFamily``: names and aliases to classes."""
+
+
 def serialize(initializer: Initializer) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for an initializer."""
-    return {
-        "class_name": type(initializer).__name__,
-        "config": initializer.get_config(),
-    }
+    """Returns ``{"class_name", "config"}`` for an initializer.
+
+    Args:
+        initializer: an ``Initializer``.
+
+    Returns:
+        The dict ``deserialize`` reads.
+
+    Example:
+
+    >>> serialize(Zeros())
+    {'class_name': 'Zeros', 'config': {}}
+    """
+    return FAMILY.serialize(initializer)
 
 
-def deserialize(config: Mapping[str, Any]) -> Initializer:
+def deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Initializer:
     """Creates an initializer from ``serialize``'s result.
+
+    Args:
+        config: ``{"class_name", "config"}``.
+        custom_objects: custom initializer classes by name (registered ones
+            are found without).
+
+    Returns:
+        A new initializer.
 
     Raises:
         ValueError: for an unknown class name.
     """
-    class_name = config.get("class_name")
-    if class_name not in _CLASSES:
-        raise ValueError(
-            f"Could not deserialize initializer. Expected a class_name in "
-            f"{', '.join(sorted(_CLASSES))}. Received: initializer={dict(config)!r}"
-        )
-    return _CLASSES[class_name].from_config(config.get("config", {}))
+    return FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
@@ -724,9 +741,9 @@ def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
 
     Args:
         identifier: ``None``, a name (``"glorot_uniform"``, ``"zeros"``,
-            ``"GlorotUniform"``...), a ``{"class_name", "config"}`` dict, a
-            class (instantiated with its defaults), an instance, or a
-            callable ``fn(shape, dtype)``.
+            ``"GlorotUniform"``... or a registered custom name), a
+            ``{"class_name", "config"}`` dict, a class (instantiated with
+            its defaults), an instance, or a callable ``fn(shape, dtype)``.
 
     Returns:
         The initializer, or ``None``.
@@ -739,22 +756,7 @@ def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
     >>> type(get("he_normal")).__name__
     'HeNormal'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-    elif inspect.isclass(identifier) and issubclass(identifier, Initializer):
-        return identifier()
-    elif callable(identifier):
-        return identifier
-    raise ValueError(
-        "Could not interpret initializer identifier. Expected one of: "
-        f"{', '.join(sorted(_CLASSES))}, an Initializer, or a callable. "
-        f"Received: initializer={identifier!r}"
-    )
+    return FAMILY.get(identifier)
 
 
 __all__ = [

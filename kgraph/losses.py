@@ -32,6 +32,7 @@ import numpy as np
 
 from kgraph import dtypes
 from kgraph import errors
+from kgraph import objects
 from kgraph import ops
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Tensor
@@ -170,7 +171,8 @@ def _shape_error(name: str, y_true: Any, y_pred: Any, what: str) -> errors.Shape
     return errors.ShapeError(
         f"Loss '{name}': {what}. Received: "
         f"y_true.shape={errors.format_shape(shape_of(y_true))}, "
-        f"y_pred.shape={errors.format_shape(shape_of(y_pred))}"
+        f"y_pred.shape={errors.format_shape(shape_of(y_pred))}",
+        context=errors.ErrorContext("loss", name),
     )
 
 
@@ -190,14 +192,14 @@ def _with_shape_context(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(y_true, y_pred, *args, **kwargs)
         except errors.ShapeError as error:
-            if str(error).startswith("Loss '"):
+            if error.context is not None:
                 raise
             reason = str(error).split(" Received:")[0].rstrip(".")
-            raise errors.ShapeError(
-                f"Loss '{name}': y_true and y_pred have incompatible shapes "
-                f"({reason}). "
-                f"Received: y_true.shape={errors.format_shape(shape_of(y_true))}, "
-                f"y_pred.shape={errors.format_shape(shape_of(y_pred))}"
+            raise _shape_error(
+                name,
+                y_true,
+                y_pred,
+                f"y_true and y_pred have incompatible shapes ({reason})",
             ) from error
 
     return wrapper
@@ -739,7 +741,8 @@ class Loss:
                 f"Loss '{self.name}' cannot weight its per-sample values of shape "
                 f"{errors.format_shape(shape_of(values))} by sample_weight: "
                 f"{error} Received: sample_weight.shape="
-                f"{errors.format_shape(shape_of(sample_weight))}"
+                f"{errors.format_shape(shape_of(sample_weight))}",
+                context=errors.ErrorContext("loss", self.name),
             ) from error
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
@@ -1171,9 +1174,30 @@ _BY_FUNCTION: dict[Callable[..., Any], type[Loss]] = {
 }
 
 
-def _valid_names() -> str:
-    names = set(_FUNCTIONS) | (set(_CLASSES) - {"Loss", "LossFunctionWrapper"})
-    return ", ".join(sorted(names))
+class _Losses(objects.ObjectFamily):
+    """Losses: a function (by name or as a callable) is wrapped in a
+    ``LossFunctionWrapper`` named as written."""
+
+    def make(self, found: Any, name: str | None) -> Any:
+        if inspect.isclass(found):
+            return found()
+        return LossFunctionWrapper(found, name=name or found.__name__)
+
+    def from_callable(self, fn: Any) -> Any:
+        name = getattr(fn, "__name__", None) or _snake_case(type(fn).__name__)
+        return LossFunctionWrapper(fn, name=name)
+
+
+FAMILY = _Losses(
+    "loss",
+    Loss,
+    _FUNCTIONS
+    | {k: v for k, v in _CLASSES.items() if k not in ("Loss", "LossFunctionWrapper")},
+    config_table={k: v for k, v in _CLASSES.items() if k != "Loss"},
+    plural="losses",
+    accepts="a Loss class or instance, or a callable",
+)
+"""The losses' ``ObjectFamily``: function names, class names and aliases."""
 
 
 def get(identifier: Any) -> Loss | None:
@@ -1184,7 +1208,8 @@ def get(identifier: Any) -> Loss | None:
     that applies that function, named as written; a class name
     (``"BinaryCrossentropy"``) or class gives a new instance; a ``Loss``
     instance is returned as it is; any other callable ``fn(y_true, y_pred)``
-    is wrapped in a ``LossFunctionWrapper`` named after it.
+    is wrapped in a ``LossFunctionWrapper`` named after it. Registered
+    custom losses are found by name too.
 
     Args:
         identifier: ``None``, a name, a ``{"class_name", "config"}`` dict,
@@ -1203,60 +1228,47 @@ def get(identifier: Any) -> Loss | None:
     >>> type(get("BinaryCrossentropy")).__name__
     'BinaryCrossentropy'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        if identifier in _FUNCTIONS:
-            return LossFunctionWrapper(_FUNCTIONS[identifier], name=identifier)
-        if identifier in _CLASSES and identifier not in ("Loss", "LossFunctionWrapper"):
-            return _CLASSES[identifier]()
-    elif inspect.isclass(identifier) and issubclass(identifier, Loss):
-        return identifier()
-    elif callable(identifier):
-        name = getattr(identifier, "__name__", None) or _snake_case(
-            type(identifier).__name__
-        )
-        return LossFunctionWrapper(identifier, name=name)
-    raise ValueError(
-        f"Could not interpret loss identifier. Expected one of: {_valid_names()}, "
-        f"a Loss class or instance, or a callable. Received: loss={identifier!r}"
-    )
+    return FAMILY.get(identifier)
 
 
 def serialize(loss: Any) -> dict[str, Any]:
     """Returns ``{"class_name", "config"}`` for a ``Loss`` or loss function.
 
+    Args:
+        loss: a ``Loss``, or one of kgraph's loss functions.
+
+    Returns:
+        The dict ``deserialize`` reads (``{"class_name": "function",
+        "config": name}`` for a function).
+
     Raises:
         ValueError: for anything else.
+
+    Example:
+
+    >>> serialize(mean_squared_error)
+    {'class_name': 'function', 'config': 'mean_squared_error'}
     """
-    if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    name = getattr(loss, "__name__", None)
-    if name in _FUNCTIONS:
-        return {"class_name": "function", "config": name}
-    raise ValueError(f"Only kgraph losses can be serialized. Received: loss={loss!r}")
+    return FAMILY.serialize(loss)
 
 
-def deserialize(config: dict[str, Any]) -> Loss:
+def deserialize(
+    config: dict[str, Any], custom_objects: dict[str, Any] | None = None
+) -> Loss:
     """Creates a ``Loss`` from ``serialize``'s result.
+
+    Args:
+        config: ``{"class_name", "config"}``.
+        custom_objects: custom loss classes or functions by name
+            (registered ones are found without).
+
+    Returns:
+        A new ``Loss``.
 
     Raises:
         ValueError: for an unknown class or function name.
     """
-    class_name = config.get("class_name")
-    inner = config.get("config", {})
-    if class_name == "function" and inner in _FUNCTIONS:
-        return LossFunctionWrapper(_FUNCTIONS[inner], name=inner)
-    if class_name in _CLASSES and class_name != "Loss":
-        return _CLASSES[class_name].from_config(inner)
-    raise ValueError(
-        f"Could not deserialize loss. Expected a class_name in "
-        f"{', '.join(sorted(_CLASSES))} or a function. Received: loss={config!r}"
-    )
+    return FAMILY.deserialize(config, custom_objects)
 
 
 def crossentropy_kind(identifier: Any) -> str | None:

@@ -34,6 +34,7 @@ import numpy as np
 
 from kgraph import errors
 from kgraph import losses
+from kgraph import objects
 from kgraph import ops
 from kgraph.losses import cast_like
 from kgraph.losses import ones_like
@@ -65,16 +66,20 @@ def _shape_context(name: str, y_true: Any, y_pred: Any) -> Iterator[None]:
     try:
         yield
     except errors.ShapeError as error:
-        if str(error).startswith("Metric '"):
+        context = errors.ErrorContext("metric", name)
+        if error.context is not None and error.context.kind == "metric":
             raise
-        if str(error).startswith("Loss '"):
-            raise errors.ShapeError(f"Metric '{name}': {error}") from error
+        if error.context is not None:
+            raise errors.ShapeError(
+                f"Metric '{name}': {error}", context=context
+            ) from error
         reason = str(error).split(" Received:")[0].rstrip(".")
         raise errors.ShapeError(
             f"Metric '{name}': y_true and y_pred have incompatible shapes "
             f"({reason}). Received: "
             f"y_true.shape={errors.format_shape(shape_of(y_true))}, "
-            f"y_pred.shape={errors.format_shape(shape_of(y_pred))}"
+            f"y_pred.shape={errors.format_shape(shape_of(y_pred))}",
+            context=context,
         ) from error
 
 
@@ -1509,8 +1514,34 @@ def accuracy_class(
     return CategoricalAccuracy
 
 
-def _valid_names() -> str:
-    return ", ".join(sorted({"accuracy", "acc", *_CLASSES}))
+class _Metrics(objects.ObjectFamily):
+    """Metrics: a name keeps what the user wrote as the metric's name, and
+    a callable is averaged over samples by a ``MeanMetricWrapper``."""
+
+    def make(self, found: Any, name: str | None) -> Any:
+        if not inspect.isclass(found):
+            return MeanMetricWrapper(found, name=name or found.__name__)
+        metric = found()
+        if name is not None:
+            metric.name = name
+        return metric
+
+    def from_callable(self, fn: Any) -> Any:
+        name = getattr(fn, "name", None) or getattr(fn, "__name__", None)
+        return MeanMetricWrapper(fn, name=name or _snake_case(type(fn).__name__))
+
+    def names(self) -> list[str]:
+        return sorted({"accuracy", "acc", *self.table})
+
+
+FAMILY = _Metrics(
+    "metric",
+    Metric,
+    _CLASSES,
+    config_table={cls.__name__: cls for cls in _CLASS_LIST},
+    accepts="a Metric class or instance, or a callable",
+)
+"""The metrics' ``ObjectFamily``: class names, snake-case names and aliases."""
 
 
 def get(
@@ -1547,53 +1578,45 @@ def get(
     >>> type(m).__name__, m.name
     ('SparseCategoricalAccuracy', 'accuracy')
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, Metric):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        if identifier.lower() in ("accuracy", "acc"):
-            return accuracy_class(loss, output_shape, target_shape)(name=identifier)
-        if identifier in _CLASSES:
-            metric = _CLASSES[identifier]()
-            metric.name = identifier
-            return metric
-    elif inspect.isclass(identifier) and issubclass(identifier, Metric):
-        return identifier()
-    elif callable(identifier):
-        name = getattr(identifier, "name", None) or getattr(
-            identifier, "__name__", None
-        )
-        return MeanMetricWrapper(
-            identifier, name=name or _snake_case(type(identifier).__name__)
-        )
-    raise ValueError(
-        f"Could not interpret metric identifier. Expected one of: {_valid_names()}, "
-        f"a Metric class or instance, or a callable. Received: metric={identifier!r}"
-    )
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        return accuracy_class(loss, output_shape, target_shape)(name=identifier)
+    return FAMILY.get(identifier)
 
 
 def serialize(metric: Metric) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for a metric."""
-    return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    """Returns ``{"class_name", "config"}`` for a metric.
+
+    Args:
+        metric: a ``Metric``.
+
+    Returns:
+        The dict ``deserialize`` reads.
+
+    Example:
+
+    >>> serialize(Mean(name="loss"))
+    {'class_name': 'Mean', 'config': {'name': 'loss', 'dtype': 'float32'}}
+    """
+    return FAMILY.serialize(metric)
 
 
-def deserialize(config: Mapping[str, Any]) -> Metric:
+def deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Metric:
     """Creates a metric from ``serialize``'s result.
+
+    Args:
+        config: ``{"class_name", "config"}``.
+        custom_objects: custom metric classes by name (registered ones are
+            found without).
+
+    Returns:
+        A new metric.
 
     Raises:
         ValueError: for an unknown class name.
     """
-    class_name = config.get("class_name")
-    classes = {cls.__name__: cls for cls in _CLASS_LIST}
-    if class_name not in classes:
-        raise ValueError(
-            f"Could not deserialize metric. Expected a class_name in "
-            f"{', '.join(sorted(classes))}. Received: metric={dict(config)!r}"
-        )
-    return classes[class_name].from_config(config.get("config", {}))
+    return FAMILY.deserialize(config, custom_objects)
 
 
 __all__ = [

@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kgraph import dtypes
+from kgraph import objects
 from kgraph import ops
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Tensor
@@ -267,27 +267,44 @@ _CLASSES.update(
 )
 
 
+FAMILY = objects.ObjectFamily("regularizer", Regularizer, _CLASSES)
+"""The regularizers' ``ObjectFamily``: names and aliases to classes."""
+
+
 def serialize(regularizer: Regularizer) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for a regularizer."""
-    return {
-        "class_name": type(regularizer).__name__,
-        "config": regularizer.get_config(),
-    }
+    """Returns ``{"class_name", "config"}`` for a regularizer.
+
+    Args:
+        regularizer: a ``Regularizer``.
+
+    Returns:
+        The dict ``deserialize`` reads.
+
+    Example:
+
+    >>> serialize(L2(0.5))
+    {'class_name': 'L2', 'config': {'l2': 0.5}}
+    """
+    return FAMILY.serialize(regularizer)
 
 
-def deserialize(config: Mapping[str, Any]) -> Regularizer:
+def deserialize(
+    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+) -> Regularizer:
     """Creates a regularizer from ``serialize``'s result.
+
+    Args:
+        config: ``{"class_name", "config"}``.
+        custom_objects: custom regularizer classes by name (registered
+            ones are found without).
+
+    Returns:
+        A new regularizer.
 
     Raises:
         ValueError: for an unknown class name.
     """
-    class_name = config.get("class_name")
-    if class_name not in _CLASSES:
-        raise ValueError(
-            f"Could not deserialize regularizer. Expected a class_name in "
-            f"{', '.join(sorted(_CLASSES))}. Received: regularizer={dict(config)!r}"
-        )
-    return _CLASSES[class_name].from_config(config.get("config", {}))
+    return FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Regularizer | Callable[..., Any] | None:
@@ -295,9 +312,9 @@ def get(identifier: Any) -> Regularizer | Callable[..., Any] | None:
 
     Args:
         identifier: ``None``, a name (``"l1"``, ``"l2"``, ``"l1_l2"``,
-            ``"L2"``... with the class defaults), a ``{"class_name",
-            "config"}`` dict, a class, an instance, or a callable
-            ``fn(x) -> scalar``.
+            ``"L2"``... with the class defaults, or a registered custom
+            name), a ``{"class_name", "config"}`` dict, a class, an
+            instance, or a callable ``fn(x) -> scalar``.
 
     Returns:
         The regularizer, or ``None``.
@@ -310,22 +327,7 @@ def get(identifier: Any) -> Regularizer | Callable[..., Any] | None:
     >>> get("l2").l2
     0.01
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        if identifier in _CLASSES:
-            return _CLASSES[identifier]()
-    elif inspect.isclass(identifier) and issubclass(identifier, Regularizer):
-        return identifier()
-    elif callable(identifier):
-        return identifier
-    raise ValueError(
-        "Could not interpret regularizer identifier. Expected one of: "
-        f"{', '.join(sorted(_CLASSES))}, a Regularizer, or a callable. "
-        f"Received: regularizer={identifier!r}"
-    )
+    return FAMILY.get(identifier)
 
 
 __all__ = [

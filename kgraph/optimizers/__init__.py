@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kgraph import objects
 from kgraph.optimizers import schedules
 from kgraph.optimizers.adagrad import Adagrad
 from kgraph.optimizers.adam import Adam
@@ -23,6 +24,46 @@ from kgraph.optimizers.sgd import SGD
 ALL_OBJECTS_DICT: dict[str, type[Optimizer]] = {
     cls.__name__.lower(): cls for cls in (Adagrad, Adam, AdamW, RMSprop, SGD)
 }
+
+
+class _Optimizers(objects.ObjectFamily):
+    """Optimizers: names match case-insensitively, configs are Keras 3's
+    full dicts, schedules come through ``custom_objects``, and callables
+    are not optimizers."""
+
+    def make(self, found: Any, name: str | None) -> Any:
+        if not isinstance(found, type):
+            raise self.unknown(name)
+        return self.from_config(found, {}, None)
+
+    def from_callable(self, fn: Any) -> Any:
+        raise self.unknown(fn)
+
+    def from_config(self, cls: Any, config: dict[str, Any], custom_objects: Any) -> Any:
+        return cls.from_config(config, custom_objects=dict(custom_objects or {}))
+
+    def config_of(self, obj: Any) -> dict[str, Any]:
+        return {
+            "module": "keras.optimizers",
+            "class_name": type(obj).__name__,
+            "config": obj.get_config(),
+            "registered_name": None,
+        }
+
+    def unknown(self, identifier: Any) -> ValueError:
+        valid = ", ".join(repr(name) for name in self.names())
+        return ValueError(
+            "Could not interpret optimizer identifier. Expected an Optimizer, a "
+            f"config dict or one of the names {valid} (case-insensitive). "
+            f"Received: optimizer={identifier!r}"
+        )
+
+    def cannot_deserialize(self, config: Mapping[str, Any]) -> ValueError:
+        return self.unknown(config)
+
+
+FAMILY = _Optimizers("optimizer", Optimizer, ALL_OBJECTS_DICT, case_insensitive=True)
+"""The optimizers' ``ObjectFamily``: lower-cased names to classes."""
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
@@ -39,12 +80,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
     >>> serialize(SGD())["class_name"]
     'SGD'
     """
-    return {
-        "module": "keras.optimizers",
-        "class_name": type(optimizer).__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None,
-    }
+    return FAMILY.serialize(optimizer)
 
 
 def deserialize(
@@ -53,7 +89,8 @@ def deserialize(
     """Creates an optimizer from ``serialize``'s output (or Keras's).
 
     The class name is matched case-insensitively against the built-in
-    optimizers, then exactly against ``custom_objects``.
+    optimizers, then exactly against ``custom_objects`` and the registered
+    custom objects.
 
     Args:
         config: a dict with ``class_name`` and ``config``.
@@ -65,15 +102,7 @@ def deserialize(
     Raises:
         ValueError: for an unknown class name, listing the valid ones.
     """
-    name = config.get("class_name") if isinstance(config, Mapping) else None
-    custom = dict(custom_objects or {})
-    if isinstance(name, str) and name.lower() in ALL_OBJECTS_DICT:
-        cls: Any = ALL_OBJECTS_DICT[name.lower()]
-    elif isinstance(name, str) and name in custom:
-        cls = custom[name]
-    else:
-        raise _unknown(config)
-    return cls.from_config(dict(config.get("config") or {}), custom_objects=custom)
+    return FAMILY.deserialize(config, custom_objects)
 
 
 def get(identifier: Any) -> Optimizer | None:
@@ -81,9 +110,9 @@ def get(identifier: Any) -> Optimizer | None:
 
     Args:
         identifier: a name (``"adam"``, ``"SGD"``, ``"rmsprop"``, ...,
-            case-insensitive), a config dict ``{"class_name": ...,
-            "config": ...}``, an ``Optimizer`` (returned unchanged) or
-            ``None``.
+            case-insensitive, or a registered custom name), a config dict
+            ``{"class_name": ..., "config": ...}``, an ``Optimizer`` (returned
+            unchanged), an ``Optimizer`` class (a new instance) or ``None``.
 
     Returns:
         An ``Optimizer`` (a new one for names and dicts), or ``None``.
@@ -96,24 +125,7 @@ def get(identifier: Any) -> Optimizer | None:
     >>> get("Adam").learning_rate
     0.001
     """
-    if identifier is None or isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        if identifier.lower() not in ALL_OBJECTS_DICT:
-            raise _unknown(identifier)
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, Mapping):
-        return deserialize(identifier)
-    raise _unknown(identifier)
-
-
-def _unknown(identifier: Any) -> ValueError:
-    valid = ", ".join(repr(name) for name in sorted(ALL_OBJECTS_DICT))
-    return ValueError(
-        "Could not interpret optimizer identifier. Expected an Optimizer, a "
-        f"config dict or one of the names {valid} (case-insensitive). "
-        f"Received: optimizer={identifier!r}"
-    )
+    return FAMILY.get(identifier)
 
 
 __all__ = [

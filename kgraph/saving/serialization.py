@@ -1,5 +1,9 @@
 """Configs to JSON and back: layers, functions and custom objects.
 
+The custom-object registry (``register_keras_serializable``,
+``get_custom_objects``, ``custom_object_scope``, ``lookup``) lives in
+``kgraph.objects`` and is re-exported here.
+
 A layer is stored as Keras 3 stores it: ``{"module", "class_name",
 "config", "registered_name"}``. Config values become JSON: tuples become
 lists, NumPy values plain numbers or ``__numpy__`` dicts, built-in
@@ -14,154 +18,21 @@ from __future__ import annotations
 import base64
 import marshal
 import types
-from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from kgraph.objects import CustomObjectScope as CustomObjectScope
+from kgraph.objects import custom_object_scope as custom_object_scope
+from kgraph.objects import get_custom_objects as get_custom_objects
+from kgraph.objects import get_registered_name as get_registered_name
+from kgraph.objects import get_registered_object as get_registered_object
+from kgraph.objects import lookup as lookup
+from kgraph.objects import register_keras_serializable as register_keras_serializable
+from kgraph.objects import registered_name as registered_name
+
 LAYERS_MODULE = "kgraph.layers"
-# Custom classes and functions registered with
-# ``register_keras_serializable``, by "package>name".
-_REGISTERED: dict[str, Any] = {}
-
-
-def register_keras_serializable(
-    package: str = "Custom", name: str | None = None
-) -> Callable[[Any], Any]:
-    """Registers a class or function so saved models find it by name.
-
-    As in Keras, the registered name is ``"package>name"`` (``name``
-    defaults to the class or function name); ``load_model`` finds the object
-    without ``custom_objects``.
-
-    Args:
-        package: the package part of the registered name.
-        name: the name part (default: the object's ``__name__``).
-
-    Returns:
-        A decorator that registers and returns its argument.
-
-    Example:
-
-    >>> @register_keras_serializable(package="demo")
-    ... def double(x):
-    ...     return x * 2.0
-    >>> registered_name(double)
-    'demo>double'
-    """
-
-    def decorator(obj: Any) -> Any:
-        key = f"{package}>{name or obj.__name__}"
-        _REGISTERED[key] = obj
-        obj._kgraph_registered_name = key
-        return obj
-
-    return decorator
-
-
-# Scopes opened by ``custom_object_scope``, innermost last.
-_SCOPES: list[dict[str, Any]] = []
-
-
-def get_custom_objects() -> dict[str, Any]:
-    """Returns the global dict of custom objects (Keras's
-    ``get_custom_objects``): what ``register_keras_serializable`` adds to,
-    and what loading consults; adding to it registers an object by name.
-
-    Returns:
-        The live dict, name to class or function.
-
-    Example:
-
-    >>> class Scale:
-    ...     pass
-    >>> get_custom_objects()["Scale"] = Scale
-    >>> lookup("Scale", None, None) is Scale
-    True
-    >>> del get_custom_objects()["Scale"]
-    """
-    return _REGISTERED
-
-
-class custom_object_scope:
-    """A ``with`` block inside which loading finds these custom objects.
-
-    Args:
-        *objects: dicts of name to class or function.
-
-    Example:
-
-    >>> class Scale:
-    ...     pass
-    >>> with custom_object_scope({"Scale": Scale}):
-    ...     lookup("Scale", None, None) is Scale
-    True
-    >>> lookup("Scale", None, None) is None
-    True
-    """
-
-    def __init__(self, *objects: Mapping[str, Any] | None) -> None:
-        self.objects: dict[str, Any] = {}
-        for table in objects:
-            self.objects.update(table or {})
-
-    def __enter__(self) -> custom_object_scope:
-        _SCOPES.append(self.objects)
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        _SCOPES.remove(self.objects)
-
-
-CustomObjectScope = custom_object_scope
-
-
-def get_registered_object(
-    name: str, custom_objects: Mapping[str, Any] | None = None
-) -> Any:
-    """Returns the class or function registered (or in scope) under
-    ``name``, else ``None``."""
-    return lookup(name, name, custom_objects)
-
-
-def get_registered_name(obj: Any) -> str:
-    """The name an object is saved under (Keras's ``get_registered_name``)."""
-    return registered_name(obj)
-
-
-def registered_name(obj: Any) -> str:
-    """The name an object is stored under: its registered name, if any,
-    else its class (or function) name."""
-    target = obj if isinstance(obj, type | types.FunctionType) else type(obj)
-    registered = getattr(target, "_kgraph_registered_name", None)
-    if registered and _REGISTERED.get(registered) is target:
-        return registered
-    return target.__name__
-
-
-def lookup(
-    class_name: str,
-    registered: str | None,
-    custom_objects: Mapping[str, Any] | None,
-) -> Any:
-    """Finds a custom object by registered name, then class name, in
-    ``custom_objects`` and then the registry; ``None`` if absent."""
-    custom: dict[str, Any] = {}
-    for scope in _SCOPES:
-        custom.update(scope)
-    custom.update(custom_objects or {})
-    for key in (registered, class_name):
-        if key and key in custom:
-            return custom[key]
-    for key in (registered, class_name):
-        if key and key in _REGISTERED:
-            return _REGISTERED[key]
-    for key, obj in _REGISTERED.items():
-        if key.split(">", 1)[-1] == class_name:
-            return obj
-    return None
-
 
 # -- values to JSON -------------------------------------------------------------
 
