@@ -411,7 +411,7 @@ def test_statistics_keep_their_shapes():
         assert {name: value.shape for name, value in result.items()} == shapes
         for name, value in expected.items():
             np.testing.assert_allclose(result[name], value, rtol=RTOL, atol=ATOL)
-        trained = native.train(
+        trained = executable.train(
             {k: v.copy() for k, v in state.items()},
             data,
             np.arange(SAMPLES),
