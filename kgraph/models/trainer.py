@@ -254,17 +254,26 @@ class Trainer:
         """The batch size an input fixes (``Input(batch_shape=...)``), if any."""
         if not getattr(self, "built", False):
             return None
-        sizes = {t.shape[0] for t in getattr(self, "inputs", []) if t.shape}
+        inputs = getattr(self, "inputs", [])
+        cached = self.__dict__.get("_fixed_batch_cache")
+        if cached is not None and cached[0] is inputs:
+            return cached[1]
+        sizes = {t.shape[0] for t in inputs if t.shape}
         sizes.discard(None)
-        return next(iter(sizes)) if len(sizes) == 1 else None
+        fixed = next(iter(sizes)) if len(sizes) == 1 else None
+        self._fixed_batch_cache = (inputs, fixed)
+        return fixed
 
-    def _static_batch(self, batch_size: int) -> int:
-        """Checks ``batch_size`` against a batch size the inputs fix.
+    def _resolve_batch_size(self, batch_size: int | None) -> int:
+        """The batch size to run with: the one given (checked), else the
+        one the inputs fix, else 32.
 
         Raises:
-            ValueError: when they differ.
+            ValueError: for a batch size that is not a positive integer or
+                differs from the one the inputs fix.
         """
-        fixed = self._fixed_batch()
+        fixed = self._fixed_batch()  # cached: this is on predict's short path
+        batch_size = _batch_size(batch_size, fixed)
         if fixed is not None and batch_size != fixed:
             raise ValueError(
                 f"Model '{getattr(self, 'name', '')}' has inputs of a fixed batch "
@@ -580,7 +589,7 @@ class Trainer:
 
         self._ensure_built(x)
         self._require_compiled("training")
-        batch_size = self._static_batch(_batch_size(batch_size, self._fixed_batch()))
+        batch_size = self._resolve_batch_size(batch_size)
         train, specs, n = self._prepare(x, y, sample_weight, class_weight)
         validation = None
         if validation_data is not None:
@@ -724,7 +733,7 @@ class Trainer:
         from kgraph.callbacks import CallbackList
 
         self._require_compiled("evaluation")
-        batch_size = self._static_batch(_batch_size(batch_size, self._fixed_batch()))
+        batch_size = self._resolve_batch_size(batch_size)
         arrays, specs, n = self._prepare(x, y, sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
@@ -780,7 +789,7 @@ class Trainer:
         """
         from kgraph.callbacks import CallbackList
 
-        batch_size = self._static_batch(_batch_size(batch_size, self._fixed_batch()))
+        batch_size = self._resolve_batch_size(batch_size)
         self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)

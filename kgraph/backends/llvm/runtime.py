@@ -18,6 +18,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from typing import cast
 
 import numpy as np
 from llvmlite import ir
@@ -322,7 +323,8 @@ class LLVMExecutable:
         outputs = {}
         for name in compiled.spec.results:
             node_type = graph.node(graph.outputs[name]).type
-            outputs[name] = np.empty((count, *node_type.dims[1:]), node_type.dtype)
+            row = cast(tuple[int, ...], node_type.shape[1:])  # static after the batch
+            outputs[name] = np.empty((count, *row), node_type.dtype)
         table = pointers([outputs[name] for name in compiled.spec.results])
         self._call(
             compiled,
