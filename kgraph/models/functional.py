@@ -258,12 +258,16 @@ class Model(Trainer, Layer):
             )
         self._define_inputs(_shape_structure(input_shape))
 
-    def _define_inputs(self, types: Any) -> None:
-        """Sets a subclassed model's inputs (a structure of TensorTypes)."""
+    def _define_inputs(self, types: Any, trace: bool = True) -> None:
+        """Sets a subclassed model's inputs (a structure of TensorTypes) and,
+        with ``trace``, traces its graph (not when a call on tensors is
+        building it, inside another trace)."""
         self._subclass_inputs = map_structure(lambda t: KerasTensor(t), types)
         self.input_names = _subclass_input_names(self._subclass_inputs)
         self.inputs = _keras_flatten(self._subclass_inputs)
         self.built = True
+        if not trace:
+            return
         self._graphs = {}
         self._programs, self._executables, self._objectives = {}, {}, {}
         self.graph_for(None)
@@ -290,10 +294,7 @@ class Model(Trainer, Layer):
         if self.built:
             return
         if not self._is_functional:
-            self._subclass_inputs = map_structure(lambda t: KerasTensor(t.type), inputs)
-            self.inputs = _keras_flatten(self._subclass_inputs)
-            self.input_names = _subclass_input_names(self._subclass_inputs)
-            self.built = True
+            self._define_inputs(map_structure(lambda t: t.type, inputs), trace=False)
             return
         super()._maybe_build(inputs)
 
