@@ -11,8 +11,7 @@ replaced by one ``fused`` node whose body lists the members in order.
 
 from __future__ import annotations
 
-from typing import Any
-
+from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
 
@@ -78,7 +77,7 @@ def _body(
     return inputs, tuple(body)
 
 
-def fuse(graph: Graph, ctx: Any) -> Graph:
+def fuse(graph: Graph, ctx: PassContext) -> Graph:
     """Replaces every fusible group by one ``fused`` node.
 
     Requires: autodiff and the optimizer are done (``fused`` has no gradient).

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kgraph import ops
+from kgraph.compiler.passes import PassContext
 from kgraph.compiler.program import slot_input
 from kgraph.ir.graph import Graph
 from kgraph.tensor import SymbolicTensor
@@ -31,7 +32,7 @@ def _take_grad(graph: Graph, name: str) -> int:
     return graph.remove_output(output)
 
 
-def inline_optimizer(graph: Graph, ctx: Any) -> Graph:
+def inline_optimizer(graph: Graph, ctx: PassContext) -> Graph:
     """Replaces the ``grad:<name>`` outputs with the optimizer's updates.
 
     Requires: ``differentiate`` ran (a ``grad`` output for every trainable

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 
 from kgraph import dtypes
 from kgraph.compiler import schedule
+from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
 
@@ -167,7 +167,7 @@ def _take(free: list[tuple[int, int]], size: int) -> int | None:
     return None
 
 
-def plan_memory(graph: Graph, ctx: Any) -> Graph:
+def plan_memory(graph: Graph, ctx: PassContext) -> Graph:
     """Plans the step's memory and records it as ``ctx.plan``.
 
     Requires: the final graph (run last). Guarantees: the graph is

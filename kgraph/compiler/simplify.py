@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 
+from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
 from kgraph.ir.graph import _encode
 from kgraph.ops import registry
@@ -18,7 +18,7 @@ from kgraph.ops.builder import conform
 _FOLD_LIMIT = 1 << 16
 
 
-def specialize_inputs(graph: Graph, ctx: Any) -> Graph:
+def specialize_inputs(graph: Graph, ctx: PassContext) -> Graph:
     """Turns the scalar inputs named in ``ctx.constants`` into constants.
 
     Requires: nothing. Guarantees: no placeholder named in ``ctx.constants``
@@ -27,13 +27,13 @@ def specialize_inputs(graph: Graph, ctx: Any) -> Graph:
     other branch).
     """
     for node in graph.placeholders():
-        if node.name in ctx.constants:
-            value = np.asarray(ctx.constants[node.name], dtype=node.type.dtype)
+        if node.input_name in ctx.constants:
+            value = np.asarray(ctx.constants[node.input_name], dtype=node.type.dtype)
             graph.replace_node(node.id, op="constant", attrs={"value": value})
     return graph
 
 
-def fold_constants(graph: Graph, ctx: Any) -> Graph:
+def fold_constants(graph: Graph, ctx: PassContext) -> Graph:
     """Evaluates nodes whose operands are all constants.
 
     Requires: nothing. Guarantees: no computed node (other than random ones)
@@ -54,7 +54,7 @@ def fold_constants(graph: Graph, ctx: Any) -> Graph:
     return graph
 
 
-def simplify_where(graph: Graph, ctx: Any) -> Graph:
+def simplify_where(graph: Graph, ctx: PassContext) -> Graph:
     """Replaces ``where`` on a constant condition by the branch it picks.
 
     Requires: nothing. Guarantees: no ``where`` whose condition is a constant
@@ -83,7 +83,7 @@ def simplify_where(graph: Graph, ctx: Any) -> Graph:
 _IDENTITY_WHEN_SAME_TYPE = ("reshape", "broadcast_to", "cast", "stop_gradient")
 
 
-def remove_identities(graph: Graph, ctx: Any) -> Graph:
+def remove_identities(graph: Graph, ctx: PassContext) -> Graph:
     """Bypasses reshapes, broadcasts and casts that change nothing, and
     transposes by the identity permutation.
 
@@ -103,7 +103,7 @@ def remove_identities(graph: Graph, ctx: Any) -> Graph:
     return graph
 
 
-def fold_broadcasts(graph: Graph, ctx: Any) -> Graph:
+def fold_broadcasts(graph: Graph, ctx: PassContext) -> Graph:
     """Lets elementwise users of ``broadcast_to`` read its operand instead.
 
     Elementwise ops broadcast their operands themselves; a user switches to
@@ -141,7 +141,7 @@ def _key(graph: Graph, node_id: int) -> str | None:
     return json.dumps([node.op, list(node.inputs), attrs], sort_keys=True)
 
 
-def eliminate_common_subexpressions(graph: Graph, ctx: Any) -> Graph:
+def eliminate_common_subexpressions(graph: Graph, ctx: PassContext) -> Graph:
     """Merges nodes with the same op, operands and attributes.
 
     Requires: nothing. Guarantees: no two nodes compute the same thing
@@ -159,7 +159,7 @@ def eliminate_common_subexpressions(graph: Graph, ctx: Any) -> Graph:
     return graph
 
 
-def eliminate_dead_code(graph: Graph, ctx: Any) -> Graph:
+def eliminate_dead_code(graph: Graph, ctx: PassContext) -> Graph:
     """Removes every node the outputs do not need (inputs included).
 
     Requires: nothing. Guarantees: every node is an output or an ancestor of

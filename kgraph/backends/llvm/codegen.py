@@ -40,6 +40,7 @@ from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
 from kgraph.compiler import schedule
 from kgraph.compiler.program import Program
+from kgraph.ir.graph import Graph
 from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
@@ -192,7 +193,7 @@ def _freeze(value: Any) -> Any:
 
 
 def kernel_key(
-    graph: Any, kind: str, nodes: list[Node], external: list[int], shared: bool
+    graph: Graph, kind: str, nodes: list[Node], external: list[int], shared: bool
 ) -> tuple:
     """The canonical form of a unit's kernel: its members' ops, attributes,
     types and operands (as positions among the members and the external
@@ -291,7 +292,7 @@ def _unit_kernels(
     return [(kernel, arguments, shared)]
 
 
-def _shared(graph: Any, node: Node, opdef: registry.OpDef) -> bool:
+def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
     """Whether a kernel is big enough to share among threads (and of a kind
     that splits without changing results: elementwise loops by their
     outermost axis, 2-D products by rows)."""
@@ -409,7 +410,7 @@ def _row_of(
 
 
 @contextlib.contextmanager
-def _lowering_node(graph: Any, node: Node) -> Iterator[None]:
+def _lowering_node(graph: Graph, node: Node) -> Iterator[None]:
     """Turns a failure to lower a node into a ``CompileError`` naming it."""
     try:
         yield
@@ -421,7 +422,7 @@ def _lowering_node(graph: Any, node: Node) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _lowering_unit(graph: Any, what: str, nodes: list[Node]) -> Iterator[None]:
+def _lowering_unit(graph: Graph, what: str, nodes: list[Node]) -> Iterator[None]:
     """Turns a failure to lower a multi-node unit into a ``CompileError``
     naming the unit and its first node."""
     try:
@@ -473,7 +474,7 @@ def _unit_function(
 
 
 def _unit_buffers(
-    graph: Any, function: ir.Function, nodes: list[Node], external: list[int]
+    graph: Graph, function: ir.Function, nodes: list[Node], external: list[int]
 ) -> tuple[list[Buffer], list[Buffer]]:
     """The output and input buffers of a multi-node unit's function."""
     outputs = [Buffer(a, n.type) for a, n in zip(function.args, nodes, strict=False)]
@@ -485,7 +486,7 @@ def _unit_buffers(
 
 
 def _group_body(
-    emitter: Emitter, graph: Any, nodes: list[Node], external: list[int]
+    emitter: Emitter, graph: Graph, nodes: list[Node], external: list[int]
 ) -> Any:
     """``values of external -> values of nodes``: a loop group's members
     computed in order in registers."""
@@ -513,15 +514,15 @@ def _group_body(
     return body
 
 
-def _inner_size(graph: Any, node: Node, opdef: registry.OpDef) -> int:
+def _inner_size(graph: Graph, node: Node, opdef: registry.OpDef) -> int:
     """The k dimension of a (fused) matmul node."""
     if opdef.kind == registry.MATMUL:
         attrs, first = node.attrs, node.inputs[0]
     else:
         _, refs, pairs = node.attrs["body"][0]
         attrs, first = dict(pairs), node.inputs[refs[0]]
-    shape = graph.node(first).type.shape
-    return int(shape[-2] if attrs["transpose_a"] else shape[-1])
+    shape = graph.node(first).type.dims
+    return shape[-2] if attrs["transpose_a"] else shape[-1]
 
 
 def _is_gemm(node: Node, opdef: registry.OpDef) -> bool:
