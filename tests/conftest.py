@@ -1,10 +1,14 @@
-"""Test configuration: hypothesis profiles (dev, ci) chosen by HYPOTHESIS_PROFILE."""
+"""Test configuration: hypothesis profiles (dev, ci) chosen by HYPOTHESIS_PROFILE,
+and the fixtures tests across the suite share: ``backend`` (each backend in
+turn, also as ``compile()``'s default through ``KGRAPH_BACKEND``) and ``rng``."""
 
 import os
 
 # Every pass's output is verified in the tests (it is opt-in elsewhere).
 os.environ.setdefault("KGRAPH_VERIFY", "1")
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings
 
@@ -24,3 +28,18 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+BACKENDS = ("numpy", "llvm")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each backend in turn; ``compile()`` without a backend picks it too."""
+    monkeypatch.setenv("KGRAPH_BACKEND", request.param)
+    return request.param
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A NumPy generator for test data."""
+    return np.random.default_rng(0)

@@ -65,24 +65,19 @@ def benchmark(
     ``clock="cpu"`` counts the calling thread's CPU time instead of wall
     time, which ignores the time other processes take the core away.
     """
-    timer = _CLOCKS[clock]
     compiled = compile_gemm(m, n, k, transpose_a, transpose_b, dtype, plan)
     a, b, out = _operands(m, n, k, transpose_a, transpose_b, dtype)
     pointers = (a.ctypes.data, b.ctypes.data, out.ctypes.data)
-    flops = 2.0 * m * n * max(k, 1)
-    count = max(1, int(2e-3 * 50e9 / flops))
-    compiled.repeat(*pointers, count)
+    count = _calls_per_sample(m, n, k)
 
-    def sample() -> float:
-        started = timer()
+    def run() -> None:
         if per_call:
             for _ in range(count):
                 compiled.function(*pointers)
         else:
             compiled.repeat(*pointers, count)
-        return (timer() - started) / count
 
-    return statistics.median(sample() for _ in range(max(1, repeats)))
+    return _median_per_call(run, count, clock, repeats)
 
 
 def benchmark_numpy(
@@ -96,18 +91,32 @@ def benchmark_numpy(
     clock: str = "wall",
 ) -> float:
     """Median seconds of ``np.matmul`` on the same operands (same sampling)."""
-    timer = _CLOCKS[clock]
     a, b, out = _operands(m, n, k, transpose_a, transpose_b, dtype)
     left = a.T if transpose_a else a
     right = b.T if transpose_b else b
-    flops = 2.0 * m * n * max(k, 1)
-    count = max(1, int(2e-3 * 50e9 / flops))
-    np.matmul(left, right, out=out)
+    count = _calls_per_sample(m, n, k)
+
+    def run() -> None:
+        for _ in range(count):
+            np.matmul(left, right, out=out)
+
+    return _median_per_call(run, count, clock, repeats)
+
+
+def _calls_per_sample(m: int, n: int, k: int) -> int:
+    """Calls enough for a sample of about 2 ms (at 50 GFLOP/s)."""
+    return max(1, int(2e-3 * 50e9 / (2.0 * m * n * max(k, 1))))
+
+
+def _median_per_call(run: Any, count: int, clock: str, repeats: int) -> float:
+    """Runs ``run`` (``count`` calls) once to warm up, then ``repeats``
+    times; the median seconds per call."""
+    timer = _CLOCKS[clock]
+    run()
 
     def sample() -> float:
         started = timer()
-        for _ in range(count):
-            np.matmul(left, right, out=out)
+        run()
         return (timer() - started) / count
 
     return statistics.median(sample() for _ in range(max(1, repeats)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 import pytest
 
 import kgraph as kg
@@ -19,9 +18,3 @@ def fresh_session() -> Iterator[None]:
     kg.utils.set_random_seed(1234)
     yield
     kg.utils.clear_session()
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    """A NumPy generator for test data."""
-    return np.random.default_rng(0)

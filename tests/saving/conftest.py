@@ -23,18 +23,6 @@ def fresh_session() -> Iterator[None]:
     kg.utils.clear_session()
 
 
-@pytest.fixture(params=("numpy", "llvm"))
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each backend in turn."""
-    return request.param
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    """A NumPy generator for test data."""
-    return np.random.default_rng(0)
-
-
 def _fixed(shape: tuple[int, ...], phase: float) -> np.ndarray:
     n = int(np.prod(shape))
     values = np.sin(np.arange(n, dtype=np.float64) * 0.37 + phase)
