@@ -478,69 +478,17 @@ FAMILY = _Activations(
 """The activations' ``ObjectFamily``: names and aliases to functions."""
 
 
-def serialize(activation: Any) -> Any:
-    """Returns the name of a built-in activation, or an object's config.
-
-    Args:
-        activation: an activation function, an object with
-            ``get_config``, or ``None`` (``"linear"``).
-
-    Returns:
-        The function's name (``"relu"``), or ``{"class_name", "config"}``
-        for an object that has ``get_config``.
-
-    Raises:
-        ValueError: for a function that is not one of kgraph's activations.
-
-    Example:
-
-    >>> serialize(relu)
-    'relu'
-    """
-    return FAMILY.serialize(activation)
-
-
-def deserialize(
-    config: Any, custom_objects: Mapping[str, Any] | None = None
-) -> Callable[..., Any]:
-    """Returns the activation a ``serialize`` result names.
-
-    Args:
-        config: a name, or ``{"class_name": ..., "config": name}``.
-        custom_objects: custom activations by name (registered ones are
-            found without).
-
-    Returns:
-        The activation function (or object).
-
-    Raises:
-        ValueError: for an unknown name.
-    """
-    return FAMILY.deserialize(config, custom_objects)
-
-
-def get(identifier: Any) -> Callable[..., Any]:
-    """Retrieves an activation function from an identifier.
-
-    Args:
-        identifier: ``None`` (linear), a name such as ``"relu"`` (or a
-            registered custom name), a ``{"class_name": "function",
-            "config": "relu"}`` dict, or a callable (returned as it is).
-
-    Returns:
-        A callable activation.
-
-    Raises:
-        ValueError: for an unknown name or a non-callable identifier.
-
-    Example:
-
-    >>> get(None) is linear
-    True
-    >>> get("swish") is silu
-    True
-    """
-    return FAMILY.get(identifier)
+get, serialize, deserialize = FAMILY.public_functions(
+    __name__,
+    {
+        "get": """>>> get(None) is linear
+True
+>>> get("swish") is silu
+True""",
+        "serialize": """>>> serialize(relu)
+'relu'""",
+    },
+)
 
 
 __all__ = [

@@ -21,9 +21,6 @@ True
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable
-from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,7 +77,7 @@ def _shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
-class Initializer:
+class Initializer(objects.Configurable):
     """Base class of initializers: ``__call__(shape, dtype)`` -> an array.
 
     Subclasses implement ``__call__`` and ``get_config``.
@@ -100,22 +97,9 @@ class Initializer:
             f"{type(self).__name__} must implement __call__(shape, dtype)."
         )
 
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Initializer:
-        """Creates an initializer from ``get_config``'s result."""
-        return cls(**config)
-
     def clone(self) -> Initializer:
         """Returns a new initializer with the same configuration."""
         return type(self).from_config(self.get_config())
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class Zeros(Initializer):
@@ -492,10 +476,25 @@ class VarianceScaling(RandomInitializer):
         }
 
 
+_PRESET_ARGS = """    Args:
+        seed: see ``RandomInitializer``.
+        input_axes: optional axes of the input units.
+        output_axes: optional axes of the output units.
+"""
+
+
 class _PresetVarianceScaling(VarianceScaling):
-    """A ``VarianceScaling`` whose scale, mode and distribution are fixed."""
+    """A ``VarianceScaling`` whose scale, mode and distribution are fixed.
+
+    Each preset's docstring gets the Args section they share.
+    """
 
     _PRESET: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__ and "Args:" not in cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + "\n\n" + _PRESET_ARGS
 
     def __init__(
         self,
@@ -519,11 +518,6 @@ class GlorotUniform(_PresetVarianceScaling):
     """Glorot (Xavier) uniform: ``U(-limit, limit)``,
     ``limit = sqrt(6 / (fan_in + fan_out))``. Keras's default kernel
     initializer.
-
-    Args:
-        seed: see ``RandomInitializer``.
-        input_axes: optional axes of the input units.
-        output_axes: optional axes of the output units.
     """
 
     _PRESET = (1.0, "fan_avg", "uniform")
@@ -532,60 +526,31 @@ class GlorotUniform(_PresetVarianceScaling):
 class GlorotNormal(_PresetVarianceScaling):
     """Glorot (Xavier) normal: truncated normal with
     ``stddev = sqrt(2 / (fan_in + fan_out))``.
-
-    Args:
-        seed: see ``RandomInitializer``.
-        input_axes: optional axes of the input units.
-        output_axes: optional axes of the output units.
     """
 
     _PRESET = (1.0, "fan_avg", "truncated_normal")
 
 
 class LecunNormal(_PresetVarianceScaling):
-    """LeCun normal: truncated normal with ``stddev = sqrt(1 / fan_in)``.
-
-    Args:
-        seed: see ``RandomInitializer``.
-        input_axes: optional axes of the input units.
-        output_axes: optional axes of the output units.
-    """
+    """LeCun normal: truncated normal with ``stddev = sqrt(1 / fan_in)``."""
 
     _PRESET = (1.0, "fan_in", "truncated_normal")
 
 
 class LecunUniform(_PresetVarianceScaling):
-    """LeCun uniform: ``U(-limit, limit)``, ``limit = sqrt(3 / fan_in)``.
-
-    Args:
-        seed: see ``RandomInitializer``.
-        input_axes: optional axes of the input units.
-        output_axes: optional axes of the output units.
-    """
+    """LeCun uniform: ``U(-limit, limit)``, ``limit = sqrt(3 / fan_in)``."""
 
     _PRESET = (1.0, "fan_in", "uniform")
 
 
 class HeNormal(_PresetVarianceScaling):
-    """He normal: truncated normal with ``stddev = sqrt(2 / fan_in)``.
-
-    Args:
-        seed: see ``RandomInitializer``.
-        input_axes: optional axes of the input units.
-        output_axes: optional axes of the output units.
-    """
+    """He normal: truncated normal with ``stddev = sqrt(2 / fan_in)``."""
 
     _PRESET = (2.0, "fan_in", "truncated_normal")
 
 
 class HeUniform(_PresetVarianceScaling):
-    """He uniform: ``U(-limit, limit)``, ``limit = sqrt(6 / fan_in)``.
-
-    Args:
-        seed: see ``RandomInitializer``.
-        input_axes: optional axes of the input units.
-        output_axes: optional axes of the output units.
-    """
+    """He uniform: ``U(-limit, limit)``, ``limit = sqrt(6 / fan_in)``."""
 
     _PRESET = (2.0, "fan_in", "uniform")
 
@@ -642,11 +607,6 @@ class Orthogonal(RandomInitializer):
         return {"gain": self.gain, **super().get_config()}
 
 
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
 _CLASS_LIST: tuple[type[Initializer], ...] = (
     Initializer,
     Constant,
@@ -665,9 +625,8 @@ _CLASS_LIST: tuple[type[Initializer], ...] = (
     TruncatedNormal,
     VarianceScaling,
 )
-_CLASSES: dict[str, type[Initializer]] = {cls.__name__: cls for cls in _CLASS_LIST}
-_CLASSES.update({_snake_case(cls.__name__): cls for cls in _CLASS_LIST})
-_CLASSES.update(
+_CLASSES: dict[str, type[Initializer]] = objects.name_table(
+    _CLASS_LIST[1:],
     {
         "IdentityInitializer": Identity,
         "OrthogonalInitializer": Orthogonal,
@@ -675,9 +634,8 @@ _CLASSES.update(
         "uniform": RandomUniform,
         "one": Ones,
         "zero": Zeros,
-    }
+    },
 )
-del _CLASSES["Initializer"], _CLASSES["initializer"]
 
 constant = Constant
 identity = Identity
@@ -700,63 +658,15 @@ FAMILY = objects.ObjectFamily("initializer", Initializer, _CLASSES)
 """The initializers' ``ObjectFamily``: names and aliases to classes."""
 
 
-def serialize(initializer: Initializer) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for an initializer.
-
-    Args:
-        initializer: an ``Initializer``.
-
-    Returns:
-        The dict ``deserialize`` reads.
-
-    Example:
-
-    >>> serialize(Zeros())
-    {'class_name': 'Zeros', 'config': {}}
-    """
-    return FAMILY.serialize(initializer)
-
-
-def deserialize(
-    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Initializer:
-    """Creates an initializer from ``serialize``'s result.
-
-    Args:
-        config: ``{"class_name", "config"}``.
-        custom_objects: custom initializer classes by name (registered ones
-            are found without).
-
-    Returns:
-        A new initializer.
-
-    Raises:
-        ValueError: for an unknown class name.
-    """
-    return FAMILY.deserialize(config, custom_objects)
-
-
-def get(identifier: Any) -> Initializer | Callable[..., Any] | None:
-    """Retrieves an initializer from an identifier.
-
-    Args:
-        identifier: ``None``, a name (``"glorot_uniform"``, ``"zeros"``,
-            ``"GlorotUniform"``... or a registered custom name), a
-            ``{"class_name", "config"}`` dict, a class (instantiated with
-            its defaults), an instance, or a callable ``fn(shape, dtype)``.
-
-    Returns:
-        The initializer, or ``None``.
-
-    Raises:
-        ValueError: for an unknown name or a non-callable identifier.
-
-    Example:
-
-    >>> type(get("he_normal")).__name__
-    'HeNormal'
-    """
-    return FAMILY.get(identifier)
+get, serialize, deserialize = FAMILY.public_functions(
+    __name__,
+    {
+        "get": """>>> type(get("he_normal")).__name__
+'HeNormal'""",
+        "serialize": """>>> serialize(Zeros())
+{'class_name': 'Zeros', 'config': {}}""",
+    },
+)
 
 
 __all__ = [

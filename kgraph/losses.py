@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -677,11 +676,6 @@ def reduce_weighted_values(
 # -- loss classes --
 
 
-def _snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
 class Loss:
     """Base class of losses: per-sample values, weighted and reduced.
 
@@ -710,7 +704,7 @@ class Loss:
         reduction: str | None = "sum_over_batch_size",
         dtype: str | None = None,
     ) -> None:
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or objects.snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = dtypes.canonical(dtype or "float32")
 
@@ -768,7 +762,7 @@ class Loss:
         return f"<{type(self).__name__} name={self.name!r}>"
 
 
-class LossFunctionWrapper(Loss):
+class LossFunctionWrapper(objects.FunctionWrapper, Loss):
     """Makes a ``Loss`` of a per-sample loss function.
 
     Args:
@@ -803,27 +797,6 @@ class LossFunctionWrapper(Loss):
         """Reconciles ``(batch,)`` and ``(batch, 1)`` and calls ``fn``."""
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments: the keyword arguments of
-        ``fn``, and ``fn`` by name unless a subclass fixes it (the named
-        losses below)."""
-        config = super().get_config()
-        if type(self) is LossFunctionWrapper:
-            config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
-        config.update(self._fn_kwargs)
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Loss:
-        """Creates the wrapper; ``fn`` is looked up among kgraph's losses."""
-        config = dict(config)
-        fn = config.pop("fn", None)
-        if cls is not LossFunctionWrapper:
-            return cls(**config)
-        if isinstance(fn, str):
-            fn = _FUNCTIONS[fn]
-        return cls(fn, **config)
 
 
 class MeanSquaredError(LossFunctionWrapper):
@@ -1184,9 +1157,11 @@ class _Losses(objects.ObjectFamily):
         return LossFunctionWrapper(found, name=name or found.__name__)
 
     def from_callable(self, fn: Any) -> Any:
-        name = getattr(fn, "__name__", None) or _snake_case(type(fn).__name__)
+        name = getattr(fn, "__name__", None) or objects.snake_case(type(fn).__name__)
         return LossFunctionWrapper(fn, name=name)
 
+
+LossFunctionWrapper._FUNCTIONS = _FUNCTIONS
 
 FAMILY = _Losses(
     "loss",
@@ -1200,75 +1175,17 @@ FAMILY = _Losses(
 """The losses' ``ObjectFamily``: function names, class names and aliases."""
 
 
-def get(identifier: Any) -> Loss | None:
-    """Resolves a loss identifier to a ``Loss`` instance.
-
-    As ``model.compile`` does in Keras (``compile_utils.get_loss``): a
-    function name (``"mse"``, ``"binary_crossentropy"``) gives a ``Loss``
-    that applies that function, named as written; a class name
-    (``"BinaryCrossentropy"``) or class gives a new instance; a ``Loss``
-    instance is returned as it is; any other callable ``fn(y_true, y_pred)``
-    is wrapped in a ``LossFunctionWrapper`` named after it. Registered
-    custom losses are found by name too.
-
-    Args:
-        identifier: ``None``, a name, a ``{"class_name", "config"}`` dict,
-            a ``Loss`` class or instance, or a callable.
-
-    Returns:
-        A ``Loss``, or ``None`` for ``None``.
-
-    Raises:
-        ValueError: for an unknown name or an identifier that is not callable.
-
-    Example:
-
-    >>> get("mse").name
-    'mse'
-    >>> type(get("BinaryCrossentropy")).__name__
-    'BinaryCrossentropy'
-    """
-    return FAMILY.get(identifier)
-
-
-def serialize(loss: Any) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for a ``Loss`` or loss function.
-
-    Args:
-        loss: a ``Loss``, or one of kgraph's loss functions.
-
-    Returns:
-        The dict ``deserialize`` reads (``{"class_name": "function",
-        "config": name}`` for a function).
-
-    Raises:
-        ValueError: for anything else.
-
-    Example:
-
-    >>> serialize(mean_squared_error)
-    {'class_name': 'function', 'config': 'mean_squared_error'}
-    """
-    return FAMILY.serialize(loss)
-
-
-def deserialize(
-    config: dict[str, Any], custom_objects: dict[str, Any] | None = None
-) -> Loss:
-    """Creates a ``Loss`` from ``serialize``'s result.
-
-    Args:
-        config: ``{"class_name", "config"}``.
-        custom_objects: custom loss classes or functions by name
-            (registered ones are found without).
-
-    Returns:
-        A new ``Loss``.
-
-    Raises:
-        ValueError: for an unknown class or function name.
-    """
-    return FAMILY.deserialize(config, custom_objects)
+get, serialize, deserialize = FAMILY.public_functions(
+    __name__,
+    {
+        "get": """>>> get("mse").name
+'mse'
+>>> type(get("BinaryCrossentropy")).__name__
+'BinaryCrossentropy'""",
+        "serialize": """>>> serialize(mean_squared_error)
+{'class_name': 'function', 'config': 'mean_squared_error'}""",
+    },
+)
 
 
 def crossentropy_kind(identifier: Any) -> str | None:

@@ -197,10 +197,6 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Any:
 # -- base classes --
 
 
-def _snake_case(name: str) -> str:
-    return losses._snake_case(name)
-
-
 class Metric:
     """Base class of metrics.
 
@@ -228,7 +224,7 @@ class Metric:
     """
 
     def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or objects.snake_case(type(self).__name__)
         if dtype not in (None, "float32"):
             raise ValueError(
                 f"kgraph metrics compute in float32. Received: dtype={dtype!r}"
@@ -480,7 +476,7 @@ class Sum(Metric):
         return float(self._totals_or_own(totals)["total"])
 
 
-class MeanMetricWrapper(Mean):
+class MeanMetricWrapper(objects.FunctionWrapper, Mean):
     """The mean of a per-sample function ``fn(y_true, y_pred)``.
 
     Statistics: ``total = sum(w * fn(y_true, y_pred))`` and
@@ -508,7 +504,7 @@ class MeanMetricWrapper(Mean):
         **kwargs: Any,
     ) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "mean"), dtype=dtype)
-        self._fn = fn
+        self.fn = fn
         self._fn_kwargs = kwargs
 
     def batch_statistics(
@@ -520,27 +516,8 @@ class MeanMetricWrapper(Mean):
             ShapeError: naming the metric, when the shapes do not fit.
         """
         with _shape_context(self.name, y_true, y_pred):
-            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+            values = self.fn(y_true, y_pred, **self._fn_kwargs)
             return self._mean_statistics(values, sample_weight)
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments (``fn`` by name)."""
-        config = super().get_config()
-        if type(self) is MeanMetricWrapper:
-            config["fn"] = getattr(self._fn, "__name__", repr(self._fn))
-        config.update(self._fn_kwargs)
-        return config
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Metric:
-        """Creates the metric; ``fn`` is looked up by name."""
-        config = dict(config)
-        fn = config.pop("fn", None)
-        if cls is not MeanMetricWrapper:
-            return cls(**config)
-        if isinstance(fn, str):
-            fn = _FUNCTIONS[fn]
-        return cls(fn, **config)
 
 
 class Accuracy(MeanMetricWrapper):
@@ -1076,11 +1053,31 @@ class Recall(Precision):
         return self._ratio(self._totals_or_own(totals), "false_negatives")
 
 
+_CONDITION_COUNT_ARGS = """    Args:
+        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5;
+            use 0 for logits). With several, ``result`` gives an array.
+        name: the metric's name (default ``"{name}"``).
+        dtype: ``"float32"``.
+
+    Raises:
+        ValueError: for a threshold outside ``[0, 1]``.
+
+"""
+
+
 class _ConfusionMatrixConditionCount(_ThresholdedConfusion):
     """The weighted count of one confusion-matrix condition per threshold.
 
-    ``_KEYS`` names the one count; ``result`` returns it as it is.
+    ``_KEYS`` names the one count; ``result`` returns it as it is. Each
+    subclass's docstring gets the Args and Raises sections they share.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        doc = cls.__doc__ or ""
+        if "Args:" not in doc and "    Example:" in doc:
+            shared = _CONDITION_COUNT_ARGS.format(name=cls._KEYS[0])
+            cls.__doc__ = doc.replace("    Example:", shared + "    Example:", 1)
 
     def __init__(
         self,
@@ -1101,15 +1098,6 @@ class TruePositives(_ConfusionMatrixConditionCount):
     With ``sample_weight`` it is the sum of their weights (0 masks a
     sample). A prediction is positive when it is strictly above the
     threshold; labels count as positive when nonzero.
-
-    Args:
-        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5;
-            use 0 for logits). With several, ``result`` gives an array.
-        name: the metric's name (default ``"true_positives"``).
-        dtype: ``"float32"``.
-
-    Raises:
-        ValueError: for a threshold outside ``[0, 1]``.
 
     Example:
 
@@ -1132,14 +1120,6 @@ class FalsePositives(_ConfusionMatrixConditionCount):
     With ``sample_weight`` it is the sum of their weights (0 masks a
     sample).
 
-    Args:
-        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5).
-        name: the metric's name (default ``"false_positives"``).
-        dtype: ``"float32"``.
-
-    Raises:
-        ValueError: for a threshold outside ``[0, 1]``.
-
     Example:
 
     >>> m = FalsePositives()
@@ -1157,14 +1137,6 @@ class TrueNegatives(_ConfusionMatrixConditionCount):
     With ``sample_weight`` it is the sum of their weights (0 masks a
     sample).
 
-    Args:
-        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5).
-        name: the metric's name (default ``"true_negatives"``).
-        dtype: ``"float32"``.
-
-    Raises:
-        ValueError: for a threshold outside ``[0, 1]``.
-
     Example:
 
     >>> m = TrueNegatives()
@@ -1181,14 +1153,6 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
 
     With ``sample_weight`` it is the sum of their weights (0 masks a
     sample).
-
-    Args:
-        thresholds: a float or list of floats in ``[0, 1]`` (default 0.5).
-        name: the metric's name (default ``"false_negatives"``).
-        dtype: ``"float32"``.
-
-    Raises:
-        ValueError: for a threshold outside ``[0, 1]``.
 
     Example:
 
@@ -1435,9 +1399,8 @@ _CLASS_LIST: tuple[type[Metric], ...] = (
     FalseNegatives,
 )
 
-_CLASSES: dict[str, type[Metric]] = {cls.__name__: cls for cls in _CLASS_LIST}
-_CLASSES.update({_snake_case(cls.__name__): cls for cls in _CLASS_LIST})
-_CLASSES.update(
+_CLASSES: dict[str, type[Metric]] = objects.name_table(
+    _CLASS_LIST,
     {
         "bce": BinaryCrossentropy,
         "BCE": BinaryCrossentropy,
@@ -1447,7 +1410,7 @@ _CLASSES.update(
         "MAE": MeanAbsoluteError,
         "mape": MeanAbsolutePercentageError,
         "MAPE": MeanAbsolutePercentageError,
-    }
+    },
 )
 del _CLASSES["mean_metric_wrapper"], _CLASSES["MeanMetricWrapper"]
 
@@ -1528,11 +1491,13 @@ class _Metrics(objects.ObjectFamily):
 
     def from_callable(self, fn: Any) -> Any:
         name = getattr(fn, "name", None) or getattr(fn, "__name__", None)
-        return MeanMetricWrapper(fn, name=name or _snake_case(type(fn).__name__))
+        return MeanMetricWrapper(fn, name=name or objects.snake_case(type(fn).__name__))
 
     def names(self) -> list[str]:
         return sorted({"accuracy", "acc", *self.table})
 
+
+MeanMetricWrapper._FUNCTIONS = _FUNCTIONS
 
 FAMILY = _Metrics(
     "metric",
@@ -1583,40 +1548,13 @@ def get(
     return FAMILY.get(identifier)
 
 
-def serialize(metric: Metric) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for a metric.
-
-    Args:
-        metric: a ``Metric``.
-
-    Returns:
-        The dict ``deserialize`` reads.
-
-    Example:
-
-    >>> serialize(Mean(name="loss"))
-    {'class_name': 'Mean', 'config': {'name': 'loss', 'dtype': 'float32'}}
-    """
-    return FAMILY.serialize(metric)
-
-
-def deserialize(
-    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Metric:
-    """Creates a metric from ``serialize``'s result.
-
-    Args:
-        config: ``{"class_name", "config"}``.
-        custom_objects: custom metric classes by name (registered ones are
-            found without).
-
-    Returns:
-        A new metric.
-
-    Raises:
-        ValueError: for an unknown class name.
-    """
-    return FAMILY.deserialize(config, custom_objects)
+_, serialize, deserialize = FAMILY.public_functions(
+    __name__,
+    {
+        "serialize": """>>> serialize(Mean(name="loss"))
+{'class_name': 'Mean', 'config': {'name': 'loss', 'dtype': 'float32'}}""",
+    },
+)
 
 
 __all__ = [

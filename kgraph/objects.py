@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import inspect
+import re
 import types
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -201,6 +202,132 @@ def lookup(
         if key.split(">", 1)[-1] == class_name:
             return obj
     return None
+
+
+def snake_case(name: str) -> str:
+    """Turns a class name into the snake-case name Keras finds it by
+    (``"L1L2"`` -> ``"l1_l2"``, ``"HeNormal"`` -> ``"he_normal"``).
+
+    Args:
+        name: a class name.
+
+    Returns:
+        The lower-case, underscore-separated name.
+
+    Example:
+
+    >>> snake_case("SparseCategoricalAccuracy")
+    'sparse_categorical_accuracy'
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def name_table(
+    items: Any, aliases: Mapping[str, Any] | None = None, *, snake: bool = True
+) -> dict[str, Any]:
+    """Builds a family's table of names: each class (or function) by its
+    ``__name__`` and, for classes, its snake-case name, then the aliases.
+
+    Args:
+        items: the classes or functions.
+        aliases: extra names.
+        snake: whether classes are found by their snake-case names too.
+
+    Returns:
+        The dict, name to object.
+
+    Example:
+
+    >>> class HeNormal:
+    ...     pass
+    >>> sorted(name_table([HeNormal], {"he": HeNormal}))
+    ['HeNormal', 'he', 'he_normal']
+    """
+    table = {item.__name__: item for item in items}
+    if snake:
+        table |= {snake_case(c.__name__): c for c in items if inspect.isclass(c)}
+    return table | dict(aliases or {})
+
+
+class FunctionWrapper:
+    """The configuration of a family class that applies a function with
+    fixed keyword arguments (``LossFunctionWrapper``,
+    ``MeanMetricWrapper``).
+
+    The generic wrapper (the class that lists ``FunctionWrapper`` as a base)
+    stores ``fn`` by name and looks it up in ``_FUNCTIONS`` when loaded;
+    its subclasses fix the function and store only the keyword arguments.
+    The class sets ``fn`` and ``_fn_kwargs``.
+
+    Example:
+
+    >>> class Base:
+    ...     def get_config(self):
+    ...         return {}
+    >>> class Wrapper(FunctionWrapper, Base):
+    ...     _FUNCTIONS = {"abs": abs}
+    ...     def __init__(self, fn, **kwargs):
+    ...         self.fn, self._fn_kwargs = fn, kwargs
+    >>> Wrapper(abs).get_config()
+    {'fn': 'abs'}
+    >>> Wrapper.from_config({"fn": "abs"}).fn is abs
+    True
+    """
+
+    fn: Any
+    _fn_kwargs: dict[str, Any]
+    _FUNCTIONS: Mapping[str, Any] = {}
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the base config, ``fn`` by name (generic wrapper only)
+        and ``fn``'s keyword arguments."""
+        config: dict[str, Any] = super().get_config()  # type: ignore[misc]
+        if FunctionWrapper in type(self).__bases__:
+            config["fn"] = getattr(self.fn, "__name__", repr(self.fn))
+        return config | dict(self._fn_kwargs)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Any:
+        """Creates the wrapper; ``fn`` is looked up by name."""
+        config = dict(config)
+        fn = config.pop("fn", None)
+        if FunctionWrapper not in cls.__bases__:
+            return cls(**config)
+        if isinstance(fn, str):
+            fn = cls._FUNCTIONS[fn]
+        return cls(fn, **config)  # type: ignore[call-arg]
+
+
+class Configurable:
+    """The configuration protocol of Keras's small objects (initializers,
+    regularizers, constraints): ``get_config`` returns the constructor
+    arguments, ``from_config`` calls the constructor with them, and the
+    ``repr`` shows them.
+
+    Example:
+
+    >>> class Scale(Configurable):
+    ...     def __init__(self, factor=2.0):
+    ...         self.factor = factor
+    ...     def get_config(self):
+    ...         return {"factor": self.factor}
+    >>> Scale.from_config({"factor": 3.0})
+    Scale(factor=3.0)
+    """
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Any:
+        """Creates an object from ``get_config``'s result."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
 class ObjectFamily:
@@ -406,6 +533,55 @@ class ObjectFamily:
                 return self.from_config(found, dict(inner or {}), custom_objects)
         raise self.cannot_deserialize(config)
 
+    def public_functions(
+        self, module: str, examples: Mapping[str, str] | None = None
+    ) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+        """Makes a family module's public ``get``, ``serialize`` and
+        ``deserialize``: plain functions of ``module`` with Keras-style
+        docstrings naming the family.
+
+        Args:
+            module: the module the functions belong to (``__name__``).
+            examples: doctest text by function name, for each docstring's
+                Example section.
+
+        Returns:
+            The functions ``(get, serialize, deserialize)``.
+
+        Example:
+
+        >>> family = ObjectFamily("scale", None, {"abs": abs})
+        >>> get, serialize, deserialize = family.public_functions(__name__)
+        >>> get("abs") is abs, get.__name__
+        (True, 'get')
+        """
+
+        def get(identifier: Any) -> Any:
+            return self.get(identifier)
+
+        def serialize(obj: Any) -> Any:
+            return self.serialize(obj)
+
+        def deserialize(
+            config: Any, custom_objects: Mapping[str, Any] | None = None
+        ) -> Any:
+            return self.deserialize(config, custom_objects)
+
+        examples = examples or {}
+        functions = (get, serialize, deserialize)
+        for fn in functions:
+            fn.__module__ = module
+            fn.__qualname__ = fn.__name__
+            article = "an" if self.label[0] in "aeiou" else "a"
+            doc = _PUBLIC_DOCS[fn.__name__].format(
+                name=self.name, label=f"{article} {self.label}", plural=self.plural
+            )
+            example = examples.get(fn.__name__)
+            if example:
+                doc += "\n\nExample:\n\n" + example.strip() + "\n"
+            fn.__doc__ = doc
+        return functions
+
     # -- hooks --
 
     def make(self, found: Any, name: str | None) -> Any:
@@ -459,14 +635,60 @@ class ObjectFamily:
         return self.base is not None and issubclass(cls, self.base)
 
 
+# The docstrings of each family's public functions (``public_functions``).
+_PUBLIC_DOCS = {
+    "get": """Retrieves {label} from an identifier.
+
+Args:
+    identifier: ``None``, a name (built-in, an alias, or a registered
+        custom name), a ``{{"class_name", "config"}}`` dict, a class or an
+        instance of the {name} family, or a callable.
+
+Returns:
+    The {name} (the family's default for ``None``).
+
+Raises:
+    ValueError: for an unknown name or an identifier that is not
+        callable, listing the valid names.""",
+    "serialize": """Returns what {label} is stored as in a saved model.
+
+Args:
+    obj: a built-in {name} function, an object with ``get_config``, or
+        ``None``.
+
+Returns:
+    The config ``deserialize`` reads: ``{{"class_name", "config"}}`` for
+    an object, the stored form of a built-in function's name.
+
+Raises:
+    ValueError: for anything else, listing the built-in {plural}.""",
+    "deserialize": """Creates {label} from ``serialize``'s result (or Keras's).
+
+Args:
+    config: ``{{"class_name", "config"}}``, or a name.
+    custom_objects: custom classes or functions by name (registered ones
+        are found without).
+
+Returns:
+    A new {name}.
+
+Raises:
+    ValueError: for an unknown class or function name.""",
+}
+
+
 __all__ = [
+    "Configurable",
     "CustomObjectScope",
+    "FunctionWrapper",
     "ObjectFamily",
     "custom_object_scope",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
     "lookup",
+    "name_table",
     "register_keras_serializable",
     "registered_name",
+    "snake_case",
 ]

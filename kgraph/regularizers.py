@@ -14,8 +14,6 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -67,7 +65,7 @@ def validate_float_arg(value: Any, name: str) -> float:
     return float(value)
 
 
-class Regularizer:
+class Regularizer(objects.Configurable):
     """Base class of regularizers: ``__call__(x)`` returns a scalar penalty.
 
     Subclasses implement ``__call__`` with ``kgraph.ops`` and ``get_config``.
@@ -84,19 +82,6 @@ class Regularizer:
     def __call__(self, x: Any) -> Any:
         """Returns the penalty for ``x`` (0 for the base class)."""
         return _zero(_float(x))
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Regularizer:
-        """Creates a regularizer from ``get_config``'s result."""
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
 
 
 class L1L2(Regularizer):
@@ -255,79 +240,22 @@ _CLASS_LIST: tuple[type[Regularizer], ...] = (
     L1L2,
     OrthogonalRegularizer,
 )
-_CLASSES: dict[str, type[Regularizer]] = {cls.__name__: cls for cls in _CLASS_LIST}
-_CLASSES.update(
-    {
-        "l1": L1,
-        "l2": L2,
-        "l1_l2": L1L2,
-        "orthogonal_regularizer": OrthogonalRegularizer,
-        "regularizer": Regularizer,
-    }
-)
+_CLASSES: dict[str, type[Regularizer]] = objects.name_table(_CLASS_LIST)
 
 
 FAMILY = objects.ObjectFamily("regularizer", Regularizer, _CLASSES)
 """The regularizers' ``ObjectFamily``: names and aliases to classes."""
 
 
-def serialize(regularizer: Regularizer) -> dict[str, Any]:
-    """Returns ``{"class_name", "config"}`` for a regularizer.
-
-    Args:
-        regularizer: a ``Regularizer``.
-
-    Returns:
-        The dict ``deserialize`` reads.
-
-    Example:
-
-    >>> serialize(L2(0.5))
-    {'class_name': 'L2', 'config': {'l2': 0.5}}
-    """
-    return FAMILY.serialize(regularizer)
-
-
-def deserialize(
-    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Regularizer:
-    """Creates a regularizer from ``serialize``'s result.
-
-    Args:
-        config: ``{"class_name", "config"}``.
-        custom_objects: custom regularizer classes by name (registered
-            ones are found without).
-
-    Returns:
-        A new regularizer.
-
-    Raises:
-        ValueError: for an unknown class name.
-    """
-    return FAMILY.deserialize(config, custom_objects)
-
-
-def get(identifier: Any) -> Regularizer | Callable[..., Any] | None:
-    """Retrieves a regularizer from an identifier.
-
-    Args:
-        identifier: ``None``, a name (``"l1"``, ``"l2"``, ``"l1_l2"``,
-            ``"L2"``... with the class defaults, or a registered custom
-            name), a ``{"class_name", "config"}`` dict, a class, an
-            instance, or a callable ``fn(x) -> scalar``.
-
-    Returns:
-        The regularizer, or ``None``.
-
-    Raises:
-        ValueError: for an unknown name or a non-callable identifier.
-
-    Example:
-
-    >>> get("l2").l2
-    0.01
-    """
-    return FAMILY.get(identifier)
+get, serialize, deserialize = FAMILY.public_functions(
+    __name__,
+    {
+        "get": """>>> get("l2").l2
+0.01""",
+        "serialize": """>>> serialize(L2(0.5))
+{'class_name': 'L2', 'config': {'l2': 0.5}}""",
+    },
+)
 
 
 __all__ = [

@@ -66,66 +66,15 @@ FAMILY = _Optimizers("optimizer", Optimizer, ALL_OBJECTS_DICT, case_insensitive=
 """The optimizers' ``ObjectFamily``: lower-cased names to classes."""
 
 
-def serialize(optimizer: Optimizer) -> dict[str, Any]:
-    """Returns an optimizer's configuration as a dict, in Keras 3's format.
-
-    Args:
-        optimizer: an ``Optimizer``.
-
-    Returns:
-        ``{"module", "class_name", "config", "registered_name"}``.
-
-    Example:
-
-    >>> serialize(SGD())["class_name"]
-    'SGD'
-    """
-    return FAMILY.serialize(optimizer)
-
-
-def deserialize(
-    config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
-) -> Optimizer:
-    """Creates an optimizer from ``serialize``'s output (or Keras's).
-
-    The class name is matched case-insensitively against the built-in
-    optimizers, then exactly against ``custom_objects`` and the registered
-    custom objects.
-
-    Args:
-        config: a dict with ``class_name`` and ``config``.
-        custom_objects: extra optimizer or schedule classes by name.
-
-    Returns:
-        A new optimizer.
-
-    Raises:
-        ValueError: for an unknown class name, listing the valid ones.
-    """
-    return FAMILY.deserialize(config, custom_objects)
-
-
-def get(identifier: Any) -> Optimizer | None:
-    """Retrieves an optimizer.
-
-    Args:
-        identifier: a name (``"adam"``, ``"SGD"``, ``"rmsprop"``, ...,
-            case-insensitive, or a registered custom name), a config dict
-            ``{"class_name": ..., "config": ...}``, an ``Optimizer`` (returned
-            unchanged), an ``Optimizer`` class (a new instance) or ``None``.
-
-    Returns:
-        An ``Optimizer`` (a new one for names and dicts), or ``None``.
-
-    Raises:
-        ValueError: when the identifier names no optimizer.
-
-    Example:
-
-    >>> get("Adam").learning_rate
-    0.001
-    """
-    return FAMILY.get(identifier)
+get, serialize, deserialize = FAMILY.public_functions(
+    __name__,
+    {
+        "get": """>>> get("Adam").learning_rate
+0.001""",
+        "serialize": """>>> serialize(SGD())["class_name"]
+'SGD'""",
+    },
+)
 
 
 __all__ = [

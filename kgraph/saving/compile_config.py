@@ -83,7 +83,7 @@ def _encode_leaf(value: Any, module: Any) -> dict[str, Any]:
     if hasattr(value, "get_config"):
         config = value.get_config()
         if type(value).__name__ in _WRAPPERS:
-            fn = getattr(value, "fn", None) or value._fn
+            fn = value.fn
             config = {**config, "fn": _encode_leaf(fn, module)}
         return {
             "module": type(value).__module__,
