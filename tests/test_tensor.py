@@ -1,6 +1,7 @@
 """Eager tensors: the seed's examples, NumPy interop, indexing and operators."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,14 +103,15 @@ def test_variable_acts_as_its_value():
     assert float(kg.ops.sum(v).numpy()) == 0.0
 
 
-def test_variable_values_start_on_a_cache_line():
-    """Native threads update different columns of a weight in place: its
-    data starts on a 64-byte line, so they never share one at the start."""
+def test_variable_relocate_moves_the_value_and_checks_the_storage():
     from kgraph.tensor import Variable
 
-    for shape in [(3,), (784, 128), (5, 7, 3)]:
-        value = np.arange(np.prod(shape), dtype="float32").reshape(shape)
-        variable = Variable(value, "w")
-        assert variable.value.ctypes.data % 64 == 0
-        assert variable.value.flags["C_CONTIGUOUS"]
-        np.testing.assert_array_equal(variable.numpy(), value)
+    variable = Variable(np.arange(6.0).reshape(2, 3), "w", dtype="float32")
+    storage = np.empty((2, 3), dtype="float32")
+    variable.relocate(storage)
+    assert variable.value is storage
+    np.testing.assert_array_equal(storage, np.arange(6.0).reshape(2, 3))
+    with pytest.raises(ValueError, match=r"Variable 'w'.*Received: shape=\(3, 2\)"):
+        variable.relocate(np.empty((3, 2), dtype="float32"))
+    with pytest.raises(ValueError, match="dtype=float64"):
+        variable.relocate(np.empty((2, 3)))

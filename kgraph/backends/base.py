@@ -18,6 +18,19 @@ ProgramSource = Callable[[str, int], Program]
 class Executable(Protocol):
     """Runs a model's programs over whole ranges of batches."""
 
+    def placement(self, array: np.ndarray) -> np.ndarray | None:
+        """Where the backend wants a state array it updates in place.
+
+        Args:
+            array: a variable's current storage.
+
+        Returns:
+            ``None`` when ``array`` suits the backend, else new (empty)
+            storage of the same shape and dtype for the variable to move
+            into (``Variable.relocate``).
+        """
+        ...
+
     def train(
         self,
         state: Mapping[str, np.ndarray],

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from kgraph import dtypes
 from kgraph import errors
 from kgraph.ir.graph import Graph
+from kgraph.ir.graph import Node
+from kgraph.ir.types import TensorType
 from kgraph.ops import registry
 from kgraph.ops.builder import conform
 
 
 def run(
     graph: Graph,
-    feeds: Mapping[str, Any],
+    feeds: Mapping[str, ArrayLike],
     outputs: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Evaluates a graph's outputs.
@@ -54,7 +56,7 @@ def run(
     return {name: values[graph.outputs[name]] for name in names}
 
 
-def _evaluate(graph: Graph, node: Any, arrays: list[np.ndarray]) -> np.ndarray:
+def _evaluate(graph: Graph, node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     """Runs one node's reference, naming the node if the run-time shapes fail."""
     opdef = registry.get(node.op)
     try:
@@ -70,7 +72,7 @@ def _evaluate(graph: Graph, node: Any, arrays: list[np.ndarray]) -> np.ndarray:
     return conform(node.op, result, node.type)
 
 
-def _feed(name: str, type_: Any, feeds: Mapping[str, Any]) -> np.ndarray:
+def _feed(name: str, type_: TensorType, feeds: Mapping[str, ArrayLike]) -> np.ndarray:
     if name not in feeds:
         raise errors.GraphError(
             f"Input '{name}' ({type_}) was not fed. Received inputs: {sorted(feeds)}"

@@ -26,6 +26,10 @@ class InterpreterExecutable:
     def __init__(self, programs: ProgramSource) -> None:
         self.programs = programs
 
+    def placement(self, array: np.ndarray) -> np.ndarray | None:
+        """NumPy takes any array as it is (see ``Executable.placement``)."""
+        return None
+
     def train(
         self,
         state: Mapping[str, np.ndarray],
@@ -115,7 +119,7 @@ def _run(
     indices: np.ndarray,
     scalars: Mapping[str, np.generic],
 ) -> dict[str, np.ndarray]:
-    feeds: dict[str, object] = {
+    feeds: dict[str, np.ndarray | np.generic] = {
         name: data[name][indices] for name in program.batched_inputs
     }
     feeds.update({name: state[name] for name in program.state_inputs})

@@ -10,8 +10,6 @@ written with ``kgraph.ops``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kgraph import ops
 from kgraph.compiler.passes import PassContext
 from kgraph.compiler.program import slot_input
@@ -19,7 +17,9 @@ from kgraph.ir.graph import Graph
 from kgraph.tensor import SymbolicTensor
 
 
-def _input(graph: Graph, name: str, shape: tuple, dtype: str, role: str) -> Any:
+def _input(
+    graph: Graph, name: str, shape: tuple, dtype: str, role: str
+) -> SymbolicTensor:
     for node in graph.placeholders():
         if node.name == name:
             return SymbolicTensor(graph, node.id)
@@ -44,6 +44,11 @@ def inline_optimizer(graph: Graph, ctx: PassContext) -> Graph:
     ``learning_rate`` (float32); no ``grad`` outputs left.
     """
     optimizer = ctx.optimizer
+    if optimizer is None:
+        raise ValueError(
+            "inline_optimizer needs an optimizer in the pass context. "
+            "Received: optimizer=None"
+        )
     step = _input(graph, "iterations", (), "int64", "scalar")
     learning_rate = _input(graph, "learning_rate", (), "float32", "scalar")
     params, grads, slots, slot_paths = [], [], [], []

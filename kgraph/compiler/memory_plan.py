@@ -16,36 +16,14 @@ runs before it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from dataclasses import field
-
 from kgraph import dtypes
 from kgraph.compiler import schedule
 from kgraph.compiler.passes import PassContext
+from kgraph.compiler.program import BufferPlan
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
 
 ALIGNMENT = 64
-
-
-@dataclass
-class BufferPlan:
-    """The memory plan of one step graph.
-
-    Args:
-        offsets: arena byte offset of every computed value in the arena.
-        in_place: node id -> name of the state input it overwrites.
-        arena_size: bytes of arena the step needs.
-        units: the schedule: node ids in run order, a tuple of several being
-            a loop group (one loop computing several elementwise outputs),
-            possibly headed by the matrix product it reads (see
-            ``schedule.py``).
-    """
-
-    offsets: dict[int, int] = field(default_factory=dict)
-    in_place: dict[int, str] = field(default_factory=dict)
-    arena_size: int = 0
-    units: list[tuple[int, ...]] = field(default_factory=list)
 
 
 def _nbytes(graph: Graph, node_id: int) -> int:

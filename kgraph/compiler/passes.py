@@ -17,14 +17,40 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
+from pathlib import Path
+from typing import Protocol
 
 from kgraph import config
 from kgraph import errors
+from kgraph.compiler.program import BufferPlan
 from kgraph.ir.graph import Graph
 from kgraph.ops.verify import verify_graph
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Variable
 
 Pass = Callable[[Graph, "PassContext"], Graph]
+
+
+class GraphOptimizer(Protocol):
+    """What ``inline_optimizer`` needs of an optimizer: its name, the slot
+    variables of a parameter, and its update written with ``kgraph.ops``."""
+
+    name: str
+
+    def slots(self, param: Variable) -> Mapping[str, Variable]:
+        """The slot variables of one parameter, by slot name."""
+        ...
+
+    def apply(
+        self,
+        step: SymbolicTensor,
+        lr: SymbolicTensor,
+        params: Sequence[SymbolicTensor],
+        grads: Sequence[SymbolicTensor],
+        slots: Sequence[Mapping[str, SymbolicTensor]],
+    ) -> tuple[Sequence[SymbolicTensor], Sequence[Mapping[str, SymbolicTensor]]]:
+        """The new parameters and slots after one step."""
+        ...
 
 
 @dataclass
@@ -50,14 +76,14 @@ class PassContext:
     batch_size: int | None = None
     loss: str | None = None
     trainable: tuple[str, ...] = ()
-    optimizer: Any = None
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    constants: Mapping[str, Any] = field(default_factory=dict)
+    optimizer: GraphOptimizer | None = None
+    variables: Mapping[str, Variable] = field(default_factory=dict)
+    constants: Mapping[str, bool | int | float] = field(default_factory=dict)
     verify: bool = field(default_factory=config.verify_passes)
     keep_stages: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     stages: dict[str, Graph] = field(default_factory=dict)
-    plan: Any = None
+    plan: BufferPlan | None = None
 
 
 def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Graph:
@@ -99,7 +125,9 @@ def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Gr
     return graph
 
 
-def _dump(dump_dir: Any, ctx: PassContext, index: int, name: str, graph: Graph) -> None:
+def _dump(
+    dump_dir: Path, ctx: PassContext, index: int, name: str, graph: Graph
+) -> None:
     folder = dump_dir / f"{ctx.name}_b{ctx.batch_size}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{index:02d}_{name}.txt").write_text(graph.format() + "\n")

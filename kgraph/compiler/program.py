@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 
 from kgraph.ir.graph import Graph
 
@@ -18,6 +17,26 @@ def slot_input(optimizer: str, param: str, slot: str) -> str:
     """The graph input name of an optimizer slot: ``<optimizer>/<param>/<slot>``
     where ``param`` is its parameter's input name in the model's graph."""
     return f"{optimizer}/{param}/{slot}"
+
+
+@dataclass
+class BufferPlan:
+    """The memory plan of one step graph.
+
+    Args:
+        offsets: arena byte offset of every computed value in the arena.
+        in_place: node id -> name of the state input it overwrites.
+        arena_size: bytes of arena the step needs.
+        units: the schedule: node ids in run order, a tuple of several being
+            a loop group (one loop computing several elementwise outputs),
+            possibly headed by the matrix product it reads (see
+            ``schedule.py``).
+    """
+
+    offsets: dict[int, int] = field(default_factory=dict)
+    in_place: dict[int, str] = field(default_factory=dict)
+    arena_size: int = 0
+    units: list[tuple[int, ...]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -50,7 +69,7 @@ class Program:
     predictions: tuple[str, ...] = ()
     stages: Mapping[str, Graph] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
-    plan: Any = None
+    plan: BufferPlan | None = None
 
     @property
     def batched_inputs(self) -> list[str]:

@@ -120,7 +120,7 @@ class Graph:
     outputs: dict[str, int] = field(default_factory=dict)
     # The role and key of every output, by output name (``OUTPUT_ROLES``).
     signature: dict[str, tuple[str, str]] = field(default_factory=dict)
-    _nx: Any = field(default_factory=nx.MultiDiGraph, repr=False)
+    _nx: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph, repr=False)
     # The nodes by id, next to the mirror: ``node()`` is the hottest call of
     # the passes, and a dict is faster than networkx's views.
     _nodes: dict[int, Node] = field(default_factory=dict, repr=False)

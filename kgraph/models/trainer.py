@@ -435,6 +435,13 @@ class Trainer:
         if key in cached:
             return cached[key][1]
         table = self._variable_table(graph)
+        executable = self._executable({})
+        for variable in table.values():
+            storage = executable.placement(variable.value)
+            if storage is not None:
+                # Another kind's cached state may hold the old array.
+                variable.relocate(storage)
+                cached.clear()
         state = {name: variable.value for name, variable in table.items()}
         cached[key] = (graph, state)
         return state

@@ -22,10 +22,10 @@ from kgraph import errors
 from kgraph.ir.graph import Graph
 from kgraph.ir.types import TensorType
 from kgraph.ops import registry
-from kgraph.tensor import KerasTensor
-from kgraph.tensor import SymbolicTensor
-from kgraph.tensor import Tensor
-from kgraph.tensor import Variable
+from kgraph.ops.tensor import KerasTensor
+from kgraph.ops.tensor import SymbolicTensor
+from kgraph.ops.tensor import Tensor
+from kgraph.ops.tensor import Variable
 
 _LAYER_STACK: list[str] = []
 # The graphs symbolic layer calls are tracing into, innermost last.

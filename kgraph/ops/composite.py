@@ -14,7 +14,7 @@ from kgraph.ops import history
 from kgraph.ops import reduce
 from kgraph.ops import shape as shape_ops
 from kgraph.ops.reduce import normalize_axes
-from kgraph.tensor import SymbolicTensor
+from kgraph.ops.tensor import SymbolicTensor
 
 
 def _float(x: Any) -> Any:

@@ -23,9 +23,9 @@ from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 from kgraph.ops.builder import find_graph
-from kgraph.tensor import SymbolicTensor
-from kgraph.tensor import Tensor
-from kgraph.tensor import Variable
+from kgraph.ops.tensor import SymbolicTensor
+from kgraph.ops.tensor import Tensor
+from kgraph.ops.tensor import Variable
 
 _FLOAT_ONLY = dtypes.FLOAT_DTYPES
 _NUMERIC = ("int32", "int64", "float32", "float64")

@@ -26,9 +26,9 @@ from kgraph.ops.builder import apply
 from kgraph.ops.reduce import fill_unknown
 from kgraph.ops.reduce import static_shape
 from kgraph.ops.reduce import sum_to_shape
-from kgraph.tensor import SymbolicTensor
-from kgraph.tensor import Tensor
-from kgraph.tensor import Variable
+from kgraph.ops.tensor import SymbolicTensor
+from kgraph.ops.tensor import Tensor
+from kgraph.ops.tensor import Variable
 
 
 def as_tensor(x: Any) -> Any:

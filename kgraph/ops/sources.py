@@ -13,7 +13,7 @@ from kgraph.ir.graph import Graph
 from kgraph.ir.types import TensorType
 from kgraph.ops import registry
 from kgraph.ops.builder import emit
-from kgraph.tensor import SymbolicTensor
+from kgraph.ops.tensor import SymbolicTensor
 
 
 def _as_role(value: Any) -> str:

@@ -26,10 +26,13 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import TypeVar
 
 import numpy as np
 from llvmlite import ir
@@ -214,6 +217,10 @@ def kernel_key(
     return (kind, members, types, shared)
 
 
+# A kernel function, or a kernel with what its emitter returned beside it.
+_Kernel = TypeVar("_Kernel")
+
+
 def _kernels(module: ir.Module) -> dict[tuple, Any]:
     """The kernels emitted into ``module`` so far, by ``kernel_key``."""
     cache = getattr(module, "kgraph_kernels", None)
@@ -223,7 +230,7 @@ def _kernels(module: ir.Module) -> dict[tuple, Any]:
     return cache
 
 
-def _reuse(module: ir.Module, key: tuple, emit: Any) -> Any:
+def _reuse(module: ir.Module, key: tuple, emit: Callable[[], _Kernel]) -> _Kernel:
     """The kernel of ``key`` in ``module``: emitted by ``emit()`` once."""
     cache = _kernels(module)
     if key not in cache:
@@ -487,11 +494,11 @@ def _unit_buffers(
 
 def _group_body(
     emitter: Emitter, graph: Graph, nodes: list[Node], external: list[int]
-) -> Any:
+) -> Callable[[list[ir.Value]], list[ir.Value]]:
     """``values of external -> values of nodes``: a loop group's members
     computed in order in registers."""
 
-    def body(values: list) -> list:
+    def body(values: list[ir.Value]) -> list[ir.Value]:
         known = dict(zip(external, values, strict=True))
         dtypes = {i: graph.node(i).type.dtype for i in external}
         results = []
@@ -562,7 +569,7 @@ def _lower_node(
     opdef: registry.OpDef,
     inputs: list[Buffer],
     output: Buffer,
-    attrs: Any,
+    attrs: Mapping[str, Any],
 ) -> None:
     """A node's own lowering on buffers: a loop of its scalar lowering for
     an elementwise op, the op's buffer lowering otherwise."""

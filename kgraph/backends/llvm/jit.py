@@ -34,12 +34,12 @@ _LOCK = threading.Lock()
 
 
 @functools.cache
-def target_machine() -> Any:
+def target_machine() -> llvm.TargetMachine:
     """The host's target machine (CPU name and features), created once."""
     return _new_target_machine()
 
 
-def _new_target_machine() -> Any:
+def _new_target_machine() -> llvm.TargetMachine:
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_triple(llvm.get_process_triple())
@@ -89,7 +89,11 @@ def cache_key(ir_text: str) -> str:
     return digest.hexdigest()
 
 
-def optimize(ir_text: str, tm: Any = None, context: Any = None) -> Any:
+def optimize(
+    ir_text: str,
+    tm: llvm.TargetMachine | None = None,
+    context: llvm.context.ContextRef | None = None,
+) -> llvm.ModuleRef:
     """Parses, verifies and optimizes IR (O3, loop and SLP vectorization).
 
     Args:
@@ -178,12 +182,12 @@ class Library:
         seconds: time spent compiling or loading.
     """
 
-    engine: Any
+    engine: llvm.ExecutionEngine
     key: str
     cached: bool
     seconds: float
     # The engine reads the object code in place: it must outlive the engine.
-    objects: Any = None
+    objects: tuple[list[bytes], list[llvm.ObjectFileRef]] | None = None
     module_keys: list[str] = field(default_factory=list)
 
     def address(self, name: str) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import math
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
+from kgraph.ir.types import TensorType
 
 _SIGNATURE = ctypes.CFUNCTYPE(
     ctypes.c_int64,
@@ -60,10 +62,15 @@ _SIGNATURE = ctypes.CFUNCTYPE(
 _MIN_SHARED_SAMPLES = 64
 
 
+# State arrays and arenas start on a cache line: threads that update
+# different columns of a weight in place then never write the same line.
+ALIGNMENT = 64
+
+
 def arena(size: int) -> np.ndarray:
     """A zeroed byte array whose data is 64-byte aligned."""
-    raw = np.zeros(size + 64, dtype=np.uint8)
-    start = (-raw.ctypes.data) % 64
+    raw = np.zeros(size + ALIGNMENT, dtype=np.uint8)
+    start = (-raw.ctypes.data) % ALIGNMENT
     return raw[start : start + size]
 
 
@@ -73,7 +80,7 @@ class CompiledLoop:
 
     spec: LoopSpec
     library: jit.Library
-    function: Any
+    function: Callable[..., None]
     arenas: tuple[np.ndarray, np.ndarray]
     programs: tuple[Program, Program]
     ir_text: str
@@ -83,7 +90,7 @@ class CompiledLoop:
     )
     # Filled on first use: the checked types, the state written in place, and
     # the last pointer tables (state arrays stay put between calls).
-    expected: dict[str, Any] | None = None
+    expected: dict[str, TensorType] | None = None
     tables: dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]] = dataclasses.field(
         default_factory=dict
     )
@@ -211,6 +218,14 @@ class LLVMExecutable:
         self.programs = programs
         self.threads = max(1, threads or config.num_threads())
         self.loops: dict[tuple[str, int, int], CompiledLoop] = {}
+
+    def placement(self, array: np.ndarray) -> np.ndarray | None:
+        """A cache-line aligned array for state that is not on a cache line
+        (see ``Executable.placement``)."""
+        if array.ctypes.data % ALIGNMENT == 0:
+            return None
+        storage = arena(max(array.nbytes, 1))[: array.nbytes]
+        return storage.view(array.dtype).reshape(array.shape)
 
     def loop(self, kind: str, batch_size: int, count: int) -> CompiledLoop:
         """The compiled loop for ``count`` samples in batches of ``batch_size``."""
@@ -353,7 +368,7 @@ class LLVMExecutable:
         step: int,
         seed: int,
         rate: float,
-        results: Any,
+        results: np.ndarray,
     ) -> None:
         _check(compiled, state, data)
         state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
@@ -501,7 +516,7 @@ def _check(
         check_array(name, state.get(name), expected[name], None, name in written)
 
 
-def _expected_types(compiled: CompiledLoop) -> dict[str, Any]:
+def _expected_types(compiled: CompiledLoop) -> dict[str, TensorType]:
     """The type of every array a loop reads or writes, by name."""
     graph = compiled.programs[0].graph
     expected = {node.input_name: node.type for node in graph.placeholders()}

@@ -492,6 +492,7 @@ def test_model_aligns_misaligned_data():
 def test_model_with_read_only_weights_fails_cleanly():
     model = _model()
     x, y = _arrays()
+    model.predict(x, verbose=0)  # places the weights where the backend wants
     kernel = model.weights[0].value
     before = kernel.copy()
     kernel.flags.writeable = False
@@ -562,3 +563,37 @@ def test_out_of_range_labels_past_the_trainer_agree_on_both_backends():
     result = LLVMExecutable(programs).evaluate(state, data, 4)
     for name in expected:
         np.testing.assert_allclose(result[name], expected[name], rtol=RTOL, atol=ATOL)
+
+
+# -- where the state lives --------------------------------------------------------
+
+
+def test_placement_moves_state_onto_a_cache_line_and_leaves_aligned_state():
+    """Native threads update different columns of a weight in place: the
+    LLVM backend wants its data on a 64-byte line, so they never share one
+    at the start; NumPy takes any array."""
+    executable = LLVMExecutable(lambda kind, batch: None)
+    raw = np.zeros(4 * 12 + 4, dtype=np.uint8)
+    start = 4 if raw.ctypes.data % 64 != 60 else 8
+    misaligned = raw[start : start + 48].view("float32").reshape(3, 4)
+    storage = executable.placement(misaligned)
+    assert storage.shape == (3, 4) and storage.dtype == np.float32
+    assert storage.ctypes.data % 64 == 0 and storage.flags.c_contiguous
+    assert executable.placement(storage) is None
+    assert InterpreterExecutable(lambda kind, batch: None).placement(misaligned) is None
+
+
+def test_fit_places_every_variable_on_a_cache_line():
+    model = kg.Sequential([kg.layers.Input((3,)), kg.layers.Dense(5)])
+    model.compile(optimizer="adam", loss="mse")
+    x = np.ones((8, 3), dtype="float32")
+    before = model.predict(x, verbose=0)
+    model.fit(x, np.zeros((8, 5), dtype="float32"), epochs=1, verbose=0)
+    variables = model.weights + model.optimizer.variables
+    assert all(v.value.ctypes.data % 64 == 0 for v in variables)
+    # Predictions read the moved (and trained) weights.
+    after = model.predict(x, verbose=0)
+    np.testing.assert_allclose(
+        after, x @ model.weights[0].numpy() + model.weights[1].numpy(), rtol=1e-5
+    )
+    assert not np.allclose(before, after)

@@ -37,11 +37,11 @@ import math
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from llvmlite import ir
 
 from kgraph import errors
+from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.ir.graph import Node
@@ -231,7 +231,7 @@ def _check_one_k_block(geo: Geometry, count: int, dtype: str) -> None:
         )
 
 
-def _add_bias(em: Emitter, bias: Buffer) -> Any:
+def _add_bias(em: Emitter, bias: Buffer) -> Epilogue:
     """An epilogue adding ``bias[col]`` to column ``col``."""
     builder = em.builder
 
@@ -241,7 +241,7 @@ def _add_bias(em: Emitter, bias: Buffer) -> Any:
     return apply
 
 
-def _load(em: Emitter, buffer: Buffer, index: ir.Value, count: int | None) -> Any:
+def _load(em: Emitter, buffer: Buffer, index: ir.Value, count: int | None) -> ir.Value:
     """Element ``index``, or ``count`` elements from it as a vector."""
     element = lowering.memory_type(buffer.dtype)
     kind = element if count is None else ir.VectorType(element, count)
@@ -250,7 +250,7 @@ def _load(em: Emitter, buffer: Buffer, index: ir.Value, count: int | None) -> An
     return em.builder.load(pointer, typ=kind, align=align)
 
 
-def _accumulate(em: Emitter, output: Buffer, columns: int) -> Any:
+def _accumulate(em: Emitter, output: Buffer, columns: int) -> Epilogue:
     """An epilogue adding what ``output`` holds at the same place."""
     builder = em.builder
 

@@ -11,12 +11,14 @@ contiguous, splatted where they are broadcast.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from llvmlite import ir
 
+from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import panel_count
@@ -53,7 +55,7 @@ def emit_matmul(
     a: Buffer,
     b: Buffer,
     output: Buffer,
-    attrs: Any,
+    attrs: Mapping[str, Any],
     epilogue_body: tuple | None = None,
     epilogue_inputs: Sequence[Buffer] = (),
     tail: Tail | None = None,
@@ -132,7 +134,7 @@ def _epilogue(
     inputs: Sequence[Buffer],
     output: Buffer,
     batch_indices: list[ir.Value],
-) -> Any:
+) -> Epilogue:
     used = sorted({r for _, refs, _ in body[1:] for r in refs if r >= 0})
     dtypes = [buffer.dtype for buffer in inputs] + [output.dtype]
     out_shape = output.shape
@@ -140,7 +142,7 @@ def _epilogue(
 
     def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> ir.Value:
         count = lowering.lanes(values)
-        leaves: list[Any] = [None] * len(inputs)
+        leaves: list[ir.Value | None] = [None] * len(inputs)
         for r in used:
             leaves[r] = _load(em, inputs[r], steps[r], batch_indices, row, col, count)
         return scalar_body(em, body, [*leaves, values], dtypes, skip_first=True)
@@ -151,10 +153,10 @@ def _epilogue(
 def _tail_epilogue(
     em: Emitter,
     tail: Tail,
-    first: Any,
+    first: Epilogue | None,
     output: Buffer,
     batch_indices: list[ir.Value],
-) -> Any:
+) -> Epilogue:
     """An epilogue that stores the tail's values and nothing for the product."""
     out_shape = output.shape
     steps = [lowering.broadcast_steps(b.shape, out_shape) for b in tail.inputs]
