@@ -48,3 +48,31 @@ def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     if isinstance(structure, list | tuple):
         return type(structure)(map_structure(fn, item) for item in structure)
     return fn(structure)
+
+
+def pack_sequence_as(structure: Any, flat: Any) -> Any:
+    """Puts leaves back into a structure's shape: the inverse of ``flatten``.
+
+    Args:
+        structure: a leaf, or lists, tuples and dicts of them.
+        flat: as many leaves as ``structure`` has, in ``flatten``'s order.
+
+    Returns:
+        The structure with its leaves replaced, in order.
+
+    Raises:
+        ValueError: when the counts differ.
+
+    Example:
+
+    >>> pack_sequence_as([0, (0, {"a": 0})], [1, 2, 3])
+    [1, (2, {'a': 3})]
+    """
+    leaves = iter(list(flat))
+    count = len(flatten(structure))
+    if count != len(list(flat)):
+        raise ValueError(
+            f"The structure has {count} leaves but {len(list(flat))} were "
+            f"given. Received: structure={structure!r}"
+        )
+    return map_structure(lambda _: next(leaves), structure)

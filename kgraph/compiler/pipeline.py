@@ -43,3 +43,13 @@ EVAL = (
 )
 
 PREDICT = EVAL
+
+BODY = (
+    fold_constants,  # constants of the body fold once, not every step
+    remove_identities,  # reshapes that change nothing
+    eliminate_common_subexpressions,  # forward and backward recompute alike
+    fold_broadcasts,  # elementwise ops broadcast themselves: no copies
+    eliminate_dead_code,  # what no output of the step needs
+    fuse,  # elementwise chains and matmul epilogues: one loop each
+    plan_memory,  # the step's arena, reused every step
+)

@@ -21,6 +21,11 @@ has the outer shape ``O`` plus a row of at most one axis, and the kernel
 runs all members row after row, so a reduction and the elementwise nodes
 around it (a softmax, the crossentropy after it and their gradients) are
 one loop over the batch instead of a kernel each.
+
+The nodes of one ``scan`` that differ only in the result they hold (the
+final carries, the stacked outputs, the residuals the gradient reads) are a
+*scan group*: one native loop computes all of them, where the first of them
+would run.
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ def schedule(graph: Graph) -> list[tuple[int, ...]]:
     """
     units: list[tuple[int, ...]] = []
     open_groups: dict[tuple, list[int]] = {}
+    siblings = _scan_siblings(graph)
+    placed: set[int] = set()
 
     def close(shape: tuple) -> None:
         members = open_groups.pop(shape)
@@ -85,6 +92,10 @@ def schedule(graph: Graph) -> list[tuple[int, ...]]:
                 close(shape)
         if own is not None:
             open_groups.setdefault(own, []).append(node_id)
+        elif node_id in siblings:
+            if node_id not in placed:
+                units.append(siblings[node_id])
+                placed.update(siblings[node_id])
         else:
             units.append((node_id,))
     for shape in list(open_groups):
@@ -93,10 +104,34 @@ def schedule(graph: Graph) -> list[tuple[int, ...]]:
     return _join_rows(graph, _join_products(graph, units))
 
 
+def _scan_siblings(graph: Graph) -> dict[int, tuple[int, ...]]:
+    """Every scan node's group: the nodes of the same loop, in result order."""
+    groups: dict[tuple, list[int]] = {}
+    for node in graph.nodes():
+        if registry.get(node.op).kind != registry.LOOP:
+            continue
+        attrs = {k: v for k, v in node.attrs.items() if k != "result"}
+        loop = tuple(
+            (k, id(v) if isinstance(v, Graph) else v) for k, v in sorted(attrs.items())
+        )
+        groups.setdefault((node.op, node.inputs, loop), []).append(node.id)
+    found = {}
+    for members in groups.values():
+        ordered = tuple(sorted(members, key=lambda i: graph.node(i).attrs["result"]))
+        for member in members:
+            found[member] = ordered
+    return found
+
+
 def unit_kind(graph: Graph, unit: tuple[int, ...]) -> str:
     """``"single"`` (one kernel), ``"loop"`` (a loop group), ``"product"``
-    (a product group) or ``"rows"`` (a row group)."""
+    (a product group), ``"rows"`` (a row group) or ``"scan"`` (a scan
+    group)."""
     kernels = [i for i in unit if not transparent(graph, i)]
+    if kernels and all(
+        registry.get(graph.node(i).op).kind == registry.LOOP for i in kernels
+    ):
+        return "scan"
     if len(kernels) <= 1:
         return "single"
     if product(graph, kernels[0]):

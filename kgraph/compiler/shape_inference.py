@@ -26,5 +26,7 @@ def infer_shapes(graph: Graph, ctx: object) -> Graph:
                 attrs["shape"] = (batch, *shape[1:])
         opdef = registry.get(node.op)
         types = [result.node(i).type for i in node.inputs]
+        if opdef.specialize is not None:
+            attrs = opdef.specialize(types, attrs)
         result.replace_node(node.id, attrs=attrs, type=opdef.infer(types, attrs))
     return result

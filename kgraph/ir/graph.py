@@ -503,6 +503,8 @@ class Graph:
 
 def _encode(value: Any) -> Any:
     """Encodes an attribute value as JSON-compatible data."""
+    if isinstance(value, Graph):
+        return {"__graph__": value.to_dict()}
     if isinstance(value, np.ndarray):
         return {
             "__array__": {
@@ -519,7 +521,10 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(value: Any) -> Any:
-    """Inverts ``_encode``: lists become tuples, array records arrays."""
+    """Inverts ``_encode``: lists become tuples, array records arrays, graph
+    records graphs (a loop's body)."""
+    if isinstance(value, dict) and "__graph__" in value:
+        return Graph.from_dict(value["__graph__"])
     if isinstance(value, dict) and "__array__" in value:
         spec = value["__array__"]
         flat = np.array(spec["data"], dtype=spec["dtype"])

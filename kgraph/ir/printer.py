@@ -25,7 +25,10 @@ _MAX_PRINTED_ELEMENTS = 8
 
 
 def format_value(value: Any) -> str:
-    """Formats an attribute value deterministically."""
+    """Formats an attribute value deterministically (a graph by its name; the
+    graph's text follows its node's line in ``format_graph``)."""
+    if isinstance(value, Graph):
+        return f"@{value.name}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -60,8 +63,20 @@ def format_node(node: Node) -> str:
 
 
 def format_graph(graph: Graph) -> str:
-    """Returns the whole graph as text, ending with its ``return`` line."""
-    lines = [format_node(node) for node in graph.nodes()]
+    """Returns the whole graph as text, ending with its ``return`` line.
+
+    A node with a graph attribute (a loop's body) is followed by that graph,
+    indented, the first time the graph appears.
+    """
+    lines = []
+    printed: list[Graph] = []
+    for node in graph.nodes():
+        lines.append(format_node(node))
+        for key, value in sorted(node.attrs.items()):
+            if isinstance(value, Graph) and not any(value is g for g in printed):
+                printed.append(value)
+                body = format_graph(value).replace("\n", "\n    ")
+                lines.append(f"  {key} @{value.name} {{\n    {body}\n  }}")
     outputs = ", ".join(
         f"{name}=%{i}{_role_text(graph, name)}" for name, i in graph.outputs.items()
     )

@@ -1,21 +1,16 @@
 """Recurrent layers: ``SimpleRNN``, ``LSTM`` and ``GRU``, as in Keras 3.
 
-Lowering: the recurrence is UNROLLED over the static number of time steps
-while the layer is traced. Every step is a handful of ordinary graph nodes
-(a slice of the input projection, a ``matmul`` with the recurrent kernel,
-the gate activations), so the compiler sees one acyclic graph: autodiff
-gives backpropagation through time for free, fusion and the backends need
-nothing new. The price is that the sequence length must be known when the
-layer is called (a ``ValueError`` names the layer otherwise) and that the
-graph, and the native compile time, grow linearly with it. A loop op whose
-body is a subgraph (the step), with its own gradient rule, is future work
-for long sequences.
+Lowering: the recurrence is one ``scan`` (``kgraph.ops.scan``) whose body
+is the cell's step, traced once: the graph, the native code and the
+compile time do not grow with the sequence length, and the gradient is the
+scan's (a reverse loop over the steps). The input projection ``inputs @
+kernel + bias`` is computed once for all time steps (one batched
+``matmul``) before the loop; each step adds the recurrent product. The
+initial state is zeros, as in Keras.
 
-The input projection ``inputs @ kernel + bias`` is computed once for all
-time steps (one batched ``matmul``); each step then slices its row block.
-The initial state is zeros, as in Keras; the first step uses that
-algebraically (no recurrent ``matmul`` of a zero state), which gives the
-same values.
+With ``unroll=True`` (Keras's argument for short sequences) the recurrence
+is unrolled instead: every step becomes ordinary graph nodes, the first
+one using the zero state algebraically (no recurrent ``matmul``).
 
 Weights have Keras's names, shapes, gate orders and creation order, so
 weights from Keras load with ``set_weights``:
@@ -48,7 +43,7 @@ from kgraph.layers.core import serialize_activation
 from kgraph.layers.layer import InputSpec
 from kgraph.layers.layer import Layer
 from kgraph.layers.layer import serialize_object
-from kgraph.ops.builder import variable_node
+from kgraph.ops.builder import node_of
 from kgraph.tensor import SymbolicTensor
 
 __all__ = ["GRU", "LSTM", "SimpleRNN"]
@@ -64,13 +59,13 @@ def _traced(variable: Any, like: Any) -> Any:
     slicing it adds graph nodes (slicing a ``Variable`` alone would compute
     eagerly and freeze its value into a constant, with no gradient)."""
     if isinstance(like, SymbolicTensor):
-        return SymbolicTensor(like.graph, variable_node(like.graph, variable))
+        return SymbolicTensor(like.graph, node_of(like.graph, variable))
     return variable
 
 
 class _RNN(Layer):
     """What the three recurrent layers share: arguments, checks, weights and
-    the unrolled loop. Subclasses set ``gates`` and implement ``step``."""
+    the loop over the steps. Subclasses set ``gates`` and implement ``step``."""
 
     gates = 1
     has_cell_state = False
@@ -92,6 +87,7 @@ class _RNN(Layer):
         return_sequences: bool = False,
         return_state: bool = False,
         go_backwards: bool = False,
+        unroll: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -128,6 +124,7 @@ class _RNN(Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
+        self.unroll = bool(unroll)
         self.input_spec = InputSpec(ndim=3)
 
     # -- weights ------------------------------------------------------------
@@ -176,7 +173,7 @@ class _RNN(Layer):
         self.input_spec = InputSpec(ndim=3, axes={-1: input_dim})
         self.built = True
 
-    # -- the unrolled recurrence -----------------------------------------------
+    # -- the recurrence -----------------------------------------------------------
 
     def _input_bias(self, like: Any) -> Any:
         del like
@@ -192,11 +189,38 @@ class _RNN(Layer):
         """Runs the recurrence over the time steps and returns the last output
         or the sequence, followed by the final states if ``return_state``."""
         self._check_input_shape(inputs.shape)
-        timesteps = int(inputs.shape[1])
         projected = ops.matmul(inputs, self.kernel)
         bias = self._input_bias(inputs)
         if bias is not None:
             projected = ops.add(projected, bias)
+        if self.unroll:
+            output, states = self._unrolled(projected)
+        else:
+            output, states = self._scanned(projected)
+        if self.return_state:
+            return [output, *states]
+        return output
+
+    def _scanned(self, projected: Any) -> tuple[Any, list[Any]]:
+        """The recurrence as one loop over the time-major projection."""
+        steps = ops.transpose(projected, (1, 0, 2))
+        if self.go_backwards:
+            steps = steps[::-1]
+        zero = ops.zeros_like(steps[0][:, : self.units])
+        init = [zero] * (2 if self.has_cell_state else 1)
+
+        def step(states: list[Any], x_t: Any) -> tuple[list[Any], Any]:
+            new = self.step(x_t, list(states))
+            return new, new[0]
+
+        states, outputs = ops.scan(step, init, steps)
+        if not self.return_sequences:
+            return states[0], list(states)
+        return ops.transpose(outputs, (1, 0, 2)), list(states)
+
+    def _unrolled(self, projected: Any) -> tuple[Any, list[Any]]:
+        """The recurrence over the time steps."""
+        timesteps = int(projected.shape[1])
         order = range(timesteps - 1, -1, -1) if self.go_backwards else range(timesteps)
         states: list[Any] | None = None
         outputs = []
@@ -205,9 +229,7 @@ class _RNN(Layer):
             outputs.append(states[0])
         assert states is not None
         output = ops.stack(outputs, axis=1) if self.return_sequences else states[0]
-        if self.return_state:
-            return [output, *states]
-        return output
+        return output, states
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Returns the output shape (a list of shapes with ``return_state``)."""
@@ -249,12 +271,13 @@ class _RNN(Layer):
             "return_sequences": self.return_sequences,
             "return_state": self.return_state,
             "go_backwards": self.go_backwards,
+            "unroll": self.unroll,
         }
 
 
 class SimpleRNN(_RNN):
     """A fully connected recurrence: ``h_t = activation(x_t @ kernel + bias +
-    h_{t-1} @ recurrent_kernel)``, unrolled over the static time steps.
+    h_{t-1} @ recurrent_kernel)``, over the time steps.
 
     Args:
         units: the size of the state and output.
@@ -272,6 +295,8 @@ class SimpleRNN(_RNN):
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end (the returned
             sequence is in processing order, as in Keras).
+        unroll: unroll the recurrence into graph nodes per step instead of
+            one loop (for short sequences; the default is the loop).
 
     Example:
 
@@ -293,7 +318,7 @@ class SimpleRNN(_RNN):
 
 class LSTM(_RNN):
     """Long short-term memory (Hochreiter and Schmidhuber, 1997), as Keras
-    computes it, unrolled over the static time steps.
+    computes it, over the time steps.
 
     With ``z = x_t @ kernel + h_{t-1} @ recurrent_kernel + bias`` split into
     the gates ``i, f, c, o``: ``c_t = sigmoid(f) * c_{t-1} + sigmoid(i) *
@@ -317,6 +342,8 @@ class LSTM(_RNN):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final states: ``[output, h, c]``.
         go_backwards: process the sequence from its end.
+        unroll: unroll the recurrence into graph nodes per step instead of
+            one loop (for short sequences; the default is the loop).
 
     Example:
 
@@ -414,8 +441,7 @@ class LSTM(_RNN):
 
 
 class GRU(_RNN):
-    """Gated recurrent unit (Cho et al., 2014), as Keras computes it, unrolled
-    over the static time steps.
+    """Gated recurrent unit (Cho et al., 2014), as Keras computes it.
 
     Gates ``z, r, h``. With ``reset_after=True`` (Keras 3's default) the bias
     has shape ``(2, 3 * units)`` (input and recurrent biases) and the reset
@@ -438,6 +464,8 @@ class GRU(_RNN):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end.
+        unroll: unroll the recurrence into graph nodes per step instead of
+            one loop (for short sequences; the default is the loop).
         reset_after: where the reset gate applies (see above).
 
     Example:

@@ -22,6 +22,7 @@ from kgraph.ops.composite import std
 from kgraph.ops.composite import var
 from kgraph.ops.composite import zeros
 from kgraph.ops.composite import zeros_like
+from kgraph.ops.control import scan
 from kgraph.ops.convolution import conv
 from kgraph.ops.convolution import conv_kernel_grad
 from kgraph.ops.elementwise import abs
@@ -154,6 +155,7 @@ __all__ = [
     "registry",
     "relu",
     "reshape",
+    "scan",
     "scatter_add",
     "sigmoid",
     "sign",

@@ -32,6 +32,88 @@ _LAYER_STACK: list[str] = []
 _GRAPH_STACK: list[Graph] = []
 
 
+class BodyScope:
+    """A loop body being traced (``scan``'s): its graph, the graph it is
+    nested in, and the tensors of enclosing graphs (and variables) it uses,
+    which become its ``const`` inputs.
+
+    Args:
+        graph: the body graph.
+        parent: the graph the loop is emitted into.
+    """
+
+    def __init__(self, graph: Graph, parent: Graph) -> None:
+        self.graph = graph
+        self.parent = parent
+        # The captured tensors, in the parent graph, in input order.
+        self.captured: list[SymbolicTensor] = []
+        self._placeholders: dict[int, int] = {}
+
+    def capture(self, tensor: SymbolicTensor) -> int:
+        """The body placeholder standing for a tensor of the parent graph."""
+        if tensor.node_id not in self._placeholders:
+            attrs = {
+                "name": f"const_{len(self.captured)}",
+                "role": "data",
+                "shape": tuple(tensor.shape),
+                "dtype": str(tensor.dtype),
+            }
+            node_id = emit(self.graph, "placeholder", [], attrs)
+            self._placeholders[tensor.node_id] = node_id
+            self.captured.append(tensor)
+        return self._placeholders[tensor.node_id]
+
+
+# The loop bodies being traced, innermost last.
+_BODY_STACK: list[BodyScope] = []
+
+
+@contextlib.contextmanager
+def body_scope(scope: BodyScope) -> Iterator[BodyScope]:
+    """Traces a loop body: ops mixing its tensors with those of enclosing
+    graphs (or with variables) add nodes to the body, which captures the
+    others as inputs."""
+    _BODY_STACK.append(scope)
+    try:
+        yield scope
+    finally:
+        _BODY_STACK.pop()
+
+
+def _scope_of(graph: Graph) -> BodyScope | None:
+    for scope in reversed(_BODY_STACK):
+        if scope.graph is graph:
+            return scope
+    return None
+
+
+def _capture(graph: Graph, tensor: SymbolicTensor) -> int:
+    """Brings a tensor of an enclosing graph into the body ``graph``."""
+    scope = _scope_of(graph)
+    if scope is None:
+        raise errors.GraphError(
+            "Symbolic tensors from different graphs cannot be combined. "
+            f"Received: {tensor!r} in graph '{graph.name}'"
+        )
+    if tensor.graph is not scope.parent:
+        tensor = SymbolicTensor(scope.parent, _capture(scope.parent, tensor))
+    return scope.capture(tensor)
+
+
+def _deepest(graphs: list[Graph]) -> Graph | None:
+    """Among graphs of one chain of nested loop bodies, the innermost."""
+    if not _BODY_STACK:
+        return None
+    chain = [_BODY_STACK[0].parent, *(scope.graph for scope in _BODY_STACK)]
+    depths = []
+    for graph in graphs:
+        depth = next((i for i, g in enumerate(chain) if g is graph), None)
+        if depth is None:
+            return None
+        depths.append(depth)
+    return chain[max(depths)]
+
+
 @contextlib.contextmanager
 def layer_scope(name: str) -> Iterator[None]:
     """Tags every node emitted inside the block with a layer name."""
@@ -165,15 +247,23 @@ def find_graph(operands: Sequence[Any]) -> Graph | None:
     Raises:
         GraphError: when symbolic operands come from different graphs.
     """
-    graph = None
-    for operand in operands:
-        if isinstance(operand, SymbolicTensor) and not isinstance(operand, KerasTensor):
-            if graph is not None and operand.graph is not graph:
-                raise errors.GraphError(
-                    "Symbolic tensors from different graphs cannot be combined. "
-                    f"Received: {operands}"
-                )
-            graph = operand.graph
+    graphs: list[Graph] = []
+    symbolic = [
+        o
+        for o in operands
+        if isinstance(o, SymbolicTensor) and not isinstance(o, KerasTensor)
+    ]
+    for operand in symbolic:
+        if not any(operand.graph is g for g in graphs):
+            graphs.append(operand.graph)
+    graph = graphs[0] if graphs else None
+    if len(graphs) > 1:
+        graph = _deepest(graphs)
+        if graph is None:
+            raise errors.GraphError(
+                "Symbolic tensors from different graphs cannot be combined. "
+                f"Received: {operands}"
+            )
     if (
         graph is None
         and _GRAPH_STACK
@@ -217,8 +307,14 @@ def node_of(graph: Graph, operand: Any) -> int:
     state update traced into the graph); anything else a constant.
     """
     if isinstance(operand, SymbolicTensor):
-        return operand.node_id
+        if operand.graph is graph:
+            return operand.node_id
+        return _capture(graph, operand)
     if isinstance(operand, Variable):
+        scope = _scope_of(graph)
+        if scope is not None:
+            outer = node_of(scope.parent, operand)
+            return scope.capture(SymbolicTensor(scope.parent, outer))
         trace = graph.__dict__.get("_trace")
         if trace is not None and id(operand) in trace.updates:
             return trace.updates[id(operand)][1].node_id

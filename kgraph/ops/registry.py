@@ -29,7 +29,9 @@ RANDOM = "random"
 FUSED = "fused"
 # Convolutions: the LLVM backend lowers them to im2col and GEMM.
 CONV = "conv"
-KINDS = (ELEMENTWISE, REDUCE, MATMUL, SHAPE, GATHER, SOURCE, RANDOM, FUSED, CONV)
+# Loops whose body is a graph (``scan``): the code generator lowers the body.
+LOOP = "loop"
+KINDS = (ELEMENTWISE, REDUCE, MATMUL, SHAPE, GATHER, SOURCE, RANDOM, FUSED, CONV, LOOP)
 
 _REQUIRED = object()
 
@@ -105,6 +107,9 @@ class OpDef:
             bound by the code generator and have none.
         view: the output is the first operand's bytes, reinterpreted
             (``reshape``): nothing is computed.
+        specialize: for ops whose attributes depend on their operands'
+            types (``scan``'s body), ``(input types, attrs) -> attrs`` for
+            the types a pass has just derived; ``None`` for the others.
     """
 
     name: str
@@ -120,6 +125,7 @@ class OpDef:
     effects: bool = False
     lower: Callable[..., Any] | None = None
     view: bool = False
+    specialize: Callable[..., dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -38,6 +38,7 @@ import numpy as np
 from llvmlite import ir
 
 from kgraph import errors
+from kgraph.backends.llvm import loops
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
@@ -133,6 +134,13 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
         pointers[graph.placeholder(node_name).id] = builder.load(slot, typ=PTR)
     plan = program.plan
     units = plan.units if plan is not None else [(i,) for i in graph.topo_order()]
+    # Loops' workspaces (their bodies' arenas and carries) follow the arena.
+    loop_base = (
+        plan.arena_size
+        if plan is not None
+        else sum(align(nbytes(n)) for n in graph.nodes())
+    )
+    loop_bytes = 0
     for unit in units:
         kernel_nodes = []
         for node_id in unit:
@@ -154,6 +162,27 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
                 offset += align(nbytes(node))
             pointers[node.id] = here
             kernel_nodes.append(node)
+        if kernel_nodes and all(_is_loop(n) for n in kernel_nodes):
+            if since_barrier is not None:
+                threads_module.barrier(em, words, threads)
+            loop_node = kernel_nodes[0]
+            workspace = builder.gep(
+                arena, [ir.Constant(I64, loop_base)], source_etype=I8
+            )
+            used = loops.emit_scan(
+                em,
+                graph,
+                kernel_nodes,
+                pointers,
+                workspace,
+                loops.Threads(tid, threads, words),
+                lambda body, symbol: emit_step(module, body, symbol),
+                f"{name}_scan_{loop_node.id}",
+            )
+            # Loops run one after another: they share one workspace.
+            loop_bytes = max(loop_bytes, align(used))
+            since_barrier = None
+            continue
         for kernel, arguments, shared in _unit_kernels(
             module, name, program, kernel_nodes, pointers
         ):
@@ -176,7 +205,13 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
         builder.store(pointers[graph.outputs[output_name]], slot)
     builder.ret_void()
     layout.arena_size = program.plan.arena_size if program.plan is not None else offset
+    if loop_bytes:
+        layout.arena_size = loop_base + loop_bytes
     return layout
+
+
+def _is_loop(node: Node) -> bool:
+    return registry.get(node.op).kind == registry.LOOP
 
 
 Call = tuple[ir.Function, list[ir.Value], bool]
