@@ -21,6 +21,7 @@ from kgraph.ir.types import TensorType
 from kgraph.ir.types import broadcast_shapes
 from kgraph.ops import lowering
 from kgraph.ops import registry
+from kgraph.ops import vector_math
 from kgraph.ops.builder import apply
 from kgraph.ops.builder import find_graph
 from kgraph.ops.tensor import SymbolicTensor
@@ -182,6 +183,20 @@ def _intrinsic(name: str) -> Callable[..., Any]:
     )
 
 
+def _vectorized(name: str, fallback: Callable[..., Any]) -> Callable[..., Any]:
+    """Lowers float32 to straight-line arithmetic that vectorizes
+    (``ops.vector_math``), other dtypes through ``fallback``."""
+
+    def lower(
+        em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+    ) -> Any:
+        if out_dtype == "float32":
+            return getattr(vector_math, name)(em, values[0])
+        return fallback(em, values, in_dtypes, out_dtype, attrs)
+
+    return lower
+
+
 def _libm(name: str) -> Callable[..., Any]:
     """Lowers to a C math library call such as ``tanhf``."""
     return lambda em, values, in_dtypes, out_dtype, attrs: em.libm(
@@ -282,7 +297,7 @@ _unary(
     lambda x, y, g: multiply(g, y),
     "Elementwise e**x.",
     domain="small",
-    lower=_intrinsic("exp"),
+    lower=_vectorized("exp", _intrinsic("exp")),
 )
 _unary(
     "log",
@@ -313,7 +328,7 @@ _unary(
     np.tanh,
     lambda x, y, g: multiply(g, subtract(1.0, square(y))),
     "Hyperbolic tangent.",
-    lower=_libm("tanh"),
+    lower=_vectorized("tanh", _libm("tanh")),
 )
 _unary(
     "abs",

@@ -446,6 +446,9 @@ def reduction(
     kept = [axis for axis in range(len(shape)) if axis not in axes]
     kept_shape = [shape[axis] for axis in kept]
     out_steps = strides(kept_shape)
+    if kept and sorted(axes) == list(range(len(axes))):
+        _leading_reduction(em, source, len(axes), output, initial, combine)
+        return
     with em.loops(kept_shape, "o") as outer:
         slot = em.variable(source.dtype, initial)
         with em.loops([shape[axis] for axis in axes], "r") as inner:
@@ -455,6 +458,30 @@ def reduction(
             value = combine(em.read(slot, initial.type), em.load(source, index))
             em.builder.store(value, slot)
         em.store(output, em.flat_index(outer, out_steps), em.read(slot, initial.type))
+
+
+def _leading_reduction(
+    em: Emitter,
+    source: Buffer,
+    count: int,
+    output: Buffer,
+    initial: ir.Value,
+    combine: Any,
+) -> None:
+    """A fold over the ``count`` leading axes: row by row into the output,
+    whose contiguous elements are independent (the inner loop vectorizes
+    and reads the input in order). Each output element still folds its
+    inputs in the same order as one accumulator would."""
+    shape = source.shape
+    rows = math.prod(shape[:count])
+    width = math.prod(shape[count:])
+    with em.loop(width, "o") as column:
+        em.store(output, column, initial)
+    with em.loop(rows, "r") as row:
+        base = em.builder.mul(row, em.index(width))
+        with em.loop(width, "c") as column:
+            value = em.load(source, em.builder.add(base, column))
+            em.store(output, column, combine(em.load(output, column), value))
 
 
 def gather_index(em: Emitter, index: ir.Value, size: int, dtype: str) -> ir.Value:
