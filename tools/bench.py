@@ -5,6 +5,9 @@ relu) -> Dense(10, softmax), Adam, categorical crossentropy, 60,000 samples.
 Workload W3 (a small CNN): Conv2D(32, 3x3, relu) -> MaxPooling2D(2) ->
 Flatten -> Dense(10, softmax) on 28x28x1 images, Adam, batch 64; timed on
 12,000 images and scaled to a 60,000-image epoch (``w3_fit_b64``).
+Workload W6 (sequences, ``tools/bench_w6.py``): LSTM(64) and GRU(64) ->
+Dense(1, sigmoid) on 2,048 x 200 x 16, batch 64, Adam; epochs, kgraph's cold
+first fit and its compile time at 50 and 500 steps.
 For each framework it times one training epoch after a warm-up epoch
 (batch 32 and 128), predict on 10,000 samples, predict on one sample, and for
 kgraph the compile time in a fresh process, cold and from the disk cache.
@@ -36,6 +39,8 @@ import time
 from collections.abc import Callable
 from importlib import util
 from pathlib import Path
+
+import bench_w6
 
 SAMPLES = 60_000
 FEATURES = 784
@@ -542,6 +547,7 @@ def run_peer(name: str, repeats: int) -> dict:
             **bench_kgraph("llvm", repeats),
             **bench_compile(),
             **bench_w3_kgraph(repeats),
+            **bench_w6.bench_kgraph(repeats),
         }
     if name == "kgraph-llvm-1thread":
         return {
@@ -556,11 +562,19 @@ def run_peer(name: str, repeats: int) -> dict:
     if name == "numpy":
         return bench_numpy(repeats)
     if name == "torch":
-        return {**bench_torch(repeats, compiled=False), **bench_w3_torch(repeats)}
+        return {
+            **bench_torch(repeats, compiled=False),
+            **bench_w3_torch(repeats),
+            **bench_w6.bench_torch(repeats),
+        }
     if name == "torch-compile":
         return bench_torch(repeats, compiled=True)
     if name.startswith("keras"):
-        return {**bench_keras(repeats), **bench_w3_keras(repeats)}
+        return {
+            **bench_keras(repeats),
+            **bench_w3_keras(repeats),
+            **bench_w6.bench_keras(repeats),
+        }
     if name == "jax":
         return bench_jax(repeats)
     raise ValueError(f"Unknown peer. Expected one of {PEERS}. Received: {name}")
@@ -609,20 +623,29 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def format_table(results: dict[str, dict]) -> str:
+W1_METRICS = (
+    "fit_b32",
+    "fit_b128",
+    "predict_10k",
+    "predict_1",
+    "predict_1_native",
+    "compile_cold",
+    "compile_cached",
+    "fit_peak_rss_mb",
+    "fit_alloc_mb",
+    "w3_fit_b64",
+)
+
+
+def format_table(
+    results: dict[str, dict], metrics: tuple[str, ...] = W1_METRICS
+) -> str:
     """A Markdown table of medians with ratios against kgraph-llvm."""
-    metrics = [
-        "fit_b32",
-        "fit_b128",
-        "predict_10k",
-        "predict_1",
-        "predict_1_native",
-        "compile_cold",
-        "compile_cached",
-        "fit_peak_rss_mb",
-        "fit_alloc_mb",
-        "w3_fit_b64",
-    ]
+    results = {
+        name: values
+        for name, values in results.items()
+        if any(metric in values for metric in metrics)
+    }
     base = results.get("kgraph-llvm", {})
     lines = [
         "| framework | " + " | ".join(metrics) + " |",
@@ -673,6 +696,8 @@ def main() -> None:
         "for kgraph when the ratio is above 1)."
     )
     print(format_table(results))
+    print()
+    print(format_table(results, bench_w6.METRICS))
     floors = _floors(args.repeats, results)
     for line in floors["lines"]:
         print(line)

@@ -14,6 +14,8 @@ from kgraph.layers.input_layer import Input
 from kgraph.layers.input_layer import InputLayer
 from kgraph.layers.layer import InputSpec
 from kgraph.layers.layer import Layer
+from kgraph.layers.layer import deserialize
+from kgraph.layers.layer import serialize
 from kgraph.layers.merging import Add
 from kgraph.layers.merging import Average
 from kgraph.layers.merging import Concatenate
@@ -42,14 +44,20 @@ from kgraph.layers.pooling import MaxPooling1D
 from kgraph.layers.pooling import MaxPooling2D
 from kgraph.layers.recurrent import GRU
 from kgraph.layers.recurrent import LSTM
+from kgraph.layers.recurrent import RNN
 from kgraph.layers.recurrent import SimpleRNN
 from kgraph.layers.regularization import Dropout
 from kgraph.layers.reshaping import Flatten
 from kgraph.layers.reshaping import Reshape
+from kgraph.layers.rnn_cells import GRUCell
+from kgraph.layers.rnn_cells import LSTMCell
+from kgraph.layers.rnn_cells import SimpleRNNCell
+from kgraph.layers.rnn_cells import StackedRNNCells
 
 __all__ = [
     "GRU",
     "LSTM",
+    "RNN",
     "Activation",
     "Add",
     "Average",
@@ -64,6 +72,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
@@ -72,6 +81,7 @@ __all__ = [
     "Input",
     "InputLayer",
     "InputSpec",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "LayerNormalization",
@@ -84,14 +94,18 @@ __all__ = [
     "ReLU",
     "Reshape",
     "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
+    "StackedRNNCells",
     "Subtract",
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import zlib
+from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,6 +41,58 @@ def _all_numbers(structure: Any) -> bool:
     return isinstance(structure, list | tuple) and all(
         isinstance(leaf, int | float | bool | np.number) for leaf in flatten(structure)
     )
+
+
+# How a layer's config holds another layer (an RNN's cell, a wrapper's
+# layer) in Keras's ``{"module", "class_name", "config"}`` form: kgraph.saving
+# sits above the layers and registers its functions when imported.
+_SUBLAYER_CODEC: dict[str, Callable[..., Any]] = {}
+
+
+def register_sublayer_codec(
+    serialize: Callable[[Any], dict[str, Any]], deserialize: Callable[..., Any]
+) -> None:
+    """Sets how layers serialize the layers they hold (``kgraph.saving``
+    calls this).
+
+    Args:
+        serialize: ``layer -> {"module", "class_name", "config", ...}``.
+        deserialize: ``(entry, custom_objects=None) -> layer``.
+    """
+    _SUBLAYER_CODEC["serialize"] = serialize
+    _SUBLAYER_CODEC["deserialize"] = deserialize
+
+
+def serialize(layer: Any) -> dict[str, Any]:
+    """Returns a layer's ``{"module", "class_name", "config",
+    "registered_name"}`` entry, as ``keras.layers.serialize``.
+
+    Args:
+        layer: the layer.
+
+    Returns:
+        The entry ``deserialize`` reads.
+
+    Example:
+
+    >>> serialize(Layer(name="plain"))["class_name"]
+    'Layer'
+    """
+    return _SUBLAYER_CODEC["serialize"](layer)
+
+
+def deserialize(config: Any, custom_objects: Any = None) -> Any:
+    """Creates a layer from ``serialize``'s entry (or Keras's), as
+    ``keras.layers.deserialize``.
+
+    Args:
+        config: the entry.
+        custom_objects: custom layer classes by name.
+
+    Returns:
+        The new layer.
+    """
+    return _SUBLAYER_CODEC["deserialize"](config, custom_objects)
 
 
 def serialize_object(value: Any, module: Any) -> Any:
@@ -281,7 +334,8 @@ class Layer:
             aggregation: accepted for Keras compatibility (one replica).
 
         Returns:
-            The new ``Variable``, whose path is ``"<layer>/<name>"``.
+            The new ``Variable``, whose path is ``"<layer>/<name>"`` (for a
+            recurrent layer's cell ``"<layer>/<cell>/<name>"``, as Keras).
 
         Raises:
             ValueError: for a constraint.
@@ -301,7 +355,8 @@ class Layer:
             initializer = "glorot_uniform" if dtypes.is_float(dtype) else "zeros"
         shape = () if shape is None else tuple(int(d) for d in shape)
         value = initializers.get(initializer)(shape, dtype=dtype)
-        variable = Variable(value, name, f"{self.name}/{name}", trainable, dtype)
+        path = f"{self.__dict__.get('_path', self.name)}/{name}"
+        variable = Variable(value, name, path, trainable, dtype)
         variable.regularizer = regularizers.get(regularizer)
         self._weights.append(variable)
         return variable

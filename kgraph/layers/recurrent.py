@@ -1,133 +1,114 @@
-"""Recurrent layers: ``SimpleRNN``, ``LSTM`` and ``GRU``, as in Keras 3.
+"""Recurrent layers: ``RNN`` (any cell over a sequence) and ``SimpleRNN``,
+``LSTM`` and ``GRU``, as in Keras 3.
 
 Lowering: the recurrence is one ``scan`` (``kgraph.ops.scan``) whose body
 is the cell's step, traced once: the graph, the native code and the
 compile time do not grow with the sequence length, and the gradient is the
-scan's (a reverse loop over the steps). The input projection ``inputs @
-kernel + bias`` is computed once for all time steps (one batched
-``matmul``) before the loop; each step adds the recurrent product. The
-initial state is zeros, as in Keras.
+scan's (a reverse loop over the steps). For kgraph's own cells
+(``rnn_cells``) the input projection ``inputs @ kernel + bias`` is computed
+once for all time steps (one batched ``matmul``) before the loop, and each
+step adds only the recurrent product; any other cell (a Keras-style custom
+cell with ``call(inputs, states)`` and ``state_size``) runs whole inside
+the loop. The initial state is zeros, as in Keras, or ``initial_state``.
 
 With ``unroll=True`` (Keras's argument for short sequences) the recurrence
-is unrolled instead: every step becomes ordinary graph nodes, the first
-one using the zero state algebraically (no recurrent ``matmul``).
+is unrolled instead: every step becomes ordinary graph nodes (the first
+step of kgraph's cells uses the zero state algebraically).
 
-Weights have Keras's names, shapes, gate orders and creation order, so
-weights from Keras load with ``set_weights``:
-
-- ``SimpleRNN``: ``kernel (input_dim, units)``, ``recurrent_kernel (units,
-  units)``, ``bias (units,)``.
-- ``LSTM``: gates ``i, f, c, o``; ``kernel (input_dim, 4 * units)``,
-  ``recurrent_kernel (units, 4 * units)``, ``bias (4 * units,)``.
-- ``GRU``: gates ``z, r, h``; ``kernel (input_dim, 3 * units)``,
-  ``recurrent_kernel (units, 3 * units)``, ``bias (2, 3 * units)`` with
-  ``reset_after=True`` (input and recurrent biases), ``(3 * units,)``
-  otherwise.
-
-Not supported: ``dropout`` and ``recurrent_dropout`` other than 0, masking,
-``initial_state``, ``stateful`` and constraints.
+Keras keeps the weights of ``SimpleRNN``, ``LSTM`` and ``GRU`` in their
+``cell`` (``lstm/lstm_cell/kernel``); so does kgraph, and the layers also
+answer ``kernel``, ``units`` and the other cell attributes as Keras's do.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
-import numpy as np
-
-from kgraph import activations
-from kgraph import initializers
 from kgraph import ops
-from kgraph import regularizers
-from kgraph.layers.core import serialize_activation
+from kgraph.layers import layer as layer_module
 from kgraph.layers.layer import InputSpec
 from kgraph.layers.layer import Layer
-from kgraph.layers.layer import serialize_object
-from kgraph.ops.builder import node_of
-from kgraph.tensor import SymbolicTensor
+from kgraph.layers.rnn_cells import GRUCell
+from kgraph.layers.rnn_cells import LSTMCell
+from kgraph.layers.rnn_cells import SimpleRNNCell
+from kgraph.layers.rnn_cells import StackedRNNCells
+from kgraph.layers.rnn_cells import _Cell
 
-__all__ = ["GRU", "LSTM", "SimpleRNN"]
-
-
-def _columns(x: Any, start: int, stop: int) -> Any:
-    """``x[..., start:stop]``."""
-    return x[..., start:stop]
+__all__ = ["GRU", "LSTM", "RNN", "SimpleRNN"]
 
 
-def _traced(variable: Any, like: Any) -> Any:
-    """The variable as a tensor of ``like``'s graph when tracing, so that
-    slicing it adds graph nodes (slicing a ``Variable`` alone would compute
-    eagerly and freeze its value into a constant, with no gradient)."""
-    if isinstance(like, SymbolicTensor):
-        return SymbolicTensor(like.graph, node_of(like.graph, variable))
-    return variable
+def _sizes(cell: Any) -> list[int]:
+    size = cell.state_size
+    return [int(s) for s in size] if isinstance(size, list | tuple) else [int(size)]
 
 
-class _RNN(Layer):
-    """What the three recurrent layers share: arguments, checks, weights and
-    the loop over the steps. Subclasses set ``gates`` and implement ``step``."""
+class RNN(Layer):
+    """Runs a recurrent cell over the time axis of ``(batch, timesteps,
+    features)`` inputs.
 
-    gates = 1
-    has_cell_state = False
+    Args:
+        cell: a cell (``call(inputs, states) -> (output, new_states)`` and
+            ``state_size``), or a list of cells (``StackedRNNCells``).
+        return_sequences: return every step's output, ``(batch, timesteps,
+            units)``, instead of the last one, ``(batch, units)``.
+        return_state: also return the final states: ``[output, *states]``.
+        go_backwards: process the sequence from its end (the returned
+            sequence is in processing order, as in Keras).
+        stateful: not supported: must be ``False``.
+        unroll: unroll the recurrence into graph nodes per step instead of
+            one loop (for short sequences; the default is the loop).
+        zero_output_for_mask: accepted for Keras compatibility.
+
+    Raises:
+        ValueError: for ``stateful=True`` or an object that is not a cell.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = RNN(LSTMCell(4), return_sequences=True)
+    >>> layer(np.zeros((2, 5, 3), "float32")).shape
+    (2, 5, 4)
+    """
 
     def __init__(
         self,
-        units: int,
-        activation: Any = "tanh",
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        recurrent_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        activity_regularizer: Any = None,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
+        cell: Any,
         return_sequences: bool = False,
         return_state: bool = False,
         go_backwards: bool = False,
+        stateful: bool = False,
         unroll: bool = False,
+        zero_output_for_mask: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if (
-            isinstance(units, bool)
-            or not isinstance(units, numbers.Integral)
-            or units <= 0
-        ):
+        super().__init__(**kwargs)
+        if isinstance(cell, list | tuple):
+            cell = StackedRNNCells(cell)
+        if not callable(getattr(cell, "call", None)) or not hasattr(cell, "state_size"):
             raise ValueError(
-                "Received an invalid value for `units`, expected a positive "
-                f"integer. Received: units={units!r}"
+                f'Layer "{self.name}" (RNN): the cell needs a `call(inputs, '
+                "states)` method and a `state_size` attribute. "
+                f"Received: cell={cell!r}"
             )
-        for arg, value in (
-            ("dropout", dropout),
-            ("recurrent_dropout", recurrent_dropout),
-        ):
-            if value != 0.0:
-                raise ValueError(
-                    f"{type(self).__name__}: kgraph supports only {arg}=0.0 for "
-                    f"now (use a Dropout layer before or after the recurrent "
-                    f"layer instead). Received: {arg}={value!r}"
-                )
-        self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
+        if stateful:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}): kgraph does not '
+                "support stateful recurrent layers yet. Received: stateful=True"
+            )
+        self.cell = cell
+        cell.__dict__["_path"] = f"{self.name}/{cell.name}"
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
+        self.stateful = False
         self.unroll = bool(unroll)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.input_spec = InputSpec(ndim=3)
 
-    # -- weights ------------------------------------------------------------
+    @property
+    def state_size(self) -> Any:
+        """The cell's state sizes."""
+        return self.cell.state_size
 
     def _check_input_shape(self, input_shape: Any) -> None:
         shape = tuple(input_shape)
@@ -137,145 +118,265 @@ class _RNN(Layer):
                 f'Layer "{self.name}" ({kind}) expects inputs of rank 3, '
                 f"(batch_size, timesteps, features). Received: input_shape={shape}"
             )
-        if shape[1] is None:
-            raise ValueError(
-                f'Layer "{self.name}" ({kind}) needs the number of time steps '
-                "to be known: kgraph unrolls the recurrence over a static "
-                "sequence length. Give the Input a fixed length, e.g. "
-                f"shape=(timesteps, features). Received: input_shape={shape}"
-            )
         if shape[2] is None:
             raise ValueError(
                 f'Layer "{self.name}" ({kind}) needs the last dimension of its '
                 f"input to be known. Received: input_shape={shape}"
             )
-
-    def _bias_shape(self) -> tuple[int, ...]:
-        return (self.gates * self.units,)
-
-    def _bias_initializer(self) -> Any:
-        return self.bias_initializer
+        if self.unroll and shape[1] is None:
+            raise ValueError(
+                f'Layer "{self.name}" ({kind}) with unroll=True needs the number '
+                "of time steps to be known. Received: "
+                f"input_shape={shape}"
+            )
 
     def build(self, input_shape: Any) -> None:
-        """Creates ``kernel``, ``recurrent_kernel`` and ``bias`` (Keras's
-        names, shapes and order)."""
+        """Builds the cell for one step's input, ``(batch, features)``."""
         self._check_input_shape(input_shape)
-        input_dim = int(input_shape[-1])
-        width = self.gates * self.units
-        self.kernel = self._add_kernel((input_dim, width))
-        self.recurrent_kernel = self.add_weight(
-            (self.units, width),
-            self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            name="recurrent_kernel",
-        )
-        self.bias = self._add_bias(self._bias_shape(), self._bias_initializer())
-        self.input_spec = InputSpec(ndim=3, axes={-1: input_dim})
+        if not self.cell.built:
+            self.cell.build((input_shape[0], input_shape[-1]))
+            self.cell.built = True
+        self.input_spec = InputSpec(ndim=3, axes={-1: int(input_shape[-1])})
         self.built = True
 
     # -- the recurrence -----------------------------------------------------------
 
-    def _input_bias(self, like: Any) -> Any:
-        del like
-        return self.bias
-
-    def step(self, x_t: Any, states: list[Any] | None) -> list[Any]:
-        """One time step: the input projection of this step ``x_t`` and the
-        previous states (``None`` at the first step: zeros) give the new
-        states; the first is the output."""
-        raise NotImplementedError
-
-    def call(self, inputs: Any) -> Any:
-        """Runs the recurrence over the time steps and returns the last output
-        or the sequence, followed by the final states if ``return_state``."""
+    def call(self, inputs: Any, initial_state: Any = None, training: Any = None) -> Any:
+        """Runs the cell over the time steps and returns the last output or
+        the sequence, followed by the final states if ``return_state``."""
         self._check_input_shape(inputs.shape)
-        projected = ops.matmul(inputs, self.kernel)
-        bias = self._input_bias(inputs)
-        if bias is not None:
-            projected = ops.add(projected, bias)
+        fast = isinstance(self.cell, _Cell)
+        sequence = self.cell.project(inputs) if fast else inputs
+        states = self._initial_states(inputs, initial_state)
         if self.unroll:
-            output, states = self._unrolled(projected)
+            output, final = self._unrolled(sequence, states, fast, training)
         else:
-            output, states = self._scanned(projected)
+            output, final = self._scanned(sequence, states, fast, training)
         if self.return_state:
-            return [output, *states]
+            return [output, *final]
         return output
 
-    def _scanned(self, projected: Any) -> tuple[Any, list[Any]]:
-        """The recurrence as one loop over the time-major projection."""
-        steps = ops.transpose(projected, (1, 0, 2))
+    def _initial_states(self, inputs: Any, initial_state: Any) -> list[Any] | None:
+        """The given initial states, or ``None`` for zeros."""
+        if initial_state is None:
+            return None
+        given = (
+            list(initial_state)
+            if isinstance(initial_state, list | tuple)
+            else [initial_state]
+        )
+        sizes = _sizes(self.cell)
+        if len(given) != len(sizes):
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) has {len(sizes)} '
+                f"states; initial_state gives {len(given)}. Received: "
+                f"{len(given)} initial states"
+            )
+        for size, state in zip(sizes, given, strict=True):
+            if tuple(state.shape)[-1] != size:
+                raise ValueError(
+                    f'Layer "{self.name}" ({type(self).__name__}) expects '
+                    f"initial states of shape (batch, {size}). Received: "
+                    f"shape={tuple(state.shape)}"
+                )
+        return [ops.cast(ops.as_tensor(s), inputs.dtype) for s in given]
+
+    def _zeros(self, inputs: Any) -> list[Any]:
+        """Zero states of the batch's size (known only when the graph runs)."""
+        column = ops.zeros_like(inputs[:, 0, :1])
+        return [ops.multiply(column, ops.zeros((size,))) for size in _sizes(self.cell)]
+
+    def _step(self, fast: bool, training: Any) -> Any:
+        """``(x_t, states) -> (output, new_states)``."""
+        if fast:
+
+            def step(x_t: Any, states: list[Any]) -> tuple[Any, list[Any]]:
+                new = self.cell.step(x_t, states)
+                return new[0], new
+
+            return step
+
+        def cell_step(x_t: Any, states: list[Any]) -> tuple[Any, list[Any]]:
+            output, new = self.cell(x_t, states, training=training)
+            return output, list(new) if isinstance(new, list | tuple) else [new]
+
+        return cell_step
+
+    def _scanned(
+        self, sequence: Any, states: list[Any] | None, fast: bool, training: Any
+    ) -> tuple[Any, list[Any]]:
+        """The recurrence as one loop over the time-major sequence."""
+        steps = ops.transpose(sequence, (1, 0, 2))
         if self.go_backwards:
             steps = steps[::-1]
-        zero = ops.zeros_like(steps[0][:, : self.units])
-        init = [zero] * (2 if self.has_cell_state else 1)
+        init = states if states is not None else self._zeros(sequence)
+        step = self._step(fast, training)
 
-        def step(states: list[Any], x_t: Any) -> tuple[list[Any], Any]:
-            new = self.step(x_t, list(states))
-            return new, new[0]
+        def body(carried: list[Any], x_t: Any) -> tuple[list[Any], Any]:
+            output, new = step(x_t, list(carried))
+            return new, output
 
-        states, outputs = ops.scan(step, init, steps)
-        if not self.return_sequences:
-            return states[0], list(states)
-        return ops.transpose(outputs, (1, 0, 2)), list(states)
+        final, outputs = ops.scan(body, init, steps)
+        final = list(final)
+        if self.return_sequences:
+            return ops.transpose(outputs, (1, 0, 2)), final
+        return outputs[-1] if not fast else final[0], final
 
-    def _unrolled(self, projected: Any) -> tuple[Any, list[Any]]:
-        """The recurrence over the time steps."""
-        timesteps = int(projected.shape[1])
+    def _unrolled(
+        self, sequence: Any, states: list[Any] | None, fast: bool, training: Any
+    ) -> tuple[Any, list[Any]]:
+        """The recurrence unrolled over the static time steps."""
+        timesteps = int(sequence.shape[1])
         order = range(timesteps - 1, -1, -1) if self.go_backwards else range(timesteps)
-        states: list[Any] | None = None
+        if states is None and not fast:
+            states = self._zeros(sequence)
+        step = self._step(fast, training)
         outputs = []
+        output = None
         for t in order:
-            states = self.step(projected[:, t, :], states)
-            outputs.append(states[0])
+            x_t = sequence[:, t, :]
+            if fast and states is None:
+                states = self.cell.step(x_t, None)
+                output = states[0]
+            else:
+                assert states is not None
+                output, states = step(x_t, states)
+            outputs.append(output)
         assert states is not None
-        output = ops.stack(outputs, axis=1) if self.return_sequences else states[0]
-        return output, states
+        result = ops.stack(outputs, axis=1) if self.return_sequences else output
+        return result, list(states)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Returns the output shape (a list of shapes with ``return_state``)."""
         shape = tuple(input_shape)
         self._check_input_shape(shape)
         batch, timesteps = shape[0], shape[1]
-        if self.return_sequences:
-            output = (batch, timesteps, self.units)
-        else:
-            output = (batch, self.units)
+        units = int(getattr(self.cell, "output_size", _sizes(self.cell)[0]))
+        output = (batch, timesteps, units) if self.return_sequences else (batch, units)
         if self.return_state:
-            count = 2 if self.has_cell_state else 1
-            return [output] + [(batch, self.units)] * count
+            return [output] + [(batch, size) for size in _sizes(self.cell)]
         return output
 
     def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
+        """Returns the constructor arguments (the cell's config included)."""
         return {
             **super().get_config(),
-            "units": self.units,
-            "activation": serialize_activation(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": serialize_object(
-                self.kernel_initializer, initializers
-            ),
-            "recurrent_initializer": serialize_object(
-                self.recurrent_initializer, initializers
-            ),
-            "bias_initializer": serialize_object(self.bias_initializer, initializers),
-            "kernel_regularizer": serialize_object(
-                self.kernel_regularizer, regularizers
-            ),
-            "recurrent_regularizer": serialize_object(
-                self.recurrent_regularizer, regularizers
-            ),
-            "bias_regularizer": serialize_object(self.bias_regularizer, regularizers),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
+            "cell": layer_module.serialize(self.cell),
+            **self._loop_config(),
+        }
+
+    def _loop_config(self) -> dict[str, Any]:
+        return {
             "return_sequences": self.return_sequences,
             "return_state": self.return_state,
             "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
             "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
         }
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> RNN:
+        """Creates the layer (and its cell) from ``get_config``'s result."""
+        config = dict(config)
+        cell = config.pop("cell")
+        if isinstance(cell, dict):
+            cell = layer_module.deserialize(cell)
+        return cls(cell, **config)
 
-class SimpleRNN(_RNN):
+
+# The cell attributes Keras's SimpleRNN, LSTM and GRU answer themselves.
+_CELL_ATTRIBUTES = frozenset(
+    {
+        "units",
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "dropout",
+        "recurrent_dropout",
+        "unit_forget_bias",
+        "reset_after",
+        "kernel",
+        "recurrent_kernel",
+        "bias",
+        "seed",
+    }
+)
+
+
+class _CellLayer(RNN):
+    """``SimpleRNN``, ``LSTM`` and ``GRU``: an ``RNN`` of one of kgraph's
+    cells, made from the cell's arguments and configured with them flat."""
+
+    cell_class: type[_Cell] = SimpleRNNCell
+    cell_name = "simple_rnn_cell"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The constructor passes the cell's arguments on (saving reads this).
+        cls.argument_classes = (cls.cell_class,)
+
+    def __init__(
+        self,
+        units: int,
+        activity_regularizer: Any = None,
+        return_sequences: bool = False,
+        return_state: bool = False,
+        go_backwards: bool = False,
+        stateful: bool = False,
+        unroll: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        layer_keys = ("name", "dtype", "trainable", "input_shape", "batch_size")
+        layer_kwargs = {k: kwargs.pop(k) for k in layer_keys if k in kwargs}
+        kwargs.pop("use_cudnn", None)
+        kwargs.pop("zero_output_for_mask", None)
+        cell = self.cell_class(
+            units, name=self.cell_name, dtype=layer_kwargs.get("dtype"), **kwargs
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            activity_regularizer=activity_regularizer,
+            **layer_kwargs,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        cell = self.__dict__.get("cell")
+        if name in _CELL_ATTRIBUTES and cell is not None:
+            return getattr(cell, name)
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'"
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments: the cell's, flat, and the
+        loop's (Keras's layout)."""
+        cell_config = self.cell.get_config()
+        for key in ("name", "dtype", "trainable"):
+            cell_config.pop(key, None)
+        base = Layer.get_config(self)
+        return {**base, **cell_config, **self._loop_config()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> RNN:
+        """Creates the layer from ``get_config``'s result."""
+        config = dict(config)
+        config.pop("zero_output_for_mask", None)
+        return cls(**config)
+
+
+class SimpleRNN(_CellLayer):
     """A fully connected recurrence: ``h_t = activation(x_t @ kernel + bias +
     h_{t-1} @ recurrent_kernel)``, over the time steps.
 
@@ -295,6 +396,7 @@ class SimpleRNN(_RNN):
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end (the returned
             sequence is in processing order, as in Keras).
+        stateful: not supported: must be ``False``.
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
 
@@ -307,16 +409,11 @@ class SimpleRNN(_RNN):
     array([[0., 0.]], dtype=float32)
     """
 
-    gates = 1
-
-    def step(self, x_t: Any, states: list[Any] | None) -> list[Any]:
-        """``h = activation(x_t + h_prev @ recurrent_kernel)``."""
-        if states is not None:
-            x_t = ops.add(x_t, ops.matmul(states[0], self.recurrent_kernel))
-        return [self.activation(x_t)]
+    cell_class = SimpleRNNCell
+    cell_name = "simple_rnn_cell"
 
 
-class LSTM(_RNN):
+class LSTM(_CellLayer):
     """Long short-term memory (Hochreiter and Schmidhuber, 1997), as Keras
     computes it, over the time steps.
 
@@ -342,105 +439,23 @@ class LSTM(_RNN):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final states: ``[output, h, c]``.
         go_backwards: process the sequence from its end.
+        stateful: not supported: must be ``False``.
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
 
     Example:
 
     >>> import numpy as np
-    >>> LSTM(3)(np.zeros((2, 4, 5), "float32")).shape
-    (2, 3)
+    >>> out, h, c = LSTM(3, return_state=True)(np.zeros((2, 4, 5), "float32"))
+    >>> out.shape, c.shape
+    ((2, 3), (2, 3))
     """
 
-    gates = 4
-    has_cell_state = True
-
-    def __init__(
-        self,
-        units: int,
-        activation: Any = "tanh",
-        recurrent_activation: Any = "sigmoid",
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
-        unit_forget_bias: bool = True,
-        kernel_regularizer: Any = None,
-        recurrent_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        activity_regularizer: Any = None,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        return_sequences: bool = False,
-        return_state: bool = False,
-        go_backwards: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            **kwargs,
-        )
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
-
-    def _bias_initializer(self) -> Any:
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def initializer(shape: Any, dtype: Any = None) -> Any:
-            del shape
-            return np.concatenate(
-                [
-                    np.asarray(base((units,), dtype=dtype)),
-                    np.ones((units,), dtype=dtype),
-                    np.asarray(base((2 * units,), dtype=dtype)),
-                ]
-            )
-
-        return initializer
-
-    def step(self, x_t: Any, states: list[Any] | None) -> list[Any]:
-        """The LSTM cell: gates ``i, f, c, o``; returns ``[h, c]``."""
-        n = self.units
-        z = x_t
-        if states is not None:
-            z = ops.add(z, ops.matmul(states[0], self.recurrent_kernel))
-        i = self.recurrent_activation(_columns(z, 0, n))
-        candidate = ops.multiply(i, self.activation(_columns(z, 2 * n, 3 * n)))
-        if states is None:
-            c = candidate
-        else:
-            f = self.recurrent_activation(_columns(z, n, 2 * n))
-            c = ops.add(ops.multiply(f, states[1]), candidate)
-        o = self.recurrent_activation(_columns(z, 3 * n, 4 * n))
-        h = ops.multiply(o, self.activation(c))
-        return [h, c]
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {
-            **super().get_config(),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "unit_forget_bias": self.unit_forget_bias,
-        }
+    cell_class = LSTMCell
+    cell_name = "lstm_cell"
 
 
-class GRU(_RNN):
+class GRU(_CellLayer):
     """Gated recurrent unit (Cho et al., 2014), as Keras computes it.
 
     Gates ``z, r, h``. With ``reset_after=True`` (Keras 3's default) the bias
@@ -464,6 +479,7 @@ class GRU(_RNN):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end.
+        stateful: not supported: must be ``False``.
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
         reset_after: where the reset gate applies (see above).
@@ -475,113 +491,5 @@ class GRU(_RNN):
     (2, 4, 3)
     """
 
-    gates = 3
-
-    def __init__(
-        self,
-        units: int,
-        activation: Any = "tanh",
-        recurrent_activation: Any = "sigmoid",
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
-        kernel_regularizer: Any = None,
-        recurrent_regularizer: Any = None,
-        bias_regularizer: Any = None,
-        activity_regularizer: Any = None,
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        return_sequences: bool = False,
-        return_state: bool = False,
-        go_backwards: bool = False,
-        reset_after: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            **kwargs,
-        )
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.reset_after = bool(reset_after)
-
-    def _bias_shape(self) -> tuple[int, ...]:
-        if self.reset_after:
-            return (2, 3 * self.units)
-        return (3 * self.units,)
-
-    def _input_bias(self, like: Any) -> Any:
-        if self.bias is None or not self.reset_after:
-            return self.bias
-        return _traced(self.bias, like)[0]
-
-    def step(self, x_t: Any, states: list[Any] | None) -> list[Any]:
-        """The GRU cell: gates ``z, r, h``; returns ``[h]``."""
-        n = self.units
-        h_prev = None if states is None else states[0]
-        recurrent_bias = None
-        if self.bias is not None and self.reset_after:
-            recurrent_bias = _traced(self.bias, x_t)[1]
-        recurrent_kernel = _traced(self.recurrent_kernel, x_t)
-        # The recurrent projection of the update and reset gates (and, with
-        # reset_after, of the candidate): h_prev @ U (+ recurrent bias).
-        if self.reset_after:
-            inner = None
-            if h_prev is not None:
-                inner = ops.matmul(h_prev, self.recurrent_kernel)
-            if recurrent_bias is not None:
-                inner = (
-                    recurrent_bias if inner is None else ops.add(inner, recurrent_bias)
-                )
-        else:
-            inner = None
-            if h_prev is not None:
-                inner = ops.matmul(h_prev, _columns(recurrent_kernel, 0, 2 * n))
-
-        def gate(start: int, stop: int) -> Any:
-            pre = _columns(x_t, start, stop)
-            if inner is not None:
-                pre = ops.add(pre, _columns(inner, start, stop))
-            return self.recurrent_activation(pre)
-
-        z = gate(0, n)
-        r = gate(n, 2 * n)
-        x_h = _columns(x_t, 2 * n, 3 * n)
-        if self.reset_after:
-            if inner is not None:
-                x_h = ops.add(x_h, ops.multiply(r, _columns(inner, 2 * n, 3 * n)))
-        elif h_prev is not None:
-            x_h = ops.add(
-                x_h,
-                ops.matmul(
-                    ops.multiply(r, h_prev),
-                    _columns(recurrent_kernel, 2 * n, 3 * n),
-                ),
-            )
-        hh = self.activation(x_h)
-        h = ops.multiply(ops.subtract(1.0, z), hh)
-        if h_prev is not None:
-            h = ops.add(ops.multiply(z, h_prev), h)
-        return [h]
-
-    def get_config(self) -> dict[str, Any]:
-        """Returns the constructor arguments."""
-        return {
-            **super().get_config(),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "reset_after": self.reset_after,
-        }
+    cell_class = GRUCell
+    cell_name = "gru_cell"

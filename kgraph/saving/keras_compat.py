@@ -70,8 +70,12 @@ def dtype_name(dtype: Any) -> Any:
 
 
 def accepted_arguments(cls: type) -> set[str]:
-    """Every keyword the class's constructors (along its bases) name."""
+    """Every keyword the class's constructors (along its bases) name, and
+    those of the classes it passes its other keywords to
+    (``argument_classes``: a recurrent layer's cell)."""
     names: set[str] = {"batch_input_shape"}
+    for other in getattr(cls, "argument_classes", ()):
+        names |= accepted_arguments(other)
     for base in cls.__mro__:
         init = base.__dict__.get("__init__")
         if init is None or base is object:

@@ -311,3 +311,12 @@ def deserialize_layer(
         config = keras_compat.layer_config(cls, entry.get("class_name"), config)
     config = decode(config, custom_objects, safe_mode)
     return cls.from_config(config)
+
+
+def _register_with_layers() -> None:
+    from kgraph.layers import layer as layer_module
+
+    layer_module.register_sublayer_codec(serialize_layer, deserialize_layer)
+
+
+_register_with_layers()

@@ -273,9 +273,9 @@ def test_lstm_kernel_gradient_matches_finite_differences():
 # -- errors ------------------------------------------------------------------------
 
 
-def test_unknown_time_dimension_is_an_error():
-    with pytest.raises(ValueError, match=r'"my_lstm" \(LSTM\).*time steps'):
-        layers.LSTM(2, name="my_lstm")(kg.Input(shape=(None, 3)))
+def test_an_unrolled_layer_needs_the_number_of_time_steps():
+    with pytest.raises(ValueError, match=r'"my_lstm" \(LSTM\) with unroll=True.*time'):
+        layers.LSTM(2, unroll=True, name="my_lstm")(kg.Input(shape=(None, 3)))
 
 
 def test_wrong_rank_is_an_error():
@@ -285,7 +285,9 @@ def test_wrong_rank_is_an_error():
 
 @pytest.mark.parametrize("arg", ["dropout", "recurrent_dropout"])
 def test_dropout_is_not_supported(arg):
-    with pytest.raises(ValueError, match=rf"SimpleRNN: kgraph supports only {arg}=0.0"):
+    with pytest.raises(
+        ValueError, match=rf"SimpleRNNCell: kgraph supports only {arg}=0.0"
+    ):
         layers.SimpleRNN(2, **{arg: 0.2})
 
 

@@ -62,7 +62,7 @@ def test_an_unrolled_recurrent_layer_trains_the_same_with_shared_kernels():
     for backend in ("numpy", "llvm"):
         kg.utils.set_random_seed(3)
         model = kg.Sequential(
-            [kg.Input(shape=(12, 3)), layers.LSTM(4), layers.Dense(1)]
+            [kg.Input(shape=(12, 3)), layers.LSTM(4, unroll=True), layers.Dense(1)]
         )
         model.compile(optimizer="adam", loss="mse", backend=backend)
         model.fit(data, target, epochs=2, batch_size=8, shuffle=False, verbose=0)
