@@ -53,6 +53,8 @@ from kgraph.layers.rnn_cells import GRUCell
 from kgraph.layers.rnn_cells import LSTMCell
 from kgraph.layers.rnn_cells import SimpleRNNCell
 from kgraph.layers.rnn_cells import StackedRNNCells
+from kgraph.layers.wrappers import Bidirectional
+from kgraph.layers.wrappers import TimeDistributed
 
 __all__ = [
     "GRU",
@@ -64,6 +66,7 @@ __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
     "BatchNormalization",
+    "Bidirectional",
     "Concatenate",
     "Conv1D",
     "Conv2D",
@@ -98,6 +101,7 @@ __all__ = [
     "Softmax",
     "StackedRNNCells",
     "Subtract",
+    "TimeDistributed",
     "add",
     "average",
     "concatenate",

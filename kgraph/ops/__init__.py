@@ -78,6 +78,7 @@ from kgraph.ops.shape import broadcast_shapes_check
 from kgraph.ops.shape import broadcast_to
 from kgraph.ops.shape import concatenate
 from kgraph.ops.shape import expand_dims
+from kgraph.ops.shape import flip
 from kgraph.ops.shape import get_item
 from kgraph.ops.shape import pad
 from kgraph.ops.shape import pad_general
@@ -113,6 +114,7 @@ __all__ = [
     "equal",
     "exp",
     "expand_dims",
+    "flip",
     "floor",
     "fused",
     "get_item",

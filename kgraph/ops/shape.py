@@ -775,6 +775,26 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Any:
     return concatenate([expand_dims(x, position) for x in xs], axis=position)
 
 
+def flip(x: Any, axis: Any = None) -> Any:
+    """Reverses the order of elements along ``axis`` (all axes for
+    ``None``), as ``keras.ops.flip``.
+
+    Example:
+
+    >>> flip([[1, 2], [3, 4]], axis=1).numpy()
+    array([[2, 1],
+           [4, 3]], dtype=int32)
+    """
+    x = as_tensor(x)
+    axes = range(x.ndim) if axis is None else [axis] if isinstance(axis, int) else axis
+    flipped = {registry.normalize_axis("flip", a, x.ndim) for a in axes}
+    key = tuple(
+        builtins.slice(None, None, -1) if i in flipped else builtins.slice(None)
+        for i in range(x.ndim)
+    )
+    return x[key]
+
+
 def slice(x: Any, start_indices: Any, shape: Any) -> Any:
     """Keras's ``ops.slice``: a block of ``shape`` starting at ``start_indices``."""
     x = as_tensor(x)
