@@ -33,6 +33,7 @@ from kgraph import dtypes
 from kgraph import errors
 from kgraph import objects
 from kgraph import ops
+from kgraph.ops import builder
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
@@ -620,6 +621,9 @@ def _merge_mask(sample_weight: Any, mask: Any, reduction: str, dtype: str) -> An
     mask_float, sample_weight = squeeze_or_expand_to_same_rank(
         mask_float, sample_weight
     )
+    # One weight per sample against a mask per sample and step.
+    while 0 < len(sample_weight.shape) < len(mask_float.shape):
+        sample_weight = ops.expand_dims(sample_weight, -1)
     return ops.multiply(sample_weight, mask_float)
 
 
@@ -719,14 +723,20 @@ class Loss:
         Returns:
             A scalar tensor (per-sample values for ``reduction="none"``).
         """
+        # The predictions' Keras mask (padded steps of a sequence output)
+        # drops their values, as Keras's losses do.
+        keras_mask = builder.mask_of(y_pred)
         y_pred = to_float(y_pred, self.dtype)
         y_true = to_float(y_true, self.dtype)
         values = self.call(y_true, y_pred)
+        mask = self._mask(y_true, y_pred)
+        if keras_mask is not None:
+            mask = keras_mask if mask is None else ops.logical_and(mask, keras_mask)
         try:
             return reduce_weighted_values(
                 values,
                 sample_weight=sample_weight,
-                mask=self._mask(y_true, y_pred),
+                mask=mask,
                 reduction=self.reduction,
                 dtype=self.dtype,
             )

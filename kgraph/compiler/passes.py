@@ -60,6 +60,8 @@ class PassContext:
     Args:
         name: the pipeline's name (``train``, ``eval``, ``predict``).
         batch_size: the concrete batch size, once known.
+        input_shapes: concrete per-sample shapes of data inputs declared
+            with unknown dimensions (``Input(shape=(None, 16))``), by name.
         loss: the name of the scalar output to differentiate.
         trainable: the names of the parameters to differentiate.
         optimizer: the optimizer, as data: an object with ``apply`` and
@@ -74,6 +76,7 @@ class PassContext:
 
     name: str = "pipeline"
     batch_size: int | None = None
+    input_shapes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     loss: str | None = None
     trainable: tuple[str, ...] = ()
     optimizer: GraphOptimizer | None = None

@@ -11,18 +11,24 @@ _BATCHED_ROLES = ("data", "target", "sample_weight")
 def infer_shapes(graph: Graph, ctx: object) -> Graph:
     """Re-derives every node's type, with the batch size filled in.
 
-    Requires: ``ctx.batch_size`` (or ``None`` to keep unknown batch sizes).
+    Requires: ``ctx.batch_size`` (or ``None`` to keep unknown batch sizes);
+    ``ctx.input_shapes`` for data inputs with other unknown dimensions.
     Guarantees: data, target and sample-weight inputs have the batch size as
-    their first dimension, and every node's type is what its op's rule
-    derives from its operands' types.
+    their first dimension (and data inputs their concrete per-sample shape),
+    and every node's type is what its op's rule derives from its operands'
+    types.
     """
     batch = getattr(ctx, "batch_size", None)
+    concrete = getattr(ctx, "input_shapes", {}) or {}
     result = graph.copy()
     for node in result.nodes():
         attrs = dict(node.attrs)
-        if node.op == "placeholder" and node.role in _BATCHED_ROLES and batch:
+        if node.op == "placeholder" and node.role in _BATCHED_ROLES:
             shape = attrs["shape"]
-            if shape and shape[0] is None:
+            if node.name in concrete and shape:
+                attrs["shape"] = (shape[0], *concrete[node.name])
+                shape = attrs["shape"]
+            if batch and shape and shape[0] is None:
                 attrs["shape"] = (batch, *shape[1:])
         opdef = registry.get(node.op)
         types = [result.node(i).type for i in node.inputs]

@@ -16,6 +16,7 @@ from kgraph.layers.layer import InputSpec
 from kgraph.layers.layer import Layer
 from kgraph.layers.layer import deserialize
 from kgraph.layers.layer import serialize
+from kgraph.layers.masking import Masking
 from kgraph.layers.merging import Add
 from kgraph.layers.merging import Average
 from kgraph.layers.merging import Concatenate
@@ -89,6 +90,7 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
     "Maximum",

@@ -27,6 +27,8 @@ class ReLU(Layer):
     array([0. , 0.5, 1. ], dtype=float32)
     """
 
+    _passes_masks = True
+
     def __init__(
         self,
         max_value: float | None = None,
@@ -89,6 +91,8 @@ class LeakyReLU(Layer):
     array([-3.,  2.], dtype=float32)
     """
 
+    _passes_masks = True
+
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -125,6 +129,8 @@ class Softmax(Layer):
     >>> Softmax()([[0.0, 0.0]]).numpy()
     array([[0.5, 0.5]], dtype=float32)
     """
+
+    _passes_masks = True
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -51,6 +51,8 @@ class Dense(Layer):
     array([[3., 3.]], dtype=float32)
     """
 
+    _passes_masks = True
+
     def __init__(
         self,
         units: int,
@@ -132,6 +134,8 @@ class Activation(Layer):
     array([0., 2.], dtype=float32)
     """
 
+    _passes_masks = True
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -156,6 +160,8 @@ class Identity(Layer):
     >>> Identity()([1.0, 2.0]).numpy()
     array([1., 2.], dtype=float32)
     """
+
+    _passes_masks = True
 
     def call(self, inputs: Any) -> Any:
         """Returns ``inputs``."""

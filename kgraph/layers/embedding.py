@@ -41,7 +41,8 @@ class Embedding(Layer):
         output_dim: the size of each vector.
         embeddings_initializer: the table's initializer (``"uniform"``).
         embeddings_regularizer: a penalty on the table.
-        mask_zero: must be ``False``: masking is not supported.
+        mask_zero: index 0 is padding: the output carries a mask (``inputs
+            != 0``) that recurrent layers, pooling and losses respect.
         input_length: accepted for Keras 2 compatibility; ignored.
 
     Input shape:
@@ -70,12 +71,7 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = _positive_int("input_dim", input_dim)
         self.output_dim = _positive_int("output_dim", output_dim)
-        if mask_zero:
-            raise ValueError(
-                "Embedding: masking is not supported in kgraph, so `mask_zero` "
-                f"must be False. Received: mask_zero={mask_zero!r}"
-            )
-        self.mask_zero = False
+        self.mask_zero = bool(mask_zero)
         self.input_length = input_length
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
@@ -95,6 +91,12 @@ class Embedding(Layer):
         if not dtypes.is_int(str(inputs.dtype)):
             inputs = ops.cast(inputs, "int32")
         return ops.take(self.embeddings, inputs, axis=0)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """``inputs != 0`` with ``mask_zero``, else ``None``."""
+        if not self.mask_zero:
+            return None
+        return ops.not_equal(inputs, 0)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""

@@ -95,6 +95,29 @@ def deserialize(config: Any, custom_objects: Any = None) -> Any:
     return _SUBLAYER_CODEC["deserialize"](config, custom_objects)
 
 
+def _input_mask(inputs: Any) -> Any:
+    """The mask of a call's inputs: one tensor's, or a list for several."""
+    tensors = flatten(inputs)
+    masks = [builder.mask_of(t) for t in tensors]
+    if all(m is None for m in masks):
+        return None
+    return masks[0] if len(tensors) == 1 else masks
+
+
+def _attach_masks(outputs: Any, masks: Any) -> None:
+    """Attaches ``compute_mask``'s result to the outputs (one mask for all
+    of them, or one per output)."""
+    if masks is None:
+        return
+    tensors = flatten(outputs)
+    listed = isinstance(masks, list | tuple)
+    for index, tensor in enumerate(tensors):
+        mask = masks[index] if listed and index < len(masks) else masks
+        if listed and index >= len(masks):
+            mask = None
+        builder.set_mask(tensor, mask)
+
+
 def serialize_object(value: Any, module: Any) -> Any:
     """Serializes an initializer or regularizer for ``get_config``.
 
@@ -594,6 +617,15 @@ class Layer:
             training = False
         if self._takes("training"):
             kwargs["training"] = training
+        # Keras masks: the inputs' mask goes to a ``call`` that takes one.
+        if "mask" in kwargs:
+            mask = kwargs["mask"]
+        else:
+            mask = _input_mask(inputs)
+            if mask is not None and self._takes("mask"):
+                kwargs["mask"] = mask
+        if "mask" in kwargs and not self._takes("mask"):
+            kwargs.pop("mask")
         graph = (
             next(t.graph for t in flatten(inputs) if isinstance(t, SymbolicTensor))
             if symbolic
@@ -612,7 +644,37 @@ class Layer:
             if symbolic and self.activity_regularizer is not None:
                 for output in flatten(outputs):
                     builder.record_loss(self._activity_penalty(output))
+            # 6. The outputs' mask (Keras's ``compute_mask``).
+            if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+                _attach_masks(outputs, self.compute_mask(inputs, mask))
         return outputs
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs (Keras's ``compute_mask``): the input's
+        for a layer that ``supports_masking``, else ``None``.
+
+        Args:
+            inputs: the call's inputs.
+            mask: the inputs' mask, or ``None``.
+
+        Returns:
+            The outputs' mask (a structure like the outputs), or ``None``.
+        """
+        del inputs
+        return mask if self.supports_masking else None
+
+    # Whether instances pass their input's mask on by default (Keras's
+    # ``supports_masking`` of the layers that do: Dense, Dropout, ...).
+    _passes_masks = False
+
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes its input's mask on unchanged."""
+        return bool(self.__dict__.get("_supports_masking", self._passes_masks))
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        self.__dict__["_supports_masking"] = bool(value)
 
     def _takes(self, argument: str) -> bool:
         """Whether ``call`` takes a keyword argument of this name."""

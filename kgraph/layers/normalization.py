@@ -115,6 +115,8 @@ class LayerNormalization(Layer):
     array([[-1.,  1.]], dtype=float32)
     """
 
+    _passes_masks = True
+
     def __init__(
         self,
         axis: int | Sequence[int] = -1,
@@ -232,6 +234,8 @@ class BatchNormalization(Layer):
     >>> BatchNormalization()([[1.0, 3.0]]).numpy().round(4)
     array([[0.9995, 2.9985]], dtype=float32)
     """
+
+    _passes_masks = True
 
     def __init__(
         self,

@@ -303,6 +303,20 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
     ) -> None:
         super().__init__(1, "average", data_format, keepdims, **kwargs)
 
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        """The mean over the steps; with a ``(batch, steps)`` mask, over the
+        unmasked steps only (as Keras)."""
+        if mask is None:
+            return super().call(inputs)
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        total = ops.sum(ops.multiply(inputs, weights), axis=1, keepdims=self.keepdims)
+        count = ops.sum(weights, axis=1, keepdims=self.keepdims)
+        return ops.divide(total, count)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """No mask: the steps are gone."""
+        return None
+
 
 class GlobalAveragePooling2D(BaseGlobalPooling):
     """The mean over height and width, channels last.

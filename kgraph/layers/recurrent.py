@@ -141,20 +141,57 @@ class RNN(Layer):
 
     # -- the recurrence -----------------------------------------------------------
 
-    def call(self, inputs: Any, initial_state: Any = None, training: Any = None) -> Any:
+    def call(
+        self,
+        inputs: Any,
+        initial_state: Any = None,
+        mask: Any = None,
+        training: Any = None,
+    ) -> Any:
         """Runs the cell over the time steps and returns the last output or
-        the sequence, followed by the final states if ``return_state``."""
+        the sequence, followed by the final states if ``return_state``.
+
+        With a ``mask`` (``(batch, timesteps)`` booleans, from
+        ``Embedding(mask_zero=True)`` or ``Masking``), a masked step keeps
+        the states and repeats the previous output, as in Keras.
+        """
         self._check_input_shape(inputs.shape)
         fast = isinstance(self.cell, _Cell)
         sequence = self.cell.project(inputs) if fast else inputs
         states = self._initial_states(inputs, initial_state)
+        if mask is not None:
+            mask = self._check_mask(inputs, mask)
         if self.unroll:
-            output, final = self._unrolled(sequence, states, fast, training)
+            output, final = self._unrolled(sequence, states, fast, training, mask)
         else:
-            output, final = self._scanned(sequence, states, fast, training)
+            output, final = self._scanned(sequence, states, fast, training, mask)
         if self.return_state:
             return [output, *final]
         return output
+
+    def _check_mask(self, inputs: Any, mask: Any) -> Any:
+        mask = mask[0] if isinstance(mask, list | tuple) else mask
+        expected = tuple(inputs.shape[:2])
+        shape = tuple(mask.shape)
+        fits = len(shape) == 2 and all(
+            a is None or b is None or a == b
+            for a, b in zip(shape, expected, strict=True)
+        )
+        if not fits:
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}) expects a mask of '
+                f"shape (batch, timesteps) = {expected}. Received: mask of "
+                f"shape {shape}"
+            )
+        return mask if mask.dtype == "bool" else ops.not_equal(mask, 0)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input's mask for the sequence output, none for the states."""
+        mask = mask[0] if isinstance(mask, list | tuple) else mask
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(_sizes(self.cell))
+        return output_mask
 
     def _initial_states(self, inputs: Any, initial_state: Any) -> list[Any] | None:
         """The given initial states, or ``None`` for zeros."""
@@ -181,10 +218,11 @@ class RNN(Layer):
                 )
         return [ops.cast(ops.as_tensor(s), inputs.dtype) for s in given]
 
-    def _zeros(self, inputs: Any) -> list[Any]:
+    def _zeros(self, inputs: Any, sizes: list[int] | None = None) -> list[Any]:
         """Zero states of the batch's size (known only when the graph runs)."""
         column = ops.zeros_like(inputs[:, 0, :1])
-        return [ops.multiply(column, ops.zeros((size,))) for size in _sizes(self.cell)]
+        sizes = _sizes(self.cell) if sizes is None else sizes
+        return [ops.multiply(column, ops.zeros((size,))) for size in sizes]
 
     def _step(self, fast: bool, training: Any) -> Any:
         """``(x_t, states) -> (output, new_states)``."""
@@ -203,36 +241,69 @@ class RNN(Layer):
         return cell_step
 
     def _scanned(
-        self, sequence: Any, states: list[Any] | None, fast: bool, training: Any
+        self,
+        sequence: Any,
+        states: list[Any] | None,
+        fast: bool,
+        training: Any,
+        mask: Any = None,
     ) -> tuple[Any, list[Any]]:
         """The recurrence as one loop over the time-major sequence."""
         steps = ops.transpose(sequence, (1, 0, 2))
+        keep = None
+        if mask is not None:
+            keep = ops.expand_dims(ops.transpose(mask, (1, 0)), -1)
         if self.go_backwards:
-            steps = steps[::-1]
+            steps = ops.flip(steps, axis=0)
+            keep = None if keep is None else ops.flip(keep, axis=0)
         init = states if states is not None else self._zeros(sequence)
+        count = len(init)
+        # A masked step repeats the previous output: a carry of its own
+        # unless the output is the first state (kgraph's cells).
+        carry_output = keep is not None and not fast
+        if carry_output:
+            init = [*init, self._zeros(sequence, [self._output_size()])[0]]
         step = self._step(fast, training)
 
-        def body(carried: list[Any], x_t: Any) -> tuple[list[Any], Any]:
-            output, new = step(x_t, list(carried))
-            return new, output
+        def body(carried: list[Any], x: Any) -> tuple[list[Any], Any]:
+            x_t, keep_t = (x, None) if keep is None else x
+            old = list(carried)
+            output, new = step(x_t, old[:count])
+            if keep_t is not None:
+                new = [ops.where(keep_t, n, o) for n, o in zip(new, old, strict=False)]
+                previous = old[count] if carry_output else old[0]
+                output = ops.where(keep_t, output, previous)
+            return ([*new, output] if carry_output else new), output
 
-        final, outputs = ops.scan(body, init, steps)
-        final = list(final)
+        xs = steps if keep is None else (steps, keep)
+        final, outputs = ops.scan(body, init, xs)
+        final = list(final)[:count]
         if self.return_sequences:
             return ops.transpose(outputs, (1, 0, 2)), final
         return outputs[-1] if not fast else final[0], final
 
+    def _output_size(self) -> int:
+        return int(getattr(self.cell, "output_size", _sizes(self.cell)[0]))
+
     def _unrolled(
-        self, sequence: Any, states: list[Any] | None, fast: bool, training: Any
+        self,
+        sequence: Any,
+        states: list[Any] | None,
+        fast: bool,
+        training: Any,
+        mask: Any = None,
     ) -> tuple[Any, list[Any]]:
         """The recurrence unrolled over the static time steps."""
         timesteps = int(sequence.shape[1])
         order = range(timesteps - 1, -1, -1) if self.go_backwards else range(timesteps)
-        if states is None and not fast:
+        if states is None and (not fast or mask is not None):
             states = self._zeros(sequence)
         step = self._step(fast, training)
         outputs = []
         output = None
+        previous = None
+        if mask is not None:
+            previous = self._zeros(sequence, [self._output_size()])[0]
         for t in order:
             x_t = sequence[:, t, :]
             if fast and states is None:
@@ -240,7 +311,17 @@ class RNN(Layer):
                 output = states[0]
             else:
                 assert states is not None
-                output, states = step(x_t, states)
+                new_output, new_states = step(x_t, states)
+                if mask is None:
+                    output, states = new_output, new_states
+                else:
+                    keep_t = ops.expand_dims(mask[:, t], -1)
+                    states = [
+                        ops.where(keep_t, n, o)
+                        for n, o in zip(new_states, states, strict=True)
+                    ]
+                    output = ops.where(keep_t, new_output, previous)
+                    previous = output
             outputs.append(output)
         assert states is not None
         result = ops.stack(outputs, axis=1) if self.return_sequences else output

@@ -50,6 +50,8 @@ class Dropout(Layer):
     True
     """
 
+    _passes_masks = True
+
     def __init__(
         self,
         rate: float,

@@ -125,6 +125,16 @@ class Bidirectional(Layer):
             return [*(merged if isinstance(merged, list) else [merged]), *states]
         return merged
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input's mask for sequence outputs, none for the states."""
+        mask = mask[0] if isinstance(mask, list | tuple) else mask
+        output_mask = mask if self.return_sequences else None
+        outputs = [output_mask] * (2 if self.merge_mode is None else 1)
+        if self.return_state:
+            states = len(self.forward_layer.compute_output_shape((1, 1, 1))) - 1
+            return [*outputs, *([None] * 2 * states)]
+        return outputs if self.merge_mode is None else output_mask
+
     def _merge(self, forward: Any, backward: Any) -> Any:
         if self.merge_mode == "concat":
             return ops.concatenate([forward, backward], axis=-1)
@@ -233,6 +243,10 @@ class TimeDistributed(Layer):
         folded = ops.reshape(inputs, (-1, *shape[2:]))
         outputs = self.layer(folded, **kwargs)
         return ops.reshape(outputs, (-1, shape[1], *tuple(outputs.shape)[1:]))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input's mask (the time steps stay where they are)."""
+        return mask
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """``(batch, timesteps, *layer's output shape per step)``."""

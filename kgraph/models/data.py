@@ -80,6 +80,28 @@ def inputs(model: Any, x: Any) -> dict[str, np.ndarray]:
     return result
 
 
+def length_specs(model: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The concrete per-sample shapes of the inputs whose declared shape has
+    unknown dimensions besides the batch (``Input(shape=(None, 16))``): the
+    programs are specialized to them, as to the batch size.
+
+    Returns:
+        ``{training.input_key(name): TargetSpec(shape, dtype)}`` for those
+        inputs only.
+    """
+    from kgraph.models import training
+
+    types = _input_types(model)
+    specs = {}
+    for name, array in arrays.items():
+        node_type = types[name]
+        if node_type.rank > 1 and None in node_type.shape[1:]:
+            specs[training.input_key(name)] = training.TargetSpec(
+                tuple(int(d) for d in array.shape[1:]), node_type.dtype
+            )
+    return specs
+
+
 def check_embedding_indices(model: Any, name: str, array: np.ndarray) -> None:
     """Checks the indices fed to input ``name`` against every row gather
     (``Embedding``) that takes that input as its indices, directly or

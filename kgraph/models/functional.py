@@ -166,6 +166,14 @@ class Model(Trainer, Layer):
         outputs = _keras_flatten(raw)
         for name, tensor in zip(self.output_names, outputs, strict=True):
             graph.set_output(name, tensor.node_id)
+        # The outputs' Keras masks (losses drop masked steps) survive the
+        # renumbering below as temporary outputs.
+        masks = {}
+        for name, tensor in zip(self.output_names, outputs, strict=True):
+            mask = builder.mask_of(tensor)
+            if mask is not None:
+                masks[name] = f"mask:{name}"
+                graph.set_output(masks[name], mask.node_id)
         trace = builder.trace_of(graph)
         for index, loss in enumerate(trace.losses):
             graph.set_output(f"aux:loss/{index}", loss.node_id, "penalty", str(index))
@@ -176,6 +184,9 @@ class Model(Trainer, Layer):
                 name = graph.node(builder.variable_node(graph, variable)).name
             graph.set_output(f"aux:update:{name}", value.node_id, "state_update", name)
         result = graph.subgraph(graph.outputs).renumbered()
+        for name, temporary in masks.items():
+            mask = SymbolicTensor(result, result.remove_output(temporary))
+            builder.set_mask(SymbolicTensor(result, result.outputs[name]), mask)
         # A variable only written (never read) keeps its placeholder: the
         # update is made in place.
         for name, variable in graph.bindings.items():

@@ -328,13 +328,13 @@ class Trainer:
         key = (kind, tuple(sorted(specs.items())))
         if key not in self._objectives:
             if self._metrics is None:
-                self._metrics = self._resolve_metrics(specs)
+                self._metrics = self._resolve_metrics(training.split_specs(specs)[0])
             self._objectives[key] = training.build_objective(
                 self,
                 self.graph_for(kind == TRAIN),
                 self._losses,
                 self._metrics,
-                specs,
+                training.split_specs(specs)[0],
             )
         return self._objectives[key]
 
@@ -363,6 +363,7 @@ class Trainer:
                 self.optimizer,
                 dict(graph.bindings),
                 keep_stages=stages,
+                input_shapes=training.split_specs(specs)[1],
             )
             self._last_program = self._programs[key]
         return self._programs[key]
@@ -527,6 +528,7 @@ class Trainer:
                 )
             labels = targets[training.target_name(outputs[0])]
         weights = data_utils.sample_weights(n, sample_weight, class_weight, labels)
+        specs = {**specs, **data_utils.length_specs(self, arrays)}
         return {**arrays, **targets, "sample_weight": weights}, specs, n
 
     def _check_sparse_labels(self, targets: Mapping[str, np.ndarray]) -> None:
@@ -801,10 +803,13 @@ class Trainer:
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
         verbose = 1 if verbose == "auto" else int(verbose)
+        specs = data_utils.length_specs(self, arrays)
         if verbose == 0 and not callbacks:
             # Nothing to report: straight to the native loop (the path a
             # service predicting one sample at a time takes).
-            outputs = self._executable({}).predict(self._state(), arrays, batch_size)
+            outputs = self._executable(specs).predict(
+                self._state(PREDICT, specs), arrays, batch_size
+            )
             return self._structure_outputs(outputs)
         steps = math.ceil(n / batch_size)
         callback_list = CallbackList(
@@ -816,7 +821,9 @@ class Trainer:
             steps=steps,
         )
         callback_list.on_predict_begin()
-        outputs = self._executable({}).predict(self._state(), arrays, batch_size)
+        outputs = self._executable(specs).predict(
+            self._state(PREDICT, specs), arrays, batch_size
+        )
         callback_list.on_predict_batch_end(steps - 1, {"outputs": outputs})
         callback_list.on_predict_end()
         return self._structure_outputs(outputs)
@@ -877,8 +884,9 @@ class Trainer:
         self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
+        specs = data_utils.length_specs(self, arrays)
         return self._structure_outputs(
-            self._executable({}).predict(self._state(), arrays, n)
+            self._executable(specs).predict(self._state(PREDICT, specs), arrays, n)
         )
 
     # -- weights ---------------------------------------------------------------------

@@ -56,6 +56,25 @@ class TargetSpec:
     dtype: str
 
 
+def input_key(name: str) -> str:
+    """The spec key of an input's concrete per-sample shape."""
+    return f"input:{name}"
+
+
+def split_specs(
+    specs: Mapping[str, TargetSpec],
+) -> tuple[dict[str, TargetSpec], dict[str, tuple[int, ...]]]:
+    """Splits specs into the targets' (by output) and the inputs' concrete
+    per-sample shapes (by input name)."""
+    targets = {k: v for k, v in specs.items() if not k.startswith("input:")}
+    inputs = {
+        k.removeprefix("input:"): v.shape
+        for k, v in specs.items()
+        if k.startswith("input:")
+    }
+    return targets, inputs
+
+
 def target_name(output: str) -> str:
     """The input name of an output's targets."""
     return f"target:{output}"
@@ -86,6 +105,8 @@ def build_objective(
         A graph with outputs ``loss`` and ``stat:...`` (and the predictions).
     """
     graph = forward.copy()
+    # The outputs' Keras masks (losses drop masked steps) stay with the copy.
+    graph.__dict__["_masks"] = dict(forward.__dict__.get("_masks", {}))
     predictions = {
         name: SymbolicTensor(graph, graph.outputs[name]) for name in model.output_names
     }
@@ -212,8 +233,10 @@ def compile_program(
     optimizer: Any = None,
     variables: Mapping[str, Any] | None = None,
     keep_stages: bool = False,
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None,
 ) -> Program:
-    """Runs the pipeline of ``kind`` for one batch size.
+    """Runs the pipeline of ``kind`` for one batch size (and the concrete
+    per-sample shapes of inputs declared with unknown dimensions).
 
     Args:
         kind: ``"train"``, ``"eval"`` or ``"predict"``.
@@ -224,6 +247,8 @@ def compile_program(
         optimizer: the optimizer (train).
         variables: every variable the graphs read, by graph input name.
         keep_stages: keep the graph after every pass (``Program.stages``).
+        input_shapes: per-sample shapes by input name, for inputs whose
+            declared shape has unknown dimensions.
 
     Returns:
         The ``Program``.
@@ -261,6 +286,7 @@ def compile_program(
         variables=variables or {},
         constants=constants,
         keep_stages=keep_stages,
+        input_shapes=dict(input_shapes or {}),
     )
     result = run_pipeline(graph, passes, ctx)
     updates = {name: result.role_of(name)[1] for name in result.names_with("update")}

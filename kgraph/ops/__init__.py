@@ -4,6 +4,8 @@ tensors. Importing this package registers every primitive op."""
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
 from kgraph.ops.builder import layer_scope
+from kgraph.ops.composite import all
+from kgraph.ops.composite import any
 from kgraph.ops.composite import argmin
 from kgraph.ops.composite import clip
 from kgraph.ops.composite import elu
@@ -96,6 +98,8 @@ from kgraph.ops.sources import placeholder
 __all__ = [
     "abs",
     "add",
+    "all",
+    "any",
     "apply",
     "argmax",
     "argmin",

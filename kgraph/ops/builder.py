@@ -200,6 +200,31 @@ def record_update(variable: Variable, value: Any) -> None:
     trace_of(graph).updates[id(variable)] = (variable, value)
 
 
+def set_mask(tensor: Any, mask: Any) -> None:
+    """Attaches a Keras mask (a boolean tensor of the leading axes: which
+    time steps are real) to a tensor, as Keras's ``_keras_mask``: on the
+    graph for a graph tensor (any handle of the node finds it), on the
+    object for an eager one."""
+    if isinstance(tensor, SymbolicTensor):
+        masks = tensor.graph.__dict__.setdefault("_masks", {})
+        if mask is None:
+            masks.pop(tensor.node_id, None)
+        else:
+            masks[tensor.node_id] = node_of(tensor.graph, mask)
+    elif isinstance(tensor, Tensor):
+        tensor.__dict__["_keras_mask"] = mask
+
+
+def mask_of(tensor: Any) -> Any:
+    """The Keras mask attached to a tensor, or ``None``."""
+    if isinstance(tensor, SymbolicTensor) and not isinstance(tensor, KerasTensor):
+        node = tensor.graph.__dict__.get("_masks", {}).get(tensor.node_id)
+        return None if node is None else SymbolicTensor(tensor.graph, node)
+    if isinstance(tensor, Tensor):
+        return tensor.__dict__.get("_keras_mask")
+    return None
+
+
 def record_loss(value: SymbolicTensor) -> None:
     """Records a scalar loss traced into ``value``'s graph (``add_loss``)."""
     trace_of(value.graph).losses.append(value)

@@ -3,6 +3,7 @@ gradients, fusion and lowering come from the primitives they are made of."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,34 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     x = _float(x)
     count = _count(x, axis, keepdims)
     return ew.divide(reduce.sum(x, axis=axis, keepdims=keepdims), count)
+
+
+def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Whether any element along ``axis`` is true (nonzero), as
+    ``keras.ops.any``.
+
+    Example:
+
+    >>> any([[True, False], [False, False]], axis=1).numpy()
+    array([ True, False])
+    """
+    x = shape_ops.as_tensor(x)
+    flags = ew.cast(ew.not_equal(x, 0) if x.dtype != "bool" else x, "float32")
+    return ew.greater(reduce.max(flags, axis=axis, keepdims=keepdims), 0.0)
+
+
+def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Whether every element along ``axis`` is true (nonzero), as
+    ``keras.ops.all``.
+
+    Example:
+
+    >>> all([[True, False], [True, True]], axis=1).numpy()
+    array([False,  True])
+    """
+    x = shape_ops.as_tensor(x)
+    flags = ew.cast(ew.not_equal(x, 0) if x.dtype != "bool" else x, "float32")
+    return ew.greater(min(flags, axis=axis, keepdims=keepdims), 0.0)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
@@ -251,7 +280,7 @@ def ones(shape: Any, dtype: str = "float32") -> Any:
 
 def _filled(name: str, shape: Any, dtype: str, value: int) -> Any:
     dims = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
-    if any(d is None for d in dims):
+    if builtins.any(d is None for d in dims):
         raise ValueError(
             f"{name}: the shape must be static; kgraph has no tensors of a shape "
             "known only when the graph runs. In a model, give the input a static "

@@ -41,33 +41,55 @@ def as_tensor(x: Any) -> Any:
 # -- reshape ---------------------------------------------------------------------
 
 
+def axis_code(axis: int) -> int:
+    """A reshape target entry meaning "the size of input axis ``axis``"
+    (``-2 - axis``): how ``expand_dims``, ``squeeze`` and indexing keep
+    several dimensions known only when the graph runs."""
+    return -2 - axis
+
+
+def _resolve_target(shape: Sequence[Any], target: Sequence[int]) -> list[Any]:
+    """The target with axis codes replaced by the input's sizes."""
+    resolved = []
+    for d in target:
+        if d <= -2:
+            axis = -2 - d
+            if axis >= len(shape):
+                raise errors.ShapeError(
+                    f"reshape: entry {d} refers to input axis {axis}, but the input "
+                    f"has rank {len(shape)}. Received: shape={tuple(target)}"
+                )
+            resolved.append(shape[axis])
+        else:
+            resolved.append(d)
+    return resolved
+
+
 def _reshape_infer(types: Any, attrs: Any) -> TensorType:
     (x,) = types
-    target = attrs["shape"]
-    if builtins.sum(d == -1 for d in target) > 1 or builtins.any(
-        d < -1 for d in target
-    ):
+    target = _resolve_target(x.shape, attrs["shape"])
+    if builtins.sum(d == -1 for d in target) > 1:
         raise errors.ShapeError(
-            f"reshape: at most one dimension may be -1 and none below -1. "
-            f"Received: shape={target}"
+            f"reshape: at most one dimension may be -1. Received: "
+            f"shape={attrs['shape']}"
         )
-    rest = math.prod(d for d in target if d != -1)
     if not x.is_static:
         return x.with_shape(tuple(None if d == -1 else d for d in target))
+    rest = math.prod(d for d in target if d != -1)
     total = x.size
     if -1 in target:
         if rest == 0 or total % rest:
             raise errors.ShapeError(
                 f"reshape: cannot reshape {x} ({total} elements) into {target}. "
-                f"Received: shape={target}"
+                f"Received: shape={attrs['shape']}"
             )
         return x.with_shape(tuple(total // rest if d == -1 else d for d in target))
     if rest != total:
         raise errors.ShapeError(
             f"reshape: cannot reshape {x} ({total} elements) into {target} "
-            f"({rest} elements). Received: shape={target}"
+            f"({rest} elements). Received: shape={attrs['shape']}"
         )
-    return x.with_shape(target)
+    return x.with_shape(tuple(target))
 
 
 def _reshape_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
@@ -89,7 +111,9 @@ registry.register(
         kind=registry.SHAPE,
         arity=1,
         infer=_reshape_infer,
-        reference=lambda arrays, attrs: np.reshape(arrays[0], attrs["shape"]),
+        reference=lambda arrays, attrs: np.reshape(
+            arrays[0], _resolve_target(arrays[0].shape, attrs["shape"])
+        ),
         grad=_reshape_grad,
         example=_reshape_example,
         doc="Gives the elements, in row-major order, a new shape (one -1 allowed).",
@@ -657,7 +681,25 @@ def reshape(x: Any, newshape: Any) -> Any:
     if isinstance(newshape, int):
         newshape = (newshape,)
     target = tuple(-1 if d is None else d for d in newshape)
+    if builtins.any(int(d) < -1 for d in target):
+        raise errors.ShapeError(
+            f"reshape: sizes must be non-negative or -1. Received: newshape={newshape}"
+        )
     return apply("reshape", [as_tensor(x)], {"shape": target})
+
+
+def _keeping(x: Any, sources: Sequence[int | None]) -> tuple[int, ...]:
+    """A reshape target whose entries are input axes (``None`` for a new
+    size-1 axis): a known size as it is, an unknown one as its axis code."""
+    target = []
+    for axis in sources:
+        if axis is None:
+            target.append(1)
+        elif x.shape[axis] is None:
+            target.append(axis_code(axis))
+        else:
+            target.append(int(x.shape[axis]))
+    return tuple(target)
 
 
 def broadcast_to(x: Any, shape: Any) -> Any:
@@ -738,9 +780,9 @@ def expand_dims(x: Any, axis: int) -> Any:
     """Inserts a size-1 axis at ``axis``."""
     x = as_tensor(x)
     position = registry.normalize_axis("expand_dims", axis, x.ndim + 1)
-    shape = list(x.shape)
-    shape.insert(position, 1)
-    return reshape(x, fill_unknown(shape, "expand_dims"))
+    sources: list[int | None] = list(range(x.ndim))
+    sources.insert(position, None)
+    return apply("reshape", [x], {"shape": _keeping(x, sources)})
 
 
 def squeeze(x: Any, axis: Any = None) -> Any:
@@ -763,8 +805,8 @@ def squeeze(x: Any, axis: Any = None) -> Any:
                     f"squeeze: axis {a} of {x.shape} does not have size 1. "
                     f"Received: axis={axis}"
                 )
-    shape = [d for i, d in enumerate(x.shape) if i not in axes]
-    return reshape(x, fill_unknown(shape, "squeeze"))
+    sources = [i for i in range(x.ndim) if i not in axes]
+    return apply("reshape", [x], {"shape": _keeping(x, sources)})
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Any:
@@ -898,19 +940,19 @@ def _splice(final: list, position: int, extra: int) -> list:
 
 
 def _apply_final(result: Any, final: list) -> Any:
-    shape: list[int | None] = []
+    sources: list[int | None] = []
     axis = 0
     for item in final:
         if item == 1:
-            shape.append(1)
+            sources.append(None)
         elif item == "keep":
-            shape.append(result.shape[axis])
+            sources.append(axis)
             axis += 1
         else:
             axis += 1
-    if len(shape) == result.ndim and tuple(shape) == tuple(result.shape):
+    if sources == list(range(result.ndim)):
         return result
-    return reshape(result, fill_unknown(shape, "get_item"))
+    return apply("reshape", [result], {"shape": _keeping(result, sources)})
 
 
 def _is_int(item: Any) -> bool:
