@@ -1,14 +1,16 @@
-"""Sequence classification with an LSTM, on kgraph.
+"""Sequence classification with an LSTM over variable-length sequences, on
+kgraph.
 
-A synthetic but learnable task: sequences of 8 tokens drawn from a
-vocabulary of 10; the label is 1 when token 3 appears before token 7 (an
-order a bag of words cannot see). Half of the samples are positive, so
-chance is 0.5. The model embeds the tokens
-(``Embedding``; one-hot vectors when this kgraph has no ``Embedding``),
-runs an ``LSTM`` over the 8 steps (unrolled in the graph) and classifies
-its last state. Run: ``python examples/sequence_classification.py``
-(``--backend numpy`` for the reference interpreter, ``--samples`` and
-``--epochs`` for a shorter run).
+A synthetic but learnable task: sequences of 4 to 16 tokens drawn from a
+vocabulary of 10 (token 0 is padding); the label is 1 when token 3 appears
+before token 7 (an order a bag of words cannot see). Half of the samples
+are positive, so chance is 0.5. The sequences are padded to one length
+with ``pad_sequences``; the model takes ``Input(shape=(None,))`` (any
+length), embeds the tokens with ``Embedding(mask_zero=True)`` so the LSTM
+skips the padding, and classifies the LSTM's last state. The LSTM is one
+loop in the compiled graph, whatever the length. Run:
+``python examples/sequence_classification.py`` (``--backend numpy`` for the
+reference interpreter, ``--samples`` and ``--epochs`` for a shorter run).
 """
 
 import argparse
@@ -20,28 +22,32 @@ from kgraph import layers
 from kgraph.models import Sequential
 
 VOCABULARY = 10
-LENGTH = 8
+SHORTEST, LONGEST = 4, 16
 FIRST, SECOND = 3, 7
 
 
-def make_data(samples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Token sequences and their labels (1 when FIRST comes before SECOND).
+def make_data(samples: int, rng: np.random.Generator) -> tuple[list, np.ndarray]:
+    """Token sequences of varying lengths and their labels (1 when FIRST
+    comes before SECOND).
 
     Half the samples are positive. Of the negatives, half hold both tokens
     in the other order, half hold at most one of them.
     """
-    others = [t for t in range(VOCABULARY) if t not in (FIRST, SECOND)]
-    x = rng.choice(others, size=(samples, LENGTH))
+    others = [t for t in range(1, VOCABULARY) if t not in (FIRST, SECOND)]
     y = (rng.random(samples) < 0.5).astype("float32")
+    sequences = []
     for row in range(samples):
-        i, j = sorted(rng.choice(LENGTH, size=2, replace=False))
+        length = int(rng.integers(SHORTEST, LONGEST + 1))
+        tokens = rng.choice(others, size=length)
+        i, j = sorted(rng.choice(length, size=2, replace=False))
         if y[row]:
-            x[row, i], x[row, j] = FIRST, SECOND
+            tokens[i], tokens[j] = FIRST, SECOND
         elif rng.random() < 0.5:
-            x[row, i], x[row, j] = SECOND, FIRST
+            tokens[i], tokens[j] = SECOND, FIRST
         elif rng.random() < 0.7:
-            x[row, i] = rng.choice([FIRST, SECOND])
-    return x.astype("int32"), y
+            tokens[i] = rng.choice([FIRST, SECOND])
+        sequences.append(tokens.tolist())
+    return sequences, y
 
 
 def main() -> float:
@@ -53,22 +59,17 @@ def main() -> float:
 
     kg.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    x, y = make_data(args.samples, rng)
+    sequences, y = make_data(args.samples, rng)
+    x = kg.utils.pad_sequences(sequences)
     split = int(0.8 * len(x))
     x_train, x_test, y_train, y_test = x[:split], x[split:], y[:split], y[split:]
+    lengths = [len(s) for s in sequences]
+    print(f"{len(x)} sequences of {min(lengths)} to {max(lengths)} tokens")
 
-    if hasattr(layers, "Embedding"):
-        front = [layers.Embedding(VOCABULARY, 16)]
-        model_input = kg.Input(shape=(LENGTH,), dtype="int32")
-    else:
-        x_train = kg.utils.to_categorical(x_train, VOCABULARY)
-        x_test = kg.utils.to_categorical(x_test, VOCABULARY)
-        front = []
-        model_input = kg.Input(shape=(LENGTH, VOCABULARY))
     model = Sequential(
         [
-            model_input,
-            *front,
+            kg.Input(shape=(None,), dtype="int32"),
+            layers.Embedding(VOCABULARY, 16, mask_zero=True),
             layers.LSTM(32),
             layers.Dense(1, activation="sigmoid"),
         ]

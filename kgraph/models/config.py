@@ -325,7 +325,10 @@ def _operation(entry: Mapping[str, Any], custom: Any, safe: bool) -> Any:
     from kgraph.ops.history import FunctionCall
     from kgraph.ops.history import OpCall
 
-    if entry.get("module") != OPS_MODULE:
+    module = str(entry.get("module") or "")
+    if module.startswith(("keras.src.ops", "keras.ops")):
+        return _keras_operation(entry)
+    if module != OPS_MODULE:
         return None
     config = dict(entry.get("config") or {})
     if entry.get("class_name") == "Operation" and config.get("op") in _op_names(
@@ -340,6 +343,36 @@ def _operation(entry: Mapping[str, Any], custom: Any, safe: bool) -> Any:
         "The model config holds an op kgraph does not have. Received: "
         f"{entry.get('class_name')} {config!r}"
     )
+
+
+def _keras_operation(entry: Mapping[str, Any]) -> Any:
+    """A Keras op of a functional config (``NotEqual``, which Keras records
+    for ``Embedding(mask_zero=True)``'s mask, ``Add``...): kgraph's op
+    function of the same snake-case name, with the op's own arguments.
+
+    Raises:
+        ValueError: for an op kgraph does not have.
+    """
+    import functools
+
+    from kgraph import objects
+    from kgraph import ops
+    from kgraph.ops.history import FunctionCall
+
+    class_name = str(entry.get("class_name"))
+    function = getattr(ops, objects.snake_case(class_name), None)
+    if not callable(function):
+        raise ValueError(
+            f"The Keras model holds the op {class_name}, which kgraph.ops does not "
+            f"have. Received: {class_name} {entry.get('config')!r}"
+        )
+    arguments = {
+        k: _tuples(v) for k, v in (entry.get("config") or {}).items() if k != "name"
+    }
+    call = FunctionCall(function)
+    if arguments:
+        call.fn = functools.partial(function, **arguments)
+    return call
 
 
 def _op_names(registry: Any) -> set[str]:

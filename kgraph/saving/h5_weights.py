@@ -10,10 +10,12 @@ The layout (what ``keras.Model.save_weights`` writes, and the
 
 ``<key>`` is not the layer's name but its class in snake case made unique
 in layer order (``dense``, ``dense_1``, ``input_layer``...); the ``vars``
-group's ``name`` attribute holds the layer's name. Keras's recurrent layers
-keep their variables in a cell, so theirs are under ``layers/<key>/cell/vars``
-(kgraph's hold them directly; the file follows Keras). h5py is an optional
-dependency (``pip install h5py``).
+group's ``name`` attribute holds the layer's name. A layer that holds other
+layers keeps their variables under their attribute names, as Keras does: a
+recurrent layer's under ``layers/<key>/cell/vars``, a ``Bidirectional``'s
+under ``forward_layer/cell/vars`` and ``backward_layer/cell/vars``, a
+``TimeDistributed``'s under ``layer/vars``. h5py is an optional dependency
+(``pip install h5py``).
 """
 
 from __future__ import annotations
@@ -29,17 +31,23 @@ from kgraph.saving import atomic
 from kgraph.utils import naming
 
 SUFFIX = ".weights.h5"
-# Layers whose variables Keras keeps in a sublayer: class -> (group, the
-# sublayer's name suffix).
-_CELLS = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}
 
 
-def vars_path(key: str, layer: Any) -> str:
-    """Where a layer's variables are: ``<key>/vars``, or ``<key>/cell/vars``
-    for Keras's recurrent layers."""
-    if type(layer).__name__ in _CELLS:
-        return f"{key}/cell/vars"
-    return f"{key}/vars"
+def weight_groups(path: str, layer: Any) -> list[tuple[str, Any]]:
+    """Where a layer's variables are: ``(group path, sublayer)`` pairs, the
+    sublayer owning the variables stored in that group, in weight order."""
+    if hasattr(layer, "forward_layer") and hasattr(layer, "backward_layer"):
+        return [
+            *weight_groups(f"{path}/forward_layer", layer.forward_layer),
+            *weight_groups(f"{path}/backward_layer", layer.backward_layer),
+        ]
+    inner = getattr(layer, "cell", None)
+    if inner is not None:
+        return [(f"{path}/cell/vars", inner)]
+    inner = getattr(layer, "layer", None)
+    if type(layer).__name__ == "TimeDistributed" and inner is not None:
+        return weight_groups(f"{path}/layer", inner)
+    return [(f"{path}/vars", layer)]
 
 
 def require_h5py() -> Any:
@@ -87,11 +95,11 @@ def write(model: Any, h5file: Any) -> None:
     layers = h5file.create_group("layers")
     for key, layer in layer_keys(model):
         layers.create_group(f"{key}/vars").attrs["name"] = layer.name
-        group = layers.require_group(vars_path(key, layer))
-        if type(layer).__name__ in _CELLS:
-            group.attrs["name"] = _CELLS[type(layer).__name__]
-        for index, variable in enumerate(layer.weights):
-            group.create_dataset(str(index), data=variable.value)
+        for path, owner in weight_groups(key, layer):
+            group = layers.require_group(path)
+            group.attrs["name"] = owner.name
+            for index, variable in enumerate(owner.weights):
+                group.create_dataset(str(index), data=variable.value)
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None and getattr(model, "compiled", False):
         group = h5file.create_group("optimizer").create_group("vars")
@@ -147,14 +155,28 @@ def read(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.ndarray]]:
     expected = set()
     for key, layer in layer_keys(model):
         expected.add(key)
-        arrays = _group_arrays(layers.get(vars_path(key, layer)))
-        if len(arrays) != len(layer.weights):
+        pairs.extend(_layer_pairs(layers, key, layer, where))
+    extra = [k for k in layers if k not in expected and _holds_arrays(layers[k])]
+    if extra:
+        raise ValueError(
+            f"{where} holds weights of layers the model does not have: "
+            f"{sorted(extra)}. Received: layers {sorted(layers.keys())}"
+        )
+    return pairs
+
+
+def _layer_pairs(layers: Any, key: str, layer: Any, where: str) -> list[tuple]:
+    """One layer's ``(variable, array)`` pairs, checked."""
+    pairs = []
+    for path, owner in weight_groups(key, layer):
+        arrays = _group_arrays(layers.get(path))
+        if len(arrays) != len(owner.weights):
             raise ValueError(
                 f"{where}: layer '{layer.name}' ({type(layer).__name__}) has "
-                f"{len(layer.weights)} variables but the file holds {len(arrays)} "
-                f"under layers/{vars_path(key, layer)}. Received: {len(arrays)} arrays"
+                f"{len(owner.weights)} variables in {owner.name} but the file holds "
+                f"{len(arrays)} under layers/{path}. Received: {len(arrays)} arrays"
             )
-        for variable, array in zip(layer.weights, arrays, strict=True):
+        for variable, array in zip(owner.weights, arrays, strict=True):
             if array.shape != variable.shape:
                 raise ValueError(
                     f"{where}: weight '{variable.path}' has shape {variable.shape} "
@@ -162,12 +184,6 @@ def read(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.ndarray]]:
                     f"Received: shape {array.shape}"
                 )
             pairs.append((variable, array))
-    extra = [k for k in layers if k not in expected and _holds_arrays(layers[k])]
-    if extra:
-        raise ValueError(
-            f"{where} holds weights of layers the model does not have: "
-            f"{sorted(extra)}. Received: layers {sorted(layers.keys())}"
-        )
     return pairs
 
 

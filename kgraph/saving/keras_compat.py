@@ -179,8 +179,21 @@ def to_keras_layer(entry: Mapping[str, Any]) -> dict[str, Any]:
             config[key] = _keras_object(value, "keras.initializers")
         elif key.endswith("_regularizer"):
             config[key] = _keras_object(value, "keras.regularizers")
+        elif _is_layer_entry(value):
+            # A layer held by this one (a wrapper's layer, an RNN's cell).
+            config[key] = to_keras_layer(value)
+        elif isinstance(value, list) and value and all(map(_is_layer_entry, value)):
+            config[key] = [to_keras_layer(item) for item in value]
     result["config"] = config
     return result
+
+
+def _is_layer_entry(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and value.get("module") == "kgraph.layers"
+        and "class_name" in value
+    )
 
 
 def to_keras_model(entry: Mapping[str, Any]) -> dict[str, Any]:

@@ -86,11 +86,11 @@ def test_embedding_unused_rows_stay_bitwise():
     assert changed.tolist() == [0, 2, 4]
 
 
-def test_embedding_mask_zero_is_refused():
-    with pytest.raises(
-        ValueError, match=r"masking is not supported.*Received: mask_zero=True"
-    ):
-        layers.Embedding(5, 2, mask_zero=True)
+def test_embedding_mask_zero_masks_index_zero():
+    layer = layers.Embedding(5, 2, mask_zero=True)
+    out = layer(np.array([[0, 3, 0, 1]]))
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[False, True, False, True]])
+    assert layers.Embedding(5, 2).compute_mask(np.array([[0, 1]])) is None
 
 
 @pytest.mark.parametrize(

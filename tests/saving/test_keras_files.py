@@ -1,7 +1,9 @@
 """Keras 3 ``.keras`` files in (and out).
 
 ``tests/data/keras_*.keras`` were written by Keras 3.15.1 (JAX backend)
-after a little training; the predictions Keras made for the fixed inputs
+after a little training (``keras_bilstm.keras``: Embedding(20, 6,
+mask_zero=True) -> Bidirectional(LSTM(5)) -> Dense(2) on pre-padded token
+sequences); the predictions Keras made for the fixed inputs
 (``fixed(shape, phase)``, see conftest) are recorded below, and kgraph must
 reproduce them on both backends. When Keras itself is importable, files
 also go both ways between Keras and kgraph live.
@@ -35,6 +37,11 @@ KERAS_MERGE_KLASS = [
 ]
 KERAS_CNN = [[0.8103903, -0.0729838], [0.5362097, -0.2402276]]
 KERAS_SEQ = [[0.9829406, 1.5410926], [1.9522361, 1.1337526], [-1.2354389, -1.468015]]
+KERAS_BILSTM = [
+    [0.010114, -0.0056543],
+    [-0.0088488, -0.0018468],
+    [0.0056122, -0.004401],
+]
 TOLERANCE = {"rtol": 1e-5, "atol": 2e-6}
 
 
@@ -116,6 +123,35 @@ def test_embedding_recurrent_and_normalization(data_dir, fixed, use_backend):
     tokens = (np.arange(3 * 7) * 3 % 20).reshape(3, 7).astype("int32")
     out = model.predict([tokens, fixed((3, 5), 8.0)], verbose=0)
     np.testing.assert_allclose(out, KERAS_SEQ, **TOLERANCE)
+
+
+def test_masked_bidirectional_lstm_on_variable_length_tokens(
+    data_dir, use_backend, tmp_path
+):
+    """Embedding(mask_zero=True) -> Bidirectional(LSTM) -> Dense, written by
+    Keras (its config holds the ``NotEqual`` op of the mask and the call's
+    ``mask`` argument; the weights are under ``forward_layer/cell`` and
+    ``backward_layer/cell``). Any padded length gives Keras's predictions."""
+    pytest.importorskip("h5py")
+    model = kg.models.load_model(data_dir / "keras_bilstm.keras")
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer",
+        "Embedding",
+        "Bidirectional",
+        "Dense",
+    ]
+    queries = [[3, 9, 4], [11, 2, 17, 5, 8, 1, 6], [19]]
+    for length in (7, 9):
+        tokens = kg.utils.pad_sequences(queries, maxlen=length)
+        np.testing.assert_allclose(
+            model.predict(tokens, verbose=0), KERAS_BILSTM, **TOLERANCE
+        )
+    model.save(tmp_path / "again.keras")
+    again = kg.models.load_model(tmp_path / "again.keras")
+    tokens = kg.utils.pad_sequences(queries, maxlen=7)
+    np.testing.assert_array_equal(
+        again.predict(tokens, verbose=0), model.predict(tokens, verbose=0)
+    )
 
 
 def test_loaded_keras_model_trains_and_saves_as_kgraph(data_dir, fixed, tmp_path):
