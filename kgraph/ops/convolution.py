@@ -63,13 +63,42 @@ def as_positive_tuple(value: Any) -> tuple[int, ...]:
     return result
 
 
+SAME = "same"
+
+
 def as_padding(value: Any) -> Pairs:
     """Converts explicit padding: one ``(low, high)`` pair of non-negative ints
-    per spatial axis."""
-    pairs = tuple(tuple(registry.as_int(v) for v in pair) for pair in value)
-    if any(len(pair) != 2 or min(pair) < 0 for pair in pairs):
+    per spatial axis, or ``"same"`` for an axis whose size is known only
+    when the graph runs (resolved when shapes are inferred)."""
+    pairs = tuple(
+        SAME if pair == SAME else tuple(registry.as_int(v) for v in pair)
+        for pair in value
+    )
+    if any(p != SAME and (len(p) != 2 or min(p) < 0) for p in pairs):
         raise ValueError("expected (low, high) pairs of non-negative integers.")
     return pairs  # type: ignore[return-value]
+
+
+def same_pair(size: int, window: int, stride: int, dilation: int) -> tuple[int, int]:
+    """Keras's (and TensorFlow's) ``"same"`` padding of one axis."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (window - 1) * dilation + 1 - size, 0)
+    return (total // 2, total - total // 2)
+
+
+def resolve_same(spatial: Sequence[Dim], window: Sequence[int], attrs: Any) -> Any:
+    """The padding with every ``"same"`` axis of known size made explicit."""
+    pairs = []
+    for size, k, s, d, pad in zip(
+        spatial,
+        window,
+        attrs["strides"],
+        attrs["dilation"],
+        attrs["padding"],
+        strict=True,
+    ):
+        pairs.append(same_pair(size, k, s, d) if pad == SAME and size else pad)
+    return tuple(pairs)
 
 
 def output_size(
@@ -82,6 +111,8 @@ def output_size(
     """
     if size is None:
         return None
+    if pads == SAME:
+        return -(-size // stride)
     span = (window - 1) * dilation + 1
     padded = size + pads[0] + pads[1]
     if padded < span:
@@ -157,13 +188,15 @@ def explicit_padding(
             f"The `padding` argument must be one of {PADDINGS} or explicit (low, "
             f"high) pairs. Received: padding={padding!r}"
         )
-    pairs = []
+    pairs: list[Any] = []
     for size, k, s, d in zip(spatial, window, strides, dilation, strict=True):
-        if size is None:
-            static_shape("padding='same'", spatial)
-        out = -(-size // s)
-        total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
-        pairs.append((total // 2, total - total // 2))
+        if size is None and s == 1:
+            # Stride 1: the padding does not depend on the size.
+            pairs.append(same_pair(k, k, 1, d))
+        elif size is None:
+            pairs.append(SAME)
+        else:
+            pairs.append(same_pair(size, k, s, d))
     return tuple(pairs)
 
 
@@ -248,6 +281,7 @@ def _conv_reference(arrays: Any, attrs: Any) -> np.ndarray:
     x, w = arrays[:2]
     rank = w.ndim - 2
     window = w.shape[:rank]
+    attrs = {**attrs, "padding": resolve_same(x.shape[1:-1], window, attrs)}
     out_spatial = output_spatial(
         "conv",
         x.shape[1:-1],
@@ -355,6 +389,13 @@ def _kernel_grad_infer(types: Any, attrs: Any) -> TensorType:
             types,
         )
     return TensorType((*window, x.shape[-1], g.shape[-1]), x.dtype)
+
+
+def _conv_specialize(types: Any, attrs: Any) -> dict[str, Any]:
+    """``"same"`` padding made explicit once the sizes are known."""
+    x, w = types[:2]
+    window = w.shape[: w.rank - 2]
+    return {**attrs, "padding": resolve_same(x.shape[1:-1], window, attrs)}
 
 
 # -- gradients -----------------------------------------------------------------
@@ -656,6 +697,7 @@ registry.register(
         "optional third operand is a bias (out_channels,).",
         lower=_lower_conv,
         attrs=_GEOMETRY_ATTRS,
+        specialize=_conv_specialize,
     )
 )
 
