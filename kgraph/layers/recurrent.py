@@ -157,10 +157,26 @@ class RNN(Layer):
         """
         self._check_input_shape(inputs.shape)
         fast = isinstance(self.cell, _Cell)
-        sequence = self.cell.project(inputs) if fast else inputs
         states = self._initial_states(inputs, initial_state)
         if mask is not None:
             mask = self._check_mask(inputs, mask)
+        if not fast:
+            return self._run(inputs, states, fast, training, mask)
+        # kgraph's cells: the dropout masks of this call (the same at every
+        # step), the input projection of every step at once, then the loop.
+        like = self._zeros(inputs, [self.cell.units])[0]
+        masks, recurrent = self.cell.dropout_masks(inputs[:, 0, :], like, training)
+        self.cell.__dict__["_recurrent_masks"] = recurrent
+        try:
+            return self._run(
+                self.cell.project(inputs, masks), states, fast, training, mask
+            )
+        finally:
+            self.cell.__dict__.pop("_recurrent_masks", None)
+
+    def _run(
+        self, sequence: Any, states: Any, fast: bool, training: Any, mask: Any
+    ) -> Any:
         if self.unroll:
             output, final = self._unrolled(sequence, states, fast, training, mask)
         else:
@@ -471,7 +487,10 @@ class SimpleRNN(_CellLayer):
         kernel_regularizer, recurrent_regularizer, bias_regularizer:
             penalties on the weights.
         activity_regularizer: a penalty on the output.
-        dropout, recurrent_dropout: only ``0.0`` is supported.
+        dropout: the fraction of the inputs to drop in training (the same
+            units at every step).
+        recurrent_dropout: the fraction of the previous output to drop in
+            training (the same units at every step; a mask per gate).
         return_sequences: return every step's output, ``(batch, timesteps,
             units)``, instead of the last one, ``(batch, units)``.
         return_state: also return the final state: ``[output, h]``.
@@ -516,7 +535,10 @@ class LSTM(_CellLayer):
         kernel_regularizer, recurrent_regularizer, bias_regularizer:
             penalties on the weights.
         activity_regularizer: a penalty on the output.
-        dropout, recurrent_dropout: only ``0.0`` is supported.
+        dropout: the fraction of the inputs to drop in training (the same
+            units at every step).
+        recurrent_dropout: the fraction of the previous output to drop in
+            training (the same units at every step; a mask per gate).
         return_sequences: return every step's output instead of the last.
         return_state: also return the final states: ``[output, h, c]``.
         go_backwards: process the sequence from its end.
@@ -556,7 +578,10 @@ class GRU(_CellLayer):
         kernel_regularizer, recurrent_regularizer, bias_regularizer:
             penalties on the weights.
         activity_regularizer: a penalty on the output.
-        dropout, recurrent_dropout: only ``0.0`` is supported.
+        dropout: the fraction of the inputs to drop in training (the same
+            units at every step).
+        recurrent_dropout: the fraction of the previous output to drop in
+            training (the same units at every step; a mask per gate).
         return_sequences: return every step's output instead of the last.
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end.

@@ -23,6 +23,7 @@ weights from Keras load with ``set_weights``:
 from __future__ import annotations
 
 import numbers
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,11 +36,16 @@ from kgraph import regularizers
 from kgraph.layers import layer as layer_module
 from kgraph.layers.core import serialize_activation
 from kgraph.layers.layer import Layer
+from kgraph.layers.layer import random_key
 from kgraph.layers.layer import serialize_object
+from kgraph.layers.layer import training_flag
 from kgraph.ops.builder import node_of
 from kgraph.tensor import SymbolicTensor
+from kgraph.utils import random as random_utils
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
+
+_SALT_BITS = (1 << 63) - 1
 
 
 def _columns(x: Any, start: int, stop: int) -> Any:
@@ -54,6 +60,33 @@ def _traced(variable: Any, like: Any) -> Any:
     if isinstance(like, SymbolicTensor):
         return SymbolicTensor(like.graph, node_of(like.graph, variable))
     return variable
+
+
+def _rate(name: str, value: Any, cell: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(
+            f"{type(cell).__name__}: `{name}` must be a float in [0, 1). "
+            f"Received: {name}={value!r}"
+        )
+    rate = float(value)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(
+            f"{type(cell).__name__}: `{name}` must be in [0, 1). "
+            f"Received: {name}={value!r}"
+        )
+    return rate
+
+
+def _dropout_mask(like: Any, rate: float, salt: int, training: Any) -> Any:
+    """Inverted dropout's multiplier for a tensor shaped like ``like``:
+    ``1 / (1 - rate)`` kept, 0 dropped; ones outside training."""
+    keep = ops.greater_equal(
+        ops.random_uniform(random_key(like), like, salt=salt & _SALT_BITS), rate
+    )
+    mask = ops.where(keep, 1.0 / (1.0 - rate), 0.0)
+    if training is True:
+        return mask
+    return ops.where(training_flag(like, training), mask, 1.0)
 
 
 def check_units(units: Any) -> int:
@@ -109,16 +142,6 @@ class _Cell(Layer):
                     f"{type(self).__name__}: weight constraints are not "
                     f"supported by kgraph. Received: {arg}={value!r}"
                 )
-        for arg, value in (
-            ("dropout", dropout),
-            ("recurrent_dropout", recurrent_dropout),
-        ):
-            if value != 0.0:
-                raise ValueError(
-                    f"{type(self).__name__}: kgraph supports only {arg}=0.0 for "
-                    f"now (use a Dropout layer before or after the recurrent "
-                    f"layer instead). Received: {arg}={value!r}"
-                )
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -127,9 +150,16 @@ class _Cell(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
+        self.dropout = _rate("dropout", dropout, self)
+        self.recurrent_dropout = _rate("recurrent_dropout", recurrent_dropout, self)
         self.seed = seed
+        # The masks' streams: from the seed when given, else from kgraph's
+        # seeded generator (as Dropout's).
+        if seed is not None:
+            base = zlib.crc32(str(seed).encode())
+        else:
+            base = int(random_utils.generator().integers(0, 2**31))
+        self.mask_salt = base
 
     @property
     def state_size(self) -> Any:
@@ -172,12 +202,64 @@ class _Cell(Layer):
         del like
         return self.bias
 
-    def project(self, inputs: Any) -> Any:
+    def dropout_masks(
+        self, step_input: Any, state: Any, training: Any
+    ) -> tuple[list[Any] | None, list[Any] | None]:
+        """The dropout multipliers of one call of the recurrence (the same
+        at every step, as Keras's): for the inputs (``(batch, features)``)
+        and for the previous output (``(batch, units)``); one per gate with
+        ``recurrent_dropout`` (Keras's implementation 1), else one; ``None``
+        for no dropout or outside training."""
+        if isinstance(training, bool | np.bool_) and not training:
+            return None, None
+        count = self.gates if self.recurrent_dropout > 0 else 1
+        inputs = recurrent = None
+        if self.dropout > 0:
+            inputs = [
+                _dropout_mask(step_input, self.dropout, self.mask_salt + g, training)
+                for g in range(count)
+            ]
+        if self.recurrent_dropout > 0:
+            salt = self.mask_salt + 101
+            recurrent = [
+                _dropout_mask(state, self.recurrent_dropout, salt + g, training)
+                for g in range(count)
+            ]
+        return inputs, recurrent
+
+    def project(self, inputs: Any, masks: list[Any] | None = None) -> Any:
         """The input part of every step at once: ``inputs @ kernel + bias``
-        (the input bias), for inputs of any rank."""
-        projected = ops.matmul(inputs, self.kernel)
+        (the input bias), for inputs of any rank; with dropout ``masks``
+        (``(batch, features)``, one or one per gate) the inputs are masked
+        first, the same at every step."""
+        if masks is None:
+            projected = ops.matmul(inputs, self.kernel)
+        else:
+            kernel = _traced(self.kernel, inputs)
+            width = self.units if len(masks) > 1 else self.gates * self.units
+            parts = []
+            for g, mask in enumerate(masks):
+                while len(mask.shape) < len(inputs.shape):
+                    mask = ops.expand_dims(mask, -2)
+                columns = _columns(kernel, g * width, (g + 1) * width)
+                parts.append(ops.matmul(ops.multiply(inputs, mask), columns))
+            projected = parts[0] if len(parts) == 1 else ops.concatenate(parts, -1)
         bias = self._input_bias(inputs)
         return projected if bias is None else ops.add(projected, bias)
+
+    def _recurrent(self, h_prev: Any, like: Any) -> Any:
+        """``h_prev @ recurrent_kernel``; with recurrent dropout (masks set by
+        ``RNN`` for the call) each gate's block from its masked ``h_prev``."""
+        masks = self.__dict__.get("_recurrent_masks")
+        if masks is None:
+            return ops.matmul(h_prev, self.recurrent_kernel)
+        kernel = _traced(self.recurrent_kernel, like)
+        n = self.units
+        parts = [
+            ops.matmul(ops.multiply(h_prev, mask), _columns(kernel, g * n, (g + 1) * n))
+            for g, mask in enumerate(masks)
+        ]
+        return parts[0] if len(parts) == 1 else ops.concatenate(parts, -1)
 
     def step(self, x_t: Any, states: list[Any] | None) -> list[Any]:
         """One step from its input projection ``x_t`` and the previous
@@ -239,8 +321,11 @@ class SimpleRNNCell(_Cell):
             penalties on the weights.
         kernel_constraint, recurrent_constraint, bias_constraint: not
             supported: must be ``None``.
-        dropout, recurrent_dropout: only ``0.0`` is supported.
-        seed: accepted for Keras compatibility.
+        dropout: the fraction of the inputs to drop in training (the same
+            units at every step).
+        recurrent_dropout: the fraction of the previous output to drop in
+            training (the same units at every step; a mask per gate).
+        seed: seeds the dropout masks.
 
     Example:
 
@@ -256,7 +341,7 @@ class SimpleRNNCell(_Cell):
     def step(self, x_t: Any, states: list[Any] | None) -> list[Any]:
         """``h = activation(x_t + h_prev @ recurrent_kernel)``."""
         if states is not None:
-            x_t = ops.add(x_t, ops.matmul(states[0], self.recurrent_kernel))
+            x_t = ops.add(x_t, self._recurrent(states[0], x_t))
         return [self.activation(x_t)]
 
 
@@ -280,8 +365,11 @@ class LSTMCell(_Cell):
             penalties on the weights.
         kernel_constraint, recurrent_constraint, bias_constraint: not
             supported: must be ``None``.
-        dropout, recurrent_dropout: only ``0.0`` is supported.
-        seed: accepted for Keras compatibility.
+        dropout: the fraction of the inputs to drop in training (the same
+            units at every step).
+        recurrent_dropout: the fraction of the previous output to drop in
+            training (the same units at every step; a mask per gate).
+        seed: seeds the dropout masks.
 
     Example:
 
@@ -342,7 +430,7 @@ class LSTMCell(_Cell):
         n = self.units
         z = x_t
         if states is not None:
-            z = ops.add(z, ops.matmul(states[0], self.recurrent_kernel))
+            z = ops.add(z, self._recurrent(states[0], x_t))
         i = self.recurrent_activation(_columns(z, 0, n))
         candidate = ops.multiply(i, self.activation(_columns(z, 2 * n, 3 * n)))
         if states is None:
@@ -382,9 +470,12 @@ class GRUCell(_Cell):
             penalties on the weights.
         kernel_constraint, recurrent_constraint, bias_constraint: not
             supported: must be ``None``.
-        dropout, recurrent_dropout: only ``0.0`` is supported.
+        dropout: the fraction of the inputs to drop in training (the same
+            units at every step).
+        recurrent_dropout: the fraction of the previous output to drop in
+            training (the same units at every step; a mask per gate).
         reset_after: where the reset gate applies (see above).
-        seed: accepted for Keras compatibility.
+        seed: seeds the dropout masks.
 
     Example:
 
@@ -435,22 +526,37 @@ class GRUCell(_Cell):
         """The GRU cell: gates ``z, r, h``; returns ``[h]``."""
         n = self.units
         h_prev = None if states is None else states[0]
+        masks = self.__dict__.get("_recurrent_masks")
         recurrent_bias = None
         if self.bias is not None and self.reset_after:
             recurrent_bias = _traced(self.bias, x_t)[1]
         recurrent_kernel = _traced(self.recurrent_kernel, x_t)
+
+        def source(gate: int) -> Any:
+            """``h_prev`` as gate ``gate``'s recurrent product sees it."""
+            assert h_prev is not None
+            return h_prev if masks is None else ops.multiply(h_prev, masks[gate])
+
         # The recurrent projection of the update and reset gates (and, with
         # reset_after, of the candidate): h_prev @ U (+ recurrent bias).
         inner = None
         if self.reset_after:
             if h_prev is not None:
-                inner = ops.matmul(h_prev, self.recurrent_kernel)
+                inner = self._recurrent(h_prev, x_t)
             if recurrent_bias is not None:
                 inner = (
                     recurrent_bias if inner is None else ops.add(inner, recurrent_bias)
                 )
         elif h_prev is not None:
-            inner = ops.matmul(h_prev, _columns(recurrent_kernel, 0, 2 * n))
+            blocks = [
+                ops.matmul(source(g), _columns(recurrent_kernel, g * n, (g + 1) * n))
+                for g in range(2)
+            ]
+            inner = (
+                ops.matmul(h_prev, _columns(recurrent_kernel, 0, 2 * n))
+                if masks is None
+                else ops.concatenate(blocks, -1)
+            )
 
         def gate(start: int, stop: int) -> Any:
             pre = _columns(x_t, start, stop)
@@ -468,7 +574,7 @@ class GRUCell(_Cell):
             x_h = ops.add(
                 x_h,
                 ops.matmul(
-                    ops.multiply(r, h_prev),
+                    ops.multiply(r, source(2)),
                     _columns(recurrent_kernel, 2 * n, 3 * n),
                 ),
             )

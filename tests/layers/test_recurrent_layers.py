@@ -229,11 +229,9 @@ def test_wrong_rank_is_an_error():
 
 
 @pytest.mark.parametrize("arg", ["dropout", "recurrent_dropout"])
-def test_dropout_is_not_supported(arg):
-    with pytest.raises(
-        ValueError, match=rf"SimpleRNNCell: kgraph supports only {arg}=0.0"
-    ):
-        layers.SimpleRNN(2, **{arg: 0.2})
+def test_dropout_rates_are_checked(arg):
+    with pytest.raises(ValueError, match=rf"SimpleRNNCell: `{arg}` must be in"):
+        layers.SimpleRNN(2, **{arg: 1.0})
 
 
 def test_invalid_units():
