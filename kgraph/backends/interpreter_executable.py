@@ -85,6 +85,9 @@ class InterpreterExecutable:
         for batch, indices in enumerate(_batches(_count(data), batch_size)):
             program = self.programs(PREDICT, len(indices))
             outputs = _run(program, state, data, indices, _scalars(batch))
+            # Stateful layers' states, carried to the next batch.
+            for name, path in program.updates.items():
+                state[path][...] = outputs[name]
             for name in program.predictions:
                 pieces.setdefault(name, []).append(outputs[name])
         return {name: np.concatenate(parts) for name, parts in pieces.items()}

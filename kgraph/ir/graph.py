@@ -39,8 +39,9 @@ ROLES = ("data", "target", "sample_weight", "parameter", "slot", "scalar")
 # variable input named by the key, written in place after the step),
 # penalty (a loss from ``add_loss`` or an activity regularizer, added to the
 # training loss), state_update (a layer's new value of a variable, applied
-# by training steps only) and metric_update (a metric's, applied by training
-# and evaluation steps).
+# by training steps only), metric_update (a metric's, applied by training
+# and evaluation steps) and carry_update (a stateful layer's new state,
+# applied after every batch of every program).
 OUTPUT_ROLES = (
     "prediction",
     "loss",
@@ -50,6 +51,7 @@ OUTPUT_ROLES = (
     "penalty",
     "state_update",
     "metric_update",
+    "carry_update",
 )
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from kgraph import ops
 from kgraph.layers import layer as layer_module
 from kgraph.layers.layer import InputSpec
@@ -33,6 +35,9 @@ from kgraph.layers.rnn_cells import LSTMCell
 from kgraph.layers.rnn_cells import SimpleRNNCell
 from kgraph.layers.rnn_cells import StackedRNNCells
 from kgraph.layers.rnn_cells import _Cell
+from kgraph.ops import builder
+from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Variable
 
 __all__ = ["GRU", "LSTM", "RNN", "SimpleRNN"]
 
@@ -54,13 +59,17 @@ class RNN(Layer):
         return_state: also return the final states: ``[output, *states]``.
         go_backwards: process the sequence from its end (the returned
             sequence is in processing order, as in Keras).
-        stateful: not supported: must be ``False``.
+        stateful: start each batch from the final states of the previous
+            one (sample ``i`` of a batch continues sample ``i`` of the
+            last), in ``fit``, ``evaluate`` and ``predict``, until
+            ``reset_state``; needs a fixed batch size
+            (``Input(batch_shape=...)``).
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
         zero_output_for_mask: accepted for Keras compatibility.
 
     Raises:
-        ValueError: for ``stateful=True`` or an object that is not a cell.
+        ValueError: for an object that is not a cell.
 
     Example:
 
@@ -90,17 +99,15 @@ class RNN(Layer):
                 "states)` method and a `state_size` attribute. "
                 f"Received: cell={cell!r}"
             )
-        if stateful:
-            raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}): kgraph does not '
-                "support stateful recurrent layers yet. Received: stateful=True"
-            )
         self.cell = cell
         cell.__dict__["_path"] = f"{self.name}/{cell.name}"
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
+        # A stateful layer's states: variables of the fixed batch size, made
+        # when the layer is built (not weights: they are not saved).
+        self.states: list[Any] | None = None
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.input_spec = InputSpec(ndim=3)
@@ -136,8 +143,37 @@ class RNN(Layer):
         if not self.cell.built:
             self.cell.build((input_shape[0], input_shape[-1]))
             self.cell.built = True
+        if self.stateful and self.states is None:
+            self._create_states(input_shape[0])
         self.input_spec = InputSpec(ndim=3, axes={-1: int(input_shape[-1])})
         self.built = True
+
+    def _create_states(self, batch: Any) -> None:
+        if batch is None:
+            raise ValueError(
+                "When using `stateful=True` in a RNN, the batch size must be "
+                f'static (layer "{self.name}"). Give the input a batch size: '
+                "keras.Input(batch_shape=(batch, timesteps, features)). "
+                "Received: a dynamic batch size"
+            )
+        self.states = [
+            Variable(
+                np.zeros((int(batch), size), dtype=self.dtype),
+                "rnn_state",
+                f"{self.name}/rnn_state_{index}",
+                trainable=False,
+            )
+            for index, size in enumerate(_sizes(self.cell))
+        ]
+
+    def reset_state(self) -> None:
+        """Zeroes a stateful layer's states."""
+        for state in self.states or []:
+            state.assign(np.zeros(state.shape, dtype=state.dtype))
+
+    def reset_states(self) -> None:
+        """Zeroes a stateful layer's states (Keras's older name)."""
+        self.reset_state()
 
     # -- the recurrence -----------------------------------------------------------
 
@@ -158,6 +194,8 @@ class RNN(Layer):
         self._check_input_shape(inputs.shape)
         fast = isinstance(self.cell, _Cell)
         states = self._initial_states(inputs, initial_state)
+        if self.stateful and states is None:
+            states = self._carried_states(inputs)
         if mask is not None:
             mask = self._check_mask(inputs, mask)
         if not fast:
@@ -181,9 +219,35 @@ class RNN(Layer):
             output, final = self._unrolled(sequence, states, fast, training, mask)
         else:
             output, final = self._scanned(sequence, states, fast, training, mask)
+        if self.stateful:
+            self._carry(final)
         if self.return_state:
             return [output, *final]
         return output
+
+    def _carried_states(self, inputs: Any) -> list[Any]:
+        """A stateful layer's states, checked against the batch."""
+        assert self.states is not None
+        expected = self.states[0].shape[0]
+        batch = inputs.shape[0]
+        if batch is not None and batch != expected:
+            raise ValueError(
+                "If an RNN is stateful, the batch size of the input sequences "
+                "must be the same as the batch size of the initial state "
+                f'(layer "{self.name}").\n- Expected batch size: {expected}\n'
+                f"- Received batch size: {batch}"
+            )
+        return list(self.states)
+
+    def _carry(self, final: list[Any]) -> None:
+        """The final states become the states of the next batch: after every
+        batch of every program when traced, at once when eager."""
+        assert self.states is not None
+        for state, value in zip(self.states, final, strict=True):
+            if isinstance(value, SymbolicTensor):
+                builder.record_update(state, value, every_program=True)
+            else:
+                state.assign(value)
 
     def _check_mask(self, inputs: Any, mask: Any) -> Any:
         mask = mask[0] if isinstance(mask, list | tuple) else mask
@@ -496,7 +560,8 @@ class SimpleRNN(_CellLayer):
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end (the returned
             sequence is in processing order, as in Keras).
-        stateful: not supported: must be ``False``.
+        stateful: carry the final states into the next batch (see
+            ``RNN``); needs a fixed batch size.
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
 
@@ -542,7 +607,8 @@ class LSTM(_CellLayer):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final states: ``[output, h, c]``.
         go_backwards: process the sequence from its end.
-        stateful: not supported: must be ``False``.
+        stateful: carry the final states into the next batch (see
+            ``RNN``); needs a fixed batch size.
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
 
@@ -585,7 +651,8 @@ class GRU(_CellLayer):
         return_sequences: return every step's output instead of the last.
         return_state: also return the final state: ``[output, h]``.
         go_backwards: process the sequence from its end.
-        stateful: not supported: must be ``False``.
+        stateful: carry the final states into the next batch (see
+            ``RNN``); needs a fixed batch size.
         unroll: unroll the recurrence into graph nodes per step instead of
             one loop (for short sequences; the default is the loop).
         reset_after: where the reset gate applies (see above).

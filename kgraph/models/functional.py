@@ -182,7 +182,14 @@ class Model(Trainer, Layer):
             name = names.get(id(variable))
             if name is None:
                 name = graph.node(builder.variable_node(graph, variable)).name
-            graph.set_output(f"aux:update:{name}", value.node_id, "state_update", name)
+            if id(variable) in trace.carried:
+                graph.set_output(
+                    f"aux:carry:{name}", value.node_id, "carry_update", name
+                )
+            else:
+                graph.set_output(
+                    f"aux:update:{name}", value.node_id, "state_update", name
+                )
         result = graph.subgraph(graph.outputs).renumbered()
         for name, temporary in masks.items():
             mask = SymbolicTensor(result, result.remove_output(temporary))

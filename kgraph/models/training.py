@@ -256,6 +256,9 @@ def compile_program(
     constants = {"training": kind == TRAIN, "batch_size": float(batch_size)}
     if kind == PREDICT:
         graph = _without_aux(objective, list(model.output_names))
+        # Stateful layers carry their states from batch to batch here too.
+        for key, node_id in objective.outputs_with("carry_update").items():
+            graph.set_output(f"new:{key}", node_id, "update", key)
         passes = pipeline.PREDICT
     else:
         stats = objective.names_with("stat")
@@ -264,7 +267,9 @@ def compile_program(
         # Layer state updates (training only) and metric state updates
         # become in-place updates of their variables.
         roles = (
-            ("state_update", "metric_update") if kind == TRAIN else ("metric_update",)
+            ("state_update", "metric_update", "carry_update")
+            if kind == TRAIN
+            else ("metric_update", "carry_update")
         )
         for role in roles:
             for key, node_id in objective.outputs_with(role).items():

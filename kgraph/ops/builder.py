@@ -144,11 +144,14 @@ class GraphTrace:
     last one of each variable; later reads of the variable in the same
     graph see its new value. ``losses`` holds scalar losses
     (``Layer.add_loss``, activity penalties) in the order they were added.
+    ``carried`` holds the ids of the variables whose updates every program
+    applies (a stateful recurrent layer's states), not training alone.
     """
 
     def __init__(self) -> None:
         self.updates: dict[int, tuple[Variable, SymbolicTensor]] = {}
         self.losses: list[SymbolicTensor] = []
+        self.carried: set[int] = set()
 
 
 def trace_of(graph: Graph) -> GraphTrace:
@@ -171,9 +174,10 @@ def records_updates(value: Any) -> bool:
     return isinstance(value, SymbolicTensor) or active_graph() is not None
 
 
-def record_update(variable: Variable, value: Any) -> None:
+def record_update(variable: Variable, value: Any, every_program: bool = False) -> None:
     """Records a traced state update: ``variable`` takes ``value`` after the
-    step (inside the compiled training step).
+    step (inside the compiled training step; after every batch of every
+    program with ``every_program``, as a stateful layer's states).
 
     Raises:
         ValueError: when the shape differs from the variable's, or when
@@ -197,7 +201,10 @@ def record_update(variable: Variable, value: Any) -> None:
         )
     if str(value.dtype) != str(variable.dtype):
         value = apply("cast", [value], {"dtype": variable.dtype})
-    trace_of(graph).updates[id(variable)] = (variable, value)
+    trace = trace_of(graph)
+    trace.updates[id(variable)] = (variable, value)
+    if every_program:
+        trace.carried.add(id(variable))
 
 
 def set_mask(tensor: Any, mask: Any) -> None:

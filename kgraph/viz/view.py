@@ -103,7 +103,8 @@ def _lines(node: Node) -> list[str]:
 
 
 def from_graph(graph: Graph, title: str, subtitle: str) -> View:
-    """The view of a compiler graph: one box per node, an oval per named
+    """The view of a compiler graph: one box per node (a fused node's
+    entries and a loop's body graph listed inside it), an oval per named
     output, an edge per operand (labelled with its index when the node
     has several)."""
     nodes = []
@@ -112,6 +113,9 @@ def from_graph(graph: Graph, title: str, subtitle: str) -> View:
         body = []
         if node.op == "fused":
             body = [format_body_entry(i, e) for i, e in enumerate(node.attrs["body"])]
+        elif isinstance(node.attrs.get("body"), Graph):
+            # A loop's body graph (``scan``), listed inside its box.
+            body = printer.format_graph(node.attrs["body"]).splitlines()
         nodes.append(
             ViewNode(
                 id=f"n{node.id}",

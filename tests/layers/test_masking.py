@@ -46,6 +46,17 @@ def test_a_masked_lstm_sees_only_the_real_tokens(backend, padding):
     np.testing.assert_allclose(
         model.predict(longer, verbose=0), expected, rtol=RTOL, atol=ATOL
     )
+    # After training, the trained weights still give Keras's recurrence.
+    model.fit(padded, np.ones((4, 3), "float32"), epochs=3, batch_size=2, verbose=0)
+    table = embedding.get_weights()[0].astype("float64")
+    weights = [w.astype("float64") for w in lstm.get_weights()]
+    trained = np.stack(
+        [lstm_reference(table[s][None], *weights)[1][0][0] for s in sequences]
+    )
+    assert not np.allclose(trained, expected)
+    np.testing.assert_allclose(
+        model.predict(longer, verbose=0), trained, rtol=RTOL, atol=ATOL
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -167,8 +167,6 @@ def test_a_model_with_a_generic_rnn_saves_and_loads(tmp_path):
     )
 
 
-def test_stateful_and_non_cells_are_refused():
-    with pytest.raises(ValueError, match="stateful recurrent layers"):
-        layers.LSTM(2, stateful=True)
+def test_non_cells_are_refused():
     with pytest.raises(ValueError, match="needs a `call"):
         layers.RNN(object())

@@ -49,9 +49,19 @@ def test_bidirectional_lstm_sequences_match_keras(backend, mode):
     forward, _ = lstm_reference(x.astype("float64"), *weights[:3])
     backward, _ = lstm_reference(x.astype("float64"), *weights[3:], go_backwards=True)
     expected = _merge(mode, forward, backward[:, ::-1])
-    model.compile(loss="mse", backend=backend)
+    model.compile(optimizer="adam", loss="mse", backend=backend)
     np.testing.assert_allclose(
         model.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL
+    )
+    # Trained (both directions), the weights still give Keras's formulas.
+    model.fit(x, np.ones_like(expected), epochs=2, batch_size=2, verbose=0)
+    weights = [w.astype("float64") for w in wrapper.get_weights()]
+    forward, _ = lstm_reference(x.astype("float64"), *weights[:3])
+    backward, _ = lstm_reference(x.astype("float64"), *weights[3:], go_backwards=True)
+    trained = _merge(mode, forward, backward[:, ::-1])
+    assert not np.allclose(trained, expected)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), trained, rtol=RTOL, atol=ATOL
     )
 
 

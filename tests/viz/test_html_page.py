@@ -152,3 +152,9 @@ def test_headless_chromium_renders_and_selects(model, tmp_path):
     ).stdout
     assert 'id="kg-node-title">%5 ' in dom
     assert "<dt>op</dt>" in dom and "selected" in dom
+
+
+def test_a_loop_lists_its_body_graph():
+    model = kg.Sequential([kg.Input((6, 3)), L.LSTM(4), L.Dense(1)])
+    page = viz.to_html(model, stage="predict-step", batch_size=2)
+    assert "scan(" in page and "return carry_0=" in page
