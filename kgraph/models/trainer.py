@@ -10,7 +10,10 @@ chunks of batches and runs the callbacks between them.
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
+from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +34,19 @@ BACKENDS = ("numpy", "llvm")
 _CHUNKS_PER_EPOCH = 20
 
 
+def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Runs a method that trains or evaluates under the model's lock: calls
+    from several threads take turns (as Keras's do), so none loses another's
+    updates of the weights, the optimizer or the metrics."""
+
+    @functools.wraps(method)
+    def locked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._run_lock():
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class Trainer:
     """Training methods shared by functional and sequential models."""
 
@@ -49,6 +65,10 @@ class Trainer:
         self._executables: dict[Any, Any] = {}
         self._threads: int | None = None
         self._backend = config.default_backend()
+
+    def _run_lock(self) -> Any:
+        """The lock training and evaluation take (made on first use)."""
+        return self.__dict__.setdefault("_lock", threading.RLock())
 
     # -- compile -------------------------------------------------------------------
 
@@ -428,6 +448,12 @@ class Trainer:
             kind: ``"train"``, ``"eval"`` or ``"predict"``.
             specs: the targets of a training or evaluation run.
         """
+        with self._run_lock():
+            return self._state_unlocked(kind, specs)
+
+    def _state_unlocked(
+        self, kind: str, specs: Mapping[str, Any] | None
+    ) -> dict[str, np.ndarray]:
         graph = self._forward(kind, specs or {})
         optimizer_variables = self.optimizer.variables if self.optimizer else []
         # The cache holds the graph, so its id is not reused while cached.
@@ -549,6 +575,7 @@ class Trainer:
                 kwargs.get("ignore_class"),
             )
 
+    @_serialized
     def fit(
         self,
         x: Any = None,
@@ -714,6 +741,7 @@ class Trainer:
         self.reset_metrics()
         return self._logs(executable.evaluate(state, arrays, batch_size))
 
+    @_serialized
     def evaluate(
         self,
         x: Any = None,
@@ -837,6 +865,7 @@ class Trainer:
 
     # -- single batches ----------------------------------------------------------------
 
+    @_serialized
     def train_on_batch(
         self,
         x: Any,
@@ -865,6 +894,7 @@ class Trainer:
         self.optimizer.iterations.assign(step + 1)
         return self._format_results(self._logs(totals), return_dict)
 
+    @_serialized
     def test_on_batch(
         self,
         x: Any,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import math
+import threading
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,6 +95,27 @@ class CompiledLoop:
     tables: dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]] = dataclasses.field(
         default_factory=dict
     )
+    # Arena pairs not in use. A call takes one (a new pair when every pair
+    # is in use) and gives it back, so calls from several Python threads
+    # never share scratch memory.
+    spare: list[tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=list)
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.spare.append(self.arenas)
+
+    def take_arenas(self) -> tuple[np.ndarray, np.ndarray]:
+        """A pair of arenas for one call (see ``spare``)."""
+        with self.lock:
+            if self.spare:
+                return self.spare.pop()
+        first, second = self.arenas
+        return arena(first.nbytes), arena(second.nbytes)
+
+    def give_back(self, arenas: tuple[np.ndarray, np.ndarray]) -> None:
+        """Returns a call's arenas to the pool."""
+        with self.lock:
+            self.spare.append(arenas)
 
     @property
     def written(self) -> set[str]:
@@ -218,6 +240,8 @@ class LLVMExecutable:
         self.programs = programs
         self.threads = max(1, threads or config.num_threads())
         self.loops: dict[tuple[str, int, int], CompiledLoop] = {}
+        # Compiling a loop happens once even when several threads ask.
+        self._compiling = threading.Lock()
 
     def placement(self, array: np.ndarray) -> np.ndarray | None:
         """A cache-line aligned array for state that is not on a cache line
@@ -233,6 +257,14 @@ class LLVMExecutable:
             # One short batch: a step for full batches would never run.
             batch_size = count
         partial = count - (math.ceil(count / batch_size) - 1) * batch_size
+        key = (kind, batch_size, partial)
+        found = self.loops.get(key)
+        if found is not None:
+            return found
+        with self._compiling:
+            return self._compile(kind, batch_size, partial)
+
+    def _compile(self, kind: str, batch_size: int, partial: int) -> CompiledLoop:
         key = (kind, batch_size, partial)
         if key not in self.loops:
             full_program = self.programs(kind, batch_size)
@@ -373,6 +405,7 @@ class LLVMExecutable:
         _check(compiled, state, data)
         state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
         data_table = _table(compiled, "data", [data[n] for n in compiled.spec.data])
+        arenas = compiled.take_arenas()
         arguments = (
             state_table.ctypes.data,
             data_table.ctypes.data,
@@ -384,14 +417,17 @@ class LLVMExecutable:
             seed,
             ctypes.c_float(rate),
             results.ctypes.data,
-            compiled.arenas[0].ctypes.data,
-            compiled.arenas[1].ctypes.data,
+            arenas[0].ctypes.data,
+            arenas[1].ctypes.data,
         )
         threads = self.threads if count * (last - first) >= _MIN_SHARED_SAMPLES else 1
         words = compiled.barrier.ctypes.data
-        statuses = parallel.run(
-            lambda tid: compiled.function(*arguments, tid, threads, words), threads
-        )
+        try:
+            statuses = parallel.run(
+                lambda tid: compiled.function(*arguments, tid, threads, words), threads
+            )
+        finally:
+            compiled.give_back(arenas)
         if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
 
