@@ -103,7 +103,7 @@ def relu(
         negative_part = ops.relu(ops.add(ops.negative(x), threshold))
     clip_max = max_value is not None
     if threshold != 0:
-        x = ops.where(ops.greater(x, threshold), x, 0.0)
+        x = ops.where(ops.less_equal(x, threshold), 0.0, x)
     elif max_value == 6:
         x = relu6(x)
         clip_max = False
@@ -142,7 +142,7 @@ def relu6(x: Any) -> Any:
         A tensor of the same shape as ``x``.
     """
     x = _float(x)
-    return ops.where(ops.less(x, 6.0), ops.relu(x), 6.0)
+    return ops.where(ops.greater_equal(x, 6.0), 6.0, ops.relu(x))
 
 
 def sigmoid(x: Any) -> Any:
