@@ -165,8 +165,10 @@ def targets(
 ) -> tuple[dict[str, np.ndarray], dict[str, TargetSpec]]:
     """Returns the targets of the outputs that have a loss or metric.
 
-    Integer targets stay integers (class indices, ``int32``); the others
-    become ``float32``.
+    Integer targets stay integers (class indices, ``int32``) when they fit
+    in ``int32``; the others become ``float32``, the predictions' dtype
+    (``3_000_000_000`` as a regression target is a float, not a wrapped
+    integer).
     """
     if y is None and not outputs:
         # No output has a loss or metric: the model trains on the losses
@@ -185,10 +187,19 @@ def targets(
             raise ValueError(
                 f"`y` needs a batch dimension. Received: shape {array.shape}"
             )
-        dtype = "int32" if array.dtype.kind in "iub" else "float32"
+        dtype = "int32" if _fits_int32(array) else "float32"
         arrays[target_name(name)] = _cast(array, dtype)
         specs[name] = TargetSpec(tuple(array.shape[1:]), dtype)
     return arrays, specs
+
+
+def _fits_int32(array: np.ndarray) -> bool:
+    if array.dtype.kind not in "iub":
+        return False
+    if array.dtype.kind == "b" or not array.size:
+        return True
+    limits = np.iinfo(np.int32)
+    return bool(limits.min <= array.min() and array.max() <= limits.max)
 
 
 def _cast(array: np.ndarray, dtype: str) -> np.ndarray:

@@ -66,3 +66,13 @@ def test_one_nan_in_x_makes_the_loss_nan_and_terminate_on_nan_stops(backend):
         callbacks=[kg.callbacks.TerminateOnNaN()],
     )
     assert len(history.history["loss"]) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_integer_targets_beyond_int32_are_floats_not_wrapped(backend):
+    x = np.ones((4, 1), "float32")
+    y = np.full((4, 1), 3_000_000_000, dtype=np.int64)
+    model = kg.Sequential([kg.Input((1,)), layers.Dense(1, use_bias=False)])
+    model.compile(optimizer="sgd", loss="mae", backend=backend)
+    model.set_weights([np.zeros((1, 1), "float32")])
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), 3e9, rtol=1e-6)
