@@ -389,10 +389,23 @@ class Trainer:
         return self._programs[key]
 
     def _default_specs(self) -> dict[str, Any]:
+        """Targets like the outputs, before any data is seen: class indices
+        (the output without its class axis, ``int32``) for a sparse
+        crossentropy, floats of the output's shape otherwise."""
+        from kgraph import losses as losses_module
+
+        sparse = {
+            entry.output
+            for entry in self._losses
+            if losses_module.crossentropy_kind(entry.loss) == "sparse"
+        }
         specs = {}
         for name in self._target_outputs():
-            shape = self.graph.node(self.graph.outputs[name]).type.shape[1:]
-            specs[name] = training.TargetSpec(tuple(shape), "float32")
+            shape = tuple(self.graph.node(self.graph.outputs[name]).type.shape[1:])
+            if name in sparse:
+                specs[name] = training.TargetSpec(shape[:-1], "int32")
+            else:
+                specs[name] = training.TargetSpec(shape, "float32")
         return specs
 
     def compiled_program(
@@ -414,6 +427,7 @@ class Trainer:
         """
         if kind != PREDICT:
             self._require_compiled("building a training program")
+        batch_size = self._resolve_batch_size(batch_size)
         specs = getattr(self, "_last_specs", None) or self._default_specs()
         specs = specs if kind != PREDICT else {}
         return self._program(kind, batch_size, specs, stages)
