@@ -57,6 +57,12 @@ class CompileError(KGraphError, RuntimeError):
     """A compiler pass failed; the message names the pass."""
 
 
+class FileFormatError(KGraphError, ValueError):
+    """A model or weights file is truncated, corrupt or malformed; the
+    message names the file and what is wrong. Every failure to read a file's
+    contents raises it (a ``ValueError``, as Keras's loading errors are)."""
+
+
 def format_shape(shape: Sequence[int | None]) -> str:
     """Formats a shape the Keras way: ``(None, 784)``.
 

@@ -8,12 +8,17 @@ dependency) and ``.weights.h5`` (Keras 3's layout; needs h5py).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kgraph import errors
 from kgraph.saving import h5_weights
 from kgraph.saving import keras_file
 from kgraph.saving import model_file
@@ -112,7 +117,7 @@ def load_model(
         with zipfile.ZipFile(path) as archive:
             is_kgraph = model_file.is_model_file(archive)
             is_keras = keras_file.is_keras_file(archive)
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except _READ_ERRORS:
         is_kgraph = is_keras = False
         if path.name.endswith(_LEGACY_H5):
             raise ValueError(
@@ -120,10 +125,12 @@ def load_model(
                 f"`.kgraph` and Keras 3 `.keras` files. Received: filepath={path}"
             ) from None
     if is_kgraph:
-        return model_file.load_model(path, custom_objects, compile, safe_mode)
+        with reading(path):
+            return model_file.load_model(path, custom_objects, compile, safe_mode)
     if is_keras:
-        return keras_file.load_model(path, custom_objects, compile, safe_mode)
-    raise ValueError(
+        with reading(path):
+            return keras_file.load_model(path, custom_objects, compile, safe_mode)
+    raise errors.FileFormatError(
         f"{path} is not a kgraph (`.kgraph`) or Keras (`.keras`) model file, or it "
         "is truncated: it is not a zip archive holding a model config. "
         f"Received: filepath={path}"
@@ -161,19 +168,75 @@ def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
         ImportError: for Keras's HDF5 files when h5py is missing.
     """
     name = str(os.fspath(filepath))
-    if name.endswith(h5_weights.SUFFIX):
-        h5_weights.load_weights(model, name)
-    elif name.endswith(weights_file.SUFFIX):
-        weights_file.load(model, name)
-    elif name.endswith(model_file.SUFFIX):
-        contents = model_file.read(name)
-        model_file.assign(
-            model.weights, contents.arrays["weights"], name, names_layers(model)
-        )
-    elif name.endswith(keras_file.SUFFIX):
-        keras_file.load_weights(model, name)
-    else:
-        raise ValueError(_weights_name_error(name))
+    with reading(name):
+        if name.endswith(h5_weights.SUFFIX):
+            h5_weights.load_weights(model, name)
+        elif name.endswith(weights_file.SUFFIX):
+            weights_file.load(model, name)
+        elif name.endswith(model_file.SUFFIX):
+            contents = model_file.read(name)
+            model_file.assign(
+                model.weights, contents.arrays["weights"], name, names_layers(model)
+            )
+        elif name.endswith(keras_file.SUFFIX):
+            keras_file.load_weights(model, name)
+        else:
+            raise ValueError(_weights_name_error(name))
+
+
+# What reading a malformed file can raise, from the zip, JSON, NumPy, h5py
+# and config layers; loading turns each into one FileFormatError.
+_READ_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    LookupError,
+    RecursionError,
+    MemoryError,
+    OverflowError,
+    NotImplementedError,
+    UnicodeError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+)
+
+
+@contextlib.contextmanager
+def reading(path: Any) -> Iterator[None]:
+    """Turns any failure to load ``path`` into a ``FileFormatError`` (a
+    ``ValueError``) naming the file, with the reason's message: corrupt or
+    malformed contents, and weights that do not fit the model alike. A
+    missing optional dependency stays an ``ImportError``.
+
+    Raises:
+        FileFormatError: for a truncated, corrupt or malformed file.
+    """
+    try:
+        yield
+    except (errors.FileFormatError, ImportError, FileExistsError):
+        raise
+    except RecursionError:
+        raise errors.FileFormatError(
+            f"Cannot load {path}: its JSON is nested too deeply. "
+            f"Received: filepath={path}"
+        ) from None
+    except MemoryError:
+        raise errors.FileFormatError(
+            f"Cannot load {path}: it declares more data than fits in memory. "
+            f"Received: filepath={path}"
+        ) from None
+    except _READ_ERRORS as error:
+        if isinstance(error, ValueError) and str(path) in str(error):
+            raise errors.FileFormatError(str(error)) from None
+        raise errors.FileFormatError(
+            f"Cannot load {path}: {error} ({type(error).__name__}). "
+            f"Received: filepath={path}"
+        ) from None
 
 
 def _weights_name_error(name: str) -> str:

@@ -34,8 +34,11 @@ def atomic_path(filepath: str | os.PathLike[str]) -> Iterator[Path]:
     >>> target.read_text()
     'hello'
     """
-    path = Path(filepath)
+    # Through a symbolic link: the file it points to is replaced, the link
+    # stays.
+    path = Path(os.path.realpath(filepath))
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(path)
     handle, name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
@@ -50,6 +53,28 @@ def atomic_path(filepath: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+# A temporary file of a save older than this was left by a killed process.
+STALE_SECONDS = 3600.0
+
+
+def _remove_stale(path: Path) -> None:
+    """Deletes temporary files of earlier saves of ``path`` that a killed
+    process left behind (older than ``STALE_SECONDS``: a save in progress
+    in another process is younger)."""
+    import time
+
+    now = time.time()
+    for leftover in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.is_file() and now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with the glob wildcards ``*?[`` taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _file_mode(path: Path) -> int:

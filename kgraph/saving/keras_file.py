@@ -100,6 +100,11 @@ def load_model(
             f"Cannot read the Keras file {filepath}: it is truncated or corrupt "
             f"({type(error).__name__}: {error}). Received: filepath={filepath}"
         ) from None
+    if weights is None:
+        raise ValueError(
+            f"{filepath} is not a complete Keras model file: it holds no "
+            f"weights ({WEIGHTS_ENTRY}). Received: entries {sorted(names)[:8]}"
+        )
     # The architecture first: a layer kgraph lacks is named even without h5py.
     model = model_codec.deserialize_model(config, custom_objects, safe_mode)
     h5py = require() if weights is not None else None

@@ -120,10 +120,15 @@ def _write_array(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None
 
 
 def is_model_file(archive: zipfile.ZipFile) -> bool:
-    """Whether an open zip archive is a kgraph model file."""
-    return (
-        "metadata.json" in archive.namelist() and "variables.json" in archive.namelist()
-    )
+    """Whether an open zip archive is a kgraph model file (its
+    ``variables.json`` says so; Keras files have none)."""
+    return "variables.json" in archive.namelist()
+
+
+# The largest JSON entry read (a config of thousands of layers is a few MB).
+MAX_JSON_BYTES = 64 << 20
+# Room for a .npy header besides the data.
+_NPY_HEADER_BYTES = 65536
 
 
 def read(filepath: str | os.PathLike[str]) -> Contents:
@@ -151,29 +156,106 @@ def read(filepath: str | os.PathLike[str]) -> Contents:
 
 
 def _read_archive(archive: zipfile.ZipFile, filepath: str) -> Contents:
-    if not is_model_file(archive):
+    names = set(archive.namelist())
+    for required in ("metadata.json", "config.json", "variables.json"):
+        if required not in names:
+            raise ValueError(
+                f"{filepath} is not a complete kgraph model file: the entry "
+                f"{required} is missing. Received: entries {sorted(names)[:8]}"
+            )
+        if required == "metadata.json":
+            check_metadata(_read_json(archive, required, filepath), filepath)
+    config = _read_json(archive, "config.json", filepath)
+    if not isinstance(config, Mapping):
         raise ValueError(
-            f"{filepath} is not a kgraph model file (no metadata.json and "
-            f"variables.json). Received: entries {sorted(archive.namelist())[:8]}"
+            f"{filepath}: config.json holds no model config. Received: "
+            f"{type(config).__name__}"
         )
-    metadata = json.loads(archive.read("metadata.json"))
-    check_metadata(metadata, filepath)
-    config = json.loads(archive.read("config.json"))
-    index = json.loads(archive.read("variables.json"))
+    index = _read_json(archive, "variables.json", filepath)
     arrays: dict[str, list[tuple[str, np.ndarray]]] = {}
     for group in GROUPS:
         arrays[group] = []
-        for position, spec in enumerate(index.get(group, [])):
+        for position, spec in enumerate(_specs(index, group, filepath)):
             name = f"{group}/{position:05d}.npy"
-            array = _read_array(archive, name)
-            if list(array.shape) != list(spec["shape"]):
-                raise ValueError(
-                    f"{filepath} is corrupt: {name} ({spec['path']}) has shape "
-                    f"{array.shape}, its index says {tuple(spec['shape'])}. "
-                    f"Received: shape {array.shape}"
-                )
+            array = _read_array(archive, name, spec, filepath)
             arrays[group].append((spec["path"], array))
-    return Contents(config, arrays)
+    return Contents(dict(config), arrays)
+
+
+def _read_json(archive: zipfile.ZipFile, name: str, filepath: str) -> Any:
+    """A JSON entry, refused before reading when larger than the limit."""
+    size = archive.getinfo(name).file_size
+    if size > MAX_JSON_BYTES:
+        raise ValueError(
+            f"{filepath}: {name} declares {size} bytes, more than the "
+            f"{MAX_JSON_BYTES} a model file's JSON may hold. Received: {size} bytes"
+        )
+    return json.loads(archive.read(name))
+
+
+def _specs(index: Any, group: str, filepath: str) -> list[dict[str, Any]]:
+    """The checked entries of one group of ``variables.json``."""
+    if not isinstance(index, Mapping):
+        raise ValueError(f"{filepath}: variables.json is not an object.")
+    specs = index.get(group, [])
+    if not isinstance(specs, list):
+        raise ValueError(f"{filepath}: variables.json's {group!r} is not a list.")
+    for spec in specs:
+        shape = spec.get("shape") if isinstance(spec, Mapping) else None
+        good = (
+            isinstance(spec, Mapping)
+            and isinstance(spec.get("path"), str)
+            and isinstance(shape, list)
+            and all(isinstance(d, int) and d >= 0 for d in shape)
+            and spec.get("dtype") in ("bool", "int32", "int64", "float32", "float64")
+        )
+        if not good:
+            raise ValueError(
+                f"{filepath}: an entry of variables.json's {group!r} is not a "
+                f"path, shape and dtype. Received: {spec!r}"[:400]
+            )
+    return specs
+
+
+def _read_array(
+    archive: zipfile.ZipFile, name: str, spec: Mapping[str, Any], filepath: str
+) -> np.ndarray:
+    """One stored array, its size checked against the index before any
+    data is read (a forged header cannot make kgraph allocate)."""
+    if name not in archive.namelist():
+        raise ValueError(f"{filepath}: the entry {name} ({spec['path']}) is missing.")
+    expected = (
+        int(np.prod(spec["shape"], dtype=np.int64)) * np.dtype(spec["dtype"]).itemsize
+    )
+    size = archive.getinfo(name).file_size
+    if size < expected:
+        raise ValueError(
+            f"{filepath}: {name} ({spec['path']}) is truncated: {size} bytes for "
+            f"{tuple(spec['shape'])} {spec['dtype']}. Received: {size} bytes"
+        )
+    if size > expected + _NPY_HEADER_BYTES:
+        raise ValueError(
+            f"{filepath}: {name} ({spec['path']}) declares {size} bytes; its "
+            f"index says {tuple(spec['shape'])} {spec['dtype']}. Received: "
+            f"{size} bytes"
+        )
+    with archive.open(name) as stream:
+        version = np.lib.format.read_magic(stream)
+        readers = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }
+        if version not in readers:
+            raise ValueError(f"{filepath}: {name} is an .npy of version {version}.")
+        shape, _, dtype = readers[version](stream)
+        if list(shape) != list(spec["shape"]) or dtype != np.dtype(spec["dtype"]):
+            raise ValueError(
+                f"{filepath} is corrupt: {name} ({spec['path']}) holds {shape} "
+                f"{dtype}, its index says {tuple(spec['shape'])} {spec['dtype']}. "
+                f"Received: shape {shape}"
+            )
+    data = archive.read(name)
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
 
 
 def check_metadata(metadata: Any, filepath: str) -> None:
@@ -191,14 +273,6 @@ def check_metadata(metadata: Any, filepath: str) -> None:
             f"kgraph reads format versions up to {FORMAT_VERSION}. Upgrade kgraph "
             f"to load it. Received: format_version={version!r}"
         )
-
-
-def _read_array(archive: zipfile.ZipFile, name: str) -> np.ndarray:
-    data = archive.read(name)
-    try:
-        return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
-    except ValueError as error:
-        raise zipfile.BadZipFile(f"{name}: {error}") from None
 
 
 def load_model(
