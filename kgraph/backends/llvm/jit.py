@@ -15,6 +15,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -131,16 +132,67 @@ def optimized_ir(ir_text: str) -> str:
     return str(optimize(ir_text))
 
 
-def _entry_path(key: str) -> Path:
-    return config.cache_dir() / f"{key}.o"
+def _entry_path(key: str) -> Path | None:
+    folder = trusted_cache_dir(str(config.cache_dir()))
+    return None if folder is None else folder / f"{key}.o"
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_cache_dir(folder: str) -> Path | None:
+    """The cache folder, when this process may trust what it holds.
+
+    The trust model: a cache entry is machine code this process will run,
+    so the folder must be this user's alone. It is created private (0700);
+    an existing folder owned by another user, or writable by the group or
+    others, is bypassed with a warning (kgraph then compiles every time).
+    Entries are also checked: a regular file, not a link, whose header
+    names its key and whose SHA-256 matches its body.
+
+    Returns:
+        The folder, or ``None`` when it is not to be trusted.
+    """
+    path = Path(folder)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.stat(path)
+    except OSError:
+        return None
+    owner_ok = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    if not owner_ok or info.st_mode & 0o022:
+        import warnings
+
+        warnings.warn(
+            f"kgraph's compile cache {path} is owned by another user or writable "
+            "by others, so its entries (machine code) cannot be trusted: kgraph "
+            "compiles without it. Use a private folder (KGRAPH_CACHE_DIR, mode "
+            "0700).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+    return path
 
 
 def _read_cache(key: str) -> bytes | None:
     path = _entry_path(key)
+    if path is None:
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        blob = path.read_bytes()
+        handle = os.open(path, flags)
     except OSError:
         return None
+    try:
+        # Only regular files: a FIFO or a device in place of an entry would
+        # block or never end.
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            blob = stream.read()
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
     header = _MAGIC + key.encode() + b"\n"
     if not blob.startswith(header) or len(blob) < len(header) + 64:
         return None
@@ -155,6 +207,8 @@ def _write_cache(key: str, body: bytes) -> None:
     """Writes an entry atomically (a temporary file renamed over it), so
     another process never reads half an entry."""
     path = _entry_path(key)
+    if path is None:
+        return
     blob = _MAGIC + key.encode() + b"\n" + hashlib.sha256(body).hexdigest().encode()
     temporary = None
     try:

@@ -34,6 +34,7 @@ from kgraph.backends.llvm import parallel
 from kgraph.backends.llvm import threads
 from kgraph.backends.llvm.train_loop import LoopSpec
 from kgraph.backends.llvm.train_loop import emit_loop
+from kgraph.backends.llvm.train_loop import skeleton
 from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
@@ -149,11 +150,9 @@ def _compile_loop(
     cache by the programs' key, without generating IR)."""
     index_key = jit.cache_key(_programs_description(kind, full, partial))
     if config.dump_dir() is None:
-        record = jit.read_index(index_key)
-        if record is not None:
-            library = jit.load_cached(index_key, record["modules"])
-            if library is not None:
-                return _spec_from_record(record["spec"]), library, ""
+        cached = _cached_loop(index_key, kind, full, partial)
+        if cached is not None:
+            return cached
     text, spec = build_module(kind, full, partial)
     write_dumps(stem, text)
     library = jit.compile_ir(text)
@@ -162,6 +161,57 @@ def _compile_loop(
         index_key, {"spec": _spec_record(spec), "modules": library.module_keys}
     )
     return spec, library, join_modules(text)
+
+
+def _cached_loop(
+    index_key: str, kind: str, full: Program, partial: Program
+) -> tuple[LoopSpec, jit.Library, str] | None:
+    """A loop from the cache, only when its record is whole and agrees with
+    the programs (names, shapes, offsets, sizes); anything else is rebuilt,
+    never trusted (see ``jit``'s trust model)."""
+    record = jit.read_index(index_key)
+    spec = _checked_spec(record, kind, full, partial)
+    if spec is None:
+        return None
+    modules = record.get("modules") if isinstance(record, dict) else None
+    if not isinstance(modules, list) or not all(
+        isinstance(m, str) and len(m) == 64 for m in modules
+    ):
+        return None
+    library = jit.load_cached(index_key, modules)
+    return None if library is None else (spec, library, "")
+
+
+def _checked_spec(
+    record: Any, kind: str, full: Program, partial: Program
+) -> LoopSpec | None:
+    if not isinstance(record, dict) or not isinstance(record.get("spec"), dict):
+        return None
+    try:
+        spec = _spec_from_record(record["spec"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    expected = skeleton(kind, full, partial, f"kgraph_{kind}_loop")
+    same = (
+        spec.kind == expected.kind
+        and spec.entry == expected.entry
+        and spec.batch_size == expected.batch_size
+        and spec.partial == expected.partial
+        and spec.data == expected.data
+        and spec.state == expected.state
+        and spec.results == expected.results
+        and spec.shapes == expected.shapes
+    )
+    planned = max(
+        (p.plan.arena_size for p in (full, partial) if p.plan is not None), default=0
+    )
+    sizes = spec.arena_sizes
+    sane = (
+        len(sizes) == 2
+        and all(isinstance(n, int) and 0 <= n < 1 << 40 for n in sizes)
+        and sizes[0] >= planned
+    )
+    return spec if same and sane else None
 
 
 def _programs_description(kind: str, full: Program, partial: Program) -> str:

@@ -105,6 +105,36 @@ def _names(programs: list[Program]) -> tuple[list[str], list[str]]:
     return sorted(data), sorted(state)
 
 
+def skeleton(kind: str, full: Program, partial: Program, entry: str) -> LoopSpec:
+    """The loop's spec as the programs decide it, before any code is
+    generated (the arena sizes come with the code); what a cached spec is
+    checked against.
+
+    Args:
+        kind: ``"train"``, ``"eval"`` or ``"predict"``.
+        full: the program for full batches.
+        partial: the program for the last batch (may be ``full``).
+        entry: the exported symbol.
+
+    Returns:
+        The ``LoopSpec`` without arena sizes and step modules.
+    """
+    programs = [full] if partial is full else [full, partial]
+    data, state = _names(programs)
+    spec = LoopSpec(kind, entry, full.batch_size, partial.batch_size, data, state)
+    if kind in (TRAIN, EVAL):
+        offset = 0
+        for name in full.stats:
+            shape = full.graph.node(full.graph.outputs[name]).type.dims
+            size = math.prod(shape)
+            spec.results[name] = (offset, size)
+            spec.shapes[name] = shape
+            offset += size
+    else:
+        spec.results = {name: (i, 0) for i, name in enumerate(full.predictions)}
+    return spec
+
+
 def emit_loop(
     module: ir.Module, kind: str, full: Program, partial: Program, entry: str
 ) -> LoopSpec:
@@ -122,18 +152,7 @@ def emit_loop(
         The ``LoopSpec`` the runtime calls it with.
     """
     programs = [full] if partial is full else [full, partial]
-    data, state = _names(programs)
-    spec = LoopSpec(kind, entry, full.batch_size, partial.batch_size, data, state)
-    if kind in (TRAIN, EVAL):
-        offset = 0
-        for name in full.stats:
-            shape = full.graph.node(full.graph.outputs[name]).type.dims
-            size = math.prod(shape)
-            spec.results[name] = (offset, size)
-            spec.shapes[name] = shape
-            offset += size
-    else:
-        spec.results = {name: (i, 0) for i, name in enumerate(full.predictions)}
+    spec = skeleton(kind, full, partial, entry)
     bodies = []
     sizes = []
     for index, program in enumerate(programs):
@@ -422,4 +441,4 @@ def lowering_type(size: int) -> lowering.TensorType:
     return lowering.TensorType((max(size, 1),), "float64")
 
 
-__all__ = ["F64", "SIGNATURE", "LoopSpec", "emit_loop"]
+__all__ = ["F64", "SIGNATURE", "LoopSpec", "emit_loop", "skeleton"]
