@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kgraph import errors
 from kgraph.ir.graph import Graph
 
 _STAGES_HELP = (
@@ -182,24 +181,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(summary_parser, with_stage=False)
     summary_parser.set_defaults(handler=_summary)
+    for command in (dump_parser, viz_parser, summary_parser):
+        command.add_argument(
+            "--debug", action="store_true", help="show the traceback of an error"
+        )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Runs the command line; returns the exit status: 0, or 2 with one
+    line on stderr naming the problem (``--debug`` shows the traceback)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (
-        CommandError,
-        errors.KGraphError,
-        ValueError,
-        ImportError,
-        OSError,
-        RuntimeError,
-    ) as error:
-        print(f"kgraph: {error}", file=sys.stderr)
-        return 1
+    except Exception as error:
+        if getattr(args, "debug", False):
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"kgraph: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_dump_svg_or_clear_message(saved):
     if shutil.which("dot"):
         assert result.returncode == 0 and "<svg" in result.stdout
     else:
-        assert result.returncode == 1 and "Graphviz" in result.stderr
+        assert result.returncode == 2 and "Graphviz" in result.stderr
 
 
 class _Tags(html.parser.HTMLParser):
@@ -124,12 +124,12 @@ def test_errors_are_one_line(saved, tmp_path):
     junk = tmp_path / "junk.kgraph"
     junk.write_text("not a model")
     result = _kgraph("summary", junk)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith("kgraph: ") and "Traceback" not in result.stderr
     missing = _kgraph("dump", tmp_path / "missing.kgraph")
-    assert missing.returncode == 1 and "cannot read" in missing.stderr
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
     stage = _kgraph("dump", saved, "--stage", "nope")
-    assert stage.returncode == 1 and "Valid stages" in stage.stderr
+    assert stage.returncode == 2 and "Valid stages" in stage.stderr
 
 
 @pytest.mark.parametrize("command", [[], ["dump"], ["viz"], ["summary"]])

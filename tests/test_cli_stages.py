@@ -41,6 +41,16 @@ def test_train_step_dumps_for_every_loss(saved):
 def test_bad_stage_and_batch_size_are_one_line_errors(saved):
     for args in (("--stage", "bogus"), ("--stage", "train-step", "--batch-size", "0")):
         result = _cli("dump", str(saved), *args)
-        assert result.returncode != 0
+        assert result.returncode == 2
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_debug_shows_the_traceback(saved, tmp_path):
+    broken = tmp_path / "broken.kgraph"
+    broken.write_bytes(saved.read_bytes()[:200])
+    result = _cli("dump", str(broken))
+    assert result.returncode == 2 and "broken.kgraph" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    debug = _cli("dump", str(broken), "--debug")
+    assert "Traceback" in debug.stderr and "FileFormatError" in debug.stderr
