@@ -281,6 +281,8 @@ def sample_weights(
     weights = np.ones(n, dtype=np.float32)
     if sample_weight is not None:
         given = _array(sample_weight, "sample_weight").astype(np.float32)
+        if given.shape == (n, 1):  # a column of weights, as Keras accepts
+            given = given[:, 0]
         if given.shape != (n,):
             raise ValueError(
                 f"`sample_weight` needs one value per sample, shape ({n},). "

@@ -553,6 +553,8 @@ class Trainer:
         outputs = self._target_outputs()
         targets, specs = data_utils.targets(self, y, outputs)
         n = data_utils.count(arrays, targets)
+        if self._metrics is None and self.compiled:
+            self._metrics = self._resolve_metrics(specs)
         self._check_sparse_labels(targets)
         labels = None
         if class_weight is not None:
@@ -572,20 +574,25 @@ class Trainer:
         return {**arrays, **targets, "sample_weight": weights}, specs, n
 
     def _check_sparse_labels(self, targets: Mapping[str, np.ndarray]) -> None:
+        """Class indices of sparse losses and metrics in ``[0, classes)``,
+        checked before native code runs, as on the NumPy backend."""
         from kgraph import losses
 
-        for entry in self._losses:
-            fn = getattr(entry.loss, "fn", None)
-            if fn is not losses.sparse_categorical_crossentropy:
+        wrapped = [(entry.output, entry.loss) for entry in self._losses]
+        wrapped += [(entry.output, entry.metric) for entry in self._metrics or []]
+        for output, wrapper in wrapped:
+            fn = getattr(wrapper, "fn", None)
+            sparse = fn is losses.sparse_categorical_crossentropy or (
+                getattr(fn, "__name__", "").startswith("sparse_categorical")
+            )
+            kwargs = getattr(wrapper, "_fn_kwargs", {})
+            if not sparse or kwargs.get("axis", -1) != -1:
                 continue
-            kwargs = getattr(entry.loss, "_fn_kwargs", {})
-            if kwargs.get("axis", -1) != -1:
-                continue
-            shape = self.graph.node(self.graph.outputs[entry.output]).type.shape
+            shape = self.graph.node(self.graph.outputs[output]).type.shape
             data_utils.check_class_indices(
-                targets[training.target_name(entry.output)],
+                targets[training.target_name(output)],
                 shape[-1] if shape else None,
-                entry.output,
+                output,
                 kwargs.get("ignore_class"),
             )
 
@@ -1018,15 +1025,15 @@ def _batch_size(batch_size: int | None, fixed: int | None = None) -> int:
     if batch_size is None:
         return fixed or 32
     if (
-        isinstance(batch_size, bool)
-        or not isinstance(batch_size, int)
+        isinstance(batch_size, bool | np.bool_)
+        or not isinstance(batch_size, int | np.integer)
         or batch_size <= 0
     ):
         raise ValueError(
             "`batch_size` must be a positive integer. "
             f"Received: batch_size={batch_size!r}"
         )
-    return batch_size
+    return int(batch_size)
 
 
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:

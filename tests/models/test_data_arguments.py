@@ -1,0 +1,39 @@
+"""Data arguments Keras accepts: NumPy integer batch sizes and a column of
+sample weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kgraph as kg
+
+BACKENDS = ("numpy", "llvm")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_numpy_integer_batch_sizes_and_column_weights(backend):
+    model = kg.Sequential([kg.Input((3,)), kg.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse", backend=backend)
+    x = np.arange(24, dtype="float32").reshape(8, 3) / 24
+    y = np.ones((8, 2), "float32")
+    model.fit(x, y, batch_size=np.int64(4), verbose=0)
+    assert model.predict(x, batch_size=np.int32(4), verbose=0).shape == (8, 2)
+    column = np.linspace(0.5, 1.5, 8).reshape(8, 1)
+    flat = model.evaluate(x, y, sample_weight=column[:, 0], verbose=0)
+    assert model.evaluate(x, y, sample_weight=column, verbose=0) == pytest.approx(flat)
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        model.fit(x, y, batch_size=np.float64(4.0), verbose=0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sparse_labels_of_metrics_are_range_checked(backend):
+    model = kg.Sequential([kg.Input((3,)), kg.layers.Dense(4, activation="softmax")])
+    model.compile(
+        loss="categorical_crossentropy",
+        metrics=["sparse_categorical_accuracy"],
+        backend=backend,
+    )
+    x = np.ones((4, 3), "float32")
+    with pytest.raises(ValueError, match="label value of 7 which is outside"):
+        model.evaluate(x, np.array([[0], [1], [7], [2]]), verbose=0)
