@@ -306,6 +306,23 @@ class _Cell(Layer):
         }
 
 
+class _GatedCell(_Cell):
+    """A cell with gates (LSTM, GRU): their ``recurrent_activation``."""
+
+    def __init__(
+        self, units: int, recurrent_activation: Any = "sigmoid", **kwargs: Any
+    ) -> None:
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {
+            **super().get_config(),
+            "recurrent_activation": serialize_activation(self.recurrent_activation),
+        }
+
+
 class SimpleRNNCell(_Cell):
     """One step of ``SimpleRNN``: ``h = activation(x @ kernel + bias + h_prev
     @ recurrent_kernel)``.
@@ -345,7 +362,7 @@ class SimpleRNNCell(_Cell):
         return [self.activation(x_t)]
 
 
-class LSTMCell(_Cell):
+class LSTMCell(_GatedCell):
     """One step of ``LSTM`` (gates ``i, f, c, o``): with ``z = x @ kernel +
     h_prev @ recurrent_kernel + bias``, ``c = sigmoid(f) * c_prev +
     sigmoid(i) * tanh(c)`` and ``h = sigmoid(o) * tanh(c)`` (with the
@@ -385,27 +402,9 @@ class LSTMCell(_Cell):
     has_cell_state = True
 
     def __init__(
-        self,
-        units: int,
-        activation: Any = "tanh",
-        recurrent_activation: Any = "sigmoid",
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
-        unit_forget_bias: bool = True,
-        **kwargs: Any,
+        self, units: int, unit_forget_bias: bool = True, **kwargs: Any
     ) -> None:
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            **kwargs,
-        )
-        self.recurrent_activation = activations.get(recurrent_activation)
+        super().__init__(units, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _bias_initializer(self) -> Any:
@@ -444,14 +443,10 @@ class LSTMCell(_Cell):
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""
-        return {
-            **super().get_config(),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "unit_forget_bias": self.unit_forget_bias,
-        }
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
 
 
-class GRUCell(_Cell):
+class GRUCell(_GatedCell):
     """One step of ``GRU`` (gates ``z, r, h``). With ``reset_after=True``
     (Keras 3's default) the bias has shape ``(2, 3 * units)`` (input and
     recurrent biases) and ``hh = tanh(x_h + r * (h_prev @ U_h + b_h'))``;
@@ -488,28 +483,8 @@ class GRUCell(_Cell):
 
     gates = 3
 
-    def __init__(
-        self,
-        units: int,
-        activation: Any = "tanh",
-        recurrent_activation: Any = "sigmoid",
-        use_bias: bool = True,
-        kernel_initializer: Any = "glorot_uniform",
-        recurrent_initializer: Any = "orthogonal",
-        bias_initializer: Any = "zeros",
-        reset_after: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            **kwargs,
-        )
-        self.recurrent_activation = activations.get(recurrent_activation)
+    def __init__(self, units: int, reset_after: bool = True, **kwargs: Any) -> None:
+        super().__init__(units, **kwargs)
         self.reset_after = bool(reset_after)
 
     def _bias_shape(self) -> tuple[int, ...]:
@@ -586,11 +561,7 @@ class GRUCell(_Cell):
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""
-        return {
-            **super().get_config(),
-            "recurrent_activation": serialize_activation(self.recurrent_activation),
-            "reset_after": self.reset_after,
-        }
+        return {**super().get_config(), "reset_after": self.reset_after}
 
 
 class StackedRNNCells(Layer):
