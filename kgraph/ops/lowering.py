@@ -484,17 +484,37 @@ def _leading_reduction(
             em.store(output, column, combine(em.load(output, column), value))
 
 
+# The flag a gather raises when an index falls outside its table: a global
+# of every module that gathers (merged into one when the modules are
+# linked), which the runtime reads and clears after each native call.
+INDEX_ERROR_FLAG = "kgraph_index_error"
+
+
+def index_error_flag(module: ir.Module) -> ir.GlobalVariable:
+    """The module's out-of-range flag (``INDEX_ERROR_FLAG``)."""
+    existing = module.globals.get(INDEX_ERROR_FLAG)
+    if existing is not None:
+        return existing
+    flag = ir.GlobalVariable(module, I32, INDEX_ERROR_FLAG)
+    flag.linkage = "common"
+    flag.initializer = ir.Constant(I32, 0)
+    flag.align = 4
+    return flag
+
+
 def gather_index(em: Emitter, index: ir.Value, size: int, dtype: str) -> ir.Value:
     """Turns an integer index into a safe ``i64`` position in ``[0, size)``:
     negative indices count from the end, and anything still out of range is
-    clamped so native code never reads or writes outside a buffer (the
-    inputs are validated before native code runs)."""
+    clamped so native code never reads or writes outside a buffer, and
+    raises the module's out-of-range flag (the runtime then raises, as the
+    NumPy backend does)."""
     builder = em.builder
     wide = em.convert(index, dtype, "int64")
     negative = builder.icmp_signed("<", wide, em.index(0))
     wrapped = builder.select(negative, builder.add(wide, em.index(size)), wide)
-    low = builder.select(
-        builder.icmp_signed("<", wrapped, em.index(0)), em.index(0), wrapped
-    )
+    below = builder.icmp_signed("<", wrapped, em.index(0))
+    low = builder.select(below, em.index(0), wrapped)
     high = builder.icmp_signed(">", low, em.index(size - 1))
+    with builder.if_then(builder.or_(below, high), likely=False):
+        builder.store(ir.Constant(I32, 1), index_error_flag(em.module))
     return builder.select(high, em.index(max(size - 1, 0)), low)

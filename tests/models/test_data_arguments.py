@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import kgraph as kg
+from kgraph import errors
 
 BACKENDS = ("numpy", "llvm")
 
@@ -37,3 +38,18 @@ def test_sparse_labels_of_metrics_are_range_checked(backend):
     x = np.ones((4, 3), "float32")
     with pytest.raises(ValueError, match="label value of 7 which is outside"):
         model.evaluate(x, np.array([[0], [1], [7], [2]]), verbose=0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_embedding_index_computed_in_the_model_is_checked(backend):
+    """Indices that are not a model input cannot be checked before the run:
+    the native gather clamps and raises a flag, so both backends raise."""
+    inputs = kg.Input((4,), dtype="int32")
+    shifted = kg.layers.Lambda(lambda t: t + 3)(inputs)
+    model = kg.Model(inputs, kg.layers.Embedding(10, 2)(shifted))
+    model.compile(loss="mse", backend=backend)
+    good = np.array([[0, 1, 2, 3]], "int32")
+    expected = model.predict(good, verbose=0)
+    with pytest.raises(errors.ShapeError, match="out"):
+        model.predict(np.array([[0, 1, 2, 9]], "int32"), verbose=0)
+    np.testing.assert_array_equal(model.predict(good, verbose=0), expected)

@@ -40,6 +40,7 @@ from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
 from kgraph.ir.types import TensorType
+from kgraph.ops import lowering
 
 _SIGNATURE = ctypes.CFUNCTYPE(
     ctypes.c_int64,
@@ -480,6 +481,30 @@ class LLVMExecutable:
             compiled.give_back(arenas)
         if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
+        _check_index_flag(compiled)
+
+
+def _check_index_flag(compiled: CompiledLoop) -> None:
+    """Raises when a gather of the loop met an index outside its table (the
+    native code clamped it to stay in bounds; the NumPy backend raises too).
+
+    Raises:
+        ShapeError: naming the loop (the NumPy backend's error for it).
+    """
+    address = compiled.library.engine.get_global_value_address(
+        lowering.INDEX_ERROR_FLAG
+    )
+    if not address:
+        return
+    flag = ctypes.c_int32.from_address(address)
+    if flag.value:
+        flag.value = 0
+        raise errors.ShapeError(
+            f"take: an index of a gather (an Embedding, ops.take) in the native "
+            f"{compiled.spec.kind} loop is outside its table: indices must lie "
+            "in [-size, size) (the NumPy backend raises for the same data). "
+            "Received: an out-of-range index"
+        )
 
 
 def _check_static(program: Program) -> None:
