@@ -423,7 +423,10 @@ def evaluate(
     checked = opdef.check_attrs(attrs)
     opdef.check_arity(len(arrays))
     out_type = opdef.infer([TensorType.of(a) for a in arrays], checked)
-    return conform(op, opdef.reference(arrays, checked), out_type)
+    # NaN and infinities are values like any other: no warnings.
+    with np.errstate(all="ignore"):
+        result = opdef.reference(arrays, checked)
+    return conform(op, result, out_type)
 
 
 def conform(op: str, result: Any, out_type: TensorType) -> np.ndarray:

@@ -62,7 +62,10 @@ def _evaluate(graph: Graph, node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     """Runs one node's reference, naming the node if the run-time shapes fail."""
     opdef = registry.get(node.op)
     try:
-        result = opdef.reference(arrays, node.attrs)
+        # NaN and infinities are values like any other (as in the native
+        # code): no floating-point warnings.
+        with np.errstate(all="ignore"):
+            result = opdef.reference(arrays, node.attrs)
     except errors.KGraphError:
         raise
     except (ValueError, IndexError) as error:

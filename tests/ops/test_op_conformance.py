@@ -153,3 +153,34 @@ def test_llvm_special_values(opdef, llvm_runtime):
     result = llvm_runtime.run_graph(llvm_runtime.compile_graph(graph), feeds)["y"]
     rtol, atol = dtypes.TOLERANCES[expected.dtype.name]
     np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+_SPECIAL_MATRIX = np.array(
+    [[0.0, -0.0, 1.0, np.nan], [np.inf, -np.inf, 2.0, 3.0], [1e30, -1e30, 0.5, 88.0]],
+    dtype="float32",
+)
+
+
+@pytest.mark.parametrize(
+    ("op", "attrs", "operands"),
+    [
+        ("sum", {"axis": (1,), "keepdims": False}, [_SPECIAL_MATRIX]),
+        ("max", {"axis": (0,), "keepdims": False}, [_SPECIAL_MATRIX]),
+        ("max", {"axis": None, "keepdims": False}, [_SPECIAL_MATRIX]),
+        ("log_softmax", {"axis": -1}, [_SPECIAL_MATRIX]),
+        (
+            "matmul",
+            {"transpose_a": False, "transpose_b": True},
+            [_SPECIAL_MATRIX, _SPECIAL_MATRIX],
+        ),
+    ],
+)
+def test_llvm_special_values_beyond_elementwise(op, attrs, operands, llvm_runtime):
+    """NaN and infinities through reductions, log_softmax and products: the
+    compiled op gives what the NumPy reference gives (NaN where it does)."""
+    graph, _, _ = _one_op_graph(registry.get(op), operands, attrs)
+    feeds = {f"x{i}": a for i, a in enumerate(operands)}
+    expected = interpreter.run(graph, feeds)["y"]
+    result = llvm_runtime.run_graph(llvm_runtime.compile_graph(graph), feeds)["y"]
+    rtol, atol = dtypes.TOLERANCES[expected.dtype.name]
+    np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)
