@@ -462,16 +462,19 @@ class Trainer:
             kind: ``"train"``, ``"eval"`` or ``"predict"``.
             specs: the targets of a training or evaluation run.
         """
-        with self._run_lock():
-            return self._state_unlocked(kind, specs)
-
-    def _state_unlocked(
-        self, kind: str, specs: Mapping[str, Any] | None
-    ) -> dict[str, np.ndarray]:
         graph = self._forward(kind, specs or {})
         optimizer_variables = self.optimizer.variables if self.optimizer else []
         # The cache holds the graph, so its id is not reused while cached.
         key = (id(graph), id(self.optimizer), len(optimizer_variables))
+        found = self.__dict__.get("_state_cache", {}).get(key)
+        if found is not None:
+            # Built once: reading it needs no lock (a state is never
+            # changed, only replaced).
+            return found[1]
+        with self._run_lock():
+            return self._state_unlocked(graph, key)
+
+    def _state_unlocked(self, graph: Any, key: tuple) -> dict[str, np.ndarray]:
         cached = self.__dict__.setdefault("_state_cache", {})
         if key in cached:
             return cached[key][1]

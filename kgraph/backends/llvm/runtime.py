@@ -42,7 +42,7 @@ from kgraph.compiler.program import Program
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 
-_SIGNATURE = ctypes.CFUNCTYPE(
+_ARGUMENTS = (
     ctypes.c_int64,
     ctypes.c_void_p,
     ctypes.c_void_p,
@@ -60,6 +60,12 @@ _SIGNATURE = ctypes.CFUNCTYPE(
     ctypes.c_int64,
     ctypes.c_void_p,
 )
+# The loops' ctypes signatures: one releases the GIL during the call (other
+# Python threads run meanwhile), the other keeps it, for calls so short that
+# handing the GIL over and back costs more than the call (one-row
+# predictions from several threads would otherwise queue for it).
+_SIGNATURE = ctypes.CFUNCTYPE(*_ARGUMENTS)
+_SIGNATURE_HOLDING_GIL = ctypes.PYFUNCTYPE(*_ARGUMENTS)
 # Below this many samples a call runs on one thread: waking the others
 # costs more than they save.
 _MIN_SHARED_SAMPLES = 64
@@ -97,27 +103,31 @@ class CompiledLoop:
     tables: dict[str, tuple[tuple[np.ndarray, ...], np.ndarray]] = dataclasses.field(
         default_factory=dict
     )
+    # The same loop called keeping the GIL (``_SIGNATURE_HOLDING_GIL``).
+    short_call: Callable[..., int] | None = None
+    # The address of the loop's out-of-range flag (0: it gathers nothing).
+    flag_address: int | None = None
     # Arena pairs not in use. A call takes one (a new pair when every pair
     # is in use) and gives it back, so calls from several Python threads
     # never share scratch memory.
     spare: list[tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=list)
-    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.spare.append(self.arenas)
 
     def take_arenas(self) -> tuple[np.ndarray, np.ndarray]:
-        """A pair of arenas for one call (see ``spare``)."""
-        with self.lock:
-            if self.spare:
-                return self.spare.pop()
-        first, second = self.arenas
-        return arena(first.nbytes), arena(second.nbytes)
+        """A pair of arenas for one call (see ``spare``). ``list.pop`` and
+        ``append`` are atomic, so the pool needs no lock (a lock held across
+        a switch of the GIL would make concurrent callers queue)."""
+        try:
+            return self.spare.pop()
+        except IndexError:
+            first, second = self.arenas
+            return arena(first.nbytes), arena(second.nbytes)
 
     def give_back(self, arenas: tuple[np.ndarray, np.ndarray]) -> None:
         """Returns a call's arenas to the pool."""
-        with self.lock:
-            self.spare.append(arenas)
+        self.spare.append(arenas)
 
     @property
     def written(self) -> set[str]:
@@ -327,6 +337,7 @@ class LLVMExecutable:
                 kind, full_program, partial_program, f"{kind}_b{batch_size}_p{partial}"
             )
             function = _SIGNATURE(library.address(spec.entry))
+            short_call = _SIGNATURE_HOLDING_GIL(library.address(spec.entry))
             arenas = (arena(spec.arena_sizes[0]), arena(spec.arena_sizes[1]))
             self.loops[key] = CompiledLoop(
                 spec,
@@ -335,6 +346,7 @@ class LLVMExecutable:
                 arenas,
                 (full_program, partial_program),
                 text,
+                short_call=short_call,
             )
         return self.loops[key]
 
@@ -471,11 +483,16 @@ class LLVMExecutable:
             arenas[0].ctypes.data,
             arenas[1].ctypes.data,
         )
-        threads = self.threads if count * (last - first) >= _MIN_SHARED_SAMPLES else 1
+        rows = count * (last - first)
+        threads = self.threads if rows >= _MIN_SHARED_SAMPLES else 1
         words = compiled.barrier.ctypes.data
+        # A call on a few rows keeps the GIL (see _SIGNATURE_HOLDING_GIL).
+        function: Callable[..., Any] = compiled.function
+        if rows < _MIN_SHARED_SAMPLES and compiled.short_call is not None:
+            function = compiled.short_call
         try:
             statuses = parallel.run(
-                lambda tid: compiled.function(*arguments, tid, threads, words), threads
+                lambda tid: function(*arguments, tid, threads, words), threads
             )
         finally:
             compiled.give_back(arenas)
@@ -491,9 +508,13 @@ def _check_index_flag(compiled: CompiledLoop) -> None:
     Raises:
         ShapeError: naming the loop (the NumPy backend's error for it).
     """
-    address = compiled.library.engine.get_global_value_address(
-        lowering.INDEX_ERROR_FLAG
-    )
+    address = compiled.flag_address
+    if address is None:
+        # Looked up once (llvmlite serializes its calls behind one lock).
+        address = compiled.library.engine.get_global_value_address(
+            lowering.INDEX_ERROR_FLAG
+        )
+        compiled.flag_address = address
     if not address:
         return
     flag = ctypes.c_int32.from_address(address)
