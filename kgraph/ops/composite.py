@@ -158,15 +158,40 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:
 
 
 def sigmoid(x: Any) -> Any:
-    """Returns ``1 / (1 + exp(-x))`` elementwise."""
+    """Returns ``1 / (1 + exp(-x))`` elementwise.
+
+    Written with ``e = exp(-|x|)``, never above 1: ``1 / (1 + e)`` where
+    ``x >= 0``, ``e / (1 + e)`` elsewhere, so neither the value nor the
+    gradient overflows (``1 / (1 + exp(-x))`` differentiates to
+    ``0 * inf`` below ``x = -88``). ``-|x|`` is a ``where``, whose gradient
+    at 0 is the selected branch's.
+
+    Example:
+
+    >>> sigmoid(np.array([-200.0, 0.0, 200.0], "float32")).numpy()
+    array([0. , 0.5, 1. ], dtype=float32)
+    """
     x = _float(x)
-    return ew.divide(1.0, ew.add(ew.exp(ew.negative(x)), 1.0))
+    nonnegative = ew.greater_equal(x, 0.0)
+    e = ew.exp(ew.where(nonnegative, ew.negative(x), x))
+    r = ew.divide(1.0, ew.add(e, 1.0))
+    return ew.where(nonnegative, r, ew.multiply(e, r))
 
 
 def softplus(x: Any) -> Any:
-    """Returns ``log(1 + exp(x))`` elementwise, stable for large ``|x|``."""
+    """Returns ``log(1 + exp(x))`` elementwise, stable for large ``|x|``:
+    ``max(x, 0) + log1p(exp(-|x|))``, both written with ``where`` so the
+    gradient at 0 is ``sigmoid(0) = 0.5``.
+
+    Example:
+
+    >>> softplus(np.array([-200.0, 0.0, 200.0], "float32")).numpy()
+    array([  0.       ,   0.6931472, 200.       ], dtype=float32)
+    """
     x = _float(x)
-    return ew.add(ew.maximum(x, 0.0), ew.log1p(ew.exp(ew.negative(ew.abs(x)))))
+    nonnegative = ew.greater_equal(x, 0.0)
+    tail = ew.log1p(ew.exp(ew.where(nonnegative, ew.negative(x), x)))
+    return ew.add(ew.where(nonnegative, x, 0.0), tail)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Any:

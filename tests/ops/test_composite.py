@@ -56,3 +56,41 @@ def test_mean_over_a_sequence_of_unknown_length_divides_by_its_length():
     np.testing.assert_allclose(pooled, x.mean(axis=1), rtol=1e-6)
     np.testing.assert_allclose(rows, x.mean(axis=(1, 2)), rtol=1e-6)
     np.testing.assert_allclose(centered, x - x.mean(axis=(0, 1)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_and_its_gradient_stay_finite_far_from_zero(dtype):
+    # 1 / (1 + exp(-x)) differentiates to 0 * inf below x = -88 (float32):
+    # a binary classifier whose logits ran that far trained into NaN.
+    from kgraph.backends import interpreter
+    from kgraph.compiler.autodiff import gradients
+    from kgraph.ir.graph import Graph
+
+    values = np.array([-1e4, -200.0, -100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 200.0, 1e4])
+    graph = Graph()
+    x = ops.placeholder(graph, "x", values.shape, dtype)
+    y = ops.sigmoid(x)
+    (grad,) = gradients(graph, ops.sum(y).node_id, [x.node_id])
+    graph.set_output("y", y.node_id)
+    graph.set_output("g", grad)
+    out = interpreter.run(graph, {"x": values.astype(dtype)})
+    with np.errstate(over="ignore"):
+        exact = 1.0 / (1.0 + np.exp(-values.astype("float64")))
+    np.testing.assert_allclose(out["y"], exact, rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(out["g"], exact * (1.0 - exact), rtol=1e-5, atol=1e-30)
+    assert out["g"][5] == 0.25
+
+
+def test_softplus_gradient_is_sigmoid_everywhere():
+    from kgraph.backends import interpreter
+    from kgraph.compiler.autodiff import gradients
+    from kgraph.ir.graph import Graph
+
+    values = np.array([-1e4, -100.0, -1.0, 0.0, 1.0, 100.0, 1e4])
+    graph = Graph()
+    x = ops.placeholder(graph, "x", values.shape, "float64")
+    (grad,) = gradients(graph, ops.sum(ops.softplus(x)).node_id, [x.node_id])
+    graph.set_output("g", grad)
+    out = interpreter.run(graph, {"x": values})
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(out["g"], 1.0 / (1.0 + np.exp(-values)), atol=1e-300)
