@@ -13,7 +13,7 @@ from kgraph.ops import builder
 from kgraph.ops import elementwise as ew
 from kgraph.ops import history
 from kgraph.ops import reduce
-from kgraph.ops import shape as shape_ops
+from kgraph.ops import shaping as shape_ops
 from kgraph.ops.reduce import normalize_axes
 from kgraph.ops.tensor import SymbolicTensor
 
@@ -206,8 +206,22 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Any:
     return ew.minimum(ew.maximum(x, x_min), x_max)
 
 
-def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: str = "float32") -> Any:
-    """Encodes integer class indices as one-hot vectors along a new last axis.
+def one_hot(
+    x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False
+) -> Any:
+    """Encodes integer class indices as one-hot vectors along a new axis
+    (``axis``, the last by default), as ``keras.ops.one_hot``: indices outside
+    ``[0, num_classes)`` give rows of zeros.
+
+    Args:
+        x: integer class indices.
+        num_classes: the length of each vector.
+        axis: where the new axis goes.
+        dtype: the result's dtype (default float32).
+        sparse: kgraph has no sparse tensors, so only ``False``.
+
+    Raises:
+        ValueError: for ``sparse=True``.
 
     Example:
 
@@ -215,6 +229,12 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: str = "float32") ->
     array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)
     """
+    if sparse:
+        raise ValueError(
+            "one_hot: kgraph has no sparse tensors; pass sparse=False. "
+            f"Received: sparse={sparse}"
+        )
+    dtype = dtype or "float32"
     x = shape_ops.as_tensor(x)
     classes = np.arange(
         num_classes, dtype=x.dtype if dtypes.is_int(x.dtype) else "int32"
@@ -226,9 +246,9 @@ def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: str = "float32") ->
     if axis not in (-1, x.ndim):
         axes = list(range(x.ndim))
         axes.insert(axis % (x.ndim + 1), x.ndim)
-        from kgraph.ops import linalg
+        from kgraph.ops import linalg_primitives as linalg_ops
 
-        result = linalg.transpose(result, axes)
+        result = linalg_ops.transpose(result, axes)
     return result
 
 

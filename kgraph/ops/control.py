@@ -517,7 +517,7 @@ def scan(
     >>> float(final.numpy()), ys.numpy().tolist()
     (6.0, [0.0, 0.0, 1.0, 3.0])
     """
-    from kgraph.ops import shape as shape_ops
+    from kgraph.ops import shaping as shape_ops
 
     del unroll
     init_leaves = [shape_ops.as_tensor(c) for c in tree.flatten(init)]
@@ -545,7 +545,7 @@ def _eager_scan(
     length: int | None,
     reverse: bool,
 ) -> tuple[Any, Any]:
-    from kgraph.ops import shape as shape_ops
+    from kgraph.ops import shaping as shape_ops
 
     x_leaves = [] if xs is None else [np.asarray(x) for x in tree.flatten(xs)]
     steps = length if not x_leaves else x_leaves[0].shape[0]

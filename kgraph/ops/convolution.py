@@ -43,7 +43,7 @@ from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.builder import apply
-from kgraph.ops.linalg import matmul_t
+from kgraph.ops.linalg_primitives import matmul_t
 from kgraph.ops.reduce import static_shape
 
 Dim = int | None
@@ -291,14 +291,33 @@ def _conv_reference(arrays: Any, attrs: Any) -> np.ndarray:
         attrs["dilation"],
     )
     xp = padded_input(x, attrs["padding"])
+    groups = attrs.get("groups", 1)
     out = np.zeros((x.shape[0] * math.prod(out_spatial), w.shape[-1]), dtype=x.dtype)
     for offset, index in window_slices(
         window, attrs["strides"], attrs["dilation"], out_spatial
     ):
-        out += _rows(xp[index]) @ w[offset]
+        if groups == 1:
+            out += _rows(xp[index]) @ w[offset]
+        else:
+            out += _grouped_product(_rows(xp[index]), w[offset], groups)
     if len(arrays) == 3:
         out += arrays[2]
     return out.reshape((x.shape[0], *out_spatial, w.shape[-1]))
+
+
+def _by_group(matrix: np.ndarray, groups: int) -> np.ndarray:
+    """A ``(rows, groups * width)`` matrix as ``(groups, rows, width)``."""
+    rows = matrix.shape[0]
+    return matrix.reshape(rows, groups, -1).transpose(1, 0, 2)
+
+
+def _grouped_product(patch: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+    """``(positions, groups * cin)`` rows times a grouped kernel slice ``(cin,
+    groups * cout)``: group ``g``'s input channels meet only its own output
+    channels. Returns ``(positions, groups * cout)``."""
+    kernel = _by_group(w, groups)  # (groups, cin, cout)
+    product = _by_group(patch, groups) @ kernel  # (groups, positions, cout)
+    return product.transpose(1, 0, 2).reshape(patch.shape[0], -1)
 
 
 def _rows(patch: np.ndarray) -> np.ndarray:
@@ -312,12 +331,19 @@ def _kernel_grad_reference(arrays: Any, attrs: Any) -> np.ndarray:
     window = attrs["kernel_size"]
     out_spatial = g.shape[1:-1]
     xp = padded_input(x, attrs["padding"])
-    dw = np.zeros((*window, x.shape[-1], g.shape[-1]), dtype=x.dtype)
+    groups = attrs.get("groups", 1)
+    dw = np.zeros((*window, x.shape[-1] // groups, g.shape[-1]), dtype=x.dtype)
     g_rows = _rows(g)
+    g_groups = _by_group(g_rows, groups)
     for offset, index in window_slices(
         window, attrs["strides"], attrs["dilation"], out_spatial
     ):
-        dw[offset] = _rows(xp[index]).T @ g_rows
+        if groups == 1:
+            dw[offset] = _rows(xp[index]).T @ g_rows
+        else:
+            # (groups, cin, cout) -> (cin, groups * cout)
+            block = _by_group(_rows(xp[index]), groups).transpose(0, 2, 1) @ g_groups
+            dw[offset] = block.transpose(1, 0, 2).reshape(block.shape[1], -1)
     return dw
 
 
@@ -340,7 +366,7 @@ def _conv_infer(types: Any, attrs: Any) -> TensorType:
             f"Received: input {x}, kernel {w}"
         )
     _check_lengths("conv", attrs, rank, ("strides", "padding", "dilation"))
-    _same_dim("conv", "input channels", x.shape[-1], w.shape[-2], types)
+    _check_groups(x.shape[-1], w.shape[-2], w.shape[-1], attrs["groups"], types)
     if len(types) == 3:
         bias = types[2]
         if bias.rank != 1:
@@ -358,6 +384,25 @@ def _conv_infer(types: Any, attrs: Any) -> TensorType:
         attrs["dilation"],
     )
     return TensorType((x.shape[0], *spatial, w.shape[-1]), x.dtype)
+
+
+def _check_groups(
+    c_in: Dim, group_in: Dim, c_out: Dim, groups: int, types: Sequence[TensorType]
+) -> None:
+    """Input channels must be ``groups`` times the kernel's, and output
+    channels a multiple of ``groups``."""
+    shown = ", ".join(str(t) for t in types)
+    if c_in is not None and group_in is not None and c_in != groups * group_in:
+        raise errors.ShapeError(
+            f"conv: the input has {c_in} channels, but the kernel takes {group_in} "
+            f"per group and there are {groups} group(s) ({groups * group_in} in "
+            f"all). Received: {shown}"
+        )
+    if c_out is not None and c_out % groups:
+        raise errors.ShapeError(
+            f"conv: the {c_out} output channels do not divide into {groups} "
+            f"groups. Received: {shown}"
+        )
 
 
 def _kernel_grad_infer(types: Any, attrs: Any) -> TensorType:
@@ -388,7 +433,15 @@ def _kernel_grad_infer(types: Any, attrs: Any) -> TensorType:
             have,
             types,
         )
-    return TensorType((*window, x.shape[-1], g.shape[-1]), x.dtype)
+    groups = attrs["groups"]
+    for what, dim in (("input", x.shape[-1]), ("cotangent", g.shape[-1])):
+        if dim is not None and dim % groups:
+            raise errors.ShapeError(
+                f"conv_kernel_grad: the {what}'s {dim} channels do not divide into "
+                f"{groups} groups. Received: input {x}, cotangent {g}"
+            )
+    c_in = None if x.shape[-1] is None else x.shape[-1] // groups
+    return TensorType((*window, c_in, g.shape[-1]), x.dtype)
 
 
 def _conv_specialize(types: Any, attrs: Any) -> dict[str, Any]:
@@ -402,7 +455,8 @@ def _conv_specialize(types: Any, attrs: Any) -> dict[str, Any]:
 
 
 def _geometry(attrs: Any) -> dict[str, Any]:
-    return {key: attrs[key] for key in ("strides", "padding", "dilation")}
+    keys = ("strides", "padding", "dilation", "groups")
+    return {key: attrs[key] for key in keys if key in attrs}
 
 
 def transposed_window(
@@ -470,7 +524,6 @@ def conv_input_grad(g: Any, w: Any, input_shape: Sequence[Dim], attrs: Any) -> A
     Returns:
         The input's cotangent ``(batch, *spatial, in_channels)``.
     """
-    from kgraph import ops
 
     rank = len(attrs["strides"])
     window = static_shape("conv gradient", w.shape[:rank])
@@ -479,12 +532,43 @@ def conv_input_grad(g: Any, w: Any, input_shape: Sequence[Dim], attrs: Any) -> A
     g, pairs = transposed_window(
         g, input_shape, spans, attrs["strides"], attrs["padding"]
     )
+    groups = attrs.get("groups", 1)
+    geometry = {
+        "strides": (1,) * rank,
+        "padding": pairs,
+        "dilation": dilation,
+        "groups": groups,
+    }
+    return apply("conv", [g, transposed_kernel(w, groups)], geometry)
+
+
+def transposed_kernel(w: Any, groups: int = 1) -> Any:
+    """A kernel flipped in space with its channel axes swapped within each
+    group: ``(*window, cin, groups * cout)`` becomes ``(*window, cout,
+    groups * cin)``, so that convolving with it sends output channels back to
+    input channels (the transpose of the convolution, up to the window's
+    placement).
+
+    Args:
+        w: the kernel ``(*window, cin, groups * cout)`` (static shape).
+        groups: the number of groups.
+
+    Returns:
+        The kernel of the transposed convolution.
+    """
+    from kgraph import ops
+
+    rank = w.ndim - 2
     flipped = ops.strided_slice(
         w, [None] * (rank + 2), [None] * (rank + 2), [-1] * rank + [1, 1]
     )
-    swapped = ops.transpose(flipped, (*range(rank), rank + 1, rank))
-    geometry = {"strides": (1,) * rank, "padding": pairs, "dilation": dilation}
-    return apply("conv", [g, swapped], geometry)
+    if groups == 1:
+        return ops.transpose(flipped, (*range(rank), rank + 1, rank))
+    window = static_shape("conv gradient", w.shape[:rank])
+    c_in, c_out = w.shape[-2], w.shape[-1] // groups
+    split = ops.reshape(flipped, (*window, c_in, groups, c_out))
+    swapped = ops.transpose(split, (*range(rank), rank + 2, rank + 1, rank))
+    return ops.reshape(swapped, (*window, c_out, groups * c_in))
 
 
 def _conv_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
@@ -544,23 +628,33 @@ def draw_geometry(draw: Any, max_rank: int = 2) -> dict[str, Any]:
     }
 
 
+def _draw_channels(draw: Any) -> tuple[int, int, int]:
+    """Input channels, output channels and groups (half the draws are
+    grouped convolutions, depthwise ones when a group has one channel)."""
+    groups = draw.choice((1, 1, 2, 3))
+    if groups == 1:
+        return draw.integer(1, 3), draw.integer(1, 3), 1
+    return groups * draw.integer(1, 2), groups * draw.integer(1, 2), groups
+
+
 def _conv_example(draw: Any) -> registry.Example:
     geo = draw_geometry(draw)
-    batch, c_in, c_out = draw.integer(1, 2), draw.integer(1, 3), draw.integer(1, 3)
+    batch = draw.integer(1, 2)
+    c_in, c_out, groups = _draw_channels(draw)
     inputs = [
         ((batch, *geo["spatial"], c_in), "float", "real"),
-        ((*geo["window"], c_in, c_out), "float", "real"),
+        ((*geo["window"], c_in // groups, c_out), "float", "real"),
     ]
     if draw.boolean():
         inputs.append(((c_out,), "float", "real"))
-    return registry.Example(
-        inputs, {k: geo[k] for k in ("strides", "padding", "dilation")}
-    )
+    attrs = {k: geo[k] for k in ("strides", "padding", "dilation")}
+    return registry.Example(inputs, {**attrs, "groups": groups})
 
 
 def _kernel_grad_example(draw: Any) -> registry.Example:
     geo = draw_geometry(draw)
-    batch, c_in, c_out = draw.integer(1, 2), draw.integer(1, 3), draw.integer(1, 3)
+    batch = draw.integer(1, 2)
+    c_in, c_out, groups = _draw_channels(draw)
     out = output_spatial(
         "conv_kernel_grad",
         geo["spatial"],
@@ -577,6 +671,7 @@ def _kernel_grad_example(draw: Any) -> registry.Example:
         {
             "kernel_size": geo["window"],
             **{k: geo[k] for k in ("strides", "padding", "dilation")},
+            "groups": groups,
         },
     )
 
@@ -615,6 +710,9 @@ def input_position(
 
 
 def _lower_conv(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    if attrs["groups"] > 1:
+        _lower_grouped_conv(em, inputs, output, attrs)
+        return
     x, w = inputs[:2]
     rank = len(attrs["strides"])
     window, c_in = w.shape[:rank], x.shape[-1]
@@ -649,6 +747,9 @@ def _lower_conv(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
 
 
 def _lower_kernel_grad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    if attrs["groups"] > 1:
+        _lower_grouped_kernel_grad(em, inputs, output, attrs)
+        return
     x, g = inputs
     rank = len(attrs["strides"])
     builder = em.builder
@@ -677,10 +778,121 @@ def _lower_kernel_grad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
         em.store(output, em.flat_index(index, out_steps), em.read(total, kind))
 
 
+# -- LLVM: grouped convolutions ------------------------------------------------
+#
+# Window offset outside, output channels inside: each (position, offset)
+# checks the padding once, then runs over the output channels, whose
+# elements (and, depthwise, the input's) are contiguous, so the inner loop
+# vectorizes. The output accumulates in memory (a kernel gradient is small).
+
+
+def _grouped_channels(
+    em: Any, co: Any, group_out: int, group_in: int, x_base: Any
+) -> Any:
+    """The flat index of the first input channel of ``co``'s group."""
+    builder = em.builder
+    group = builder.sdiv(co, em.index(group_out))
+    return builder.add(x_base, builder.mul(group, em.index(group_in)))
+
+
+def _fill(em: Any, output: Any, bias: Any = None) -> None:
+    """Zeros the output, or sets every position to the bias."""
+    channels = output.shape[-1]
+    with em.loop(output.size // channels, "r") as row, em.loop(channels, "c") as c:
+        value = em.const(0, output.dtype) if bias is None else em.load(bias, c)
+        flat = em.builder.add(em.builder.mul(row, em.index(channels)), c)
+        em.store(output, flat, value)
+
+
+def _accumulate(em: Any, buffer: Any, flat: Any, product: Any) -> None:
+    em.store(buffer, flat, em.builder.fadd(em.load(buffer, flat), product))
+
+
+def _lower_grouped_conv(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    x, w = inputs[:2]
+    rank = len(attrs["strides"])
+    window, group_in, c_out = w.shape[:rank], w.shape[-2], w.shape[-1]
+    group_out = c_out // attrs["groups"]
+    builder = em.builder
+    x_steps, w_steps = lowering.strides(x.shape), lowering.strides(w.shape)
+    out_steps = lowering.strides(output.shape)
+    _fill(em, output, inputs[2] if len(inputs) == 3 else None)
+    with em.loops(output.shape[:-1], "o") as index, em.loops(window, "k") as offsets:
+        n, outs = index[0], index[1:]
+        coords, inside = input_position(
+            em,
+            outs,
+            offsets,
+            x.shape[1:-1],
+            attrs["strides"],
+            attrs["padding"],
+            attrs["dilation"],
+        )
+        with builder.if_then(inside):
+            x_base = em.flat_index([n, *coords, em.index(0)], x_steps)
+            w_base = em.flat_index([*offsets, em.index(0), em.index(0)], w_steps)
+            out_base = em.flat_index([*index, em.index(0)], out_steps)
+            with em.loop(c_out, "co") as co:
+                first = _grouped_channels(em, co, group_out, group_in, x_base)
+                target = builder.add(out_base, co)
+                with em.loop(group_in, "ci") as ci:
+                    value = em.load(x, builder.add(first, ci))
+                    at = builder.add(builder.mul(ci, em.index(c_out)), co)
+                    weight = em.load(w, builder.add(w_base, at))
+                    _accumulate(em, output, target, builder.fmul(value, weight))
+
+
+def _lower_grouped_kernel_grad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    x, g = inputs
+    group_in, c_out = output.shape[-2], output.shape[-1]
+    group_out = c_out // attrs["groups"]
+    builder = em.builder
+    x_steps, g_steps = lowering.strides(x.shape), lowering.strides(g.shape)
+    w_steps = lowering.strides(output.shape)
+    _fill(em, output)
+    with (
+        em.loops(g.shape[:-1], "p") as position,
+        em.loops(attrs["kernel_size"], "k") as offsets,
+    ):
+        n, outs = position[0], position[1:]
+        coords, inside = input_position(
+            em,
+            outs,
+            offsets,
+            x.shape[1:-1],
+            attrs["strides"],
+            attrs["padding"],
+            attrs["dilation"],
+        )
+        with builder.if_then(inside):
+            x_base = em.flat_index([n, *coords, em.index(0)], x_steps)
+            g_base = em.flat_index([*position, em.index(0)], g_steps)
+            w_base = em.flat_index([*offsets, em.index(0), em.index(0)], w_steps)
+            with em.loop(c_out, "co") as co:
+                first = _grouped_channels(em, co, group_out, group_in, x_base)
+                grad = em.load(g, builder.add(g_base, co))
+                with em.loop(group_in, "ci") as ci:
+                    value = em.load(x, builder.add(first, ci))
+                    at = builder.add(builder.mul(ci, em.index(c_out)), co)
+                    target = builder.add(w_base, at)
+                    _accumulate(em, output, target, builder.fmul(value, grad))
+
+
+def as_positive_int(value: Any) -> int:
+    """Converts a positive int."""
+    result = registry.as_int(value)
+    if result < 1:
+        raise ValueError("expected a positive integer.")
+    return result
+
+
 _GEOMETRY_ATTRS = {
     "strides": registry.Attr(as_positive_tuple),
     "padding": registry.Attr(as_padding),
     "dilation": registry.Attr(as_positive_tuple),
+    # Grouped convolution: input and output channels split into this many
+    # groups, each convolved on its own (depthwise: one input channel each).
+    "groups": registry.Attr(as_positive_int, default=1),
 }
 
 registry.register(
@@ -741,9 +953,14 @@ def conv(
 ) -> Any:
     """A channels-last convolution (Keras's ``ops.conv``).
 
+    A kernel taking fewer input channels than the input has makes a
+    grouped convolution, as in Keras: with ``groups = in_channels //
+    kernel_in_channels``, output channel ``co`` sums over the input channels
+    of group ``co // (out_channels // groups)`` only.
+
     Args:
         inputs: ``(batch, *spatial, in_channels)``.
-        kernel: ``(*window, in_channels, out_channels)``.
+        kernel: ``(*window, in_channels // groups, out_channels)``.
         strides: an int or one per spatial axis.
         padding: ``"valid"``, ``"same"`` (Keras's arithmetic), or kgraph's
             explicit ``((low, high), ...)`` per spatial axis.
@@ -785,8 +1002,32 @@ def conv(
     dilation = normalize_tuple(dilation_rate, rank, "dilation_rate")
     window = static_shape("conv kernel", kernel.shape[:rank])
     pairs = explicit_padding(padding, inputs.shape[1:-1], window, strides, dilation)
-    attrs = {"strides": strides, "padding": pairs, "dilation": dilation}
+    attrs = {
+        "strides": strides,
+        "padding": pairs,
+        "dilation": dilation,
+        "groups": infer_groups(inputs.shape[-1], kernel.shape[-2], "conv"),
+    }
     return apply("conv", operands, attrs)
+
+
+def infer_groups(channels: Dim, kernel_channels: Dim, where: str) -> int:
+    """The number of groups of a convolution, as Keras infers it: the
+    input's channels over the kernel's input channels.
+
+    Raises:
+        ShapeError: when the kernel's do not divide the input's.
+    """
+    if channels is None or kernel_channels is None or channels == kernel_channels:
+        return 1
+    if kernel_channels < 1 or channels % kernel_channels:
+        raise errors.ShapeError(
+            f"{where}: input channels differ ({channels} and {kernel_channels}): "
+            "the input's channels must be a multiple of the kernel's input "
+            "channels (their ratio is the number of groups). Received: "
+            f"{channels} input channels and a kernel taking {kernel_channels}"
+        )
+    return channels // kernel_channels
 
 
 def conv_kernel_grad(
@@ -796,6 +1037,7 @@ def conv_kernel_grad(
     strides: Any = 1,
     padding: Any = "valid",
     dilation_rate: Any = 1,
+    groups: int = 1,
 ) -> Any:
     """The gradient of ``conv`` with respect to its kernel.
 
@@ -810,9 +1052,11 @@ def conv_kernel_grad(
         strides: the convolution's strides.
         padding: its padding (as ``conv`` takes it).
         dilation_rate: its dilation rates.
+        groups: its number of groups (each output channel's group sums over
+            the input channels of that group only).
 
     Returns:
-        ``(*kernel_size, in_channels, out_channels)``.
+        ``(*kernel_size, in_channels // groups, out_channels)``.
 
     Example:
 
@@ -831,6 +1075,7 @@ def conv_kernel_grad(
         "strides": strides,
         "padding": pairs,
         "dilation": dilation,
+        "groups": groups,
     }
     return apply("conv_kernel_grad", [inputs, cotangent], attrs)
 

@@ -812,16 +812,26 @@ def _as_bool(x: Any) -> Any:
     return cast(x, "bool")
 
 
-def where(condition: Any, x: Any, y: Any) -> Any:
-    """Returns ``x`` where ``condition`` holds, else ``y`` (broadcasting).
+def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
+    """Returns ``x1`` where ``condition`` holds, else ``x2`` (broadcasting),
+    as ``keras.ops.where``; with neither, the indices of the true elements
+    (one int32 tensor per axis, eager tensors only, as ``nonzero``).
 
     Example:
 
     >>> where([True, False], 1.0, 2.0).numpy()
     array([1., 2.], dtype=float32)
     """
-    x, y = promote(x, y)
-    return apply("where", [_as_bool(condition), x, y])
+    if x1 is None and x2 is None:
+        from kgraph.ops import statistics
+
+        return statistics.nonzero(condition)
+    if x1 is None or x2 is None:
+        raise ValueError(
+            f"where: give both x1 and x2, or neither. Received: x1={x1!r}, x2={x2!r}"
+        )
+    x1, x2 = promote(x1, x2)
+    return apply("where", [_as_bool(condition), x1, x2])
 
 
 def cast(x: Any, dtype: Any) -> Any:

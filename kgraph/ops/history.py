@@ -12,6 +12,9 @@ session-wide structure: a definition no model holds is garbage.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
@@ -66,11 +69,22 @@ class CallNode:
         """The calls that made this call's inputs, in argument order."""
         return [t.node for t in self.input_tensors if t.history is not None]
 
-    def replay(self, tensors: Mapping[int, Any], **extra: Any) -> list[Any]:
+    def replay(
+        self,
+        tensors: Mapping[int, Any],
+        context: Mapping[str, Any] | None = None,
+        **extra: Any,
+    ) -> list[Any]:
         """Makes the call again on the tensors standing for its inputs.
 
         Args:
             tensors: ``id(KerasTensor) -> tensor`` for every input.
+            context: the enclosing model call's call-context arguments
+                (``training``): as in Keras, a value that is not ``None``
+                replaces the recorded one for an operation whose ``call``
+                takes it (Keras records ``training=True`` for its
+                augmentation layers; ``predict`` still runs them in
+                inference mode).
             **extra: keyword arguments added when the call has none of that
                 name (``training`` from an enclosing model call).
 
@@ -89,6 +103,10 @@ class CallNode:
         kwargs = map_structure(fill, self.kwargs)
         for key, value in extra.items():
             kwargs.setdefault(key, value)
+        takes = getattr(self.operation, "_takes", None)
+        for key, value in (context or {}).items():
+            if value is not None and key in kwargs and takes is not None and takes(key):
+                kwargs[key] = value
         outputs = flatten(self.operation(*args, **kwargs))
         defined = flatten(self.outputs)
         if len(outputs) != len(defined):
@@ -152,6 +170,25 @@ def record_function(fn: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> 
     """Applies a composite op function to KerasTensors: traces it for the
     output types and records the call (see ``FunctionCall``)."""
     return symbolic_call(FunctionCall(fn), fn, args, kwargs)
+
+
+def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Makes a composed op function record itself whole on KerasTensors (one
+    ``FunctionCall``, saved by the function's name), and run as usual on
+    anything else. The arguments are bound to ``fn``'s signature (defaults
+    filled in, all passed by position) so the recorded call saves as plain
+    values."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if any_keras(flatten([list(args), kwargs])):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return record_function(wrapper, bound.args, bound.kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def any_keras(values: Sequence[Any]) -> bool:

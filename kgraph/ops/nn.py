@@ -1,111 +1,116 @@
-"""Neural-network primitives kept whole for numerical stability: ``log_softmax``."""
+"""``kgraph.ops.nn``: Keras's ``keras.ops.nn`` namespace, the
+neural-network functions (activations, convolutions and pooling,
+normalizations, crossentropies, attention, pixel shuffles).
 
-from __future__ import annotations
+Each name is the function ``kgraph.ops`` offers under the same name,
+re-exported from the module that defines it. Keras's CTC functions and
+``polar`` (complex numbers) are not here.
+"""
 
-from typing import Any
+from kgraph.ops.adaptive_pooling import adaptive_average_pool
+from kgraph.ops.adaptive_pooling import adaptive_max_pool
+from kgraph.ops.composite import elu
+from kgraph.ops.composite import leaky_relu
+from kgraph.ops.composite import one_hot
+from kgraph.ops.composite import relu
+from kgraph.ops.composite import sigmoid
+from kgraph.ops.composite import softmax
+from kgraph.ops.composite import softplus
+from kgraph.ops.conv_variants import conv_transpose
+from kgraph.ops.conv_variants import depthwise_conv
+from kgraph.ops.conv_variants import separable_conv
+from kgraph.ops.convolution import conv
+from kgraph.ops.depth_space import depth_to_space
+from kgraph.ops.depth_space import space_to_depth
+from kgraph.ops.nn_functions import batch_normalization
+from kgraph.ops.nn_functions import binary_crossentropy
+from kgraph.ops.nn_functions import categorical_crossentropy
+from kgraph.ops.nn_functions import celu
+from kgraph.ops.nn_functions import dot_product_attention
+from kgraph.ops.nn_functions import fold
+from kgraph.ops.nn_functions import gelu
+from kgraph.ops.nn_functions import glu
+from kgraph.ops.nn_functions import hard_shrink
+from kgraph.ops.nn_functions import hard_sigmoid
+from kgraph.ops.nn_functions import hard_silu
+from kgraph.ops.nn_functions import hard_swish
+from kgraph.ops.nn_functions import hard_tanh
+from kgraph.ops.nn_functions import layer_normalization
+from kgraph.ops.nn_functions import log_sigmoid
+from kgraph.ops.nn_functions import moments
+from kgraph.ops.nn_functions import multi_hot
+from kgraph.ops.nn_functions import normalize
+from kgraph.ops.nn_functions import psnr
+from kgraph.ops.nn_functions import relu6
+from kgraph.ops.nn_functions import rms_normalization
+from kgraph.ops.nn_functions import selu
+from kgraph.ops.nn_functions import silu
+from kgraph.ops.nn_functions import soft_shrink
+from kgraph.ops.nn_functions import softsign
+from kgraph.ops.nn_functions import sparse_categorical_crossentropy
+from kgraph.ops.nn_functions import sparse_plus
+from kgraph.ops.nn_functions import sparse_sigmoid
+from kgraph.ops.nn_functions import sparsemax
+from kgraph.ops.nn_functions import squareplus
+from kgraph.ops.nn_functions import swish
+from kgraph.ops.nn_functions import tanh_shrink
+from kgraph.ops.nn_functions import threshold
+from kgraph.ops.nn_functions import unfold
+from kgraph.ops.nn_primitives import log_softmax
+from kgraph.ops.pooling import average_pool
+from kgraph.ops.pooling import max_pool
 
-import numpy as np
-
-from kgraph import dtypes
-from kgraph import errors
-from kgraph.ir.types import TensorType
-from kgraph.ops import lowering
-from kgraph.ops import registry
-from kgraph.ops.builder import apply
-
-
-def _log_softmax_infer(types: Any, attrs: Any) -> TensorType:
-    (x,) = types
-    if not dtypes.is_float(x.dtype) or x.rank == 0:
-        raise errors.DTypeError(
-            f"log_softmax: expected a float tensor of rank >= 1. Received: {x}"
-        )
-    registry.normalize_axis("log_softmax", attrs["axis"], x.rank)
-    return x
-
-
-def _log_softmax_reference(arrays: Any, attrs: Any) -> np.ndarray:
-    x = arrays[0]
-    axis = attrs["axis"]
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    with np.errstate(all="ignore"):
-        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def _log_softmax_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
-    from kgraph import ops
-
-    total = ops.sum(cotangent, axis=attrs["axis"], keepdims=True)
-    return [ops.subtract(cotangent, ops.multiply(ops.exp(output), total))]
-
-
-def _log_softmax_example(draw: Any) -> registry.Example:
-    shape = draw.shape(min_rank=1)
-    return registry.Example(
-        [(shape, "float", "real")],
-        {"axis": draw.integer(-len(shape), len(shape) - 1)},
-    )
-
-
-def _lower_log_softmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
-    (x,) = inputs
-    shape = x.shape
-    axis = attrs["axis"] % len(shape)
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
-    inner = int(np.prod(shape[axis + 1 :], dtype=np.int64))
-    size, dtype, builder = shape[axis], x.dtype, em.builder
-    with em.loops([outer, inner], "o") as (o, i):
-        base = em.flat_index([o, i], [size * inner, 1])
-
-        def at(k: Any) -> Any:
-            return builder.add(base, builder.mul(k, em.index(inner)))
-
-        peak = em.variable(dtype, em.const(float("-inf"), dtype))
-        with em.loop(size, "m") as k:
-            value = em.intrinsic(
-                "maximum",
-                [em.read(peak, value_type(em, dtype)), em.load(x, at(k))],
-                dtype,
-            )
-            builder.store(value, peak)
-        top = em.read(peak, value_type(em, dtype))
-        total = em.variable(dtype, em.const(0.0, dtype))
-        with em.loop(size, "s") as k:
-            term = em.intrinsic("exp", [builder.fsub(em.load(x, at(k)), top)], dtype)
-            builder.store(builder.fadd(em.read(total, top.type), term), total)
-        shift = builder.fadd(
-            top, em.intrinsic("log", [em.read(total, top.type)], dtype)
-        )
-        with em.loop(size, "w") as k:
-            em.store(output, at(k), builder.fsub(em.load(x, at(k)), shift))
-
-
-def value_type(em: Any, dtype: str) -> Any:
-    """The register type of a dtype."""
-    return lowering.register_type(dtype)
-
-
-registry.register(
-    registry.OpDef(
-        name="log_softmax",
-        kind=registry.REDUCE,
-        arity=1,
-        infer=_log_softmax_infer,
-        reference=_log_softmax_reference,
-        grad=_log_softmax_grad,
-        example=_log_softmax_example,
-        doc="x - logsumexp(x) along an axis, computed stably.",
-        lower=_lower_log_softmax,
-        attrs={"axis": registry.Attr(registry.as_int, -1)},
-    )
-)
-
-
-def log_softmax(x: Any, axis: int = -1) -> Any:
-    """Returns ``log(softmax(x))`` along ``axis``, computed stably."""
-    from kgraph import ops
-
-    x = ops.as_tensor(x)
-    if not dtypes.is_float(x.dtype):
-        x = ops.cast(x, "float32")
-    return apply("log_softmax", [x], {"axis": axis})
+__all__ = [
+    "adaptive_average_pool",
+    "adaptive_max_pool",
+    "average_pool",
+    "batch_normalization",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "celu",
+    "conv",
+    "conv_transpose",
+    "depth_to_space",
+    "depthwise_conv",
+    "dot_product_attention",
+    "elu",
+    "fold",
+    "gelu",
+    "glu",
+    "hard_shrink",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "layer_normalization",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "max_pool",
+    "moments",
+    "multi_hot",
+    "normalize",
+    "one_hot",
+    "psnr",
+    "relu",
+    "relu6",
+    "rms_normalization",
+    "selu",
+    "separable_conv",
+    "sigmoid",
+    "silu",
+    "soft_shrink",
+    "softmax",
+    "softplus",
+    "softsign",
+    "space_to_depth",
+    "sparse_categorical_crossentropy",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
+    "swish",
+    "tanh_shrink",
+    "threshold",
+    "unfold",
+]

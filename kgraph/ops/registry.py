@@ -64,7 +64,8 @@ class Example:
         inputs: one ``(shape, dtype, domain)`` per operand. ``dtype`` may be
             ``"float"``, meaning the float dtype the test runs in. ``domain``
             says which values are valid: ``"real"``, ``"positive"``,
-            ``"nonzero"``, ``"bool"``, ``"index:N"`` (ints in ``[0, N)``) or
+            ``"nonzero"``, ``"unit"`` (inside (-1, 1)), ``"above_one"``,
+            ``"bool"``, ``"index:N"`` (ints in ``[0, N)``) or
             ``"key"`` (a random-generator key).
         attrs: the attributes.
     """

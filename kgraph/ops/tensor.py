@@ -346,6 +346,48 @@ class Variable(_Operators):
         self.path = path or name
         self.trainable = trainable
 
+    # Keras's per-variable settings: kgraph has one device and one replica,
+    # so ``aggregation`` and ``synchronization`` only keep Keras's values;
+    # gradients always update a trainable variable through the optimizer.
+    constraint: Any = None
+    regularizer: Any = None
+    aggregation: str = "none"
+    synchronization: str = "auto"
+    overwrite_with_gradient: bool = False
+
+    @property
+    def name(self) -> str:
+        """The variable's name inside its owner (``"kernel"``)."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def path(self) -> str:
+        """The unique name across the model (``"dense/kernel"``)."""
+        return self._path
+
+    @path.setter
+    def path(self, value: str) -> None:
+        self._path = value
+
+    @property
+    def trainable(self) -> bool:
+        """Whether gradients update the variable."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+
+    @property
+    def handle(self) -> np.ndarray:
+        """The storage native code reads and updates: the value's array
+        itself (Keras's backend variable handle)."""
+        return self._value
+
     def numpy(self) -> np.ndarray:
         """Returns a copy of the current value."""
         return self._value.copy()

@@ -15,6 +15,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from kgraph import dtypes
+from kgraph import errors
 from kgraph.backends import interpreter
 from kgraph.compiler.autodiff import gradients
 from kgraph.ir.graph import Graph
@@ -128,6 +129,18 @@ _SPECIAL = np.array(
     [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 1e-30, 88.0, -88.0],
     dtype="float32",
 )
+
+
+def _takes_floats(opdef):
+    """Whether an op accepts float32 operands (not the integer-only ops)."""
+    try:
+        attrs = opdef.check_attrs({})
+        opdef.infer([TensorType((2,), "float32")] * opdef.arity, attrs)
+    except (errors.DTypeError, errors.GraphError):
+        return False
+    return True
+
+
 _FLOAT_ELEMENTWISE = [
     op
     for op in COMPUTED
@@ -135,6 +148,7 @@ _FLOAT_ELEMENTWISE = [
     and op.arity in (1, 2)
     and op.name != "cast"
     and op.name not in ("logical_not", "logical_and", "logical_or")
+    and _takes_floats(op)
 ]
 
 

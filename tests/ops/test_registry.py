@@ -14,7 +14,12 @@ def test_registry_is_small_and_nonempty():
     # 48 before convolution and pooling, which need four primitives of their
     # own: conv and conv_kernel_grad (the input gradient is a conv), sum_pool
     # (closed under its gradient) and pool_argmax (max pooling is a take).
-    assert 30 <= len(ALL_OPS) <= 56
+    # NumPy's math adds 37: C-library functions no composition computes
+    # exactly (erf, arcsin, ...), rounding, integer division and bits, and
+    # the sorting, running-sum/product and prod primitives. Preprocessing
+    # adds hash_bucket (Hashing) and iota (positions along a batch of unknown
+    # size). Everything else is composed from these.
+    assert 30 <= len(ALL_OPS) <= 100
 
 
 @pytest.mark.parametrize("opdef", ALL_OPS, ids=[op.name for op in ALL_OPS])

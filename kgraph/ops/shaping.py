@@ -725,26 +725,45 @@ def pad_general(x: Any, low: Any, high: Any, interior: Any, value: float = 0.0) 
     return apply("pad", [as_tensor(x)], attrs)
 
 
+# Modes of ``pad`` whose new elements repeat elements of ``x``.
+_GATHERED_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
 def pad(
     x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = None
 ) -> Any:
-    """Pads ``x`` like ``numpy.pad`` in ``"constant"`` mode.
+    """Pads ``x`` like ``numpy.pad``.
 
     Args:
         x: a tensor.
         pad_width: ``((before, after), ...)`` per axis, or one pair for all.
-        mode: only ``"constant"``.
+        mode: ``"constant"``, or one of the modes that repeat elements of
+            ``x``: ``"edge"``, ``"reflect"``, ``"symmetric"``, ``"wrap"``
+            (gathers of the padded axes, which need known sizes).
         constant_values: the fill value (default 0).
 
     Raises:
         ValueError: for another mode or a malformed ``pad_width``.
+
+    Example:
+
+    >>> pad([1, 2, 3], (2, 1), mode="reflect").numpy()
+    array([3, 2, 1, 2, 3, 2], dtype=int32)
     """
     x = as_tensor(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    if mode in _GATHERED_MODES:
+        for axis, (low, high) in enumerate(widths):
+            if low or high:
+                size = static_shape(f"pad (mode={mode!r})", (x.shape[axis],))[0]
+                positions = np.pad(np.arange(size), (low, high), mode=mode)
+                x = take(x, positions.astype("int32"), axis=axis)
+        return x
     if mode != "constant":
         raise ValueError(
-            f"pad: only mode='constant' is supported. Received: mode={mode!r}"
+            f"pad: mode must be 'constant' or one of {_GATHERED_MODES}. "
+            f"Received: mode={mode!r}"
         )
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
     return pad_general(
         x, widths[:, 0], widths[:, 1], [0] * x.ndim, constant_values or 0.0
     )
