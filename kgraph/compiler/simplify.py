@@ -80,7 +80,13 @@ def simplify_where(graph: Graph, ctx: PassContext) -> Graph:
 
 
 # Ops that return their operand unchanged when the types agree.
-_IDENTITY_WHEN_SAME_TYPE = ("reshape", "broadcast_to", "cast", "stop_gradient")
+_IDENTITY_WHEN_SAME_TYPE = (
+    "reshape",
+    "broadcast_to",
+    "cast",
+    "stop_gradient",
+    "custom_gradient",
+)
 
 
 def remove_identities(graph: Graph, ctx: PassContext) -> Graph:

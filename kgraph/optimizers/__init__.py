@@ -12,17 +12,45 @@ from collections.abc import Mapping
 from typing import Any
 
 from kgraph import objects
+from kgraph.optimizers import legacy
 from kgraph.optimizers import schedules
+from kgraph.optimizers.adadelta import Adadelta
+from kgraph.optimizers.adafactor import Adafactor
 from kgraph.optimizers.adagrad import Adagrad
 from kgraph.optimizers.adam import Adam
+from kgraph.optimizers.adamax import Adamax
 from kgraph.optimizers.adamw import AdamW
+from kgraph.optimizers.ftrl import Ftrl
+from kgraph.optimizers.lamb import Lamb
+from kgraph.optimizers.lion import Lion
+from kgraph.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kgraph.optimizers.muon import Muon
+from kgraph.optimizers.nadam import Nadam
 from kgraph.optimizers.optimizer import Optimizer
 from kgraph.optimizers.rmsprop import RMSprop
+from kgraph.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kgraph.optimizers.sgd import SGD
 
 # Keras's lookup table: lower-cased class names.
 ALL_OBJECTS_DICT: dict[str, type[Optimizer]] = {
-    cls.__name__.lower(): cls for cls in (Adagrad, Adam, AdamW, RMSprop, SGD)
+    cls.__name__.lower(): cls
+    for cls in (
+        Adadelta,
+        Adafactor,
+        Adagrad,
+        Adam,
+        Adamax,
+        AdamW,
+        Ftrl,
+        Lamb,
+        Lion,
+        LossScaleOptimizer,
+        Muon,
+        Nadam,
+        RMSprop,
+        SGD,
+        ScheduleFreeAdamW,
+    )
 }
 
 
@@ -79,13 +107,24 @@ get, serialize, deserialize = FAMILY.public_functions(
 
 __all__ = [
     "SGD",
+    "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "LossScaleOptimizer",
+    "Muon",
+    "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

@@ -41,7 +41,9 @@ class Adam(Optimizer):
         clipvalue: see ``Optimizer``.
         global_clipnorm: see ``Optimizer``.
         name: the optimizer's name. Defaults to ``"adam"``.
-        **kwargs: Keras's other base arguments, at their defaults.
+        use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+            gradient_accumulation_steps: see ``Optimizer``.
+        **kwargs: see ``Optimizer``.
 
     Raises:
         ValueError: for an invalid argument, naming it.
@@ -70,6 +72,11 @@ class Adam(Optimizer):
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
         name: str | None = "adam",
         **kwargs: Any,
     ) -> None:
@@ -79,6 +86,11 @@ class Adam(Optimizer):
             clipnorm=clipnorm,
             clipvalue=clipvalue,
             global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
             name=name,
             **kwargs,
         )

@@ -15,22 +15,6 @@ import numpy as np
 
 from kgraph.optimizers import schedules
 
-# Keras 3 constructor arguments that kgraph accepts only at values where they
-# change nothing, so that Keras configs (which always carry them) load.
-_INERT_ARGUMENTS: dict[str, Any] = {
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
-# The ones among them that would change the update if set.
-_UNSUPPORTED_UNLESS_DEFAULT = (
-    "use_ema",
-    "loss_scale_factor",
-    "gradient_accumulation_steps",
-)
-
 
 def check_float(
     name: str,
@@ -148,24 +132,93 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def check_inert_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Validates Keras-only keyword arguments; returns them with defaults."""
+def check_extra_arguments(kwargs: dict[str, Any]) -> None:
+    """Rejects keyword arguments no optimizer takes; warns for ``decay``.
+
+    Raises:
+        ValueError: naming the unknown arguments.
+    """
     if kwargs.pop("decay", None) is not None:
         warnings.warn(
             "Argument `decay` is no longer supported and will be ignored.",
-            stacklevel=3,
+            stacklevel=4,
         )
-    unknown = sorted(set(kwargs) - set(_INERT_ARGUMENTS))
-    if unknown:
+    if kwargs:
+        unknown = sorted(kwargs)
         raise ValueError(
             f"Argument(s) not recognized: {unknown}. Received: "
             f"{', '.join(f'{key}={kwargs[key]!r}' for key in unknown)}"
         )
-    result = {**_INERT_ARGUMENTS, **kwargs}
-    for key in _UNSUPPORTED_UNLESS_DEFAULT:
-        if result[key] != _INERT_ARGUMENTS[key]:
-            raise ValueError(
-                f"Argument `{key}` is not supported by kgraph yet; leave it at "
-                f"{_INERT_ARGUMENTS[key]!r}. Received: {key}={result[key]!r}"
-            )
+
+
+def check_ema(
+    use_ema: Any, ema_momentum: Any, ema_overwrite_frequency: Any
+) -> tuple[bool, float, int | None]:
+    """Validates the EMA arguments as Keras does (only when ``use_ema``).
+
+    Returns:
+        ``(use_ema, ema_momentum, ema_overwrite_frequency)``.
+
+    Raises:
+        ValueError: for a momentum outside ``[0, 1]`` or a frequency that is
+            not a positive integer.
+    """
+    use_ema = check_bool("use_ema", use_ema)
+    if not use_ema:
+        return use_ema, ema_momentum, ema_overwrite_frequency
+    momentum = check_float(
+        "ema_momentum", ema_momentum, minimum=0.0, maximum=1.0, allow_none=False
+    )
+    frequency = ema_overwrite_frequency
+    if frequency is not None and (
+        isinstance(frequency, bool)
+        or not isinstance(frequency, int | np.integer)
+        or frequency < 1
+    ):
+        raise ValueError(
+            "`ema_overwrite_frequency` must be an integer >= 1 or None. "
+            f"Received: ema_overwrite_frequency={frequency!r}"
+        )
+    assert momentum is not None
+    return use_ema, momentum, None if frequency is None else int(frequency)
+
+
+def check_accumulation_steps(value: Any) -> int | None:
+    """Validates ``gradient_accumulation_steps``: ``None`` (or 0), or an
+    integer >= 2.
+
+    Raises:
+        ValueError: for any other value.
+    """
+    if value is None or (not isinstance(value, bool) and value == 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 2:
+        raise ValueError(
+            "`gradient_accumulation_steps` must be an integer >= 2. "
+            f"Received: gradient_accumulation_steps={value!r}"
+        )
+    return int(value)
+
+
+def check_beta(name: str, value: Any) -> float:
+    """Validates a moment decay rate: a float in ``[0, 1)``.
+
+    Raises:
+        ValueError: naming the argument.
+    """
+    result = check_float(
+        name, value, minimum=0.0, maximum=1.0, below_maximum=True, allow_none=False
+    )
+    assert result is not None
+    return result
+
+
+def check_non_negative(name: str, value: Any) -> float:
+    """Validates a float hyperparameter that must be >= 0 (not ``None``).
+
+    Raises:
+        ValueError: naming the argument.
+    """
+    result = check_float(name, value, minimum=0.0, allow_none=False)
+    assert result is not None
     return result

@@ -8,14 +8,18 @@ slots. ``apply`` calls nothing but ``kgraph.ops``, so on arrays it computes one
 update at once, and on symbolic tensors it adds the update to the graph: that
 is how the optimizer becomes part of the compiled training step.
 
-Argument checks live in ``arguments.py`` and gradient clipping in
-``clipping.py``. NOTE: this file runs past 400 lines because ``Optimizer`` is
-the documented interface between user code, the compiler and callbacks; its
-code is short, its docstrings are not.
+Argument checks live in ``arguments.py``, gradient clipping in
+``clipping.py``, gradient accumulation and the weights' moving average in
+``step_rules.py``, and Keras's variable-handling members (``add_variable``,
+``set_weights``, ``stateless_apply``, ...) in ``members.py``. NOTE: this file
+runs past 400 lines because ``Optimizer`` is the documented interface between
+user code, the compiler and callbacks; its code is short, its docstrings are
+not.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
@@ -27,20 +31,31 @@ from kgraph import ops
 from kgraph.optimizers import arguments
 from kgraph.optimizers import clipping
 from kgraph.optimizers import schedules
+from kgraph.optimizers import step_rules
+from kgraph.optimizers.members import OptimizerMembers
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Tensor
 from kgraph.tensor import Variable
 
+# Slots the base class adds for Keras's step-level options, before the
+# optimizer's own (Keras's variable order).
+EMA_SLOT = "average"
+ACCUMULATOR_SLOT = "gradient_accumulator"
+BASE_SLOTS = (EMA_SLOT, ACCUMULATOR_SLOT)
 
-class Optimizer:
+
+class Optimizer(OptimizerMembers):
     """Base class of the optimizers: slot variables and a graph-op update.
 
     A subclass declares its slots with ``slot_groups`` and writes one
     parameter's update in ``update_step`` with ``kgraph.ops`` functions. The
     base class handles the learning rate (a float or a schedule), gradient
-    clipping and decoupled weight decay, in Keras 3's order: clip the
-    gradients, decay the weights (``w -= w * weight_decay * lr``), then run
-    ``update_step`` for each parameter.
+    clipping and decoupled weight decay, in Keras 3's order: unscale the
+    gradients (``loss_scale_factor``), accumulate them
+    (``gradient_accumulation_steps``), clip them, decay the weights (``w -=
+    w * weight_decay * lr``), run ``update_step`` for each parameter, then
+    update the weights' moving average (``use_ema``). All of it is graph
+    ops, so the compiled training step does all of it on every backend.
 
     Args:
         learning_rate: a non-negative float, or a
@@ -52,12 +67,26 @@ class Optimizer:
             ``[-clipvalue, clipvalue]``.
         global_clipnorm: if set, scale all gradients together so their joint
             L2 norm is at most this.
+        use_ema: whether to keep an exponential moving average of the
+            weights (an ``average`` slot per weight, updated after every
+            step: ``average = ema_momentum * average + (1 - ema_momentum) *
+            weight``, the weight itself at step 0).
+        ema_momentum: the EMA's momentum, in ``[0, 1]``.
+        ema_overwrite_frequency: if set, the weights are overwritten with
+            their average every this many steps; otherwise
+            ``finalize_variable_values`` does it (``fit`` calls it at its
+            end).
+        loss_scale_factor: if set, ``scale_loss`` multiplies the loss by
+            it and the update divides the gradients by it. In a compiled
+            model the gradients are scaled by it instead of the loss (the
+            same thing: a gradient is linear in the loss).
+        gradient_accumulation_steps: if set, an integer >= 2: the gradients
+            are summed in a ``gradient_accumulator`` slot per weight and the
+            update is applied every this many steps with their mean.
+            ``iterations`` then counts updates; schedules see every step.
         name: the optimizer's name, the prefix of its variables' paths;
             defaults to the class name in snake case.
-        **kwargs: Keras's ``use_ema``, ``ema_momentum``,
-            ``ema_overwrite_frequency``, ``loss_scale_factor`` and
-            ``gradient_accumulation_steps`` are accepted at their defaults
-            (so Keras configs load); kgraph does not implement them yet.
+        **kwargs: ``decay`` is accepted with a warning, as in Keras.
 
     Raises:
         ValueError: for an invalid argument, naming it.
@@ -81,10 +110,15 @@ class Optimizer:
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self._inert_arguments = arguments.check_inert_arguments(kwargs)
+        arguments.check_extra_arguments(kwargs)
         self.name = arguments.check_name(name, type(self).__name__)
         self._learning_rate = arguments.check_learning_rate(learning_rate)
         self.weight_decay = arguments.check_float(
@@ -96,7 +130,16 @@ class Optimizer:
             "global_clipnorm", global_clipnorm, minimum=0.0
         )
         arguments.check_one_clipping(clipnorm, clipvalue, global_clipnorm)
-        self.iterations = Variable(
+        self.use_ema, self.ema_momentum, self.ema_overwrite_frequency = (
+            arguments.check_ema(use_ema, ema_momentum, ema_overwrite_frequency)
+        )
+        self.loss_scale_factor = arguments.check_float(
+            "loss_scale_factor", loss_scale_factor, minimum=0.0
+        )
+        self.gradient_accumulation_steps = arguments.check_accumulation_steps(
+            gradient_accumulation_steps
+        )
+        self._iterations = Variable(
             np.zeros((), dtype=np.int64),
             name="iterations",
             path=f"{self.name}/iterations",
@@ -108,24 +151,53 @@ class Optimizer:
         self._slots: dict[int, dict[str, Variable]] = {}
         self._params: list[Variable] = []
         self._slot_variables: list[Variable] = []
+        self._state: dict[str, Variable] = {}
+        self._extra_variables: list[Variable] = []
+        self._decay_excluded_ids: set[int] = set()
+        self._decay_excluded_names: tuple[str, ...] = ()
         self.built = False
 
-    # -- learning rate ------------------------------------------------------
+    # -- step counter and learning rate -------------------------------------
 
     @property
-    def learning_rate(self) -> Any:
-        """The learning rate: a float, or a ``LearningRateSchedule``.
+    def iterations(self) -> Any:
+        """The step counter: a ``Variable`` counting the updates applied.
 
-        A float learning rate can be set at any time (callbacks do); the
-        compiled step reads it from the host at every step. An optimizer
-        created with a schedule accepts only another schedule.
+        With ``gradient_accumulation_steps``, Keras counts updates, not
+        steps: this is then the number of steps (``iterations_variable``)
+        floor-divided by it, as an int64 array.
+        """
+        steps = self.gradient_accumulation_steps
+        if steps:
+            return np.asarray(self._iterations.value // steps)
+        return self._iterations
+
+    @property
+    def iterations_variable(self) -> Variable:
+        """The ``Variable`` counting every step (every ``apply``), which the
+        compiled training step reads as ``iterations`` and the trainer
+        advances; Keras's ``optimizer._iterations``."""
+        return self._iterations
+
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate, as a float.
+
+        With a ``LearningRateSchedule`` it is the schedule's value at the
+        current step, as Keras returns it. A float learning rate can be set
+        at any time (callbacks do); the compiled step reads it from the host
+        at every step. An optimizer created with a schedule accepts only
+        another schedule.
 
         Raises:
             TypeError: when setting a float on an optimizer whose learning
                 rate is a schedule (as Keras does).
             ValueError: for a negative or non-numeric learning rate.
         """
-        return self._learning_rate
+        rate = self._learning_rate
+        if isinstance(rate, schedules.LearningRateSchedule):
+            return float(np.asarray(rate(self._iterations.numpy())))
+        return rate
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
@@ -140,6 +212,14 @@ class Optimizer:
                 f"make it settable. Received: learning_rate={value!r}"
             )
         self._learning_rate = arguments.check_learning_rate(value)
+
+    @property
+    def learning_rate_schedule(self) -> schedules.LearningRateSchedule | None:
+        """The ``LearningRateSchedule`` the optimizer uses, or ``None`` when
+        its learning rate is a number (which Keras then saves with the
+        optimizer's variables)."""
+        rate = self._learning_rate
+        return rate if isinstance(rate, schedules.LearningRateSchedule) else None
 
     def learning_rate_at(self, step: Any, lr: Any = None) -> Any:
         """Returns the learning rate used by the update at ``step``.
@@ -161,8 +241,15 @@ class Optimizer:
 
     @property
     def variables(self) -> list[Variable]:
-        """``iterations``, then every slot variable in creation order."""
-        return [self.iterations, *self._slot_variables]
+        """``iterations``, every slot variable in creation order, then the
+        optimizer's own state variables (Nadam's ``u_product``) and those
+        made by ``add_variable``."""
+        return [
+            self._iterations,
+            *self._slot_variables,
+            *self._state.values(),
+            *self._extra_variables,
+        ]
 
     def slot_groups(self) -> list[tuple[str, ...]]:
         """Names the slot variables ``build`` creates for each parameter.
@@ -171,7 +258,8 @@ class Optimizer:
         parameter, each parameter getting the group's names in order. This
         reproduces Keras's variable order (``Adam``: ``[("momentum",
         "velocity"), ("velocity_hat",)]`` gives m0, v0, m1, v1, ..., then the
-        velocity_hats).
+        velocity_hats). The ``average`` (EMA) and ``gradient_accumulator``
+        slots of the base class come before these groups.
 
         Returns:
             The groups of slot names; none by default.
@@ -182,13 +270,47 @@ class Optimizer:
         """Returns the value a new slot variable is filled with (0 here)."""
         return 0.0
 
+    def slot_spec(
+        self, param: Variable, slot_name: str
+    ) -> tuple[tuple, str, Any] | None:
+        """Returns ``(shape, dtype, initial value)`` of one slot of ``param``:
+        the parameter's shape and dtype and ``slot_initial_value`` unless an
+        optimizer keeps slots of other shapes (Adafactor) or starts them at
+        an array (ScheduleFreeAdamW: the parameter's value when built);
+        ``None`` when ``param`` has no such slot (Muon's ``velocity`` of the
+        weights it updates without Adam)."""
+        return param.shape, param.dtype, self.slot_initial_value(slot_name)
+
+    def state_variables(self) -> dict[str, float]:
+        """The optimizer's own scalar variables (not per parameter), by name,
+        with their initial values; updated once per step by
+        ``update_state``. None by default."""
+        return {}
+
+    def update_state(self, step: Any, state: dict[str, Any]) -> dict[str, Any]:
+        """Returns the new values of the ``state_variables`` for this step,
+        before the parameters' updates (which see them in their slots).
+
+        Args:
+            step: int scalar, the step counter before this update.
+            state: the current values by name.
+        """
+        return {}
+
+    def _all_slot_groups(self) -> list[tuple[str, ...]]:
+        groups = [(EMA_SLOT,)] if self.use_ema else []
+        if self.gradient_accumulation_steps:
+            groups.append((ACCUMULATOR_SLOT,))
+        return groups + self.slot_groups()
+
     def build(self, params: Sequence[Variable]) -> None:
         """Creates the slot variables of the trainable parameters.
 
-        Each slot is a ``Variable`` shaped like its parameter, with path
-        ``f"{optimizer.name}/{param.path}/{slot_name}"``. Parameters already
-        built (the same objects) and non-trainable ones are skipped, so calling
-        ``build`` again with the same parameters does nothing.
+        Each slot is a ``Variable`` (by default shaped like its parameter),
+        with path ``f"{optimizer.name}/{param.path}/{slot_name}"``. Parameters
+        already built (the same objects) and non-trainable ones are skipped,
+        so calling ``build`` again with the same parameters does nothing.
+        The optimizer's own state variables are created on the first call.
 
         Args:
             params: the model's trainable ``Variable``s.
@@ -209,24 +331,38 @@ class Optimizer:
         for key, param in fresh.items():
             self._slots[key] = {}
             self._params.append(param)
-        for group in self.slot_groups():
+        for group in self._all_slot_groups():
             for param in fresh.values():
                 for slot_name in group:
                     self._add_slot(param, slot_name)
+        if not self.built:
+            dtype = self._params[0].dtype if self._params else "float32"
+            for name, initial in self.state_variables().items():
+                self._state[name] = Variable(
+                    np.asarray(initial, dtype=dtypes.to_numpy(dtype)),
+                    name=name,
+                    path=f"{self.name}/{name}",
+                    trainable=False,
+                    dtype=dtype,
+                )
         self.built = True
 
     def _add_slot(self, param: Variable, slot_name: str) -> None:
-        value = np.full(
-            param.shape,
-            self.slot_initial_value(slot_name),
-            dtype=dtypes.to_numpy(param.dtype),
+        spec = self.slot_spec(param, slot_name)
+        if slot_name in BASE_SLOTS:
+            spec = param.shape, param.dtype, 0.0
+        if spec is None:
+            return
+        shape, dtype, initial = spec
+        value = np.broadcast_to(
+            np.asarray(initial, dtype=dtypes.to_numpy(dtype)), shape
         )
         slot = Variable(
             value,
             name=slot_name,
             path=f"{self.name}/{param.path}/{slot_name}",
             trainable=False,
-            dtype=param.dtype,
+            dtype=dtype,
         )
         self._slots[id(param)][slot_name] = slot
         self._slot_variables.append(slot)
@@ -262,6 +398,11 @@ class Optimizer:
             )
         return dict(self._slots[key])
 
+    def state(self) -> dict[str, Variable]:
+        """The optimizer's own state variables by name (see
+        ``state_variables``); empty for most optimizers."""
+        return dict(self._state)
+
     # -- the update -----------------------------------------------------------
 
     def apply(
@@ -276,8 +417,8 @@ class Optimizer:
 
         Works eagerly on arrays and ``kgraph.Tensor``s, and symbolically on
         ``SymbolicTensor``s of one graph, where it adds the update's nodes.
-        The order is Keras 3's: clip the gradients, apply decoupled weight
-        decay, then ``update_step`` for each parameter.
+        An optimizer with state variables (``state_variables``) reads their
+        current values here; ``apply_with_state`` takes and returns them.
 
         Args:
             step: int scalar, the step counter before this update.
@@ -288,27 +429,117 @@ class Optimizer:
             slots: for each parameter, its slot values by slot name.
 
         Returns:
-            ``(new_params, new_slots)`` in the same structure.
+            ``(new_params, new_slots)`` in the same structure (``new_slots``
+            holds the slots the step changes).
 
         Raises:
             ValueError: when the three lists differ in length.
         """
+        state = {name: var.numpy() for name, var in self._state.items()}
+        if not state and self.state_variables():
+            state = {
+                name: np.float32(value)
+                for name, value in self.state_variables().items()
+            }
+        new_params, new_slots, _ = self.apply_with_state(
+            step, lr, params, grads, slots, state
+        )
+        return new_params, new_slots
+
+    def apply_with_state(
+        self,
+        step: Any,
+        lr: Any,
+        params: Sequence[Any],
+        grads: Sequence[Any],
+        slots: Sequence[Mapping[str, Any]],
+        state: Mapping[str, Any] | None = None,
+        variables: Sequence[Variable] | None = None,
+    ) -> tuple[list[Any], list[dict[str, Any]], dict[str, Any]]:
+        """``apply`` with the optimizer's own state variables in and out.
+
+        The compiled training step calls this (``inline_optimizer``).
+
+        Args:
+            step: int scalar, the step counter before this update.
+            lr: float32 scalar, the base learning rate fed by the host.
+            params: the parameters' current values.
+            grads: their gradients, in the same order.
+            slots: for each parameter, its slot values by slot name.
+            state: the state variables' values by name.
+            variables: the parameters' ``Variable``s, if known, for
+                ``exclude_from_weight_decay``.
+
+        Returns:
+            ``(new_params, new_slots, new_state)``.
+
+        Raises:
+            ValueError: when the lists differ in length.
+        """
         _check_same_length(params, grads, slots)
         params = [as_operand(param) for param in params]
-        grads = self.clip_gradients([as_operand(grad) for grad in grads])
+        grads = [as_operand(grad) for grad in grads]
+        state = {key: as_operand(value) for key, value in (state or {}).items()}
+        if self.loss_scale_factor is not None:
+            grads = [ops.divide(grad, self.loss_scale_factor) for grad in grads]
+        steps = self.gradient_accumulation_steps
+        opt_step, is_update, accumulators = step, None, None
+        if steps:
+            opt_step = step_rules.floor_divide(step, steps)
+            is_update = step_rules.is_last_of(step, steps)
+            grads, accumulators = step_rules.accumulate(
+                is_update, grads, [s[ACCUMULATOR_SLOT] for s in slots], steps
+            )
+        grads = self.clip_gradients(grads)
         rate = self.learning_rate_at(step, lr)
+        new_state = self.update_state(opt_step, state)
         new_params: list[Any] = []
         new_slots: list[dict[str, Any]] = []
-        for param, grad, param_slots in zip(params, grads, slots, strict=True):
+        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+            own = {k: v for k, v in slots[index].items() if k not in BASE_SLOTS}
             dtype = dtype_of(param)
             param_rate = cast_to(rate, dtype)
-            param = self._decay_weights(param, param_rate)
+            decayed = param
+            if self._decays(variables[index] if variables else None):
+                decayed = self._decay_weights(param, param_rate, own)
             new_param, updated = self.update_step(
-                step, param_rate, param, cast_to(grad, dtype), dict(param_slots)
+                opt_step,
+                param_rate,
+                decayed,
+                cast_to(grad, dtype),
+                {**new_state, **own},
             )
+            updated = {k: v for k, v in updated.items() if k in own}
+            if is_update is not None:
+                new_param = ops.where(is_update, new_param, param)
+                updated = {
+                    k: ops.where(is_update, v, own[k]) for k, v in updated.items()
+                }
+                assert accumulators is not None
+                updated[ACCUMULATOR_SLOT] = accumulators[index]
+            if self.use_ema:
+                new_param = self._moving_average(
+                    opt_step, new_param, slots[index][EMA_SLOT], updated
+                )
             new_params.append(new_param)
             new_slots.append(updated)
-        return new_params, new_slots
+        if is_update is not None:
+            new_state = {
+                k: ops.where(is_update, v, state[k]) for k, v in new_state.items()
+            }
+        return new_params, new_slots, new_state
+
+    def _moving_average(
+        self, step: Any, new_param: Any, average: Any, updated: dict[str, Any]
+    ) -> Any:
+        """Updates the ``average`` slot into ``updated``; returns the
+        parameter, overwritten by the average on the steps Keras does."""
+        average = step_rules.moving_average(average, new_param, step, self.ema_momentum)
+        updated[EMA_SLOT] = average
+        if not self.ema_overwrite_frequency:
+            return new_param
+        overwrite = step_rules.is_last_of(step, self.ema_overwrite_frequency)
+        return ops.where(overwrite, average, new_param)
 
     def update_step(
         self,
@@ -321,14 +552,17 @@ class Optimizer:
         """Updates one parameter; each optimizer implements it.
 
         Args:
-            step: int scalar, the step counter before this update.
+            step: int scalar, the step counter before this update (updates
+                applied, with gradient accumulation).
             lr: the learning rate, in the parameter's dtype.
             param: the parameter, after weight decay.
             grad: its clipped gradient, in the parameter's dtype.
-            slots: its slot values by slot name.
+            slots: its slot values by slot name, and the optimizer's state
+                variables after ``update_state``.
 
         Returns:
-            ``(new_param, new_slots)``, ``new_slots`` holding every slot.
+            ``(new_param, new_slots)``, ``new_slots`` holding the slots the
+            update changes.
         """
         raise NotImplementedError(
             f"Optimizer '{type(self).__name__}' must implement "
@@ -353,10 +587,25 @@ class Optimizer:
             return [ops.clip(grad, -limit, limit) for grad in grads]
         return list(grads)
 
-    def _decay_weights(self, param: Any, lr: Any) -> Any:
-        if self.weight_decay is None:
+    def _decays(self, variable: Variable | None) -> bool:
+        """Whether weight decay may apply to ``variable`` (Keras's
+        ``_use_weight_decay``: not excluded by object or name)."""
+        if variable is None:
+            return True
+        if id(variable) in self._decay_excluded_ids:
+            return False
+        return not any(re.search(p, variable.name) for p in self._decay_excluded_names)
+
+    def weight_decay_for(self, slots: Mapping[str, Any]) -> float | None:
+        """The decoupled weight decay of a parameter with these slots:
+        ``weight_decay`` (Muon uses another rate for its Adam weights)."""
+        return self.weight_decay
+
+    def _decay_weights(self, param: Any, lr: Any, slots: Mapping[str, Any]) -> Any:
+        rate = self.weight_decay_for(slots)
+        if rate is None:
             return param
-        decay = ops.multiply(ops.multiply(param, self.weight_decay), lr)
+        decay = ops.multiply(ops.multiply(param, rate), lr)
         return ops.subtract(param, decay)
 
     def apply_gradients(
@@ -365,8 +614,9 @@ class Optimizer:
         """Updates variables in place, eagerly, and counts the step.
 
         The Keras method, for use outside a compiled model: it builds the
-        slots when needed, runs ``apply`` on the current values, assigns the
-        results and increments ``iterations``.
+        slots when needed, runs ``apply_with_state`` on the current values,
+        assigns the results, applies the variables' constraints and
+        increments ``iterations``.
 
         Args:
             grads_and_vars: ``(gradient, variable)`` pairs.
@@ -387,20 +637,25 @@ class Optimizer:
         variables = [variable for _, variable in grads_and_vars]
         self.build(variables)
         slots = [self.slots(variable) for variable in variables]
-        new_params, new_slots = self.apply(
-            self.iterations.numpy(),
+        new_params, new_slots, new_state = self.apply_with_state(
+            self._iterations.numpy(),
             None,
             [variable.numpy() for variable in variables],
             grads,
             [{key: slot.numpy() for key, slot in group.items()} for group in slots],
+            {name: var.numpy() for name, var in self._state.items()},
+            variables,
         )
         for variable, value in zip(variables, new_params, strict=True):
             variable.assign(np.asarray(value))
+            apply_constraint(variable)
         for group, values in zip(slots, new_slots, strict=True):
-            for key, slot in group.items():
-                slot.assign(np.asarray(values[key]))
-        self.iterations.assign(self.iterations.numpy() + 1)
-        return self.iterations
+            for key, value in values.items():
+                group[key].assign(np.asarray(value))
+        for name, value in new_state.items():
+            self._state[name].assign(np.asarray(value))
+        self._iterations.assign(self._iterations.numpy() + 1)
+        return self._iterations
 
     # -- configuration --------------------------------------------------------
 
@@ -419,7 +674,11 @@ class Optimizer:
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
-            **self._inert_arguments,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
 
     @classmethod
@@ -447,6 +706,14 @@ class Optimizer:
             f"<{type(self).__name__} name={self.name} "
             f"learning_rate={self._learning_rate!r}>"
         )
+
+
+def apply_constraint(variable: Variable) -> None:
+    """Eagerly replaces a variable's value by its constraint's result, if it
+    has a constraint (Keras applies it after every update)."""
+    constraint = getattr(variable, "constraint", None)
+    if constraint is not None:
+        variable.assign(np.asarray(constraint(ops.as_tensor(variable.numpy()))))
 
 
 # -- helpers shared by the optimizers ----------------------------------------

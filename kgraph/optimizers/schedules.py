@@ -269,10 +269,223 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+class PolynomialDecay(LearningRateSchedule):
+    """Decays the learning rate polynomially to ``end_learning_rate``.
+
+    With ``s = min(step, decay_steps)``, the rate is ``(initial_learning_rate
+    - end_learning_rate) * (1 - s / decay_steps) ** power +
+    end_learning_rate``. With ``cycle=True`` the step is not capped: the
+    decay restarts over ``decay_steps * ceil(step / decay_steps)`` steps
+    (``decay_steps`` at step 0).
+
+    Args:
+        initial_learning_rate: the learning rate at step 0.
+        decay_steps: a positive number of steps to decay over.
+        end_learning_rate: the final learning rate.
+        power: the polynomial's power.
+        cycle: whether to cycle beyond ``decay_steps``.
+        name: the schedule's name.
+
+    Raises:
+        ValueError: when ``decay_steps`` is not positive.
+
+    Example:
+
+    >>> schedule = PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.0)
+    >>> [round(float(schedule(step)), 6) for step in (0, 5, 10, 20)]
+    [0.1, 0.05, 0.0, 0.0]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        end_learning_rate: float = 0.0001,
+        power: float = 1.0,
+        cycle: bool = False,
+        name: str = "PolynomialDecay",
+    ) -> None:
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = _check_positive("decay_steps", decay_steps)
+        self.end_learning_rate = end_learning_rate
+        self.power = power
+        self.cycle = cycle
+        self.name = name
+
+    def __call__(self, step: Any) -> Any:
+        """Returns the learning rate at ``step`` (float32)."""
+        step = _float_step(step)
+        decay_steps: Any = _float32(self.decay_steps)
+        if self.cycle:
+            # The first multiple of decay_steps above the step (1 at step 0).
+            ceiling = ops.negative(
+                ops.floor(ops.divide(ops.negative(step), decay_steps))
+            )
+            multiplier = ops.where(ops.equal(step, 0.0), _float32(1.0), ceiling)
+            decay_steps = ops.multiply(decay_steps, multiplier)
+        else:
+            step = ops.minimum(step, decay_steps)
+        fraction = ops.divide(step, decay_steps)
+        end = _float32(self.end_learning_rate)
+        span = _float32(self.initial_learning_rate) - end
+        decayed = ops.power(ops.subtract(1.0, fraction), _float32(self.power))
+        return ops.add(ops.multiply(span, decayed), end)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }
+
+
+class InverseTimeDecay(LearningRateSchedule):
+    """Decays the learning rate as the inverse of the time.
+
+    ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``, where
+    ``step / decay_steps`` is rounded down when ``staircase`` is true.
+
+    Args:
+        initial_learning_rate: the learning rate at step 0.
+        decay_steps: a positive number of steps per unit of decay.
+        decay_rate: the decay rate.
+        staircase: whether to decay at discrete intervals.
+        name: the schedule's name.
+
+    Raises:
+        ValueError: when ``decay_steps`` is not positive.
+
+    Example:
+
+    >>> schedule = InverseTimeDecay(0.1, decay_steps=10, decay_rate=1.0)
+    >>> [round(float(schedule(step)), 6) for step in (0, 10, 30)]
+    [0.1, 0.05, 0.025]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: float,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str = "InverseTimeDecay",
+    ) -> None:
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = _check_positive("decay_steps", decay_steps)
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def __call__(self, step: Any) -> Any:
+        """Returns the decayed learning rate at ``step`` (float32)."""
+        fraction = ops.divide(_float_step(step), _float32(self.decay_steps))
+        if self.staircase:
+            fraction = ops.floor(fraction)
+        denominator = ops.add(1.0, ops.multiply(_float32(self.decay_rate), fraction))
+        return ops.divide(_float32(self.initial_learning_rate), denominator)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov and Hutter, 2016).
+
+    The first period lasts ``first_decay_steps`` steps; each next one is
+    ``t_mul`` times longer and starts ``m_mul`` times lower. Inside period
+    ``i`` at fraction ``f`` of it, the rate is ``initial_learning_rate *
+    ((1 - alpha) * 0.5 * m_mul**i * (1 + cos(pi * f)) + alpha)``. With
+    ``c = step / first_decay_steps``: for ``t_mul == 1``, ``i = floor(c)``
+    and ``f = c - i``; otherwise ``i = floor(log(1 - c * (1 - t_mul)) /
+    log(t_mul))`` and ``f = (c - (1 - t_mul**i) / (1 - t_mul)) / t_mul**i``.
+
+    Args:
+        initial_learning_rate: the learning rate at step 0.
+        first_decay_steps: a positive number of steps of the first period.
+        t_mul: how much longer each period is than the one before.
+        m_mul: how much lower each period starts than the one before.
+        alpha: the smallest learning rate, as a fraction of the initial one.
+        name: the schedule's name.
+
+    Raises:
+        ValueError: when ``first_decay_steps`` is not positive.
+
+    Example:
+
+    >>> schedule = CosineDecayRestarts(0.1, first_decay_steps=10)
+    >>> [round(float(schedule(step)), 6) for step in (0, 5, 10, 20)]
+    [0.1, 0.05, 0.1, 0.05]
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: float,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
+    ) -> None:
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = _check_positive("first_decay_steps", first_decay_steps)
+        self._t_mul = t_mul
+        self._m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+
+    def __call__(self, step: Any) -> Any:
+        """Returns the learning rate at ``step`` (float32)."""
+        completed = ops.divide(_float_step(step), _float32(self.first_decay_steps))
+        restart, fraction = self._period(completed)
+        m_factor = ops.power(_float32(self._m_mul), restart)
+        angle = ops.multiply(np.float32(math.pi), fraction)
+        cosine = ops.multiply(ops.multiply(0.5, m_factor), ops.add(1.0, ops.cos(angle)))
+        alpha = _float32(self.alpha)
+        decayed = ops.add(ops.multiply(1.0 - alpha, cosine), alpha)
+        return ops.multiply(_float32(self.initial_learning_rate), decayed)
+
+    def _period(self, completed: Any) -> tuple[Any, Any]:
+        """The period index ``i`` and the fraction ``f`` done of it."""
+        if self._t_mul == 1.0:
+            restart = ops.floor(completed)
+            return restart, ops.subtract(completed, restart)
+        t_mul = _float32(self._t_mul)
+        grown = ops.subtract(1.0, ops.multiply(completed, 1.0 - t_mul))
+        restart = ops.floor(ops.divide(ops.log(grown), np.log(t_mul)))
+        length = ops.power(t_mul, restart)
+        before = ops.divide(ops.subtract(1.0, length), 1.0 - t_mul)
+        return restart, ops.divide(ops.subtract(completed, before), length)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self._t_mul,
+            "m_mul": self._m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
+
+
 ALL_SCHEDULES: dict[str, type[LearningRateSchedule]] = {
     "ExponentialDecay": ExponentialDecay,
     "PiecewiseConstantDecay": PiecewiseConstantDecay,
     "CosineDecay": CosineDecay,
+    "CosineDecayRestarts": CosineDecayRestarts,
+    "InverseTimeDecay": InverseTimeDecay,
+    "PolynomialDecay": PolynomialDecay,
 }
 
 

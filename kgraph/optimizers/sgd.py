@@ -33,7 +33,9 @@ class SGD(Optimizer):
         clipvalue: see ``Optimizer``.
         global_clipnorm: see ``Optimizer``.
         name: the optimizer's name. Defaults to ``"sgd"``.
-        **kwargs: Keras's other base arguments, at their defaults.
+        use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+            gradient_accumulation_steps: see ``Optimizer``.
+        **kwargs: see ``Optimizer``.
 
     Raises:
         ValueError: for an invalid argument, naming it.
@@ -59,6 +61,11 @@ class SGD(Optimizer):
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -68,6 +75,11 @@ class SGD(Optimizer):
             clipnorm=clipnorm,
             clipvalue=clipvalue,
             global_clipnorm=global_clipnorm,
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            loss_scale_factor=loss_scale_factor,
+            gradient_accumulation_steps=gradient_accumulation_steps,
             name=name,
             **kwargs,
         )

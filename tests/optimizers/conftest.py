@@ -20,7 +20,6 @@ import kgraph
 from kgraph import ops
 from kgraph.backends import interpreter
 from kgraph.ops.verify import verify_graph
-from kgraph.optimizers import schedules
 
 RTOL = 1e-5
 ATOL = 1e-8
@@ -64,11 +63,10 @@ def make_problem(
 
 def host_learning_rate(optimizer: Any) -> np.float32:
     """What the host feeds as ``lr``: the float rate, or a decoy for schedules."""
-    rate = optimizer.learning_rate
-    if isinstance(rate, schedules.LearningRateSchedule):
+    if optimizer.learning_rate_schedule is not None:
         # NOTE: ignored by apply; a wild value makes any use of it visible.
         return np.float32(123.0)
-    return np.float32(rate)
+    return np.float32(optimizer.learning_rate)
 
 
 def _variables(params: Sequence[np.ndarray]) -> list[kgraph.Variable]:
@@ -86,27 +84,47 @@ def _initial_slots(optimizer: Any, variables: Sequence[kgraph.Variable]) -> list
     ]
 
 
-def _to_numpy(params: Sequence[Any], slots: Sequence[dict]) -> StepResult:
+def _to_numpy(
+    params: Sequence[Any], slots: Sequence[dict], old: Sequence[dict]
+) -> StepResult:
+    """The step's values as arrays; a slot the step leaves out keeps its value."""
     return (
         [np.array(p) for p in params],
-        [{name: np.array(value) for name, value in s.items()} for s in slots],
+        [
+            {name: np.array(s.get(name, before[name])) for name in before}
+            for s, before in zip(slots, old, strict=True)
+        ],
     )
 
 
-def _eager_stepper(wrap: Callable[[Any], Any]) -> Callable:
-    def step(optimizer: Any, t: int, lr: Any, params: Any, grads: Any, slots: Any):
-        new_params, new_slots = optimizer.apply(
+def _state_values(optimizer: Any) -> dict[str, np.ndarray]:
+    return {name: var.numpy() for name, var in optimizer.state().items()}
+
+
+class _EagerStepper:
+    """Runs ``apply_with_state`` eagerly, on values wrapped by ``wrap``,
+    carrying the optimizer's state variables (Nadam's) from step to step."""
+
+    def __init__(self, optimizer: Any, wrap: Callable[[Any], Any]) -> None:
+        self.wrap = wrap
+        self.state = _state_values(optimizer)
+
+    def __call__(
+        self, optimizer: Any, t: int, lr: Any, params: Any, grads: Any, slots: Any
+    ) -> StepResult:
+        wrap = self.wrap
+        new_params, new_slots, new_state = optimizer.apply_with_state(
             wrap(np.int64(t)),
             wrap(lr),
             [wrap(p) for p in params],
             [wrap(g) for g in grads],
             [{k: wrap(v) for k, v in s.items()} for s in slots],
+            {k: wrap(v) for k, v in self.state.items()},
         )
+        self.state = {k: np.array(v) for k, v in new_state.items()}
         for value in [*new_params, *(v for s in new_slots for v in s.values())]:
             assert isinstance(value, kgraph.Tensor), type(value)
-        return _to_numpy(new_params, new_slots)
-
-    return step
+        return _to_numpy(new_params, new_slots, slots)
 
 
 class _GraphStepper:
@@ -132,19 +150,31 @@ class _GraphStepper:
             }
             for v in variables
         ]
-        new_params, new_slots = optimizer.apply(step, lr, params, grads, slots)
+        state = {
+            name: ops.placeholder(graph, var.path, var.shape, var.dtype, "slot")
+            for name, var in optimizer.state().items()
+        }
+        new_params, new_slots, new_state = optimizer.apply_with_state(
+            step, lr, params, grads, slots, state
+        )
         for i, value in enumerate(new_params):
             graph.set_output(f"param/{i}", value.node_id)
+        self.updated = []
         for i, group in enumerate(new_slots):
-            assert sorted(group) == sorted(self.slot_names[i])
+            assert set(group) <= set(self.slot_names[i])
+            self.updated.append(sorted(group))
             for name, value in group.items():
                 graph.set_output(f"slot/{i}/{name}", value.node_id)
+        for name, value in new_state.items():
+            graph.set_output(f"state/{name}", value.node_id)
         verify_graph(graph)
         self.graph = graph
         self.variables = variables
         self.slot_paths = [
             {name: s.path for name, s in optimizer.slots(v).items()} for v in variables
         ]
+        self.state_paths = {name: v.path for name, v in optimizer.state().items()}
+        self.state = _state_values(optimizer)
 
     def __call__(
         self, optimizer: Any, t: int, lr: Any, params: Any, grads: Any, slots: Any
@@ -156,13 +186,15 @@ class _GraphStepper:
             feeds[v.path] = p
             feeds[f"gradient/{v.path}"] = g
             feeds.update({paths[name]: value for name, value in s.items()})
+        feeds.update({self.state_paths[k]: v for k, v in self.state.items()})
         out = interpreter.run(self.graph, feeds)
+        self.state = {k: out[f"state/{k}"] for k in self.state}
         new_params = [out[f"param/{i}"] for i in range(len(params))]
         new_slots = [
             {name: out[f"slot/{i}/{name}"] for name in names}
-            for i, names in enumerate(self.slot_names)
+            for i, names in enumerate(self.updated)
         ]
-        return new_params, new_slots
+        return _to_numpy(new_params, new_slots, slots)
 
 
 def _run_steps(
@@ -177,9 +209,9 @@ def _run_steps(
     if mode == "graph":
         stepper: Callable = _GraphStepper(optimizer, variables)
     elif mode == "eager_tensor":
-        stepper = _eager_stepper(kgraph.Tensor)
+        stepper = _EagerStepper(optimizer, kgraph.Tensor)
     else:
-        stepper = _eager_stepper(lambda x: x)
+        stepper = _EagerStepper(optimizer, lambda x: x)
     values = [np.array(p) for p in params]
     slots = _initial_slots(optimizer, variables)
     history = []
@@ -242,3 +274,74 @@ def assert_trajectory() -> Callable[..., None]:
 def problem() -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
     """A kernel and a bias (float32) and three steps of gradients."""
     return make_problem()
+
+
+# -- references as step objects, and training a model on each backend ---------
+
+
+def _reference_trajectory(
+    reference: Any, grads_per_step: Sequence[Sequence[np.ndarray]], lrs: Sequence[float]
+) -> list[StepResult]:
+    """Runs ``reference.step(t, lr, grads)`` per step; after each step
+    records ``reference.params`` and ``reference.slots`` (copies)."""
+    history = []
+    for t, (rate, grads) in enumerate(zip(lrs, grads_per_step, strict=True)):
+        reference.step(t, rate, [g.astype(np.float64) for g in grads])
+        history.append(
+            (
+                [p.copy() for p in reference.params],
+                [{k: np.array(v) for k, v in s.items()} for s in reference.slots],
+            )
+        )
+    return history
+
+
+@pytest.fixture
+def reference_run() -> Callable[..., list[StepResult]]:
+    """``reference_run(reference, grads_per_step, lrs)``: a NumPy reference
+    object's trajectory, in ``run_steps``'s format."""
+    return _reference_trajectory
+
+
+def _linear_data() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, (8, 3)).astype("float32")
+    y = rng.uniform(-1, 1, (8, 2)).astype("float32")
+    params = [
+        rng.uniform(-1, 1, (3, 2)).astype("float32"),
+        rng.uniform(-1, 1, (2,)).astype("float32"),
+    ]
+    return x, y, params
+
+
+def _mse_grads(params: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray) -> list:
+    """Gradients of Keras's mean squared error of ``x @ W + b``."""
+    kernel, bias = params
+    error = 2 * (x @ kernel + bias - y) / y.size
+    return [x.T @ error, error.sum(axis=0)]
+
+
+def _fit_linear(
+    optimizer: Any, make_reference: Callable[[list[np.ndarray]], Any], steps: int = 4
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Trains ``Dense(2)`` on one full batch for ``steps`` steps with
+    ``optimizer`` (on the backend ``KGRAPH_BACKEND`` selects), and runs the
+    NumPy reference on the same data. Returns ``(weights, expected)``."""
+    x, y, params = _linear_data()
+    model = kgraph.Sequential([kgraph.Input((3,)), kgraph.layers.Dense(2)])
+    model.set_weights(params)
+    model.compile(optimizer=optimizer, loss="mse")
+    model.fit(x, y, batch_size=8, epochs=steps, shuffle=False, verbose=0)
+    reference = make_reference([p.astype(np.float64) for p in params])
+    xd, yd = x.astype(np.float64), y.astype(np.float64)
+    for t in range(steps):
+        reference.step(t, None, _mse_grads(reference.params, xd, yd))
+    return model.get_weights(), reference.params
+
+
+@pytest.fixture
+def fit_linear() -> Callable[..., tuple[list[np.ndarray], list[np.ndarray]]]:
+    """``fit_linear(optimizer, make_reference, steps=4)``: a model's weights
+    after ``fit`` and a NumPy reference's (``make_reference(params)``, whose
+    ``step(t, lr, grads)`` takes ``lr=None`` as its own learning rate)."""
+    return _fit_linear

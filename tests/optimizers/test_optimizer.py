@@ -287,14 +287,24 @@ def test_learning_rate_is_settable():
 def test_schedule_learning_rate_is_not_settable_to_a_number():
     schedule = schedules.ExponentialDecay(0.1, 10, 0.9)
     opt = SGD(learning_rate=schedule)
-    assert opt.learning_rate is schedule
+    assert opt.learning_rate_schedule is schedule
     with pytest.raises(
         TypeError, match=r"cannot be set to a number. .*Received: learning_rate=0.1$"
     ):
         opt.learning_rate = 0.1
     other = schedules.CosineDecay(0.1, 10)
     opt.learning_rate = other
-    assert opt.learning_rate is other
+    assert opt.learning_rate_schedule is other
+
+
+def test_schedule_learning_rate_reads_as_its_current_value():
+    # Keras: `optimizer.learning_rate` is the schedule at `iterations`.
+    opt = SGD(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5))
+    assert isinstance(opt.learning_rate, float)
+    assert opt.learning_rate == pytest.approx(0.1)
+    opt.iterations.assign(10)
+    assert opt.learning_rate == pytest.approx(0.05)
+    assert SGD(learning_rate=0.2).learning_rate_schedule is None
 
 
 def test_learning_rate_at():
@@ -391,19 +401,20 @@ def test_keras_only_arguments_at_defaults_are_accepted():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
+    ("name", "value", "pattern"),
     [
-        ("use_ema", True),
-        ("loss_scale_factor", 128.0),
-        ("gradient_accumulation_steps", 4),
+        ("ema_momentum", 1.5, r"`ema_momentum` must be a float in \[0, 1\]"),
+        ("ema_overwrite_frequency", 0, r"`ema_overwrite_frequency` must be an integer"),
+        ("gradient_accumulation_steps", 1, r"must be an integer >= 2"),
+        ("gradient_accumulation_steps", 2.5, r"must be an integer >= 2"),
+        ("loss_scale_factor", -1.0, r"`loss_scale_factor` must be a float >= 0"),
     ],
 )
-def test_unsupported_keras_arguments(name, value):
-    with pytest.raises(
-        ValueError,
-        match=f"`{name}` is not supported by kgraph yet.*Received: {name}={value!r}$",
-    ):
-        Adam(**{name: value})
+def test_invalid_keras_base_arguments(name, value, pattern):
+    kwargs = {"use_ema": True} if name.startswith("ema") else {}
+    with pytest.raises(ValueError, match=pattern) as info:
+        Adam(**kwargs, **{name: value})
+    assert str(info.value).endswith(f"Received: {name}={value!r}")
 
 
 def test_unknown_argument():
@@ -494,20 +505,38 @@ def test_get_by_dict():
 
 def test_get_unknown_name():
     pattern = (
-        r"one of the names 'adagrad', 'adam', 'adamw', 'rmsprop', 'sgd' "
-        r"\(case-insensitive\). Received: optimizer='adamax'$"
+        r"one of the names 'adadelta', 'adafactor', .*, 'sgd' "
+        r"\(case-insensitive\). Received: optimizer='sgdw'$"
     )
     with pytest.raises(ValueError, match=pattern):
-        optimizers.get("adamax")
+        optimizers.get("sgdw")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "adadelta",
+        "adafactor",
+        "adamax",
+        "ftrl",
+        "lamb",
+        "lion",
+        "muon",
+        "nadam",
+        "schedulefreeadamw",
+    ],
+)
+def test_get_new_optimizers_by_name(name):
+    opt = optimizers.get(name)
+    assert opt.name.replace("_", "") == name
+    assert optimizers.get(optimizers.serialize(opt)).get_config() == opt.get_config()
 
 
 def test_get_unknown_objects():
     with pytest.raises(ValueError, match=r"Received: optimizer=42$"):
         optimizers.get(42)
-    with pytest.raises(
-        ValueError, match=r"Received: optimizer=\{'class_name': 'Nadam'"
-    ):
-        optimizers.get({"class_name": "Nadam", "config": {}})
+    with pytest.raises(ValueError, match=r"Received: optimizer=\{'class_name': 'SGDW'"):
+        optimizers.get({"class_name": "SGDW", "config": {}})
 
 
 @pytest.mark.parametrize(
@@ -541,8 +570,8 @@ def test_schedule_in_config():
     config = opt.get_config()
     assert config["learning_rate"]["class_name"] == "PiecewiseConstantDecay"
     restored = SGD.from_config(config)
-    assert isinstance(restored.learning_rate, schedules.PiecewiseConstantDecay)
-    assert restored.learning_rate.boundaries == [10]
+    assert isinstance(restored.learning_rate_schedule, schedules.PiecewiseConstantDecay)
+    assert restored.learning_rate_schedule.boundaries == [10]
 
 
 def test_deserialize_keras_config():
@@ -579,3 +608,66 @@ def test_deserialize_custom_object():
     opt = optimizers.deserialize(data, custom_objects={"SignDescent": SignDescent})
     assert isinstance(opt, SignDescent)
     assert opt.learning_rate == 0.5
+
+
+# -- optimizer state saved with the model -----------------------------------------
+
+
+SAVED_OPTIMIZERS = [
+    lambda: optimizers.Nadam(learning_rate=0.01),
+    lambda: optimizers.Adamax(learning_rate=0.01),
+    lambda: optimizers.Adadelta(learning_rate=1.0),
+    lambda: optimizers.Adafactor(learning_rate=0.1),
+    lambda: optimizers.Ftrl(learning_rate=0.1, l1_regularization_strength=0.01),
+    lambda: optimizers.Lamb(learning_rate=0.01),
+    lambda: optimizers.Lion(learning_rate=0.01),
+    lambda: Adam(learning_rate=0.01, use_ema=True, gradient_accumulation_steps=2),
+    lambda: optimizers.LossScaleOptimizer(Adam(learning_rate=0.01)),
+    lambda: optimizers.Muon(learning_rate=0.01),
+    lambda: optimizers.ScheduleFreeAdamW(learning_rate=0.01),
+]
+
+
+def _trained_model(make_optimizer):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (12, 3)).astype("float32")
+    y = rng.uniform(-1, 1, (12, 2)).astype("float32")
+    model = kgraph.Sequential(
+        [kgraph.Input((3,)), kgraph.layers.Dense(4), kgraph.layers.Dense(2)]
+    )
+    model.compile(optimizer=make_optimizer(), loss="mse", backend="numpy")
+    model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return model, x, y
+
+
+@pytest.mark.parametrize("suffix", [".kgraph", ".weights.h5"])
+@pytest.mark.parametrize("make_optimizer", SAVED_OPTIMIZERS)
+def test_optimizer_state_is_saved_and_restored(make_optimizer, suffix, tmp_path):
+    if suffix == ".weights.h5":
+        pytest.importorskip("h5py")
+    model, x, y = _trained_model(make_optimizer)
+    path = tmp_path / f"model{suffix}"
+    if suffix == ".kgraph":
+        model.save(path)
+        loaded = kgraph.models.load_model(path)
+    else:
+        model.save_weights(path)
+        loaded, _, _ = _trained_model(make_optimizer)
+        loaded.load_weights(path)
+    saved = [v.numpy() for v in model.optimizer.variables]
+    restored = [v.numpy() for v in loaded.optimizer.variables]
+    assert len(saved) == len(restored) > 1
+    for a, b in zip(saved, restored, strict=True):
+        np.testing.assert_array_equal(a, b)
+    for m in (model, loaded):
+        m.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "name", ["Adagrad", "Adam", "Ftrl", "Optimizer", "RMSprop", "SGD"]
+)
+def test_legacy_optimizers_are_refused_as_in_keras_3(name):
+    with pytest.raises(ImportError, match=f"Use `kgraph.optimizers.{name}` instead"):
+        getattr(optimizers.legacy, name)(learning_rate=0.1)

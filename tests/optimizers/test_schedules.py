@@ -193,3 +193,162 @@ def test_user_schedule(mode):
     data = schedules.serialize(InverseTime(0.3))
     restored = schedules.deserialize(data, custom_objects={"InverseTime": InverseTime})
     assert restored.initial_learning_rate == 0.3
+
+
+# -- PolynomialDecay, InverseTimeDecay, CosineDecayRestarts ---------------------
+
+
+def polynomial_reference(step, initial, decay_steps, end=1e-4, power=1.0, cycle=False):
+    if cycle:
+        multiplier = 1.0 if step == 0 else np.ceil(step / decay_steps)
+        decay_steps = decay_steps * multiplier
+    else:
+        step = min(step, decay_steps)
+    return (initial - end) * (1 - step / decay_steps) ** power + end
+
+
+def inverse_time_reference(step, initial, decay_steps, rate, staircase=False):
+    fraction = step / decay_steps
+    if staircase:
+        fraction = np.floor(fraction)
+    return initial / (1 + rate * fraction)
+
+
+def restarts_reference(step, initial, first, t_mul=2.0, m_mul=1.0, alpha=0.0):
+    done = step / first
+    if t_mul == 1.0:
+        restart = np.floor(done)
+        fraction = done - restart
+    else:
+        restart = np.floor(np.log(1 - done * (1 - t_mul)) / np.log(t_mul))
+        before = (1 - t_mul**restart) / (1 - t_mul)
+        fraction = (done - before) / t_mul**restart
+    cosine = 0.5 * m_mul**restart * (1 + np.cos(np.pi * fraction))
+    return initial * ((1 - alpha) * cosine + alpha)
+
+
+STEPS = [0, 1, 5, 9, 10, 11, 17, 29, 30, 31, 75, 200]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"end_learning_rate": 0.01, "power": 2.0},
+        {"end_learning_rate": 0.01, "power": 0.5, "cycle": True},
+    ],
+    ids=["linear", "power", "cycle"],
+)
+def test_polynomial_decay(kwargs, mode):
+    schedule = schedules.PolynomialDecay(0.1, 10, **kwargs)
+    keys = {"end_learning_rate": "end"}
+    ref = {keys.get(k, k): v for k, v in kwargs.items()}
+    expected = [polynomial_reference(s, 0.1, 10, **ref) for s in STEPS]
+    assert_rates(evaluate(schedule, STEPS, mode), expected)
+
+
+@pytest.mark.parametrize("staircase", [False, True])
+def test_inverse_time_decay(staircase, mode):
+    schedule = schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=staircase)
+    expected = [inverse_time_reference(s, 0.1, 10, 0.5, staircase) for s in STEPS]
+    assert_rates(evaluate(schedule, STEPS, mode), expected)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"t_mul": 1.0, "m_mul": 0.5}, {"t_mul": 1.5, "m_mul": 0.8, "alpha": 0.1}],
+    ids=["defaults", "fixed-period", "geometric"],
+)
+def test_cosine_decay_restarts(kwargs, mode):
+    schedule = schedules.CosineDecayRestarts(0.1, 10, **kwargs)
+    expected = [restarts_reference(s, 0.1, 10, **kwargs) for s in STEPS]
+    np.testing.assert_allclose(
+        evaluate(schedule, STEPS, mode), expected, rtol=1e-5, atol=1e-7
+    )
+
+
+def test_new_schedule_configs_have_keras_keys():
+    assert schedules.PolynomialDecay(0.1, 10).get_config() == {
+        "initial_learning_rate": 0.1,
+        "decay_steps": 10,
+        "end_learning_rate": 0.0001,
+        "power": 1.0,
+        "cycle": False,
+        "name": "PolynomialDecay",
+    }
+    assert schedules.InverseTimeDecay(0.1, 10, 0.5).get_config() == {
+        "initial_learning_rate": 0.1,
+        "decay_steps": 10,
+        "decay_rate": 0.5,
+        "staircase": False,
+        "name": "InverseTimeDecay",
+    }
+    assert schedules.CosineDecayRestarts(0.1, 10).get_config() == {
+        "initial_learning_rate": 0.1,
+        "first_decay_steps": 10,
+        "t_mul": 2.0,
+        "m_mul": 1.0,
+        "alpha": 0.0,
+        "name": "SGDRDecay",
+    }
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        schedules.PolynomialDecay(0.1, 100, 0.01, power=2.0, cycle=True),
+        schedules.InverseTimeDecay(0.1, 10, 0.5, staircase=True),
+        schedules.CosineDecayRestarts(0.1, 10, t_mul=1.5, m_mul=0.9, alpha=0.1),
+    ],
+    ids=lambda s: type(s).__name__,
+)
+def test_new_schedules_round_trip(schedule):
+    restored = schedules.deserialize(schedules.serialize(schedule))
+    assert type(restored) is type(schedule)
+    assert restored.get_config() == schedule.get_config()
+
+
+def test_new_schedules_check_their_steps():
+    with pytest.raises(ValueError, match=r"Received: decay_steps=0$"):
+        schedules.PolynomialDecay(0.1, 0)
+    with pytest.raises(ValueError, match=r"Received: decay_steps=-1$"):
+        schedules.InverseTimeDecay(0.1, -1, 0.5)
+    with pytest.raises(ValueError, match=r"Received: first_decay_steps=0$"):
+        schedules.CosineDecayRestarts(0.1, 0)
+
+
+class _ScheduledSGD:
+    """Plain SGD in float64 with a schedule of the step (Keras's rule)."""
+
+    def __init__(self, params, schedule):
+        self.params, self.slots, self.schedule = params, [{}, {}], schedule
+
+    def step(self, t, lr, grads):
+        rate = self.schedule(t)
+        self.params = [p - rate * g for p, g in zip(self.params, grads, strict=True)]
+
+
+def test_schedules_run_inside_the_compiled_step(backend, fit_linear):
+    from kgraph.optimizers import SGD
+
+    for schedule, formula in [
+        (
+            schedules.CosineDecayRestarts(0.5, 2, t_mul=1.5, m_mul=0.7),
+            lambda t: restarts_reference(t, 0.5, 2, 1.5, 0.7),
+        ),
+        (
+            schedules.PolynomialDecay(0.5, 3, 0.1, power=2.0, cycle=True),
+            lambda t: polynomial_reference(t, 0.5, 3, 0.1, 2.0, True),
+        ),
+        (
+            schedules.InverseTimeDecay(0.5, 2, 1.0, staircase=True),
+            lambda t: inverse_time_reference(t, 0.5, 2, 1.0, True),
+        ),
+    ]:
+        weights, expected = fit_linear(
+            SGD(learning_rate=schedule),
+            lambda p, f=formula: _ScheduledSGD(p, f),
+            steps=7,
+        )
+        for got, want in zip(weights, expected, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

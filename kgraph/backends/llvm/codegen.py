@@ -231,12 +231,17 @@ def _freeze(value: Any) -> Any:
 
 
 def kernel_key(
-    graph: Graph, kind: str, nodes: list[Node], external: list[int], shared: bool
+    graph: Graph,
+    kind: str | tuple[str, tuple[int, ...]],
+    nodes: list[Node],
+    external: list[int],
+    shared: bool,
 ) -> tuple:
-    """The canonical form of a unit's kernel: its members' ops, attributes,
-    types and operands (as positions among the members and the external
-    operands), the external operands' types, and whether it is shared.
-    Two units with one key compile to the same function."""
+    """The canonical form of a unit's kernel: its kind (with the members
+    written in place, for groups), its members' ops, attributes, types and
+    operands (as positions among the members and the external operands),
+    the external operands' types, and whether it is shared. Two units with
+    one key compile to the same function."""
     position = {node.id: ("member", k) for k, node in enumerate(nodes)}
     position.update({i: ("input", k) for k, i in enumerate(external)})
     members = tuple(
@@ -309,7 +314,9 @@ def _unit_kernels(
         external = _external(nodes)
         kernel, _ = _reuse(
             module,
-            kernel_key(graph, "product", nodes, external, shared),
+            kernel_key(
+                graph, ("product", _in_place(program, nodes)), nodes, external, shared
+            ),
             lambda: _emit_product_group_kernel(module, prefix, program, nodes, shared),
         )
     elif len(nodes) == 1:
@@ -327,7 +334,9 @@ def _unit_kernels(
         external = _external(nodes)
         kernel, _ = _reuse(
             module,
-            kernel_key(graph, "group", nodes, external, shared),
+            kernel_key(
+                graph, ("group", _in_place(program, nodes)), nodes, external, shared
+            ),
             lambda: _emit_group_kernel(module, prefix, program, nodes, shared),
         )
     arguments = [*(pointers[n.id] for n in nodes), *(pointers[i] for i in external)]
@@ -365,7 +374,9 @@ def _emit_group_kernel(
     group of the schedule): ``(out_1, ..., out_k, in_1, ..., in_m[, tid,
     threads])``. Values of earlier members stay in registers."""
     graph = program.graph
-    function, external, emitter = _unit_function(module, prefix, nodes, shared)
+    function, external, emitter = _unit_function(
+        module, prefix, nodes, shared, aliased=_in_place(program, nodes)
+    )
     outputs, inputs = _unit_buffers(graph, function, nodes, external)
     body = _group_body(emitter, graph, nodes, external)
     with _lowering_unit(graph, "loop group", nodes):
@@ -383,7 +394,9 @@ def _emit_product_group_kernel(
     blocks' partial sums. Arguments as for a loop group."""
     graph = program.graph
     product, members = nodes[0], nodes[1:]
-    function, external, emitter = _unit_function(module, prefix, nodes, shared)
+    function, external, emitter = _unit_function(
+        module, prefix, nodes, shared, aliased=_in_place(program, nodes)
+    )
     outputs, inputs = _unit_buffers(graph, function, nodes, external)
     buffers = dict(zip(external, inputs, strict=True))
     own = [buffers[i] for i in product.inputs]
@@ -487,18 +500,29 @@ def _external(nodes: list[Node]) -> list[int]:
     return external
 
 
+def _in_place(program: Program, nodes: list[Node]) -> tuple[int, ...]:
+    """Positions of the unit's members written in place over a state input."""
+    plan = program.plan
+    if plan is None:
+        return ()
+    return tuple(k for k, node in enumerate(nodes) if node.id in plan.in_place)
+
+
 def _unit_function(
     module: ir.Module,
     prefix: str,
     nodes: list[Node],
     shared: bool,
     distinct: bool = True,
+    aliased: tuple[int, ...] = (),
 ) -> tuple[ir.Function, list[int], Emitter]:
     """The function of a multi-node unit: ``(out_1, ..., out_k, in_1, ...,
     in_m[, tid, threads])``, the inputs being the operands computed outside
     the unit (or views of members, in a row group: then ``distinct`` is
     false and the outputs are not marked ``noalias``); and an emitter at its
-    entry."""
+    entry. The outputs at the positions in ``aliased`` are written in place
+    over an input (a state update): they are not ``noalias`` either, or
+    LLVM could reload that input after the store."""
     external = _external(nodes)
     extra = [I64, I64] if shared else []
     kind = ir.FunctionType(ir.VoidType(), [PTR] * (len(nodes) + len(external)) + extra)
@@ -508,8 +532,9 @@ def _unit_function(
     )
     function.linkage = "internal"
     function.attributes.add("noinline")
-    for argument in function.args[: len(nodes)] if distinct else ():
-        argument.add_attribute("noalias")
+    for position, argument in enumerate(function.args[: len(nodes)]):
+        if distinct and position not in aliased:
+            argument.add_attribute("noalias")
     builder = ir.IRBuilder(function.append_basic_block("entry"))
     emitter = Emitter(builder, tuple(function.args[-2:]) if shared else None)
     return function, external, emitter
