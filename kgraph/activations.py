@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
@@ -25,47 +24,11 @@ from kgraph import dtypes
 from kgraph import objects
 from kgraph import ops
 
-# SELU constants (Klambauer et al., 2017), as in Keras.
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
-# Chebyshev fit of erfc (Numerical Recipes' ``erfcc``): fractional error
-# below 1.2e-7 for every argument, so erfc(z) stays accurate where it is tiny.
-_ERFC_COEFFICIENTS = (
-    -1.26551223,
-    1.00002368,
-    0.37409196,
-    0.09678418,
-    -0.18628806,
-    0.27886807,
-    -1.13520398,
-    1.48851587,
-    -0.82215223,
-    0.17087277,
-)
-
 
 def _float(x: Any) -> Any:
     """Returns ``x`` as a tensor of a float dtype (ints become float32)."""
     x = ops.as_tensor(x)
     return x if dtypes.is_float(x.dtype) else ops.cast(x, "float32")
-
-
-def _erfc(x: Any) -> Any:
-    """Returns the complementary error function ``1 - erf(x)`` elementwise.
-
-    Computed as ``t * exp(-x**2 + P(t))`` with ``t = 1 / (1 + |x| / 2)`` for
-    ``x >= 0`` and ``2 - erfc(-x)`` below, accurate to 1.2e-7 relative.
-    """
-    x = _float(x)
-    z = ops.abs(x)
-    t = ops.divide(1.0, ops.add(ops.multiply(z, 0.5), 1.0))
-    poly = ops.multiply(t, _ERFC_COEFFICIENTS[-1])
-    for coefficient in reversed(_ERFC_COEFFICIENTS[1:-1]):
-        poly = ops.multiply(t, ops.add(poly, coefficient))
-    exponent = ops.add(ops.subtract(poly, ops.square(z)), _ERFC_COEFFICIENTS[0])
-    tail = ops.multiply(t, ops.exp(exponent))
-    return ops.where(ops.less(x, 0.0), ops.subtract(2.0, tail), tail)
 
 
 def relu(
@@ -141,8 +104,7 @@ def relu6(x: Any) -> Any:
     Returns:
         A tensor of the same shape as ``x``.
     """
-    x = _float(x)
-    return ops.where(ops.greater_equal(x, 6.0), 6.0, ops.relu(x))
+    return ops.relu6(x)
 
 
 def sigmoid(x: Any) -> Any:
@@ -236,16 +198,15 @@ def selu(x: Any) -> Any:
     Returns:
         A tensor of the same shape as ``x``.
     """
-    return ops.multiply(ops.elu(_float(x), alpha=_SELU_ALPHA), _SELU_SCALE)
+    return ops.selu(x)
 
 
 def gelu(x: Any, approximate: bool = False) -> Any:
     """Gaussian error linear unit: ``x * P(X <= x)`` for ``X ~ N(0, 1)``.
 
-    Exact form (``approximate=False``, Keras's default):
-    ``0.5 * x * (1 + erf(x / sqrt(2)))``, computed as
-    ``0.5 * x * erfc(-x / sqrt(2))`` with an erfc accurate to 1.2e-7
-    relative. Approximate form:
+    Exact form (``approximate=False``, Keras's default here, unlike
+    ``kgraph.ops.gelu``): ``0.5 * x * (1 + erf(x / sqrt(2)))``. Approximate
+    form:
     ``0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))``.
 
     Args:
@@ -260,16 +221,7 @@ def gelu(x: Any, approximate: bool = False) -> Any:
     >>> round(float(gelu([1.0]).numpy()[0]), 5)
     0.84134
     """
-    x = _float(x)
-    if approximate:
-        cube = ops.multiply(ops.multiply(x, x), x)
-        inner = ops.multiply(
-            ops.add(x, ops.multiply(cube, 0.044715)), math.sqrt(2.0 / math.pi)
-        )
-        cdf = ops.multiply(ops.add(ops.tanh(inner), 1.0), 0.5)
-        return ops.multiply(x, cdf)
-    cdf = ops.multiply(_erfc(ops.multiply(x, -1.0 / math.sqrt(2.0))), 0.5)
-    return ops.multiply(x, cdf)
+    return ops.gelu(x, approximate=approximate)
 
 
 def silu(x: Any) -> Any:
@@ -281,8 +233,7 @@ def silu(x: Any) -> Any:
     Returns:
         A tensor of the same shape as ``x``.
     """
-    x = _float(x)
-    return ops.multiply(x, ops.sigmoid(x))
+    return ops.silu(x)
 
 
 swish = silu
@@ -309,8 +260,7 @@ def softsign(x: Any) -> Any:
     Returns:
         A tensor of values in ``(-1, 1)``.
     """
-    x = _float(x)
-    return ops.divide(x, ops.add(ops.abs(x), 1.0))
+    return ops.softsign(x)
 
 
 def exponential(x: Any) -> Any:
@@ -336,7 +286,7 @@ def hard_sigmoid(x: Any) -> Any:
     Returns:
         A tensor of values in ``[0, 1]``.
     """
-    return ops.divide(relu6(ops.add(_float(x), 3.0)), 6.0)
+    return ops.hard_sigmoid(x)
 
 
 def hard_silu(x: Any) -> Any:
@@ -348,8 +298,7 @@ def hard_silu(x: Any) -> Any:
     Returns:
         A tensor of the same shape as ``x``.
     """
-    x = _float(x)
-    return ops.multiply(x, hard_sigmoid(x))
+    return ops.hard_silu(x)
 
 
 hard_swish = hard_silu
@@ -364,7 +313,7 @@ def hard_tanh(x: Any) -> Any:
     Returns:
         A tensor of values in ``[-1, 1]``.
     """
-    return ops.clip(_float(x), -1.0, 1.0)
+    return ops.hard_tanh(x)
 
 
 def log_sigmoid(x: Any) -> Any:
@@ -376,7 +325,7 @@ def log_sigmoid(x: Any) -> Any:
     Returns:
         A tensor of non-positive values.
     """
-    return ops.negative(ops.softplus(ops.negative(_float(x))))
+    return ops.log_sigmoid(x)
 
 
 def tanh_shrink(x: Any) -> Any:
@@ -388,8 +337,7 @@ def tanh_shrink(x: Any) -> Any:
     Returns:
         A tensor of the same shape as ``x``.
     """
-    x = _float(x)
-    return ops.subtract(x, ops.tanh(x))
+    return ops.tanh_shrink(x)
 
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
@@ -402,11 +350,7 @@ def celu(x: Any, alpha: float = 1.0) -> Any:
     Returns:
         A tensor of the same shape as ``x``.
     """
-    x = _float(x)
-    negative = ops.multiply(
-        ops.subtract(ops.exp(ops.divide(ops.minimum(x, 0.0), alpha)), 1.0), alpha
-    )
-    return ops.where(ops.greater_equal(x, 0.0), x, negative)
+    return ops.celu(x, alpha=alpha)
 
 
 def mish(x: Any) -> Any:
@@ -420,6 +364,113 @@ def mish(x: Any) -> Any:
     """
     x = _float(x)
     return ops.multiply(x, ops.tanh(ops.softplus(x)))
+
+
+def glu(x: Any, axis: int = -1) -> Any:
+    """Gated linear unit: ``a * sigmoid(b)`` for the halves ``a, b`` of
+    ``x`` along ``axis``.
+
+    Args:
+        x: input tensor, of even size along ``axis``.
+        axis: the axis to split.
+
+    Returns:
+        A tensor half the size of ``x`` along ``axis``.
+    """
+    return ops.glu(x, axis=axis)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """Hard shrink: ``x`` where ``|x| > threshold``, else 0.
+
+    Args:
+        x: input tensor.
+        threshold: the half-width of the zeroed band.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Any:
+    """Soft shrink: ``x - threshold`` above ``threshold``, ``x + threshold``
+    below ``-threshold``, 0 between.
+
+    Args:
+        x: input tensor.
+        threshold: the half-width of the zeroed band.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+def sparse_plus(x: Any) -> Any:
+    """Sparse plus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``,
+    ``x`` for ``x >= 1``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x: Any) -> Any:
+    """Sparse sigmoid: ``clip((x + 1) / 2, 0, 1)``.
+
+    Args:
+        x: input tensor.
+
+    Returns:
+        A tensor of values in ``[0, 1]``.
+    """
+    return ops.sparse_sigmoid(x)
+
+
+def sparsemax(x: Any, axis: int = -1) -> Any:
+    """Sparsemax: ``max(x - tau, 0)`` along ``axis`` with Keras 3's ``tau``
+    (see ``kgraph.ops.sparsemax``).
+
+    Args:
+        x: input tensor.
+        axis: the axis to normalize.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.sparsemax(x, axis=axis)
+
+
+def squareplus(x: Any, b: float = 4) -> Any:
+    """Squareplus: ``(x + sqrt(x**2 + b)) / 2``.
+
+    Args:
+        x: input tensor.
+        b: the smoothness near 0.
+
+    Returns:
+        A tensor of positive values.
+    """
+    return ops.squareplus(x, b=b)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Any:
+    """``x`` where ``x > threshold``, else ``default_value``.
+
+    Args:
+        x: input tensor.
+        threshold: the bound below which values are replaced.
+        default_value: the replacement.
+
+    Returns:
+        A tensor of the same shape as ``x``.
+    """
+    return ops.threshold(x, threshold, default_value)
 
 
 ALL_OBJECTS: tuple[Callable[..., Any], ...] = (
@@ -445,6 +496,14 @@ ALL_OBJECTS: tuple[Callable[..., Any], ...] = (
     mish,
     log_softmax,
     log_sigmoid,
+    glu,
+    hard_shrink,
+    soft_shrink,
+    sparse_plus,
+    sparse_sigmoid,
+    sparsemax,
+    squareplus,
+    threshold,
 )
 
 ALL_OBJECTS_DICT: dict[str, Callable[..., Any]] = {
@@ -498,6 +557,8 @@ __all__ = [
     "exponential",
     "gelu",
     "get",
+    "glu",
+    "hard_shrink",
     "hard_sigmoid",
     "hard_silu",
     "hard_swish",
@@ -513,10 +574,16 @@ __all__ = [
     "serialize",
     "sigmoid",
     "silu",
+    "soft_shrink",
     "softmax",
     "softplus",
     "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
     "swish",
     "tanh",
     "tanh_shrink",
+    "threshold",
 ]

@@ -607,6 +607,132 @@ class Orthogonal(RandomInitializer):
         return {"gain": self.gain, **super().get_config()}
 
 
+_WINDOWS = {
+    "hann": np.hanning,
+    "hanning": np.hanning,
+    "hamming": np.hamming,
+    "blackman": np.blackman,
+    "bartlett": np.bartlett,
+    "boxcar": np.ones,
+}
+
+
+def window(name: Any, length: int, periodic: bool) -> np.ndarray:
+    """A window function's values, as ``scipy.signal.get_window(name,
+    length, fftbins=periodic)`` gives them: ``"hann"``, ``"hamming"``,
+    ``"blackman"``, ``"bartlett"`` and ``"boxcar"`` are computed here; other
+    names need SciPy.
+
+    Raises:
+        ValueError: for a name neither known here nor to SciPy.
+    """
+    make = _WINDOWS.get(name)
+    if make is not None:
+        values = make(length + 1)[:-1] if periodic else make(length)
+        return np.asarray(values, dtype="float64")
+    try:
+        from scipy import signal
+    except ImportError:
+        raise ValueError(
+            f"Unknown window {name!r}: kgraph computes {sorted(_WINDOWS)}; other "
+            f"windows need SciPy (pip install scipy). Received: window={name!r}"
+        ) from None
+    return np.asarray(signal.get_window(name, length, periodic), dtype="float64")
+
+
+class STFT(Initializer):
+    """Kernels of a convolution computing a short-time Fourier transform:
+    the real (cosine) or imaginary (sine) parts of the DFT's first
+    ``F // 2 + 1`` frequencies, windowed.
+
+    The shape is ``(frame_length, 1, fft_length // 2 + 1)``; entry
+    ``(t, 0, f)`` is ``cos(-2 pi t f / fft_length)`` (or ``sin``) times the
+    window's ``t``-th value, divided by the window's L2 norm
+    (``scaling="density"``) or L1 norm (``"spectrum"``).
+
+    Args:
+        side: ``"real"`` or ``"imag"``.
+        window: A window name (``"hann"``, ``"hamming"``, ...), the window's
+            values, or ``None`` for none.
+        scaling: ``"density"``, ``"spectrum"`` or ``None``.
+        periodic: Whether the window is periodic (for spectral analysis)
+            rather than symmetric.
+
+    Raises:
+        ValueError: for another ``side`` or ``scaling``, or a window whose
+            length is not the frame length.
+
+    Example:
+
+    >>> STFT("real", window=None)((4, 1, 3))[:, 0, :].round(6)
+    array([[ 1.,  1.,  1.],
+           [ 1.,  0., -1.],
+           [ 1., -1.,  1.],
+           [ 1., -0., -1.]], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        side: str = "real",
+        window: Any = "hann",
+        scaling: str | None = "density",
+        periodic: bool = False,
+    ) -> None:
+        if side not in ("real", "imag"):
+            raise ValueError(
+                f"side should be 'real' or 'imag'. Received: side={side!r}"
+            )
+        if scaling not in (None, "density", "spectrum"):
+            raise ValueError(
+                "Scaling is invalid, it must be `None`, 'density' or 'spectrum'. "
+                f"Received: scaling={scaling!r}"
+            )
+        self.side = side
+        self.window = window
+        self.scaling = scaling
+        self.periodic = periodic
+
+    def __call__(self, shape: Sequence[int], dtype: Any = "float32") -> np.ndarray:
+        """Returns the kernel of ``shape = (frame_length, 1, bins)``."""
+        frame_length, _, bins = _shape(shape)
+        fft_length = (bins - 1) * 2
+        time = np.arange(frame_length, dtype="float64").reshape(-1, 1, 1)
+        freq = np.arange(bins, dtype="float64").reshape(1, 1, -1) / fft_length
+        angle = -2.0 * time * freq * np.pi
+        kernel = np.cos(angle) if self.side == "real" else np.sin(angle)
+        if self.window is not None:
+            values = (
+                window(self.window, frame_length, self.periodic)
+                if isinstance(self.window, str)
+                else np.asarray(self.window, dtype="float64")
+            )
+            if values.shape != (frame_length,):
+                raise ValueError(
+                    "The shape of `window` must be equal to [frame_length]. "
+                    f"Received: window shape={values.shape}"
+                )
+            values = values.reshape(-1, 1, 1)
+            scale = 1.0
+            if self.scaling == "density":
+                scale = float(np.sqrt(np.sum(values**2)))
+            elif self.scaling == "spectrum":
+                scale = float(np.sum(np.abs(values)))
+            kernel = kernel * values / scale
+        return kernel.astype(_float_dtype("STFT", dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        window = self.window
+        if isinstance(window, np.ndarray):
+            window = window.tolist()
+        return {
+            "side": self.side,
+            "window": window,
+            "periodic": self.periodic,
+            "scaling": self.scaling,
+        }
+
+
 _CLASS_LIST: tuple[type[Initializer], ...] = (
     Initializer,
     Constant,
@@ -630,6 +756,9 @@ _CLASSES: dict[str, type[Initializer]] = objects.name_table(
     {
         "IdentityInitializer": Identity,
         "OrthogonalInitializer": Orthogonal,
+        "STFT": STFT,
+        "STFTInitializer": STFT,
+        "stft": STFT,
         "normal": RandomNormal,
         "uniform": RandomUniform,
         "one": Ones,
@@ -652,6 +781,10 @@ random_normal = RandomNormal
 random_uniform = RandomUniform
 truncated_normal = TruncatedNormal
 variance_scaling = VarianceScaling
+IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal
+STFTInitializer = STFT
+stft = STFT
 
 
 FAMILY = objects.ObjectFamily("initializer", Initializer, _CLASSES)
@@ -670,19 +803,23 @@ get, serialize, deserialize = FAMILY.public_functions(
 
 
 __all__ = [
+    "STFT",
     "Constant",
     "GlorotNormal",
     "GlorotUniform",
     "HeNormal",
     "HeUniform",
     "Identity",
+    "IdentityInitializer",
     "Initializer",
     "LecunNormal",
     "LecunUniform",
     "Ones",
     "Orthogonal",
+    "OrthogonalInitializer",
     "RandomNormal",
     "RandomUniform",
+    "STFTInitializer",
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
@@ -704,6 +841,7 @@ __all__ = [
     "random_uniform",
     "serialize",
     "set_seed",
+    "stft",
     "truncated_normal",
     "variance_scaling",
     "zeros",

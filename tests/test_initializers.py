@@ -294,3 +294,34 @@ def test_config_keys_match_keras():
     assert initializers.VarianceScaling().get_config()["distribution"] == (
         "truncated_normal"
     )
+
+
+@pytest.mark.parametrize("side", ["real", "imag"])
+@pytest.mark.parametrize("scaling", ["density", "spectrum", None])
+@pytest.mark.parametrize("periodic", [False, True])
+def test_stft_kernels_are_windowed_dft_rows(side, scaling, periodic):
+    frame, bins = 16, 9
+    kernel = initializers.STFT(side, "hann", scaling, periodic)((frame, 1, bins))
+    n = frame + 1 if periodic else frame
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / (n - 1))
+    hann = hann[:frame]
+    t, f = np.meshgrid(np.arange(frame), np.arange(bins), indexing="ij")
+    wave = np.cos if side == "real" else np.sin
+    want = wave(-2 * np.pi * t * f / ((bins - 1) * 2)) * hann[:, None]
+    if scaling == "density":
+        want /= np.sqrt(np.sum(hann**2))
+    elif scaling == "spectrum":
+        want /= np.sum(hann)
+    np.testing.assert_allclose(kernel[:, 0, :], want, atol=1e-6)
+
+
+def test_stft_checks_and_aliases():
+    assert initializers.get("STFTInitializer").__class__ is initializers.STFT
+    assert initializers.IdentityInitializer is initializers.Identity
+    assert initializers.OrthogonalInitializer is initializers.Orthogonal
+    config = initializers.serialize(initializers.stft("imag", "hamming"))
+    assert initializers.deserialize(config).get_config() == config["config"]
+    with pytest.raises(ValueError, match="Received: side='both'"):
+        initializers.STFT(side="both")
+    with pytest.raises(ValueError, match=r"window shape=\(3,\)"):
+        initializers.STFT(window=[1.0, 1.0, 1.0])((4, 1, 3))

@@ -1,6 +1,7 @@
-"""Convolution layers, channels last: ``Conv1D`` and ``Conv2D``.
+"""Convolution layers, channels last: ``Conv1D``, ``Conv2D`` and ``Conv3D``
+(and their ``Convolution*`` aliases).
 
-Both are ``BaseConv`` over ``rank`` spatial axes: ``activation(conv(inputs,
+All are ``BaseConv`` over ``rank`` spatial axes: ``activation(conv(inputs,
 kernel) + bias)`` with Keras's arguments, defaults, weight layout (kernel
 ``(*kernel_size, in_channels, filters)``, then bias ``(filters,)``) and
 output-shape arithmetic. The argument helpers here (``standardize_tuple``,
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kgraph import activations
+from kgraph import constraints
 from kgraph import errors
 from kgraph import initializers
 from kgraph import ops
@@ -30,7 +32,8 @@ def describe(layer: Layer) -> str:
     return f'Layer "{layer.name}" ({type(layer).__name__})'
 
 
-def _is_int(value: Any) -> bool:
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer (a bool is not)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
@@ -40,12 +43,12 @@ def standardize_tuple(value: Any, rank: int, name: str, where: str) -> tuple[int
     Raises:
         ValueError: naming the layer and the argument otherwise.
     """
-    values = (value,) * rank if _is_int(value) else value
+    values = (value,) * rank if is_int(value) else value
     try:
         result = tuple(values)
     except TypeError:
         result = ()
-    if len(result) != rank or not all(_is_int(v) and v > 0 for v in result):
+    if len(result) != rank or not all(is_int(v) and v > 0 for v in result):
         raise ValueError(
             f"{where}: the `{name}` argument must be a positive integer or a tuple "
             f"of {rank} positive integers. Received: {name}={value!r}"
@@ -131,6 +134,9 @@ class BaseConv(Layer):
         data_format: ``None`` or ``"channels_last"``.
         dilation_rate: the dilation, an int or one per spatial axis; more
             than 1 cannot go with strides of more than 1.
+        groups: split the input channels into this many groups, each
+            convolved with its own ``filters // groups`` filters (the kernel
+            is ``(*kernel_size, in_channels // groups, filters)``).
         activation: the activation (default: none, i.e. linear).
         use_bias: whether to add a bias.
         kernel_initializer: the kernel's initializer (``"glorot_uniform"``).
@@ -138,6 +144,9 @@ class BaseConv(Layer):
         kernel_regularizer: a penalty on the kernel.
         bias_regularizer: a penalty on the bias.
         activity_regularizer: a penalty on the output.
+        kernel_constraint: a constraint applied to the kernel after each
+            optimizer update (``kgraph.constraints``).
+        bias_constraint: a constraint applied to the bias after each update.
 
     Raises:
         ValueError: for a bad argument, an input of the wrong rank or unknown
@@ -153,6 +162,7 @@ class BaseConv(Layer):
         padding: str = "valid",
         data_format: str | None = None,
         dilation_rate: Any = 1,
+        groups: int = 1,
         activation: Any = None,
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
@@ -160,17 +170,26 @@ class BaseConv(Layer):
         kernel_regularizer: Any = None,
         bias_regularizer: Any = None,
         activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         where = describe(self)
-        if not _is_int(filters) or filters <= 0:
+        if not is_int(filters) or filters <= 0:
             raise ValueError(
                 f"{where}: invalid value for argument `filters`, expected a "
                 f"strictly positive integer. Received: filters={filters!r}"
             )
+        if not is_int(groups) or groups <= 0 or filters % groups:
+            raise ValueError(
+                f"{where}: the number of filters must be evenly divisible by the "
+                f"number of groups (a positive integer). Received: groups={groups!r}, "
+                f"filters={filters}"
+            )
         self.rank = rank
         self.filters = int(filters)
+        self.groups = int(groups)
         self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size", where)
         self.strides = standardize_tuple(strides, rank, "strides", where)
         self.dilation_rate = standardize_tuple(
@@ -190,6 +209,8 @@ class BaseConv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape: Any) -> None:
@@ -211,7 +232,14 @@ class BaseConv(Layer):
             self.padding,
             "kernel_size",
         )
-        self.kernel = self._add_kernel((*self.kernel_size, channels, self.filters))
+        if channels % self.groups:
+            raise ValueError(
+                f"{describe(self)}: the number of input channels must be evenly "
+                f"divisible by the number of groups. Received: groups={self.groups}, "
+                f"input_shape={errors.format_shape(input_shape)}"
+            )
+        kernel_shape = (*self.kernel_size, channels // self.groups, self.filters)
+        self.kernel = self._add_kernel(kernel_shape)
         self.bias = self._add_bias((self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
@@ -246,6 +274,7 @@ class BaseConv(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
             "activation": serialize_activation(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": serialize_object(
@@ -256,6 +285,8 @@ class BaseConv(Layer):
                 self.kernel_regularizer, regularizers
             ),
             "bias_regularizer": serialize_object(self.bias_regularizer, regularizers),
+            "kernel_constraint": serialize_object(self.kernel_constraint, constraints),
+            "bias_constraint": serialize_object(self.bias_constraint, constraints),
         }
 
 
@@ -272,6 +303,8 @@ class Conv1D(BaseConv):
             sees inputs up to ``t``).
         data_format: ``None`` or ``"channels_last"``.
         dilation_rate: the dilation, an int or a 1-tuple.
+        groups: split the channels into this many groups, each convolved
+            with its own ``filters // groups`` filters.
         activation: the activation (default: none, i.e. linear).
         use_bias: whether to add a bias.
         kernel_initializer: the kernel's initializer (``"glorot_uniform"``).
@@ -279,6 +312,9 @@ class Conv1D(BaseConv):
         kernel_regularizer: a penalty on the kernel.
         bias_regularizer: a penalty on the bias.
         activity_regularizer: a penalty on the output.
+        kernel_constraint: a constraint applied to the kernel after each
+            optimizer update (``kgraph.constraints``).
+        bias_constraint: a constraint applied to the bias after each update.
 
     Input shape:
         ``(batch_size, steps, channels)``.
@@ -311,6 +347,7 @@ class Conv1D(BaseConv):
         padding: str = "valid",
         data_format: str | None = None,
         dilation_rate: Any = 1,
+        groups: int = 1,
         activation: Any = None,
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
@@ -318,6 +355,8 @@ class Conv1D(BaseConv):
         kernel_regularizer: Any = None,
         bias_regularizer: Any = None,
         activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -328,6 +367,7 @@ class Conv1D(BaseConv):
             padding=padding,
             data_format=data_format,
             dilation_rate=dilation_rate,
+            groups=groups,
             activation=activation,
             use_bias=use_bias,
             kernel_initializer=kernel_initializer,
@@ -335,6 +375,8 @@ class Conv1D(BaseConv):
             kernel_regularizer=kernel_regularizer,
             bias_regularizer=bias_regularizer,
             activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
             **kwargs,
         )
 
@@ -351,6 +393,8 @@ class Conv2D(BaseConv):
             zero, when the total is odd, goes after).
         data_format: ``None`` or ``"channels_last"``.
         dilation_rate: the dilation, an int or a pair.
+        groups: split the channels into this many groups, each convolved
+            with its own ``filters // groups`` filters.
         activation: the activation (default: none, i.e. linear).
         use_bias: whether to add a bias.
         kernel_initializer: the kernel's initializer (``"glorot_uniform"``).
@@ -358,6 +402,9 @@ class Conv2D(BaseConv):
         kernel_regularizer: a penalty on the kernel.
         bias_regularizer: a penalty on the bias.
         activity_regularizer: a penalty on the output.
+        kernel_constraint: a constraint applied to the kernel after each
+            optimizer update (``kgraph.constraints``).
+        bias_constraint: a constraint applied to the bias after each update.
 
     Input shape:
         ``(batch_size, height, width, channels)``.
@@ -389,6 +436,7 @@ class Conv2D(BaseConv):
         padding: str = "valid",
         data_format: str | None = None,
         dilation_rate: Any = (1, 1),
+        groups: int = 1,
         activation: Any = None,
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
@@ -396,6 +444,8 @@ class Conv2D(BaseConv):
         kernel_regularizer: Any = None,
         bias_regularizer: Any = None,
         activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -406,6 +456,7 @@ class Conv2D(BaseConv):
             padding=padding,
             data_format=data_format,
             dilation_rate=dilation_rate,
+            groups=groups,
             activation=activation,
             use_bias=use_bias,
             kernel_initializer=kernel_initializer,
@@ -413,5 +464,98 @@ class Conv2D(BaseConv):
             kernel_regularizer=kernel_regularizer,
             bias_regularizer=bias_regularizer,
             activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
             **kwargs,
         )
+
+
+class Conv3D(BaseConv):
+    """A 3-D convolution (spatial over volumes), channels last.
+
+    Args:
+        filters: the number of output channels, a positive integer.
+        kernel_size: the window, an int or a triple.
+        strides: the steps, an int or a triple.
+        padding: ``"valid"`` (no padding) or ``"same"`` (``ceil(size /
+            stride)`` outputs per axis).
+        data_format: ``None`` or ``"channels_last"``.
+        dilation_rate: the dilation, an int or a triple.
+        groups: split the channels into this many groups, each convolved
+            with its own ``filters // groups`` filters.
+        activation: the activation (default: none, i.e. linear).
+        use_bias: whether to add a bias.
+        kernel_initializer: the kernel's initializer (``"glorot_uniform"``).
+        bias_initializer: the bias's initializer (``"zeros"``).
+        kernel_regularizer: a penalty on the kernel.
+        bias_regularizer: a penalty on the bias.
+        activity_regularizer: a penalty on the output.
+        kernel_constraint: a constraint applied to the kernel after each
+            optimizer update (``kgraph.constraints``).
+        bias_constraint: a constraint applied to the bias after each update.
+
+    Input shape:
+        ``(batch_size, depth, height, width, channels)``.
+
+    Output shape:
+        ``(batch_size, new_depth, new_height, new_width, filters)``, per
+        spatial axis as ``Conv2D``.
+
+    Raises:
+        ValueError: for a bad argument, an input of rank other than 5 or a
+            kernel larger than the padded input.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = Conv3D(2, 3, padding="same")
+    >>> layer(np.ones((1, 4, 4, 4, 3), "float32")).shape
+    (1, 4, 4, 4, 2)
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1, 1),
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: Any = (1, 1, 1),
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            3,
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            groups=groups,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+
+
+# Keras's aliases: the same classes under their long names.
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kgraph import activations
+from kgraph import constraints
 from kgraph import initializers
 from kgraph import ops
 from kgraph import regularizers
@@ -37,6 +38,9 @@ class Dense(Layer):
         kernel_regularizer: a penalty on the kernel.
         bias_regularizer: a penalty on the bias.
         activity_regularizer: a penalty on the output.
+        kernel_constraint: a constraint applied to the kernel after each
+            optimizer update (``kgraph.constraints``).
+        bias_constraint: a constraint applied to the bias after each update.
 
     Input shape:
         ``(batch_size, ..., input_dim)``.
@@ -63,6 +67,8 @@ class Dense(Layer):
         kernel_regularizer: Any = None,
         bias_regularizer: Any = None,
         activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
@@ -82,6 +88,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
@@ -119,6 +127,8 @@ class Dense(Layer):
                 self.kernel_regularizer, regularizers
             ),
             "bias_regularizer": serialize_object(self.bias_regularizer, regularizers),
+            "kernel_constraint": serialize_object(self.kernel_constraint, constraints),
+            "bias_constraint": serialize_object(self.bias_constraint, constraints),
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+from kgraph import constraints
 from kgraph import dtypes
 from kgraph import initializers
 from kgraph import ops
@@ -41,6 +42,8 @@ class Embedding(Layer):
         output_dim: the size of each vector.
         embeddings_initializer: the table's initializer (``"uniform"``).
         embeddings_regularizer: a penalty on the table.
+        embeddings_constraint: a constraint applied to the table after each
+            optimizer update (``kgraph.constraints``).
         mask_zero: index 0 is padding: the output carries a mask (``inputs
             != 0``) that recurrent layers, pooling and losses respect.
         input_length: accepted for Keras 2 compatibility; ignored.
@@ -64,6 +67,7 @@ class Embedding(Layer):
         output_dim: int,
         embeddings_initializer: Any = "uniform",
         embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
         mask_zero: bool = False,
         input_length: int | None = None,
         **kwargs: Any,
@@ -75,6 +79,7 @@ class Embedding(Layer):
         self.input_length = input_length
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
 
     def build(self, input_shape: Any) -> None:
         """Creates ``embeddings`` of shape ``(input_dim, output_dim)``."""
@@ -83,6 +88,7 @@ class Embedding(Layer):
             self.embeddings_initializer,
             regularizer=self.embeddings_regularizer,
             name="embeddings",
+            constraint=self.embeddings_constraint,
         )
         self.built = True
 
@@ -109,6 +115,9 @@ class Embedding(Layer):
             ),
             "embeddings_regularizer": serialize_object(
                 self.embeddings_regularizer, regularizers
+            ),
+            "embeddings_constraint": serialize_object(
+                self.embeddings_constraint, constraints
             ),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,

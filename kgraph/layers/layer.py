@@ -21,6 +21,7 @@ from kgraph import dtypes
 from kgraph import errors
 from kgraph import ops
 from kgraph.ir.graph import Graph
+from kgraph.layers.layer_members import LayerMembers
 from kgraph.ops import builder
 from kgraph.ops import history
 from kgraph.tensor import KerasTensor
@@ -195,7 +196,7 @@ class InputSpec:
                 )
 
 
-class Layer:
+class Layer(LayerMembers):
     """The base class of layers.
 
     Args:
@@ -290,6 +291,16 @@ class Layer:
         for layer in self._sublayers():
             layer.trainable = value
 
+    def _training_default(self) -> bool:
+        """The default of ``call``'s ``training`` argument when it is a
+        bool, else ``False``."""
+        try:
+            parameter = inspect.signature(self.call).parameters.get("training")
+        except (TypeError, ValueError):
+            return False
+        default = None if parameter is None else parameter.default
+        return default if isinstance(default, bool) else False
+
     def _sublayers(self) -> list[Layer]:
         """The layers assigned to this layer's attributes, in order."""
         return list(self.__dict__.get("_tracked", []))
@@ -353,7 +364,9 @@ class Layer:
             name: the variable's name inside the layer.
             autocast: accepted for Keras compatibility (kgraph computes in
                 the variable's dtype).
-            constraint: not supported: must be ``None``.
+            constraint: a constraint (``kgraph.constraints``), its name, or a
+                function of the variable written with ``kgraph.ops``; the
+                training step applies it after every optimizer update.
             aggregation: accepted for Keras compatibility (one replica).
 
         Returns:
@@ -361,16 +374,11 @@ class Layer:
             recurrent layer's cell ``"<layer>/<cell>/<name>"``, as Keras).
 
         Raises:
-            ValueError: for a constraint.
+            ValueError: for an unknown constraint name.
         """
+        from kgraph import constraints
         from kgraph import initializers
         from kgraph import regularizers
-
-        if constraint is not None:
-            raise ValueError(
-                f'Layer "{self.name}": weight constraints are not supported by '
-                f"kgraph. Received: constraint={constraint!r}"
-            )
 
         name = name or f"variable_{len(self._weights)}"
         dtype = dtypes.canonical(dtype or self.dtype)
@@ -381,6 +389,8 @@ class Layer:
         path = f"{self.__dict__.get('_path', self.name)}/{name}"
         variable = Variable(value, name, path, trainable, dtype)
         variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint)
+        variable.aggregation = aggregation
         self._weights.append(variable)
         return variable
 
@@ -413,21 +423,23 @@ class Layer:
         )
 
     def _add_kernel(self, shape: Sequence[int]) -> Variable:
-        """The ``kernel`` of a layer with ``kernel_initializer`` and
-        ``kernel_regularizer`` (Dense, convolutions, recurrent layers)."""
+        """The ``kernel`` of a layer with ``kernel_initializer``,
+        ``kernel_regularizer`` and, if it has one, ``kernel_constraint``
+        (Dense, convolutions, recurrent layers)."""
         return self.add_weight(
             shape,
             self.kernel_initializer,  # type: ignore[attr-defined]
             regularizer=self.kernel_regularizer,  # type: ignore[attr-defined]
             name="kernel",
+            constraint=getattr(self, "kernel_constraint", None),
         )
 
     def _add_bias(
         self, shape: Sequence[int], initializer: Any = None
     ) -> Variable | None:
         """The ``bias`` of a layer with ``use_bias``, ``bias_initializer``
-        (unless ``initializer`` is given) and ``bias_regularizer``; ``None``
-        without ``use_bias``."""
+        (unless ``initializer`` is given), ``bias_regularizer`` and, if it
+        has one, ``bias_constraint``; ``None`` without ``use_bias``."""
         if not self.use_bias:  # type: ignore[attr-defined]
             return None
         return self.add_weight(
@@ -435,6 +447,7 @@ class Layer:
             initializer or self.bias_initializer,  # type: ignore[attr-defined]
             regularizer=self.bias_regularizer,  # type: ignore[attr-defined]
             name="bias",
+            constraint=getattr(self, "bias_constraint", None),
         )
 
     def add_state_update(self, variable: Variable, value: Any) -> None:
@@ -614,7 +627,9 @@ class Layer:
         if training is None:
             training = builder.current_training()
         if training is None and not symbolic:
-            training = False
+            # Eager and outside any call: the default of ``call``'s own
+            # ``training`` argument (``Pipeline`` trains), else inference.
+            training = self._training_default()
         if self._takes("training"):
             kwargs["training"] = training
         # Keras masks: the inputs' mask goes to a ``call`` that takes one.

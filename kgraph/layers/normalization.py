@@ -7,6 +7,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from kgraph import constraints
 from kgraph import initializers
 from kgraph import ops
 from kgraph import regularizers
@@ -108,6 +109,8 @@ class LayerNormalization(Layer):
         gamma_initializer: ``gamma``'s initializer (``"ones"``).
         beta_regularizer: a penalty on ``beta``.
         gamma_regularizer: a penalty on ``gamma``.
+        beta_constraint, gamma_constraint: constraints applied to the
+            weights after each optimizer update.
 
     Example:
 
@@ -127,6 +130,8 @@ class LayerNormalization(Layer):
         gamma_initializer: Any = "ones",
         beta_regularizer: Any = None,
         gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -139,6 +144,8 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape: Any) -> None:
         """Creates ``gamma`` and ``beta`` of the normalized axes' sizes."""
@@ -162,6 +169,7 @@ class LayerNormalization(Layer):
                 self.gamma_initializer,
                 regularizer=self.gamma_regularizer,
                 name="gamma",
+                constraint=self.gamma_constraint,
             )
         if self.center:
             self.beta = self.add_weight(
@@ -169,6 +177,7 @@ class LayerNormalization(Layer):
                 self.beta_initializer,
                 regularizer=self.beta_regularizer,
                 name="beta",
+                constraint=self.beta_constraint,
             )
         self.input_spec = InputSpec(
             ndim=rank, axes={a: input_shape[a] for a in self._axes}
@@ -200,6 +209,8 @@ class LayerNormalization(Layer):
             "gamma_initializer": serialize_object(self.gamma_initializer, initializers),
             "beta_regularizer": serialize_object(self.beta_regularizer, regularizers),
             "gamma_regularizer": serialize_object(self.gamma_regularizer, regularizers),
+            "beta_constraint": serialize_object(self.beta_constraint, constraints),
+            "gamma_constraint": serialize_object(self.gamma_constraint, constraints),
         }
 
 
@@ -223,6 +234,8 @@ class BatchNormalization(Layer):
             moving_variance_initializer: the weights' initializers
             (``"zeros"``, ``"ones"``, ``"zeros"``, ``"ones"``).
         beta_regularizer, gamma_regularizer: penalties on the weights.
+        beta_constraint, gamma_constraint: constraints applied to the
+            weights after each optimizer update.
 
     Call arguments:
         inputs: the input tensor.
@@ -250,6 +263,8 @@ class BatchNormalization(Layer):
         moving_variance_initializer: Any = "ones",
         beta_regularizer: Any = None,
         gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -268,6 +283,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
 
     def build(self, input_shape: Any) -> None:
         """Creates ``gamma``, ``beta``, ``moving_mean`` and ``moving_variance``."""
@@ -289,6 +306,7 @@ class BatchNormalization(Layer):
                 self.gamma_initializer,
                 regularizer=self.gamma_regularizer,
                 name="gamma",
+                constraint=self.gamma_constraint,
             )
         if self.center:
             self.beta = self.add_weight(
@@ -296,6 +314,7 @@ class BatchNormalization(Layer):
                 self.beta_initializer,
                 regularizer=self.beta_regularizer,
                 name="beta",
+                constraint=self.beta_constraint,
             )
         self.moving_mean = self.add_weight(
             shape, self.moving_mean_initializer, trainable=False, name="moving_mean"
@@ -375,4 +394,6 @@ class BatchNormalization(Layer):
             ),
             "beta_regularizer": serialize_object(self.beta_regularizer, regularizers),
             "gamma_regularizer": serialize_object(self.gamma_regularizer, regularizers),
+            "beta_constraint": serialize_object(self.beta_constraint, constraints),
+            "gamma_constraint": serialize_object(self.gamma_constraint, constraints),
         }

@@ -1,5 +1,7 @@
-"""Pooling layers, channels last: ``MaxPooling1D/2D``, ``AveragePooling1D/2D``,
-``GlobalAveragePooling1D/2D`` and ``GlobalMaxPooling1D/2D``.
+"""Pooling layers, channels last: ``MaxPooling1D/2D/3D``,
+``AveragePooling1D/2D/3D``, ``GlobalAveragePooling1D/2D/3D`` and
+``GlobalMaxPooling1D/2D/3D`` (and Keras's ``MaxPool*``, ``AvgPool*``,
+``GlobalAvgPool*`` and ``GlobalMaxPool*`` aliases).
 
 Windowed pooling calls ``ops.max_pool`` / ``ops.average_pool`` (the gradient
 of max pooling goes to each window's first maximum; average pooling with
@@ -394,3 +396,146 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
         self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(2, "max", data_format, keepdims, **kwargs)
+
+
+class MaxPooling3D(BasePooling):
+    """Max pooling over depth, height and width, channels last.
+
+    Args:
+        pool_size: the window, an int or a triple.
+        strides: the steps, an int or a triple; ``None`` means ``pool_size``.
+        padding: ``"valid"`` or ``"same"`` (padding never wins a window).
+        data_format: ``None`` or ``"channels_last"``.
+
+    Input shape:
+        ``(batch_size, depth, height, width, channels)``.
+
+    Output shape:
+        ``(batch_size, pooled_depth, pooled_height, pooled_width,
+        channels)``, per spatial axis as ``MaxPooling2D``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.arange(8.0, dtype="float32").reshape(1, 2, 2, 2, 1)
+    >>> MaxPooling3D()(x).numpy()[0, 0, 0, 0]
+    array([7.], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        pool_size: Any = (2, 2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(3, "max", pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(BasePooling):
+    """Average pooling over depth, height and width, channels last.
+
+    Args:
+        pool_size: the window, an int or a triple.
+        strides: the steps, an int or a triple; ``None`` means ``pool_size``.
+        padding: ``"valid"`` or ``"same"`` (a window averages the input
+            elements it holds, not the padding).
+        data_format: ``None`` or ``"channels_last"``.
+
+    Input shape:
+        ``(batch_size, depth, height, width, channels)``.
+
+    Output shape:
+        As ``MaxPooling3D``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.arange(8.0, dtype="float32").reshape(1, 2, 2, 2, 1)
+    >>> AveragePooling3D(2)(x).numpy()[0, 0, 0, 0]
+    array([3.5], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            3, "average", pool_size, strides, padding, data_format, **kwargs
+        )
+
+
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """The mean over depth, height and width, channels last.
+
+    Args:
+        data_format: ``None`` or ``"channels_last"``.
+        keepdims: keep the spatial axes, with size 1.
+
+    Input shape:
+        ``(batch_size, depth, height, width, channels)``.
+
+    Output shape:
+        ``(batch_size, channels)``, or ``(batch_size, 1, 1, 1, channels)``
+        with ``keepdims``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.arange(8.0, dtype="float32").reshape(1, 2, 2, 2, 1)
+    >>> GlobalAveragePooling3D()(x).numpy()
+    array([[3.5]], dtype=float32)
+    """
+
+    def __init__(
+        self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(3, "average", data_format, keepdims, **kwargs)
+
+
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """The maximum over depth, height and width, channels last.
+
+    Args:
+        data_format: ``None`` or ``"channels_last"``.
+        keepdims: keep the spatial axes, with size 1.
+
+    Input shape:
+        ``(batch_size, depth, height, width, channels)``.
+
+    Output shape:
+        ``(batch_size, channels)``, or ``(batch_size, 1, 1, 1, channels)``
+        with ``keepdims``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.arange(8.0, dtype="float32").reshape(1, 2, 2, 2, 1)
+    >>> GlobalMaxPooling3D(keepdims=True)(x).shape
+    (1, 1, 1, 1, 1)
+    """
+
+    def __init__(
+        self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(3, "max", data_format, keepdims, **kwargs)
+
+
+# Keras's aliases: the same classes under their short names.
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D

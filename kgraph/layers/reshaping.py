@@ -1,4 +1,5 @@
-"""``Flatten`` and ``Reshape``: they keep the batch dimension."""
+"""``Flatten``, ``Reshape``, ``Permute`` and ``RepeatVector``: they keep the
+batch dimension."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from kgraph import errors
 from kgraph import ops
+from kgraph.layers.layer import InputSpec
 from kgraph.layers.layer import Layer
 
 _DATA_FORMATS = ("channels_last", "channels_first")
@@ -136,3 +140,79 @@ class Reshape(Layer):
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments."""
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Permute(Layer):
+    """Permutes the non-batch axes of its input.
+
+    Args:
+        dims: the new order of the non-batch axes, numbered from 1:
+            ``(2, 1)`` swaps the two axes after the batch.
+
+    Raises:
+        ValueError: when ``dims`` is not a permutation of ``1..len(dims)``.
+
+    Example:
+
+    >>> Permute((2, 1))(np.zeros((1, 3, 5), "float32")).shape
+    (1, 5, 3)
+    """
+
+    _passes_masks = False
+
+    def __init__(self, dims: Sequence[int], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(
+                "Invalid permutation argument `dims` for Permute Layer. The set "
+                "of indices in `dims` must be consecutive and start from 1. "
+                f"Received dims={dims}"
+            )
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
+
+    def call(self, inputs: Any) -> Any:
+        """Transposes the non-batch axes."""
+        return ops.transpose(inputs, (0, *self.dims))
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeats its input ``n`` times: ``(batch, features)`` becomes
+    ``(batch, n, features)``.
+
+    Args:
+        n: the number of repetitions, a positive integer.
+
+    Raises:
+        TypeError: when ``n`` is not an integer.
+
+    Example:
+
+    >>> RepeatVector(3)([[1.0, 2.0]]).numpy()
+    array([[[1., 2.],
+            [1., 2.],
+            [1., 2.]]], dtype=float32)
+    """
+
+    def __init__(self, n: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(
+                f"Expected an integer value for `n`, got {type(n).__name__}. "
+                f"Received: n={n!r}"
+            )
+        self.n = n
+        self.input_spec = InputSpec(ndim=2)
+
+    def call(self, inputs: Any) -> Any:
+        """Copies the features along a new axis 1."""
+        steps = np.zeros(self.n, dtype="int32")
+        return ops.take(ops.expand_dims(inputs, 1), steps, axis=1)
+
+    def get_config(self) -> dict[str, Any]:
+        """Returns the constructor arguments."""
+        return {**super().get_config(), "n": self.n}

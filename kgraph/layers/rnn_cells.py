@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from kgraph import activations
+from kgraph import constraints
 from kgraph import initializers
 from kgraph import ops
 from kgraph import regularizers
@@ -132,16 +133,9 @@ class _Cell(Layer):
     ) -> None:
         super().__init__(**kwargs)
         self.units = check_units(units)
-        for arg, value in (
-            ("kernel_constraint", kernel_constraint),
-            ("recurrent_constraint", recurrent_constraint),
-            ("bias_constraint", bias_constraint),
-        ):
-            if value is not None:
-                raise ValueError(
-                    f"{type(self).__name__}: weight constraints are not "
-                    f"supported by kgraph. Received: {arg}={value!r}"
-                )
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -194,6 +188,7 @@ class _Cell(Layer):
             self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             name="recurrent_kernel",
+            constraint=self.recurrent_constraint,
         )
         self.bias = self._add_bias(self._bias_shape(), self._bias_initializer())
         self.built = True
@@ -300,6 +295,11 @@ class _Cell(Layer):
                 self.recurrent_regularizer, regularizers
             ),
             "bias_regularizer": serialize_object(self.bias_regularizer, regularizers),
+            "kernel_constraint": serialize_object(self.kernel_constraint, constraints),
+            "recurrent_constraint": serialize_object(
+                self.recurrent_constraint, constraints
+            ),
+            "bias_constraint": serialize_object(self.bias_constraint, constraints),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
@@ -336,8 +336,8 @@ class SimpleRNNCell(_Cell):
         bias_initializer: for ``bias`` (``"zeros"``).
         kernel_regularizer, recurrent_regularizer, bias_regularizer:
             penalties on the weights.
-        kernel_constraint, recurrent_constraint, bias_constraint: not
-            supported: must be ``None``.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            constraints applied to the weights after each optimizer update.
         dropout: the fraction of the inputs to drop in training (the same
             units at every step).
         recurrent_dropout: the fraction of the previous output to drop in
@@ -380,8 +380,8 @@ class LSTMCell(_GatedCell):
             default ``True``; then ``bias_initializer`` fills the others).
         kernel_regularizer, recurrent_regularizer, bias_regularizer:
             penalties on the weights.
-        kernel_constraint, recurrent_constraint, bias_constraint: not
-            supported: must be ``None``.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            constraints applied to the weights after each optimizer update.
         dropout: the fraction of the inputs to drop in training (the same
             units at every step).
         recurrent_dropout: the fraction of the previous output to drop in
@@ -463,8 +463,8 @@ class GRUCell(_GatedCell):
         bias_initializer: for ``bias`` (``"zeros"``).
         kernel_regularizer, recurrent_regularizer, bias_regularizer:
             penalties on the weights.
-        kernel_constraint, recurrent_constraint, bias_constraint: not
-            supported: must be ``None``.
+        kernel_constraint, recurrent_constraint, bias_constraint:
+            constraints applied to the weights after each optimizer update.
         dropout: the fraction of the inputs to drop in training (the same
             units at every step).
         recurrent_dropout: the fraction of the previous output to drop in

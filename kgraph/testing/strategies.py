@@ -83,8 +83,9 @@ def values(
     """Returns an array honouring an op input's domain.
 
     Domains: ``real`` and ``small`` (uniform in [-3, 3]), ``positive``
-    ([0.2, 3]), ``nonzero`` (|x| in [0.2, 3]), ``bool``, ``index:N`` (ints in
-    [-N, N)) and ``key`` (an int64 generator key).
+    ([0.2, 3]), ``nonzero`` (|x| in [0.2, 3]), ``unit`` ([-0.9, 0.9]),
+    ``above_one`` ([1.2, 3]), ``bool``, ``index:N`` (ints in [-N, N)) and
+    ``key`` (an int64 generator key).
     """
     shape = tuple(shape)
     if domain in ("real", "small"):
@@ -93,6 +94,10 @@ def values(
         array = rng.uniform(0.2, 3.0, shape)
     elif domain == "nonzero":
         array = rng.uniform(0.2, 3.0, shape) * rng.choice([-1.0, 1.0], shape)
+    elif domain == "unit":
+        array = rng.uniform(-0.9, 0.9, shape)
+    elif domain == "above_one":
+        array = rng.uniform(1.2, 3.0, shape)
     elif domain == "bool":
         array = rng.random(shape) < 0.5
     elif domain.startswith("index:"):

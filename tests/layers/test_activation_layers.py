@@ -1,4 +1,4 @@
-"""Activation layers: ``ReLU``, ``LeakyReLU`` and ``Softmax``."""
+"""Activation layers: ``ReLU``, ``LeakyReLU``, ``ELU``, ``PReLU`` and ``Softmax``."""
 
 from __future__ import annotations
 
@@ -195,3 +195,87 @@ def test_softmax_is_stable_for_large_inputs():
 
 def test_softmax_default_axis_is_minus_one():
     assert layers.Softmax().get_config()["axis"] == -1
+
+
+@pytest.mark.parametrize("backend", ["numpy", "llvm"])
+def test_softmax_with_a_mask_matches_keras(rng, backend):
+    data = rng.normal(size=(2, 3, 4)).astype("float32")
+    mask = rng.random((2, 3, 4)) > 0.4
+    mask[0, 0] = False  # a row with nothing kept gives zeros
+    masked = np.where(mask, data, -1e9)
+    e = np.exp(masked - masked.max(axis=-1, keepdims=True))
+    expected = np.where(mask, e / e.sum(axis=-1, keepdims=True), 0.0)
+    layer = layers.Softmax()
+    np.testing.assert_allclose(layer(data, mask=mask).numpy(), expected, atol=1e-7)
+    x = kg.Input(shape=(3, 4))
+    keep = kg.Input(shape=(3, 4))
+    model = kg.Model([x, keep], layers.Softmax()(x, mask=keep))
+    model.compile(loss="mse", backend=backend)
+    predicted = model.predict([data, mask.astype("float32")], verbose=0)
+    np.testing.assert_allclose(predicted, expected, atol=1e-7)
+
+
+def test_softmax_over_several_axes(rng):
+    data = rng.normal(size=(2, 3, 4)).astype("float32")
+    e = np.exp(data - data.max(axis=(1, 2), keepdims=True))
+    expected = e / e.sum(axis=(1, 2), keepdims=True)
+    layer = layers.Softmax(axis=[1, 2])
+    np.testing.assert_allclose(layer(data).numpy(), expected, rtol=1e-5)
+    assert layers.Softmax.from_config(layer.get_config()).axis == [1, 2]
+
+
+# -- ELU and PReLU --------------------------------------------------------------
+
+
+def test_elu_standard_checks():
+    run_layer_test(
+        layers.ELU, {"alpha": 0.5}, input_shape=(2, 5), expected_output_shape=(2, 5)
+    )
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+def test_elu_matches_numpy(rng, alpha):
+    data = rng.normal(size=(3, 4)).astype("float32") * 3
+    expected = np.where(data > 0, data, alpha * (np.exp(data) - 1))
+    layer = layers.ELU(alpha=alpha)
+    np.testing.assert_allclose(layer(data).numpy(), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(_predict(layer, data), expected, rtol=1e-5, atol=1e-6)
+    assert layer.get_config()["alpha"] == alpha
+
+
+def test_prelu_standard_checks():
+    run_layer_test(
+        layers.PReLU,
+        {"shared_axes": [1], "alpha_initializer": "ones"},
+        input_shape=(2, 3, 4),
+        expected_output_shape=(2, 3, 4),
+        expected_num_trainable_weights=1,
+        backends=("numpy", "llvm"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("shared_axes", "alpha_shape"), [(None, (3, 4)), ([1], (1, 4)), (2, (3, 1))]
+)
+def test_prelu_matches_numpy(rng, shared_axes, alpha_shape):
+    data = rng.normal(size=(2, 3, 4)).astype("float32")
+    layer = layers.PReLU(shared_axes=shared_axes)
+    layer(data)
+    alpha = rng.normal(size=alpha_shape).astype("float32")
+    layer.set_weights([alpha])
+    expected = np.maximum(data, 0) - alpha * np.maximum(-data, 0)
+    np.testing.assert_allclose(layer(data).numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(_predict(layer, data), expected, rtol=1e-6)
+
+
+def test_prelu_config_round_trip_and_errors():
+    layer = layers.PReLU(alpha_initializer="ones", shared_axes=[1, 2])
+    config = layer.get_config()
+    assert config["shared_axes"] == [1, 2]
+    assert layers.PReLU.from_config(config).get_config() == config
+    constrained = layers.PReLU(alpha_constraint="non_neg")
+    config = constrained.get_config()
+    assert config["alpha_constraint"]["class_name"] == "NonNeg"
+    assert layers.PReLU.from_config(config).get_config() == config
+    constrained.build((None, 2))
+    assert constrained.alpha.constraint is constrained.alpha_constraint

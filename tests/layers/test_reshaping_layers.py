@@ -181,3 +181,63 @@ def test_reshape_cannot_infer_minus_one_from_unknown_dimensions():
         ValueError, match=r"cannot infer the -1 in target_shape=\(-1,\)"
     ):
         layers.Reshape((-1,))(kg.Input(shape=(None, 2)))
+
+
+# -- Permute and RepeatVector -------------------------------------------------------
+
+
+def test_permute_standard_checks():
+    run_layer_test(
+        layers.Permute,
+        {"dims": (2, 1)},
+        input_shape=(2, 3, 4),
+        expected_output_shape=(2, 4, 3),
+        backends=("numpy", "llvm"),
+    )
+
+
+@pytest.mark.parametrize("dims", [(1, 2, 3), (3, 1, 2), (2, 3, 1)])
+@pytest.mark.parametrize("backend", ["numpy", "llvm"])
+def test_permute_matches_numpy(rng, dims, backend):
+    data = rng.normal(size=(2, 3, 4, 5)).astype("float32")
+    expected = np.transpose(data, (0, *dims))
+    layer = layers.Permute(dims)
+    np.testing.assert_array_equal(layer(data).numpy(), expected)
+    x = kg.Input(shape=(3, 4, 5))
+    model = kg.Model(x, layer(x))
+    model.compile(loss="mse", backend=backend)
+    np.testing.assert_array_equal(model.predict(data, verbose=0), expected)
+
+
+def test_permute_config_and_errors():
+    layer = layers.Permute((2, 1))
+    assert layer.get_config()["dims"] == [2, 1]
+    assert layers.Permute.from_config(layer.get_config()).dims == (2, 1)
+    with pytest.raises(ValueError, match="consecutive"):
+        layers.Permute((0, 1))
+
+
+def test_repeat_vector_standard_checks():
+    run_layer_test(
+        layers.RepeatVector,
+        {"n": 3},
+        input_shape=(2, 4),
+        expected_output_shape=(2, 3, 4),
+        backends=("numpy", "llvm"),
+    )
+
+
+@pytest.mark.parametrize("backend", ["numpy", "llvm"])
+def test_repeat_vector_matches_numpy(rng, backend):
+    data = rng.normal(size=(2, 4)).astype("float32")
+    expected = np.repeat(data[:, None, :], 3, axis=1)
+    x = kg.Input(shape=(4,))
+    model = kg.Model(x, layers.RepeatVector(3)(x))
+    model.compile(loss="mse", backend=backend)
+    np.testing.assert_array_equal(model.predict(data, verbose=0), expected)
+
+
+def test_repeat_vector_config_and_errors():
+    assert layers.RepeatVector(3).get_config()["n"] == 3
+    with pytest.raises(TypeError, match="integer"):
+        layers.RepeatVector(2.5)

@@ -127,8 +127,12 @@ def geometry(node: Node, inputs: Sequence[Buffer], output: Buffer) -> Geometry:
 def handles(node: Node, opdef: registry.OpDef, inputs: Sequence[Buffer]) -> bool:
     """Whether a node goes to these kernels: a float ``conv`` or
     ``conv_kernel_grad`` with static shapes whose patch rows fit on the
-    stack (others keep the op's own loops)."""
+    stack (others keep the op's own loops, as grouped and depthwise
+    convolutions do: their patches would meet one group's kernel columns
+    only)."""
     if opdef.kind != registry.CONV or node.op not in _EMITTERS:
+        return False
+    if node.attrs.get("groups", 1) != 1:
         return False
     if not lowering.is_float(node.type.dtype) or not node.type.is_static:
         return False
