@@ -58,3 +58,18 @@ def flush_denormals() -> bool:
     """Whether the native loops flush denormal results to zero
     (``KGRAPH_FLUSH_DENORMALS``, default on; see ``backends/llvm/fpenv.py``)."""
     return os.environ.get("KGRAPH_FLUSH_DENORMALS", "1") not in ("", "0", "false")
+
+
+# Keras's fuzz factor (``keras.backend.epsilon``): the clipping of
+# probabilities in crossentropies and the floor of norms in ``kgraph.ops``.
+_EPSILON = [1e-7]
+
+
+def epsilon() -> float:
+    """Returns the fuzz factor ops use to avoid dividing by zero (1e-7)."""
+    return _EPSILON[0]
+
+
+def set_epsilon(value: float) -> None:
+    """Sets the fuzz factor returned by ``epsilon()``."""
+    _EPSILON[0] = float(value)

@@ -128,7 +128,9 @@ CustomObjectScope = custom_object_scope
 
 
 def get_registered_object(
-    name: str, custom_objects: Mapping[str, Any] | None = None
+    name: str,
+    custom_objects: Mapping[str, Any] | None = None,
+    module_objects: Mapping[str, Any] | None = None,
 ) -> Any:
     """Returns the class or function registered (or in scope) under
     ``name``, else ``None``.
@@ -136,11 +138,16 @@ def get_registered_object(
     Args:
         name: a registered name (``"package>name"``) or a plain name.
         custom_objects: extra objects by name, consulted first.
+        module_objects: objects by name consulted last (after the
+            registry), as Keras does.
 
     Returns:
         The object, or ``None``.
     """
-    return lookup(name, name, custom_objects)
+    found = lookup(name, name, custom_objects)
+    if found is None and module_objects:
+        found = module_objects.get(name)
+    return found
 
 
 def get_registered_name(obj: Any) -> str:

@@ -114,6 +114,8 @@ def _operation_entry(model: Any, node: Any, names: Mapping[int, str]) -> dict:
     operation, name = node.operation, names[id(node.operation)]
     if isinstance(operation, FunctionCall):
         class_name, config = "Function", {"function": operation.name}
+        if getattr(operation.fn, "__module__", None) == "kgraph.random":
+            config["function_module"] = "kgraph.random"  # random.dropout
     else:
         attrs = serialization.encode(operation.attrs, f"op {name}")
         class_name, config = "Operation", {"op": operation.op, "attrs": attrs}
@@ -137,6 +139,10 @@ def _argument_config(
 
     if isinstance(value, KerasTensor):
         return _tensor_config(model, value, names)
+    if isinstance(value, list | tuple) and any(
+        isinstance(item, KerasTensor) for item in value
+    ):  # a pair (real, imag) of kgraph.ops.fft, a list to concatenate...
+        return [_argument_config(model, item, names, where) for item in value]
     if isinstance(value, Variable):
         raise ValueError(
             f"Model '{model.name}' cannot be saved as a config: the op '{where}' "
@@ -171,7 +177,28 @@ def _node_config(
     model: Any, layer: Any, node: Any, names: Mapping[int, str]
 ) -> dict[str, Any]:
     from kgraph.layers.merging import _Merge
+    from kgraph.tensor import KerasTensor
 
+    if len(node.args) > 1:
+        # Several positional arguments (MultiHeadAttention's query and
+        # value), tensors also among the keywords: each in place, as Keras.
+        def entry(value: Any) -> Any:
+            if isinstance(value, KerasTensor):
+                return _tensor_config(model, value, names)
+            if isinstance(value, list | tuple):
+                return [entry(item) for item in value]
+            return value
+
+        kept = {
+            key: entry(value)
+            for key, value in node.kwargs.items()
+            if key != "mask"
+            and (
+                isinstance(value, bool | int | float | str | KerasTensor)
+                or value is None
+            )
+        }
+        return {"args": [entry(value) for value in node.args], "kwargs": kept}
     args: Any = [_tensor_config(model, t, names) for t in node.input_tensors]
     if len(args) == 1 and not isinstance(layer, _Merge):
         args = args[0]
@@ -336,7 +363,12 @@ def _operation(entry: Mapping[str, Any], custom: Any, safe: bool) -> Any:
     ):
         attrs = serialization.decode(config.get("attrs") or {}, custom, safe)
         return OpCall(config["op"], _tuples(attrs))
-    function = getattr(ops, str(config.get("function")), None)
+    namespace: Any = ops
+    if config.get("function_module") == "kgraph.random":
+        from kgraph import random
+
+        namespace = random
+    function = getattr(namespace, str(config.get("function")), None)
     if entry.get("class_name") == "Function" and callable(function):
         return FunctionCall(function)
     raise ValueError(

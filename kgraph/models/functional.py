@@ -16,6 +16,7 @@ from ``Trainer``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -219,7 +220,7 @@ class Model(Trainer, Layer):
         self._check_input_shapes(flat)
         tensors = {id(k): t for k, t in zip(self.inputs, flat, strict=True)}
         for node in self._nodes:
-            outputs = node.replay(tensors)
+            outputs = node.replay(tensors, context={"training": training})
             for keras, tensor in zip(node.output_tensors, outputs, strict=True):
                 tensors[id(keras)] = tensor
         return map_structure(lambda k: tensors[id(k)], self._outputs_struct)
@@ -255,6 +256,10 @@ class Model(Trainer, Layer):
         if self._is_functional:
             return self._inputs_struct
         return self._subclass_inputs
+
+    def _input_struct_of(self, by_name: Mapping[str, Any]) -> Any:
+        """The model's input structure holding ``by_name[input name]``."""
+        return _pack(self._input_structure(), [by_name[n] for n in self.input_names])
 
     # -- subclassed models ----------------------------------------------------------
 
@@ -355,7 +360,13 @@ class Model(Trainer, Layer):
 
     @property
     def losses(self) -> list[Any]:
-        """The layers' eager ``add_loss`` losses and weight penalties."""
+        """The layers' eager ``add_loss`` losses and weight penalties; while
+        an overridden ``compute_loss`` is traced, the step's symbolic ones."""
+        graph = builder.active_graph()
+        if graph is not None and graph.__dict__.get("_computes_loss_of") is self:
+            from kgraph.models import training
+
+            return training.penalties(self, graph)
         found = []
         for layer in self.layers:
             found.extend(layer.losses)
@@ -500,7 +511,7 @@ class Model(Trainer, Layer):
         slots = sum(
             int(np.prod(v.shape))
             for v in self.optimizer.variables
-            if v is not self.optimizer.iterations
+            if v is not self.optimizer.iterations_variable
         )
         return slots + 2, slots * 4 + 8 + 4
 

@@ -20,13 +20,17 @@ from typing import Any
 import numpy as np
 
 from kgraph import config
+from kgraph import errors
 from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
 from kgraph.compiler.program import slot_input
+from kgraph.models import batches as batch_utils
 from kgraph.models import data as data_utils
+from kgraph.models import dataset_loops
 from kgraph.models import training
+from kgraph.models.model_members import ModelMembers
 from kgraph.utils import random as random_utils
 
 BACKENDS = ("numpy", "llvm")
@@ -47,7 +51,7 @@ def _serialized(method: Callable[..., Any]) -> Callable[..., Any]:
     return locked
 
 
-class Trainer:
+class Trainer(ModelMembers):
     """Training methods shared by functional and sequential models."""
 
     def __init__(self) -> None:
@@ -132,6 +136,7 @@ class Trainer:
             )
         self._backend = backend
         self._threads = threads
+        self.run_eagerly = run_eagerly
         self._executables = {}
         self.optimizer = optimizers.get(optimizer)
         self._compile_config = (loss, loss_weights, metrics, weighted_metrics)
@@ -310,6 +315,9 @@ class Trainer:
             )
 
     def _target_outputs(self) -> list[str]:
+        if self._custom_loss():
+            # An overridden ``compute_loss`` may read every output's targets.
+            return list(self.output_names)
         with_loss = {entry.output for entry in self._losses}
         with_metrics = {
             name
@@ -355,6 +363,7 @@ class Trainer:
                 self._losses,
                 self._metrics,
                 training.split_specs(specs)[0],
+                training=kind == TRAIN,
             )
         return self._objectives[key]
 
@@ -515,6 +524,12 @@ class Trainer:
         if len(self._losses) > 1:
             names += [f"{entry.output}_loss" for entry in self._losses]
         names += [entry.log_name for entry in self._metrics or []]
+        # Metrics an overridden ``compute_loss`` updates (loss trackers);
+        # a class listing its ``metrics`` itself logs those only, as Keras.
+        tracked = self.__dict__.get("_tracked_metrics", [])
+        if type(self).metrics is not Trainer.metrics:
+            tracked = [m for m in tracked if any(m is n for n in self.metrics)]
+        names += [m.name for m in tracked if m.name not in names]
         return names
 
     def _logs(self, totals: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -525,10 +540,12 @@ class Trainer:
             }
 
         logs: dict[str, float] = {}
+        tracked = {m.name: m for m in self.__dict__.get("_tracked_metrics", [])}
         for name in self._log_names():
             stats = stats_of(name)
             metric = next(
-                (m.metric for m in self._metrics or [] if m.log_name == name), None
+                (m.metric for m in self._metrics or [] if m.log_name == name),
+                tracked.get(name),
             )
             if getattr(metric, "stateful", False):
                 value = np.asarray(metric.result())
@@ -614,11 +631,18 @@ class Trainer:
         class_weight: Mapping[int, float] | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
     ) -> Any:
         """Trains the model for a number of epochs.
 
         Args:
-            x: input arrays (an array, a list or a dict by input name).
+            x: input arrays (an array, a list or a dict by input name), or a
+                ``kg.utils.PyDataset``, generator or iterator giving batches
+                ``(x, y)`` or ``(x, y, sample_weight)`` (then ``y``,
+                ``batch_size`` and ``sample_weight`` are not given).
             y: target arrays, structured like the outputs.
             batch_size: samples per step (default 32); the last partial
                 batch is trained on too.
@@ -627,15 +651,27 @@ class Trainer:
                 ``"auto"`` means 1.
             callbacks: ``kg.callbacks.Callback`` instances.
             validation_split: the last fraction of the data, taken before
-                shuffling, to validate on.
+                shuffling, to validate on (arrays only).
             validation_data: ``(x_val, y_val)`` or ``(x_val, y_val,
-                sample_weight_val)``; overrides ``validation_split``.
-            shuffle: reshuffle the training data every epoch.
+                sample_weight_val)``, or a ``PyDataset``, generator or
+                iterator of such batches; overrides ``validation_split``.
+            shuffle: reshuffle the training data every epoch (for a
+                ``PyDataset``: the order of its batches; a generator's
+                order is its own).
             class_weight: a weight per class index, scaling the loss of the
                 training samples (not of the validation samples); it cannot
                 be combined with ``sample_weight``, as in Keras.
             sample_weight: a weight per sample, scaling the loss.
             initial_epoch: the epoch to start from.
+            steps_per_epoch: batches per epoch. Required for endless data;
+                for a generator, each epoch reads this many more batches;
+                for arrays and datasets, epochs continue through the data
+                and start over once it is used up, as in Keras.
+            validation_steps: batches per validation (default: all).
+            validation_batch_size: samples per validation step (default
+                ``batch_size``; arrays only).
+            validation_freq: validate every this many epochs, or at the
+                epochs (counting from 1) in a list.
 
         Returns:
             A ``History`` whose ``history`` maps ``loss``, the metrics and
@@ -647,22 +683,47 @@ class Trainer:
         """
         from kgraph.callbacks import CallbackList
 
-        self._ensure_built(x)
         self._require_compiled("training")
-        batch_size = self._resolve_batch_size(batch_size)
-        train, specs, n = self._prepare(x, y, sample_weight, class_weight)
+        self._check_steps("fit")
+        streamed = batch_utils.is_batch_source(x)
+        if streamed:
+            _no_arrays_with_batches(
+                "fit", x, y=y, sample_weight=sample_weight, class_weight=class_weight
+            )
+            source = batch_utils.BatchSource(x, steps_per_epoch, shuffle)
+        else:
+            self._ensure_built(x)
+            batch_size = self._resolve_batch_size(batch_size)
+            train, specs, n = self._prepare(x, y, sample_weight, class_weight)
         validation = None
+        val_batch_size = validation_batch_size or batch_size
         if validation_data is not None:
-            validation = self._prepare(*_unpack_validation(validation_data))
+            validation = self._validation_source(
+                validation_data, validation_steps, val_batch_size
+            )
+        elif validation_split and streamed:
+            raise ValueError(
+                "`validation_split` is only supported for arrays, not for a "
+                f"{type(x).__name__}: pass `validation_data` instead. "
+                f"Received: validation_split={validation_split}"
+            )
         elif validation_split:
             train, held_out = data_utils.split_last(train, validation_split)
             if class_weight is not None:
                 # As in Keras, class weights weight the training samples only.
                 held_out["sample_weight"] = np.ones_like(held_out["sample_weight"])
-            validation = (held_out, specs, len(next(iter(held_out.values()))))
+            validation = _limited(
+                (held_out, specs, len(next(iter(held_out.values())))),
+                validation_steps,
+                self._resolve_batch_size(val_batch_size),
+            )
             n = len(next(iter(train.values())))
         verbose = 1 if verbose == "auto" else int(verbose)
-        steps = math.ceil(n / batch_size)
+        if streamed:
+            steps = source.steps_per_epoch
+        else:
+            cursor = _EpochCursor(n, batch_size, steps_per_epoch, shuffle)
+            steps = cursor.steps
         callback_list = CallbackList(
             callbacks,
             add_history=True,
@@ -672,57 +733,101 @@ class Trainer:
             epochs=epochs,
             steps=steps,
         )
-        self._last_specs = specs
-        executable = self._executable(specs)
-        state = self._state(TRAIN, specs)
-        generator = random_utils.generator()
-        seed = int(generator.integers(0, 2**31))
+        if not streamed:
+            self._last_specs = specs
+            executable = self._executable(specs)
+            state = self._state(TRAIN, specs)
+        seed = dataset_loops.new_seed()
         self.stop_training = False
         callback_list.on_train_begin()
+        # A callback restoring a backup (BackupAndRestore) says where the
+        # interrupted training stopped, as in Keras.
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+        self._initial_epoch = None
         epoch_logs: dict[str, float] = {}
         for epoch in range(initial_epoch, epochs):
+            if streamed and source.exhausted:
+                dataset_loops.warn_ran_out("training")
+                break
             callback_list.on_epoch_begin(epoch)
-            order = generator.permutation(n) if shuffle else np.arange(n)
             self.reset_metrics()
-            totals = self._train_epoch(
-                executable, state, train, order, batch_size, steps, seed, callback_list
-            )
+            if streamed:
+                totals = dataset_loops.train_epoch(
+                    self, source, class_weight, seed, callback_list
+                )
+                if totals is None:
+                    raise ValueError(
+                        f"The training data gave no batches in epoch {epoch + 1}. "
+                        f"Received: an empty {type(x).__name__}"
+                    )
+            else:
+                totals = self._train_epoch(
+                    executable, state, train, cursor, seed, callback_list
+                )
             epoch_logs = self._logs(totals)
+            # What ``get_metrics_result`` gives, until validation replaces it
+            # (as Keras's metrics hold the last run's state).
+            self._last_logs = dict(epoch_logs)
             # As in Keras, an epoch cut short by ``stop_training`` is still
             # validated and ended.
-            if validation is not None:
-                val_data, val_specs, _ = validation
-                val_logs = self._evaluate_arrays(val_data, val_specs, batch_size)
+            if validation is not None and _validates(epoch, validation_freq):
+                val_logs = self._validation_logs(validation)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if epochs > 0:
+            # Keras overwrites the weights with their moving average here
+            # (``use_ema``); other optimizers do nothing.
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
         return self.history
+
+    def _validation_source(
+        self, validation_data: Any, steps: int | None, batch_size: int | None
+    ) -> Any:
+        """``fit``'s validation data: prepared arrays, or a ``BatchSource``
+        kept across epochs (a generator reads on, as in Keras)."""
+        if batch_utils.is_batch_source(validation_data):
+            return batch_utils.BatchSource(
+                validation_data, steps, argument="validation_steps"
+            )
+        prepared = self._prepare(*_unpack_validation(validation_data))
+        return _limited(prepared, steps, self._resolve_batch_size(batch_size))
+
+    def _validation_logs(self, validation: Any) -> dict[str, float]:
+        if isinstance(validation, batch_utils.BatchSource):
+            logs = dataset_loops.evaluate(self, validation)
+            if logs is None:
+                dataset_loops.warn_ran_out("validation")
+                return {}
+            return logs
+        val_data, val_specs, _, val_batch_size = validation
+        return self._evaluate_arrays(val_data, val_specs, val_batch_size)
 
     def _train_epoch(
         self,
         executable: Any,
         state: dict[str, np.ndarray],
         train: Mapping[str, np.ndarray],
-        order: np.ndarray,
-        batch_size: int,
-        steps: int,
+        cursor: _EpochCursor,
         seed: int,
         callback_list: Any,
     ) -> dict[str, np.ndarray]:
         totals: dict[str, np.ndarray] = {}
+        order, epoch_batches = cursor.next_epoch()
+        steps = len(epoch_batches)
         chunk = max(1, math.ceil(steps / _CHUNKS_PER_EPOCH))
-        iterations = self.optimizer.iterations
+        iterations = self.optimizer.iterations_variable
         for start in range(0, steps, chunk):
-            batches = range(start, min(start + chunk, steps))
+            batches = epoch_batches[start : start + chunk]
             callback_list.on_train_batch_begin(start)
             step = int(iterations.value)
             sums = executable.train(
                 state,
                 train,
                 order,
-                batch_size,
+                cursor.batch_size,
                 batches,
                 step,
                 seed,
@@ -731,7 +836,9 @@ class Trainer:
             iterations.assign(step + len(batches))
             for name, value in sums.items():
                 totals[name] = totals[name] + value if name in totals else value
-            callback_list.on_train_batch_end(batches[-1], self._logs(totals))
+            callback_list.on_train_batch_end(
+                start + len(batches) - 1, self._logs(totals)
+            )
             if self.stop_training:
                 break
         return totals
@@ -744,6 +851,7 @@ class Trainer:
     def reset_metrics(self) -> None:
         """Resets the state of every compiled metric (``fit`` and
         ``evaluate`` do it before each epoch and run)."""
+        self.__dict__.pop("_eager_totals", None)
         for entry in self._metrics or []:
             if getattr(entry.metric, "stateful", False):
                 entry.metric.reset_state()
@@ -763,7 +871,9 @@ class Trainer:
         executable = self._executable(specs)
         state = self._state(EVAL, specs)
         self.reset_metrics()
-        return self._logs(executable.evaluate(state, arrays, batch_size))
+        logs = self._logs(executable.evaluate(state, arrays, batch_size))
+        self._last_logs = dict(logs)
+        return logs
 
     @_serialized
     def evaluate(
@@ -773,30 +883,66 @@ class Trainer:
         batch_size: int | None = None,
         verbose: Any = "auto",
         sample_weight: Any = None,
-        return_dict: bool = False,
+        steps: int | None = None,
         callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
     ) -> Any:
         """Returns the loss and metrics of the model on data.
 
         Args:
-            x: input arrays.
+            x: input arrays, or a ``kg.utils.PyDataset``, generator or
+                iterator giving batches ``(x, y)`` or ``(x, y,
+                sample_weight)``.
             y: target arrays.
             batch_size: samples per step (default 32).
             verbose: 0 silent, 1 progress bar (``"auto"``).
             sample_weight: a weight per sample for the loss.
-            return_dict: return ``{name: value}`` instead of a list.
+            steps: batches to evaluate (default: all of them, until a
+                generator ends).
             callbacks: callbacks with ``on_test_*`` hooks.
+            return_dict: return ``{name: value}`` instead of a list.
+            **kwargs: none are recognized (Keras's are internal).
 
         Returns:
             The loss if there are no metrics, else ``[loss, *metrics]``, or a
             dict with ``return_dict=True``.
+
+        Raises:
+            ValueError: for data that does not fit the model, an unknown
+                keyword argument, or data that gave no batch.
         """
         from kgraph.callbacks import CallbackList
 
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}. Received: {kwargs}")
         self._require_compiled("evaluation")
-        batch_size = self._resolve_batch_size(batch_size)
-        arrays, specs, n = self._prepare(x, y, sample_weight)
+        self._check_steps("evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
+        if batch_utils.is_batch_source(x):
+            _no_arrays_with_batches("evaluate", x, y=y, sample_weight=sample_weight)
+            source = batch_utils.BatchSource(x, steps, argument="steps")
+            callback_list = CallbackList(
+                callbacks,
+                add_progbar=verbose != 0,
+                model=self,
+                verbose=verbose,
+                epochs=1,
+                steps=source.steps_per_epoch,
+            )
+            callback_list.on_test_begin()
+            logs = dataset_loops.evaluate(self, source, callback_list)
+            if logs is None:
+                raise ValueError(
+                    "The data to evaluate on gave no batches. Received: an empty "
+                    f"{type(x).__name__}"
+                )
+            callback_list.on_test_end(logs)
+            return self._format_results(logs, return_dict)
+        batch_size = self._resolve_batch_size(batch_size)
+        arrays, specs, n, batch_size = _limited(
+            self._prepare(x, y, sample_weight), steps, batch_size
+        )
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -835,14 +981,19 @@ class Trainer:
         x: Any,
         batch_size: int | None = None,
         verbose: Any = "auto",
+        steps: int | None = None,
         callbacks: Any = None,
     ) -> Any:
         """Returns the model's outputs for the inputs ``x``.
 
         Args:
-            x: input arrays (an array, a list or a dict by input name).
+            x: input arrays (an array, a list or a dict by input name), or a
+                ``kg.utils.PyDataset``, generator or iterator giving batches
+                ``x`` or ``(x,)`` (targets in them are ignored).
             batch_size: samples per step (default 32).
             verbose: 0 silent, 1 progress bar (``"auto"``).
+            steps: batches to predict (default: all of them, until a
+                generator ends).
             callbacks: callbacks with ``on_predict_*`` hooks.
 
         Returns:
@@ -850,11 +1001,29 @@ class Trainer:
         """
         from kgraph.callbacks import CallbackList
 
+        self._check_steps("predict")
+        _check_batch_first_outputs(self)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        if batch_utils.is_batch_source(x):
+            source = batch_utils.BatchSource(x, steps, argument="steps")
+            callback_list = CallbackList(
+                callbacks,
+                add_progbar=verbose != 0,
+                model=self,
+                verbose=verbose,
+                epochs=1,
+                steps=source.steps_per_epoch,
+            )
+            callback_list.on_predict_begin()
+            outputs = dataset_loops.predict(self, source, callback_list)
+            callback_list.on_predict_end()
+            return self._structure_outputs(outputs)
         batch_size = self._resolve_batch_size(batch_size)
         self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        if steps is not None:
+            arrays, _, n, _ = _limited((arrays, {}, n), steps, batch_size)
         specs = data_utils.length_specs(self, arrays)
         if verbose == 0 and not callbacks:
             # Nothing to report: straight to the native loop (the path a
@@ -902,7 +1071,7 @@ class Trainer:
         self._require_compiled("training")
         train, specs, n = self._prepare(x, y, sample_weight, class_weight)
         seed = int(random_utils.generator().integers(0, 2**31))
-        step = int(self.optimizer.iterations.value)
+        step = int(self.optimizer.iterations_variable.value)
         state = self._state(TRAIN, specs)
         self.reset_metrics()
         totals = self._executable(specs).train(
@@ -915,7 +1084,7 @@ class Trainer:
             seed,
             self._learning_rate(),
         )
-        self.optimizer.iterations.assign(step + 1)
+        self.optimizer.iterations_variable.assign(step + 1)
         return self._format_results(self._logs(totals), return_dict)
 
     @_serialized
@@ -992,21 +1161,26 @@ class Trainer:
 
         api.save_model(self, filepath, overwrite, zipped, **kwargs)
 
-    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+    def save_weights(
+        self, filepath: str, overwrite: bool = True, max_shard_size: Any = None
+    ) -> None:
         """Saves every weight, atomically: ``*.weights.h5`` in Keras 3's HDF5
         layout (with the optimizer state; needs h5py) or ``*.weights.npz``
-        (no dependency)."""
+        (no dependency). ``max_shard_size`` must be ``None`` (one file)."""
         from kgraph.saving import api
 
-        api.save_weights(self, filepath, overwrite)
+        api.save_weights(self, filepath, overwrite, max_shard_size)
 
-    def load_weights(self, filepath: str) -> None:
+    def load_weights(
+        self, filepath: str, skip_mismatch: bool = False, **kwargs: Any
+    ) -> None:
         """Loads weights from ``*.weights.h5`` (kgraph's or Keras's),
         ``*.weights.npz``, or a ``.kgraph`` or ``.keras`` model file; the
-        model is unchanged unless every weight fits."""
+        model is unchanged unless every weight fits, or, with
+        ``skip_mismatch``, what does not fit is left out with a warning."""
         from kgraph.saving import api
 
-        api.load_weights(self, filepath)
+        api.load_weights(self, filepath, skip_mismatch, **kwargs)
 
 
 def _leaves(value: Any) -> list[Any]:
@@ -1039,6 +1213,119 @@ def _batch_size(batch_size: int | None, fixed: int | None = None) -> int:
     return int(batch_size)
 
 
+class _EpochCursor:
+    """The batches of each epoch over arrays: all of them in a new order,
+    or with ``steps_per_epoch`` that many, continuing through one order
+    across epochs and starting a new one once it is used up (Keras's
+    ``EpochIterator``)."""
+
+    def __init__(
+        self, samples: int, batch_size: int, steps_per_epoch: int | None, shuffle: bool
+    ) -> None:
+        if steps_per_epoch is not None and (
+            isinstance(steps_per_epoch, bool)
+            or not isinstance(steps_per_epoch, int | np.integer)
+            or steps_per_epoch < 1
+        ):
+            raise ValueError(
+                "`steps_per_epoch` must be a positive integer or None. "
+                f"Received: steps_per_epoch={steps_per_epoch!r}"
+            )
+        self.samples = samples
+        self.batch_size = batch_size
+        self.total = math.ceil(samples / batch_size)
+        self.wanted = None if steps_per_epoch is None else int(steps_per_epoch)
+        self.shuffle = shuffle
+        self.position = 0
+        self.order = np.arange(samples)
+
+    @property
+    def steps(self) -> int:
+        """Batches per epoch, as callbacks are told."""
+        return self.wanted or self.total
+
+    def next_epoch(self) -> tuple[np.ndarray, range]:
+        """The order of the samples and the batches of the next epoch."""
+        if self.wanted is None or self.position == 0 or self.position >= self.total:
+            generator = random_utils.generator()
+            shuffled = generator.permutation(self.samples) if self.shuffle else None
+            self.order = np.arange(self.samples) if shuffled is None else shuffled
+            self.position = 0
+        wanted = self.wanted or self.total
+        stop = min(self.position + wanted, self.total)
+        batches = range(self.position, stop)
+        self.position = stop
+        if len(batches) < wanted:
+            dataset_loops.warn_ran_out("training")
+        return self.order, batches
+
+
+def _limited(
+    prepared: tuple[dict[str, np.ndarray], dict[str, Any], int],
+    steps: int | None,
+    batch_size: int,
+) -> tuple[dict[str, np.ndarray], dict[str, Any], int, int]:
+    """Validation arrays cut to ``steps`` batches, with their batch size."""
+    arrays, specs, n = prepared
+    if steps is not None:
+        if (
+            isinstance(steps, bool)
+            or not isinstance(steps, int | np.integer)
+            or steps < 1
+        ):
+            raise ValueError(
+                "`validation_steps` must be a positive integer or None. "
+                f"Received: validation_steps={steps!r}"
+            )
+        n = min(n, int(steps) * batch_size)
+        arrays = {k: v[:n] for k, v in arrays.items()}
+    return arrays, specs, n, batch_size
+
+
+def _validates(epoch: int, validation_freq: Any) -> bool:
+    """Whether epoch ``epoch`` (from 0) is validated, as Keras's
+    ``validation_freq`` says: every n epochs, or the epochs of a list
+    (counting from 1)."""
+    if isinstance(validation_freq, int) and not isinstance(validation_freq, bool):
+        if validation_freq < 1:
+            raise ValueError(
+                "`validation_freq` must be a positive integer or a list of "
+                f"epochs. Received: validation_freq={validation_freq}"
+            )
+        return (epoch + 1) % validation_freq == 0
+    if isinstance(validation_freq, list | tuple | set | range):
+        return epoch + 1 in validation_freq
+    raise ValueError(
+        "`validation_freq` must be a positive integer or a list of epochs. "
+        f"Received: validation_freq={validation_freq!r}"
+    )
+
+
+def _no_arrays_with_batches(method: str, x: Any, **given: Any) -> None:
+    """Raises, as Keras does, for arguments that batches carry themselves.
+
+    Raises:
+        ValueError: naming the argument and the kind of data.
+    """
+    kind = "PyDataset" if batch_utils.is_dataset(x) else "generator"
+    what = {"y": "the targets", "sample_weight": "the sample weights"}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name == "class_weight":
+            if kind == "generator":
+                raise ValueError(
+                    "Argument `class_weight` is not supported for Python "
+                    f"generator inputs. Received: class_weight={value}"
+                )
+            continue
+        raise ValueError(
+            f"When providing `x` as a {kind}, `{name}` should not be passed to "
+            f"`{method}()`. Instead, {what[name]} should be included as part of "
+            f"the {kind}. Received: {name} of type {type(value).__name__}"
+        )
+
+
 def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
     if not isinstance(validation_data, list | tuple) or len(validation_data) not in (
         2,
@@ -1053,3 +1340,36 @@ def _unpack_validation(validation_data: Any) -> tuple[Any, Any, Any]:
 
 
 __all__ = ["BACKENDS", "Trainer"]
+
+
+def _check_batch_first_outputs(model: Any) -> None:
+    """Refuses, before compiling, a functional model's output whose first
+    axis is static while every input's batch axis is unknown: the batch is
+    elsewhere, and predict stacks batches along the first axis."""
+    try:
+        inputs = _flat(model.inputs)
+        outputs = _flat(model.outputs)
+    except (AttributeError, ValueError):
+        return
+    if not inputs or not outputs:
+        return
+    if any(not t.shape or t.shape[0] is not None for t in inputs):
+        return
+    for tensor in outputs:
+        if tensor.shape and tensor.shape[0] is not None:
+            raise errors.ShapeError(
+                "predict stacks each output's batches along its first axis, which "
+                f"must be the batch: an output of model {model.name!r} has shape "
+                f"{tuple(tensor.shape)} whose first axis is not the batch's (None). "
+                f"Received: output shape {tuple(tensor.shape)}"
+            )
+
+
+def _flat(structure: Any) -> list[Any]:
+    if structure is None:
+        return []
+    if isinstance(structure, dict):
+        return list(structure.values())
+    if isinstance(structure, list | tuple):
+        return list(structure)
+    return [structure]

@@ -9,6 +9,8 @@ loss contributes ``stat:loss/total`` (loss times batch size) and
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Graph
 from kgraph.layers.layer import scalar_input
+from kgraph.layers.layer_members import LayerMembers
 from kgraph.ops import builder
 from kgraph.tensor import SymbolicTensor
 
@@ -91,8 +94,13 @@ def build_objective(
     losses: list[LossEntry],
     metrics: list[MetricEntry],
     targets: Mapping[str, TargetSpec],
+    training: bool = True,
 ) -> Graph:
     """Returns the model's graph with the loss and the statistics as outputs.
+
+    A model whose class overrides ``compute_loss`` has that method traced
+    for the loss (with ``kgraph.ops``), instead of the compiled losses and
+    penalties.
 
     Args:
         model: the model (output names, weights).
@@ -100,6 +108,8 @@ def build_objective(
         losses: one entry per output that has a loss.
         metrics: the metrics.
         targets: the target spec of every output with a loss or metric.
+        training: whether the objective is for training (what an
+            overridden ``compute_loss`` is told).
 
     Returns:
         A graph with outputs ``loss`` and ``stat:...`` (and the predictions).
@@ -120,10 +130,18 @@ def build_objective(
         )
         for name, spec in targets.items()
     }
-    total = None
+    custom = model._custom_loss()
+    if custom:
+        # The override computes the whole loss (penalties included).
+        total = _traced_compute_loss(
+            model, graph, trues, predictions, sample_weight, training
+        )
+        losses = []
+    else:
+        total = None
     for entry in losses:
         with ops.layer_scope(f"loss/{entry.output}"):
-            value = _loss_value(
+            value = loss_value(
                 entry, trues[entry.output], predictions[entry.output], sample_weight
             )
         if len(losses) > 1:
@@ -131,7 +149,7 @@ def build_objective(
         weighted = ops.multiply(value, float(entry.weight))
         total = weighted if total is None else ops.add(total, weighted)
     with ops.layer_scope("regularization"):
-        for penalty in _penalties(model, graph):
+        for penalty in [] if custom else penalties(model, graph):
             total = penalty if total is None else ops.add(total, penalty)
     if total is None:
         raise ValueError(
@@ -139,7 +157,9 @@ def build_objective(
             "Received: loss=None"
         )
     graph.set_output("loss", total.node_id, "loss")
-    _mean_stat(graph, "loss", total, batch)
+    if stat_name("loss", "total") not in graph.outputs:
+        # (A metric named "loss" that compute_loss updates logs the loss.)
+        _mean_stat(graph, "loss", total, batch)
     for entry in metrics:
         weights = sample_weight if entry.weighted else None
         y_true, y_pred = trues[entry.output], predictions[entry.output]
@@ -151,6 +171,96 @@ def build_objective(
         for key, value in stats.items():
             _set_stat(graph, entry.log_name, key, value)
     return graph
+
+
+def _traced_compute_loss(
+    model: Any,
+    graph: Graph,
+    trues: Mapping[str, Any],
+    predictions: Mapping[str, Any],
+    sample_weight: Any,
+    training: bool,
+) -> Any:
+    """The loss of an overridden ``compute_loss``, traced into ``graph``:
+    ``x`` and ``y``/``y_pred`` structured as the model's inputs and outputs.
+    Variable updates it makes (a Keras-style metric's ``update_state``)
+    become ``metric_update`` outputs.
+
+    Raises:
+        TypeError: naming the model, when the method cannot be traced or
+            does not return a scalar.
+    """
+    x = model._input_struct_of(
+        {n.name: SymbolicTensor(graph, n.id) for n in graph.placeholders("data")}
+    )
+    y = model._structure_outputs(trues)
+    y_pred = model._structure_outputs(predictions)
+    tracked: list[Any] = []
+    # ``model.losses`` gives the symbolic penalties while this traces.
+    graph.__dict__["_computes_loss_of"] = model
+    try:
+        with (
+            builder.tracing(graph),
+            ops.layer_scope("compute_loss"),
+            _recording_trackers(model, graph, tracked),
+        ):
+            total = model.compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training
+            )
+    except errors.ShapeError:
+        raise
+    except (TypeError, AttributeError, NotImplementedError, ValueError) as error:
+        raise TypeError(
+            f"The compute_loss of model '{model.name}' ({type(model).__name__}) "
+            "cannot be compiled: it must compute with kgraph.ops on the symbolic "
+            "tensors it is given (not NumPy), and metrics updated in it must keep "
+            "their state in variables (add_variable, assign). Received: "
+            f"{type(error).__name__}: {error}"
+        ) from None
+    if not isinstance(total, SymbolicTensor) or total.shape != ():
+        raise TypeError(
+            f"The compute_loss of model '{model.name}' must return a scalar "
+            f"tensor. Received: {total!r}"
+        )
+    names = {id(v): name for name, v in graph.bindings.items()}
+    for variable, value in builder.trace_of(graph).updates.values():
+        name = names.get(id(variable))
+        if name is None:
+            name = graph.node(builder.variable_node(graph, variable)).name
+        graph.set_output(f"aux:metric:{name}", value.node_id, "metric_update", name)
+    return total
+
+
+@contextlib.contextmanager
+def _recording_trackers(model: Any, graph: Graph, tracked: list[Any]) -> Iterator[None]:
+    """While ``compute_loss`` is traced, the ``update_state`` of a kgraph
+    metric assigned to the model (a loss tracker, as in Keras's example of
+    ``compute_loss``) adds the batch's statistics as ``stat:<name>/...``
+    outputs, which the loops sum; the logs then show its ``result``. The
+    metrics updated are kept in ``model._tracked_metrics``."""
+    metrics = [
+        m
+        for m in LayerMembers.metrics.fget(model)  # type: ignore[attr-defined]
+        if not getattr(m, "stateful", True) and hasattr(m, "batch_statistics")
+    ]
+
+    def recorder(metric: Any) -> Any:
+        def update_state(*args: Any, **kwargs: Any) -> None:
+            for key, value in metric.batch_statistics(*args, **kwargs).items():
+                _set_stat(graph, metric.name, key, ops.cast(value, "float32"))
+            if not any(metric is m for m in tracked):
+                tracked.append(metric)
+
+        return update_state
+
+    for metric in metrics:
+        metric.__dict__["update_state"] = recorder(metric)
+    try:
+        yield
+    finally:
+        for metric in metrics:
+            metric.__dict__.pop("update_state", None)
+        model.__dict__["_tracked_metrics"] = list(tracked)
 
 
 def _trace_metric_update(
@@ -183,7 +293,13 @@ def _trace_metric_update(
         graph.set_output(f"aux:metric:{name}", value.node_id, "metric_update", name)
 
 
-def _loss_value(entry: LossEntry, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
+def loss_value(entry: LossEntry, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
+    """One output's loss (symbolic or eager), naming the output when the
+    targets and predictions do not fit.
+
+    Raises:
+        ValueError: for shapes the loss cannot take.
+    """
     try:
         return entry.loss(y_true, y_pred, sample_weight=sample_weight)
     except errors.ShapeError as error:
@@ -206,17 +322,19 @@ def _set_stat(graph: Graph, log_name: str, key: str, value: Any) -> None:
     graph.set_output(name, value.node_id, "stat", name.removeprefix("stat:"))
 
 
-def _penalties(model: Any, graph: Graph) -> list[Any]:
-    penalties = []
+def penalties(model: Any, graph: Graph) -> list[Any]:
+    """The regularization penalties of the model's weights and the losses
+    its layers added (``penalty`` outputs), traced into ``graph``."""
+    found = []
     for variable in model.weights:
         regularizer = getattr(variable, "regularizer", None)
         if regularizer is None:
             continue
         param = SymbolicTensor(graph, builder.variable_node(graph, variable))
-        penalties.append(regularizer(param))
+        found.append(regularizer(param))
     for node_id in graph.outputs_with("penalty").values():
-        penalties.append(SymbolicTensor(graph, node_id))
-    return penalties
+        found.append(SymbolicTensor(graph, node_id))
+    return found
 
 
 def _without_aux(graph: Graph, keep: list[str]) -> Graph:

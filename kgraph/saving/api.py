@@ -138,16 +138,35 @@ def load_model(
 
 
 def save_weights(
-    model: Any, filepath: str | os.PathLike[str], overwrite: bool = True
+    model: Any,
+    filepath: str | os.PathLike[str],
+    overwrite: bool = True,
+    max_shard_size: Any = None,
+    **kwargs: Any,
 ) -> None:
     """Saves the model's weights (and, for ``.weights.h5``, the optimizer
     state, as Keras) atomically.
 
+    Args:
+        model: the model.
+        filepath: ``*.weights.h5`` or ``*.weights.npz``.
+        overwrite: replace an existing file.
+        max_shard_size: Keras's sharding of large files; kgraph writes one
+            file, so only ``None``.
+        **kwargs: none are recognized.
+
     Raises:
         ValueError: for a name not ending in ``.weights.h5`` or
-            ``.weights.npz``.
+            ``.weights.npz``, a ``max_shard_size``, or unknown arguments.
         ImportError: for ``.weights.h5`` when h5py is missing.
     """
+    if max_shard_size is not None:
+        raise ValueError(
+            "kgraph writes weights to one file: sharding is not supported. "
+            f"Received: max_shard_size={max_shard_size!r}"
+        )
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}. Received: {kwargs}")
     name = str(os.fspath(filepath))
     if name.endswith(h5_weights.SUFFIX):
         h5_weights.save_weights(model, name, overwrite)
@@ -157,29 +176,49 @@ def save_weights(
         raise ValueError(_weights_name_error(name))
 
 
-def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
+def load_weights(
+    model: Any,
+    filepath: str | os.PathLike[str],
+    skip_mismatch: bool = False,
+    **kwargs: Any,
+) -> None:
     """Loads weights saved by ``save_weights`` (kgraph's or Keras's), or the
     weights of a ``.kgraph`` or ``.keras`` model file; the model is unchanged
     unless every weight fits.
 
+    Args:
+        model: the model.
+        filepath: the file.
+        skip_mismatch: leave out, with a warning, what does not fit: the
+            layers whose arrays differ in count or shape (``.weights.h5``,
+            ``.keras``), the weights of another shape (``.weights.npz``,
+            ``.kgraph``), as Keras does.
+        **kwargs: none are recognized (Keras's are for its legacy files).
+
     Raises:
-        ValueError: for an unknown name, a bad file or weights that do not
-            fit the model.
+        ValueError: for an unknown name, a bad file, weights that do not
+            fit the model, or unknown arguments.
         ImportError: for Keras's HDF5 files when h5py is missing.
     """
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}. Received: {kwargs}")
     name = str(os.fspath(filepath))
     with reading(name):
         if name.endswith(h5_weights.SUFFIX):
-            h5_weights.load_weights(model, name)
+            h5_weights.load_weights(model, name, skip_mismatch)
         elif name.endswith(weights_file.SUFFIX):
-            weights_file.load(model, name)
+            weights_file.load(model, name, skip_mismatch)
         elif name.endswith(model_file.SUFFIX):
             contents = model_file.read(name)
             model_file.assign(
-                model.weights, contents.arrays["weights"], name, names_layers(model)
+                model.weights,
+                contents.arrays["weights"],
+                name,
+                names_layers(model),
+                skip_mismatch,
             )
         elif name.endswith(keras_file.SUFFIX):
-            keras_file.load_weights(model, name)
+            keras_file.load_weights(model, name, skip_mismatch)
         else:
             raise ValueError(_weights_name_error(name))
 

@@ -41,6 +41,22 @@ def weight_groups(path: str, layer: Any) -> list[tuple[str, Any]]:
             *weight_groups(f"{path}/forward_layer", layer.forward_layer),
             *weight_groups(f"{path}/backward_layer", layer.backward_layer),
         ]
+    if hasattr(layer, "compile") and hasattr(layer, "layers"):
+        # A model nested in a model: its layers under ``layers/<key>``.
+        return [
+            entry
+            for key, sublayer in layer_keys(layer)
+            for entry in weight_groups(f"{path}/layers/{key}", sublayer)
+        ]
+    groups = getattr(layer, "keras_weight_groups", None)
+    if groups is not None:
+        # A layer whose sublayers Keras keeps under their attribute names
+        # (MultiHeadAttention's ``query_dense``...); "" is the layer's own.
+        return [
+            entry
+            for name, owner in groups()
+            for entry in weight_groups(f"{path}/{name}" if name else path, owner)
+        ]
     inner = getattr(layer, "cell", None)
     if inner is not None:
         return [(f"{path}/cell/vars", inner)]
@@ -111,10 +127,17 @@ def write(model: Any, h5file: Any) -> None:
 
 def _optimizer_values(optimizer: Any) -> list[np.ndarray]:
     values = [v.value for v in optimizer.variables]
-    rate = optimizer.learning_rate
-    if isinstance(rate, int | float | np.floating):
-        values.insert(1, np.asarray(rate, dtype="float32"))
+    if _has_learning_rate_variable(optimizer):
+        values.insert(1, np.asarray(optimizer.learning_rate, dtype="float32"))
     return values
+
+
+def _has_learning_rate_variable(optimizer: Any) -> bool:
+    """Whether Keras keeps the learning rate among the optimizer's
+    variables: when it is a number, not a schedule."""
+    if hasattr(optimizer, "learning_rate_schedule"):
+        return optimizer.learning_rate_schedule is None
+    return isinstance(optimizer.learning_rate, int | float | np.floating)
 
 
 def save_weights(
@@ -136,8 +159,18 @@ def save_weights(
 # -- reading -----------------------------------------------------------------------
 
 
-def read(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.ndarray]]:
+def read(
+    model: Any, h5file: Any, where: str, skip_mismatch: bool = False
+) -> list[tuple[Any, np.ndarray]]:
     """Reads and checks the weights for every layer of ``model``.
+
+    Args:
+        model: the model.
+        h5file: the open file.
+        where: the file, for messages.
+        skip_mismatch: leave out (with a warning) the layers whose arrays
+            differ in count or shape, and ignore the file's other layers,
+            as Keras's ``skip_mismatch``.
 
     Returns:
         ``(variable, array)`` pairs, nothing assigned yet.
@@ -155,9 +188,18 @@ def read(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.ndarray]]:
     expected = set()
     for key, layer in layer_keys(model):
         expected.add(key)
-        pairs.extend(_layer_pairs(layers, key, layer, where))
+        try:
+            pairs.extend(_layer_pairs(layers, key, layer, where))
+        except ValueError as error:
+            if not skip_mismatch:
+                raise
+            warnings.warn(
+                f"Skipping the weights of layer '{layer.name}' (skip_mismatch=True): "
+                f"{error}",
+                stacklevel=3,
+            )
     extra = [k for k in layers if k not in expected and _holds_arrays(layers[k])]
-    if extra:
+    if extra and not skip_mismatch:
         raise ValueError(
             f"{where} holds weights of layers the model does not have: "
             f"{sorted(extra)}. Received: layers {sorted(layers.keys())}"
@@ -210,7 +252,7 @@ def read_optimizer(model: Any, h5file: Any, where: str) -> list[tuple[Any, np.nd
         return []
     arrays = _group_arrays(group)
     variables: list[Any] = list(optimizer.variables)
-    if isinstance(optimizer.learning_rate, int | float | np.floating):
+    if _has_learning_rate_variable(optimizer):
         variables.insert(1, None)
     fits = len(arrays) == len(variables) and all(
         v is None or v.shape == a.shape for v, a in zip(variables, arrays, strict=False)
@@ -239,9 +281,12 @@ def apply(model: Any, pairs: list[tuple[Any, np.ndarray]]) -> None:
             variable.assign(array)
 
 
-def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
+def load_weights(
+    model: Any, filepath: str | os.PathLike[str], skip_mismatch: bool = False
+) -> None:
     """Loads a ``.weights.h5`` file (Keras's or kgraph's) into the model;
-    nothing changes unless every weight fits.
+    nothing changes unless every weight fits (or, with ``skip_mismatch``,
+    the layers that do not fit are left as they are).
 
     Raises:
         ImportError: when h5py is missing.
@@ -256,6 +301,6 @@ def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
             f"an HDF5 file ({error}). Received: filepath={filepath}"
         ) from None
     with h5file:
-        pairs = read(model, h5file, str(filepath))
+        pairs = read(model, h5file, str(filepath), skip_mismatch)
         pairs += read_optimizer(model, h5file, str(filepath))
     apply(model, pairs)

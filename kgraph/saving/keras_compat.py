@@ -73,7 +73,7 @@ def accepted_arguments(cls: type) -> set[str]:
     """Every keyword the class's constructors (along its bases) name, and
     those of the classes it passes its other keywords to
     (``argument_classes``: a recurrent layer's cell)."""
-    names: set[str] = {"batch_input_shape"}
+    names: set[str] = {"batch_input_shape", *getattr(cls, "keras_config_keys", ())}
     for other in getattr(cls, "argument_classes", ()):
         names |= accepted_arguments(other)
     for base in cls.__mro__:
@@ -153,8 +153,8 @@ def dtype_policy(dtype: Any) -> dict[str, Any]:
 
 
 def _keras_object(value: Any, module: str) -> Any:
-    """kgraph's ``{"class_name", "config"}`` of an initializer or
-    regularizer as Keras's four-key dict."""
+    """kgraph's ``{"class_name", "config"}`` of an initializer,
+    regularizer or constraint as Keras's four-key dict."""
     if not isinstance(value, Mapping) or "module" in value:
         return value
     return {
@@ -165,12 +165,25 @@ def _keras_object(value: Any, module: str) -> Any:
     }
 
 
+def _kgraph_only_keys(class_name: Any) -> tuple[str, ...]:
+    """Config keys of kgraph's own that Keras's constructor does not take:
+    ``_KGRAPH_ONLY``'s, and those a kgraph layer class declares
+    (``kgraph_config_keys``: the augmentation layers' ``salt``)."""
+    from kgraph import layers
+
+    cls = getattr(layers, str(class_name), None)
+    return (
+        *_KGRAPH_ONLY.get(class_name, ()),
+        *getattr(cls, "kgraph_config_keys", ()),
+    )
+
+
 def to_keras_layer(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A layer entry of a kgraph config as Keras writes it."""
     result = dict(entry)
     result["module"] = _KERAS_MODULES.get(entry.get("module"), entry.get("module"))
     config = dict(entry.get("config") or {})
-    for key in _KGRAPH_ONLY.get(entry.get("class_name"), ()):
+    for key in _kgraph_only_keys(entry.get("class_name")):
         config.pop(key, None)
     if entry.get("class_name") != "InputLayer" and isinstance(config.get("dtype"), str):
         config["dtype"] = dtype_policy(config["dtype"])
@@ -179,6 +192,8 @@ def to_keras_layer(entry: Mapping[str, Any]) -> dict[str, Any]:
             config[key] = _keras_object(value, "keras.initializers")
         elif key.endswith("_regularizer"):
             config[key] = _keras_object(value, "keras.regularizers")
+        elif key.endswith("_constraint"):
+            config[key] = _keras_object(value, "keras.constraints")
         elif _is_layer_entry(value):
             # A layer held by this one (a wrapper's layer, an RNN's cell).
             config[key] = to_keras_layer(value)

@@ -141,9 +141,12 @@ def _compile(
         model.optimizer = None
 
 
-def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
+def load_weights(
+    model: Any, filepath: str | os.PathLike[str], skip_mismatch: bool = False
+) -> None:
     """Loads the weights of a ``.keras`` file into ``model`` (as Keras's
-    ``load_weights`` accepts ``.keras`` files).
+    ``load_weights`` accepts ``.keras`` files); with ``skip_mismatch`` the
+    layers whose arrays do not fit are left out, with a warning.
 
     Raises:
         ImportError: when h5py is missing.
@@ -159,6 +162,6 @@ def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
             f"filepath={filepath}"
         ) from None
     with h5py.File(io.BytesIO(weights), "r") as h5file:
-        pairs = h5_weights.read(model, h5file, str(filepath))
+        pairs = h5_weights.read(model, h5file, str(filepath), skip_mismatch)
         pairs += h5_weights.read_optimizer(model, h5file, str(filepath))
     h5_weights.apply(model, pairs)

@@ -21,6 +21,7 @@ import datetime
 import io
 import json
 import os
+import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -327,8 +328,11 @@ def assign(
     arrays: list[tuple[str, np.ndarray]],
     where: str,
     exact: bool = True,
+    skip_mismatch: bool = False,
 ) -> None:
-    """Checks every (path, array) against the variables, then assigns.
+    """Checks every (path, array) against the variables, then assigns
+    (with ``skip_mismatch``, an array of another shape is left out, with a
+    warning).
 
     A variable matches its array by position, shape and path; with
     ``exact=False`` only the variable's own name (the last part of the
@@ -344,15 +348,25 @@ def assign(
             f"{where} holds {len(arrays)} arrays but the model has "
             f"{len(variables)} variables. Received: {len(arrays)} arrays"
         )
+    kept = []
     for variable, (path, array) in zip(variables, arrays, strict=True):
         ours, theirs = variable.path, path
         if not exact:
             ours, theirs = ours.rsplit("/", 1)[-1], theirs.rsplit("/", 1)[-1]
-        if ours != theirs or tuple(array.shape) != tuple(variable.shape):
+        mismatch = tuple(array.shape) != tuple(variable.shape)
+        if ours == theirs and mismatch and skip_mismatch:
+            warnings.warn(
+                f"{where}: skipping variable '{variable.path}' (skip_mismatch=True): "
+                f"shape {variable.shape} in the model, {array.shape} stored",
+                stacklevel=3,
+            )
+            continue
+        kept.append((variable, array))
+        if ours != theirs or mismatch:
             raise ValueError(
                 f"{where}: variable '{variable.path}' of shape {variable.shape} "
                 f"does not match the stored '{path}' of shape {array.shape}. "
                 f"Received: '{path}' {array.shape}"
             )
-    for variable, (_, array) in zip(variables, arrays, strict=True):
+    for variable, array in kept:
         variable.assign(array)

@@ -244,12 +244,20 @@ def serialize_layer(layer: Any) -> dict[str, Any]:
     cls = type(layer)
     where = f'layer "{layer.name}" ({cls.__name__})'
     builtin = _builtin_layer_class(cls.__name__) is cls
+    # A built-in class Keras exports under another name than its class's
+    # (GroupedQueryAttention as GroupQueryAttention) is stored under that.
+    class_name = cls.__dict__.get("keras_class_name", cls.__name__)
     return {
         "module": LAYERS_MODULE if builtin else cls.__module__,
-        "class_name": cls.__name__,
+        "class_name": class_name if builtin else cls.__name__,
         "config": encode(layer.get_config(), where),
         "registered_name": None if builtin else registered_name(layer),
     }
+
+
+def layer_class_named(class_name: str) -> Any:
+    """kgraph's layer class of that name, else ``None``."""
+    return _builtin_layer_class(class_name)
 
 
 def _builtin_layer_class(class_name: str) -> Any:
@@ -292,6 +300,10 @@ def layer_class(
     return found
 
 
+# The model classes a layer entry may name: built by ``kgraph.models``.
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
 def deserialize_layer(
     entry: Mapping[str, Any],
     custom_objects: Mapping[str, Any] | None = None,
@@ -304,7 +316,14 @@ def deserialize_layer(
     defaults are dropped, others raise naming the layer.
     """
     from kgraph.saving import keras_compat
+    from kgraph.saving import model_codec
 
+    class_name = entry.get("class_name")
+    if class_name in MODEL_CLASSES and (
+        lookup(class_name, entry.get("registered_name"), custom_objects) is None
+    ):
+        # A model nested in a model (Keras writes Sequential stems so).
+        return model_codec.deserialize_model(entry, custom_objects, safe_mode)
     cls = layer_class(entry, custom_objects)
     config = dict(entry.get("config") or {})
     if str(entry.get("module") or "").startswith("keras"):

@@ -7,6 +7,7 @@ interrupted save never destroys the previous file.
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -41,11 +42,12 @@ def save(model: Any, filepath: str, overwrite: bool = True) -> None:
         np.savez(stream, **arrays)
 
 
-def load(model: Any, filepath: str) -> None:
+def load(model: Any, filepath: str, skip_mismatch: bool = False) -> None:
     """Reads weights written by ``save`` into the model.
 
     Every array is checked before any weight changes, so a bad file leaves
-    the model as it was.
+    the model as it was; with ``skip_mismatch`` a weight of another shape
+    is left as it is, with a warning.
 
     Raises:
         ValueError: for a missing, corrupt or mismatching file.
@@ -62,11 +64,20 @@ def load(model: Any, filepath: str) -> None:
             f"{filepath} holds {len(arrays)} weights but model '{model.name}' has "
             f"{len(own)}. Received: {len(arrays)} arrays"
         )
+    kept = []
     for variable, array in zip(own, arrays, strict=True):
+        if array.shape != variable.shape and skip_mismatch:
+            warnings.warn(
+                f"Skipping weight '{variable.path}' (skip_mismatch=True): shape "
+                f"{variable.shape} in the model, {array.shape} in {filepath}",
+                stacklevel=3,
+            )
+            continue
+        kept.append((variable, array))
         if array.shape != variable.shape:
             raise ValueError(
                 f"Weight '{variable.path}' has shape {variable.shape} but the file "
                 f"holds shape {array.shape}. Received: shape {array.shape}"
             )
-    for variable, array in zip(own, arrays, strict=True):
+    for variable, array in kept:
         variable.assign(array)

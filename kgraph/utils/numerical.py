@@ -42,3 +42,33 @@ def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
             f"max={labels.max() if labels.size else None}"
         )
     return np.eye(count, dtype=np.float32)[labels]
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
+    """Divides ``x`` by its ``order``-norm along ``axis``.
+
+    A NumPy array is normalized with NumPy (zero norms are left as 1, so
+    zero vectors stay zero), as Keras does; tensors (also symbolic ones)
+    go to ``kgraph.ops.normalize``.
+
+    Args:
+        x: the array or tensor.
+        axis: the axis to normalize along.
+        order: the norm's order (2 for the Euclidean norm).
+
+    Returns:
+        The normalized copy.
+
+    Example:
+
+    >>> normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    array([[0.6, 0.8],
+           [0. , 0. ]])
+    """
+    if isinstance(x, np.ndarray):
+        norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+        norm[norm == 0] = 1
+        return x / np.expand_dims(norm, -1 if axis is None else axis)
+    from kgraph import ops
+
+    return ops.normalize(x, axis=axis, order=order)

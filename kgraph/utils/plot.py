@@ -85,9 +85,11 @@ def model_to_dot(
     rankdir: str = "TB",
     expand_nested: bool = False,
     dpi: int = 200,
+    subgraph: bool = False,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
     splines: str = "ortho",
+    **kwargs: Any,
 ) -> str:
     """Returns the model's layer graph as Graphviz DOT text.
 
@@ -100,16 +102,22 @@ def model_to_dot(
         expand_nested: accepted for Keras compatibility (kgraph does not
             nest models).
         dpi: the resolution of rendered pictures.
+        subgraph: return a ``subgraph cluster_<model name>`` block, to
+            include in another graph, instead of a whole ``digraph``
+            (Keras returns a pydot ``Cluster`` then).
         show_layer_activations: show the activation of layers that have one.
         show_trainable: show whether layers with weights are trainable.
         splines: Graphviz's edge style (Keras uses ``"ortho"``).
+        **kwargs: none are recognized (Keras's are internal).
 
     Returns:
         The DOT text.
 
     Raises:
-        ValueError: for an unknown ``rankdir``.
+        ValueError: for an unknown ``rankdir`` or keyword argument.
     """
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments. Received: {kwargs}")
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(
             "rankdir must be one of 'TB', 'LR', 'BT', 'RL'. "
@@ -124,8 +132,9 @@ def model_to_dot(
     }
     nodes = layer_graph.layer_graph(model, with_sequential_input=False)
     ids = {node.name: f"n{index}" for index, node in enumerate(nodes)}
+    header = f'subgraph "cluster_{model.name}" {{' if subgraph else "digraph G {"
     lines = [
-        "digraph G {",
+        header,
         f"  graph [rankdir={rankdir}, concentrate=true, dpi={int(dpi)}, "
         f"splines={splines}];",
         '  node [shape=plaintext, fontname="Helvetica"];',
@@ -151,6 +160,7 @@ def plot_model(
     dpi: int = 200,
     show_layer_activations: bool = False,
     show_trainable: bool = False,
+    splines: str = "ortho",
     **kwargs: Any,
 ) -> str:
     """Draws the model's layer graph to a file, as Keras's ``plot_model``.
@@ -164,8 +174,9 @@ def plot_model(
         model: a functional or Sequential model.
         to_file: the file to write.
         show_shapes, show_dtype, show_layer_names, rankdir, expand_nested,
-        dpi, show_layer_activations, show_trainable: as ``model_to_dot``.
-        **kwargs: ``splines`` (default ``"ortho"``).
+        dpi, show_layer_activations, show_trainable, splines: as
+        ``model_to_dot``.
+        **kwargs: none are recognized (Keras's are internal).
 
     Returns:
         The path of the file written.
@@ -180,7 +191,6 @@ def plot_model(
     kg.utils.plot_model(model, "model.svg", show_shapes=True)
     ```
     """
-    splines = kwargs.pop("splines", "ortho")
     if kwargs:
         raise ValueError(
             f"Unrecognized keyword arguments: {sorted(kwargs)}. Received: {kwargs}"

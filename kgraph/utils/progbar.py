@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from kgraph.utils import io_utils
+
 _BOLD = "\x1b[1m"
 _GREEN = "\x1b[32m"
 _WHITE = "\x1b[37m"
@@ -37,7 +39,8 @@ def _now() -> float:
 
 
 def print_msg(message: str, line_break: bool = True) -> None:
-    """Writes a message to `sys.stdout`, looked up at call time.
+    """Writes a message to `sys.stdout`, looked up at call time, or to the
+    `"kgraph"` logger while interactive logging is disabled.
 
     Args:
         message: The text to write.
@@ -48,6 +51,9 @@ def print_msg(message: str, line_break: bool = True) -> None:
     >>> print_msg("Epoch 1/3")
     Epoch 1/3
     """
+    if not io_utils.is_interactive_logging_enabled():
+        io_utils.logger.info(str(message))
+        return
     message = f"{message}\n" if line_break else str(message)
     stream = sys.stdout
     try:

@@ -200,21 +200,37 @@ def _rewrite_config(data_dir, tmp_path, change):
 
 
 def test_unsupported_layer_is_named(data_dir, tmp_path):
-    def conv3d(layers):
-        layers[2]["class_name"] = "Conv3D"
+    # A class kgraph does not have (a made-up one: Keras's own keep arriving).
+    def unknown(layers):
+        layers[2]["class_name"] = "HypotheticalLayer"
 
-    path = _rewrite_config(data_dir, tmp_path, conv3d)
-    with pytest.raises(ValueError, match='"dropout" is a Conv3D'):
+    path = _rewrite_config(data_dir, tmp_path, unknown)
+    with pytest.raises(ValueError, match='"dropout" is a HypotheticalLayer'):
         kg.models.load_model(path)
 
 
 def test_unsupported_keras_option_is_named(data_dir, tmp_path):
+    def low_rank(layers):
+        layers[1]["config"]["lora_rank"] = 4
+
+    path = _rewrite_config(data_dir, tmp_path, low_rank)
+    with pytest.raises(ValueError, match=r"Dense.*`lora_rank`"):
+        kg.models.load_model(path)
+
+
+def test_keras_weight_constraint_is_loaded(data_dir, tmp_path):
     def constrained(layers):
-        layers[1]["config"]["kernel_constraint"] = {"class_name": "NonNeg"}
+        layers[1]["config"]["kernel_constraint"] = {
+            "module": "keras.constraints",
+            "class_name": "NonNeg",
+            "config": {},
+            "registered_name": None,
+        }
 
     path = _rewrite_config(data_dir, tmp_path, constrained)
-    with pytest.raises(ValueError, match=r"Dense.*`kernel_constraint`"):
-        kg.models.load_model(path)
+    model = kg.models.load_model(path)
+    dense = next(layer for layer in model.layers if layer.weights)
+    assert isinstance(dense.kernel_constraint, kg.constraints.NonNeg)
 
 
 # -- with Keras itself (a test-only dependency) -----------------------------------

@@ -172,7 +172,7 @@ def test_learning_rate_schedule_and_changed_rate_are_kept(tmp_path, rng):
     model.compile(kg.optimizers.Adam(schedule), "mse", backend="numpy")
     model.save(tmp_path / "s.kgraph")
     loaded = kg.models.load_model(tmp_path / "s.kgraph")
-    rate = loaded.optimizer.learning_rate
+    rate = loaded.optimizer.learning_rate_schedule
     assert isinstance(rate, kg.optimizers.schedules.ExponentialDecay)
     assert rate.get_config() == schedule.get_config()
 
