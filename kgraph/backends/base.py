@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kgraph import errors
 from kgraph.compiler.program import Program
 
 # (kind, batch size) -> the compiled program for it.
@@ -70,3 +71,30 @@ class Executable(Protocol):
     ) -> dict[str, np.ndarray]:
         """Returns every prediction output over all samples."""
         ...
+
+
+def check_batch_first(program: Program, rows: int) -> None:
+    """Refuses prediction outputs whose first axis is not the batch's.
+
+    ``predict`` stacks the outputs of its batches along their first axis
+    (as Keras concatenates them); an output laid out otherwise (a
+    transposed batch axis) would interleave batches wrongly, and the native
+    loop would write past the rows it was given.
+
+    Args:
+        program: a prediction program.
+        rows: the number of samples its batches hold.
+
+    Raises:
+        ShapeError: naming the output and its shape.
+    """
+    for name in program.predictions:
+        shape = program.graph.node(program.graph.outputs[name]).type.shape
+        if not shape or shape[0] != rows:
+            raise errors.ShapeError(
+                f"predict stacks each output's batches along its first axis, which "
+                f"must be the batch: output {name!r} has shape {tuple(shape)} for a "
+                f"batch of {rows} samples. Put the batch axis first (for example with "
+                f"ops.transpose) or compute this output outside predict. Received: "
+                f"output shape {tuple(shape)}"
+            )

@@ -10,6 +10,7 @@ import numpy as np
 
 from kgraph.backends import interpreter
 from kgraph.backends.base import ProgramSource
+from kgraph.backends.base import check_batch_first
 from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
@@ -84,6 +85,7 @@ class InterpreterExecutable:
         pieces: dict[str, list[np.ndarray]] = {}
         for batch, indices in enumerate(_batches(_count(data), batch_size)):
             program = self.programs(PREDICT, len(indices))
+            check_batch_first(program, len(indices))
             outputs = _run(program, state, data, indices, _scalars(batch))
             # Stateful layers' states, carried to the next batch.
             for name, path in program.updates.items():

@@ -28,6 +28,7 @@ from llvmlite import ir
 from kgraph import config
 from kgraph import errors
 from kgraph.backends.base import ProgramSource
+from kgraph.backends.base import check_batch_first
 from kgraph.backends.llvm import fpenv
 from kgraph.backends.llvm import jit
 from kgraph.backends.llvm import parallel
@@ -429,6 +430,10 @@ class LLVMExecutable:
         _check_batch_size(batch_size)
         count = _rows(data)
         compiled = self.loop(PREDICT, batch_size, count)
+        rows = min(batch_size, count) if count else batch_size
+        partial = count - (math.ceil(count / rows) - 1) * rows if count else rows
+        check_batch_first(compiled.programs[0], rows)
+        check_batch_first(compiled.programs[1], partial)
         graph = compiled.programs[0].graph
         outputs = {}
         for name in compiled.spec.results:
