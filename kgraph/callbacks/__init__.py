@@ -4,6 +4,7 @@ kgraph's native loop returns to Python between epochs, or between chunks of
 batches: epoch hooks run as in Keras, batch hooks at chunk boundaries.
 """
 
+from kgraph.callbacks.backup_and_restore import BackupAndRestore
 from kgraph.callbacks.callback import Callback
 from kgraph.callbacks.callback_list import CallbackList
 from kgraph.callbacks.csv_logger import CSVLogger
@@ -15,9 +16,12 @@ from kgraph.callbacks.model_checkpoint import ModelCheckpoint
 from kgraph.callbacks.monitor_callback import MonitorCallback
 from kgraph.callbacks.progbar_logger import ProgbarLogger
 from kgraph.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from kgraph.callbacks.remote_monitor import RemoteMonitor
+from kgraph.callbacks.swap_ema_weights import SwapEMAWeights
 from kgraph.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",
@@ -29,5 +33,7 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
+    "SwapEMAWeights",
     "TerminateOnNaN",
 ]
