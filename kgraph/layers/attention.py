@@ -15,7 +15,7 @@ from kgraph.layers.layer import training_flag
 from kgraph.tensor import SymbolicTensor
 from kgraph.utils import random as random_utils
 
-_SALT_BITS = (1 << 63) - 1
+SALT_BITS = (1 << 63) - 1
 
 
 class Attention(Layer):
@@ -87,8 +87,8 @@ class Attention(Layer):
         self.mask_salt = (
             zlib.crc32(str(seed).encode())
             if seed is not None
-            else int(random_utils.generator().integers(0, _SALT_BITS))
-        ) & _SALT_BITS
+            else int(random_utils.generator().integers(0, SALT_BITS))
+        ) & SALT_BITS
 
     def _check_inputs(self, inputs: Any, mask: Any = None) -> None:
         name = type(self).__name__

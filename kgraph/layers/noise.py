@@ -24,7 +24,7 @@ from kgraph.layers.regularization import Dropout
 from kgraph.tensor import SymbolicTensor
 from kgraph.utils import random as random_utils
 
-_SALT_BITS = (1 << 63) - 1
+SALT_BITS = (1 << 63) - 1
 _DATA_FORMATS = ("channels_last", "channels_first")
 
 
@@ -34,9 +34,9 @@ def _salt(seed: int | None, salt: int | None) -> int:
         salt = (
             zlib.crc32(str(seed).encode())
             if seed is not None
-            else int(random_utils.generator().integers(0, _SALT_BITS))
+            else int(random_utils.generator().integers(0, SALT_BITS))
         )
-    return int(salt) & _SALT_BITS
+    return int(salt) & SALT_BITS
 
 
 def _check_rate(layer: str, rate: Any) -> float:

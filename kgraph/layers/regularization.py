@@ -15,7 +15,7 @@ from kgraph.layers.layer import training_flag
 from kgraph.tensor import SymbolicTensor
 from kgraph.utils import random as random_utils
 
-_SALT_BITS = (1 << 63) - 1
+SALT_BITS = (1 << 63) - 1
 
 
 class Dropout(Layer):
@@ -96,9 +96,9 @@ class Dropout(Layer):
             salt = (
                 zlib.crc32(str(self.seed).encode())
                 if self.seed is not None
-                else int(random_utils.generator().integers(0, _SALT_BITS))
+                else int(random_utils.generator().integers(0, SALT_BITS))
             )
-        self.mask_salt = int(salt) & _SALT_BITS
+        self.mask_salt = int(salt) & SALT_BITS
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         """Drops and rescales in training; passes inputs through otherwise."""

@@ -46,7 +46,7 @@ from kgraph.utils import random as random_utils
 
 __all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell", "StackedRNNCells"]
 
-_SALT_BITS = (1 << 63) - 1
+SALT_BITS = (1 << 63) - 1
 
 
 def _columns(x: Any, start: int, stop: int) -> Any:
@@ -82,7 +82,7 @@ def _dropout_mask(like: Any, rate: float, salt: int, training: Any) -> Any:
     """Inverted dropout's multiplier for a tensor shaped like ``like``:
     ``1 / (1 - rate)`` kept, 0 dropped; ones outside training."""
     keep = ops.greater_equal(
-        ops.random_uniform(random_key(like), like, salt=salt & _SALT_BITS), rate
+        ops.random_uniform(random_key(like), like, salt=salt & SALT_BITS), rate
     )
     mask = ops.where(keep, 1.0 / (1.0 - rate), 0.0)
     if training is True:

@@ -19,8 +19,8 @@ from kgraph import dtypes
 from kgraph.ops import elementwise as ew
 from kgraph.ops import linalg_primitives as linalg_ops
 from kgraph.ops import shaping as shape_ops
+from kgraph.ops.history import recorded
 from kgraph.ops.nn_functions import extract_sequences
-from kgraph.ops.nn_functions import recorded
 from kgraph.ops.tensor import SymbolicTensor
 
 

@@ -19,7 +19,7 @@ from kgraph.ops import composite
 from kgraph.ops import elementwise as ew
 from kgraph.ops import reduce
 from kgraph.ops import shaping as shape_ops
-from kgraph.ops.nn_functions import recorded
+from kgraph.ops.history import recorded
 from kgraph.ops.reduce import normalize_axes
 from kgraph.ops.tensor import SymbolicTensor
 

@@ -10,10 +10,7 @@ native code come from the primitives each is made of.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,36 +20,16 @@ from kgraph import dtypes
 from kgraph.ops import composite
 from kgraph.ops import elementwise as ew
 from kgraph.ops import elementwise_math
-from kgraph.ops import history
 from kgraph.ops import linalg_primitives as linalg_ops
 from kgraph.ops import nn_primitives
 from kgraph.ops import reduce
 from kgraph.ops import shaping as shape_ops
+from kgraph.ops.history import recorded
 from kgraph.ops.reduce import normalize_axes
-from kgraph.tree import flatten
 
 # SELU constants (Klambauer et al., 2017), as in Keras.
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Makes a composed function record itself whole on KerasTensors.
-
-    The arguments are bound to ``fn``'s signature (defaults filled in, all
-    passed by position) so the recorded call saves as plain values.
-    """
-    signature = inspect.signature(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if history.any_keras(flatten([list(args), kwargs])):
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            return history.record_function(wrapper, bound.args, bound.kwargs)
-        return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _float(x: Any) -> Any:

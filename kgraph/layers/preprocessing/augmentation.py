@@ -38,7 +38,7 @@ from kgraph.tensor import SymbolicTensor
 from kgraph.tree import flatten
 from kgraph.utils import random as random_utils
 
-_SALT_BITS = (1 << 63) - 1
+SALT_BITS = (1 << 63) - 1
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -115,9 +115,9 @@ class RandomImageLayer(Layer):
             salt = (
                 zlib.crc32(f"{name}:{self.seed}".encode())
                 if self.seed is not None
-                else int(random_utils.generator().integers(0, _SALT_BITS))
+                else int(random_utils.generator().integers(0, SALT_BITS))
             )
-        self.random_salt = int(salt) & _SALT_BITS
+        self.random_salt = int(salt) & SALT_BITS
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         # As in Keras, whose augmentation layers default to ``training=True``:
@@ -162,7 +162,7 @@ class RandomImageLayer(Layer):
         1, 1)`` (``(1, 1, 1)`` for one image); ``draw`` tells apart the
         layer's streams."""
         like = ops.get_item(images, (Ellipsis, slice(0, 1), slice(0, 1), slice(0, 1)))
-        salt = (self.random_salt + draw) & _SALT_BITS
+        salt = (self.random_salt + draw) & SALT_BITS
         values = ops.random_uniform(key, like, salt=salt, dtype=images.dtype)
         return ops.add(ops.multiply(values, high - low), low)
 
@@ -188,7 +188,7 @@ def _per_image(values: Any, images: Any) -> Any:
     return ops.reshape(values, (-1, 1))
 
 
-def _transform_images(layer: Any, images: Any, transform: Any) -> Any:
+def transform_images(layer: Any, images: Any, transform: Any) -> Any:
     """Resamples with the layer's interpolation and fill."""
     single = images.ndim == 3
     if single:
@@ -203,7 +203,7 @@ def _transform_images(layer: Any, images: Any, transform: Any) -> Any:
     return ops.squeeze(result, 0) if single else result
 
 
-def _check_fill(layer: str, fill_mode: str, interpolation: str) -> None:
+def check_fill(layer: str, fill_mode: str, interpolation: str) -> None:
     if fill_mode not in FILL_MODES:
         raise NotImplementedError(
             f"{layer}: unknown `fill_mode` {fill_mode!r}. Expected one of "
@@ -300,7 +300,7 @@ class RandomRotation(RandomImageLayer):
     ) -> None:
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = factor_range("RandomRotation", "factor", factor, (-1.0, 1.0))
-        _check_fill("RandomRotation", fill_mode, interpolation)
+        check_fill("RandomRotation", fill_mode, interpolation)
         self.fill_mode = fill_mode
         self.interpolation = interpolation
         self.fill_value = float(fill_value)
@@ -323,7 +323,7 @@ class RandomRotation(RandomImageLayer):
         b2 = ops.subtract(ops.subtract(cy, ops.multiply(b0, cx)), ops.multiply(b1, cy))
         zero = ops.multiply(a0, 0.0)
         transform = ops.concatenate([a0, a1, a2, b0, b1, b2, zero, zero], axis=1)
-        return _transform_images(self, images, transform)
+        return transform_images(self, images, transform)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments (Keras's keys)."""
@@ -407,7 +407,7 @@ class RandomZoom(RandomImageLayer):
                 "RandomZoom", "width_factor", width_factor, closed_low=False
             )
         )
-        _check_fill("RandomZoom", fill_mode, interpolation)
+        check_fill("RandomZoom", fill_mode, interpolation)
         self.fill_mode = fill_mode
         self.interpolation = interpolation
         self.fill_value = float(fill_value)
@@ -430,7 +430,7 @@ class RandomZoom(RandomImageLayer):
         transform = ops.concatenate(
             [zoom_w, zero, x_offset, zero, zoom_h, y_offset, zero, zero], axis=1
         )
-        return _transform_images(self, images, transform)
+        return transform_images(self, images, transform)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments (Keras's keys)."""
@@ -485,7 +485,7 @@ class RandomTranslation(RandomImageLayer):
         self.width_range = _zoom_or_shift_range(
             "RandomTranslation", "width_factor", width_factor, closed_low=True
         )
-        _check_fill("RandomTranslation", fill_mode, interpolation)
+        check_fill("RandomTranslation", fill_mode, interpolation)
         self.fill_mode = fill_mode
         self.interpolation = interpolation
         self.fill_value = float(fill_value)
@@ -507,7 +507,7 @@ class RandomTranslation(RandomImageLayer):
         transform = ops.concatenate(
             [one, zero, shifts[0], zero, one, shifts[1], zero, zero], axis=1
         )
-        return _transform_images(self, images, transform)
+        return transform_images(self, images, transform)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments (Keras's keys)."""
@@ -560,7 +560,7 @@ class RandomShear(RandomImageLayer):
         # The config keeps the arguments as given: Keras's constructor refuses
         # the negative ranges its own get_config writes for a number.
         self._factor_arguments = (_plain_factor(x_factor), _plain_factor(y_factor))
-        _check_fill("RandomShear", fill_mode, interpolation)
+        check_fill("RandomShear", fill_mode, interpolation)
         self.fill_mode = fill_mode
         self.interpolation = interpolation
         self.fill_value = float(fill_value)
@@ -577,7 +577,7 @@ class RandomShear(RandomImageLayer):
         transform = ops.concatenate(
             [one, shear_x, zero, shear_y, one, zero, zero, zero], axis=1
         )
-        return _transform_images(self, images, transform)
+        return transform_images(self, images, transform)
 
     def get_config(self) -> dict[str, Any]:
         """Returns the constructor arguments (Keras's keys)."""
@@ -778,7 +778,7 @@ class RandomCrop(RandomImageLayer):
         for draw, (axis, size, target) in enumerate(
             ((-3, in_height, self.height), (-2, in_width, self.width))
         ):
-            salt = (self.random_salt + draw) & _SALT_BITS
+            salt = (self.random_salt + draw) & SALT_BITS
             offset = ops.multiply(
                 ops.random_uniform(key, like, salt=salt), float(size - target + 1)
             )

@@ -21,7 +21,7 @@ from typing import Any
 from kgraph import ops
 from kgraph.layers.convolutional import standardize_data_format
 from kgraph.layers.layer import Layer
-from kgraph.layers.preprocessing.augmentation import _SALT_BITS
+from kgraph.layers.preprocessing.augmentation import SALT_BITS
 from kgraph.layers.preprocessing.augmentation import RandomBrightness
 from kgraph.layers.preprocessing.augmentation import RandomContrast
 from kgraph.layers.preprocessing.augmentation import RandomImageLayer
@@ -122,7 +122,7 @@ def scalar_uniform(
         (-1,),
     )
     like = ops.get_item(like, slice(0, 1))
-    salt = (layer.random_salt + draw) & _SALT_BITS
+    salt = (layer.random_salt + draw) & SALT_BITS
     values = ops.random_uniform(key, like, salt=salt, dtype=images.dtype)
     return ops.add(ops.multiply(values, high - low), low)
 
@@ -637,7 +637,7 @@ class RandomColorJitter(RandomImageLayer):
             cls(
                 factor,
                 value_range=self.value_range,
-                salt=(self.random_salt + 16 * (index + 1)) & _SALT_BITS,
+                salt=(self.random_salt + 16 * (index + 1)) & SALT_BITS,
                 name=f"{self.name}_{cls.__name__}",
             )
             for index, (factor, cls) in enumerate(makers)

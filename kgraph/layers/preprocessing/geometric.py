@@ -11,18 +11,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from kgraph import ops
-from kgraph.layers.preprocessing.augmentation import _SALT_BITS
 from kgraph.layers.preprocessing.augmentation import INTERPOLATIONS
+from kgraph.layers.preprocessing.augmentation import SALT_BITS
 from kgraph.layers.preprocessing.augmentation import RandomImageLayer
-from kgraph.layers.preprocessing.augmentation import _check_fill
-from kgraph.layers.preprocessing.augmentation import _transform_images
+from kgraph.layers.preprocessing.augmentation import check_fill
 from kgraph.layers.preprocessing.augmentation import factor_range
+from kgraph.layers.preprocessing.augmentation import transform_images
 from kgraph.layers.preprocessing.color import scalar_uniform
 from kgraph.layers.preprocessing.color import shifted
 from kgraph.layers.preprocessing.color import value_range_of
 from kgraph.ops import image as image_ops
-from kgraph.ops.image.affine import _bilinear
-from kgraph.ops.image.affine import _sampler
+from kgraph.ops.image.affine import bilinear
+from kgraph.ops.image.affine import sampler
 from kgraph.ops.image.sampling import round_half_away
 
 ELASTIC_FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
@@ -141,7 +141,7 @@ class RandomPerspective(RandomImageLayer):
                 "RandomPerspective: the `scale` argument should be a number in "
                 f"the range [0, 1]. Received: scale={scale!r}"
             )
-        _check_fill("RandomPerspective", "constant", interpolation)
+        check_fill("RandomPerspective", "constant", interpolation)
         self.scale = scale
         self.interpolation = interpolation
         self.fill_mode = "constant"
@@ -173,7 +173,7 @@ class RandomPerspective(RandomImageLayer):
                     ops.add(ops.multiply(moves[1], y), y),
                 )
             )
-        warped = _transform_images(self, images, homography(start, end))
+        warped = transform_images(self, images, homography(start, end))
         return ops.where(ops.less(threshold, probability), warped, images)
 
     def get_config(self) -> dict[str, Any]:
@@ -303,7 +303,7 @@ class RandomElasticTransform(RandomImageLayer):
         like = ops.get_item(batch, (Ellipsis, slice(0, 1)))
         fields = []
         for draw in (3, 4):
-            salt = (self.random_salt + draw) & _SALT_BITS
+            salt = (self.random_salt + draw) & SALT_BITS
             noise = ops.random_normal(key, like, salt=salt, dtype=batch.dtype)
             fields.append(_blur_same(ops.multiply(noise, sigma), taps))
         plane = ops.get_item(batch, (Ellipsis, 0))
@@ -311,11 +311,11 @@ class RandomElasticTransform(RandomImageLayer):
         grid_x = ops.cast(image_ops.iota(plane, axis=2), batch.dtype)
         y = ops.add(grid_y, ops.multiply(alpha, ops.get_item(fields[1], (Ellipsis, 0))))
         x = ops.add(grid_x, ops.multiply(alpha, ops.get_item(fields[0], (Ellipsis, 0))))
-        read = _sampler(batch, y, self.fill_mode, self.fill_value)
+        read = sampler(batch, y, self.fill_mode, self.fill_value)
         if self.interpolation == "nearest":
             warped = read(round_half_away(y), round_half_away(x))
         else:
-            warped = _bilinear(read, y, x)
+            warped = bilinear(read, y, x)
         result = ops.where(ops.less(threshold, probability), warped, batch)
         low, high = (float(v) for v in self.value_range)
         result = ops.clip(result, low, high)

@@ -27,7 +27,7 @@ from kgraph import dtypes
 from kgraph import ops
 from kgraph.layers.layer import random_key
 from kgraph.layers.layer import training_flag
-from kgraph.layers.preprocessing.augmentation import _SALT_BITS
+from kgraph.layers.preprocessing.augmentation import SALT_BITS
 from kgraph.layers.preprocessing.augmentation import RandomImageLayer
 from kgraph.layers.preprocessing.augmentation import factor_range
 from kgraph.layers.preprocessing.color import scalar_uniform
@@ -43,7 +43,7 @@ _TINY = 1e-30
 
 
 def _draw(layer: RandomImageLayer, key: Any, like: Any, draw: int, normal: bool) -> Any:
-    salt = (layer.random_salt + draw) & _SALT_BITS
+    salt = (layer.random_salt + draw) & SALT_BITS
     sampler = ops.random_normal if normal else ops.random_uniform
     return sampler(key, like, salt=salt, dtype=like.dtype)
 
@@ -369,7 +369,7 @@ class RandomErasing(RandomImageLayer):
         chosen = ops.less(threshold, probability)
         low, high = (float(v) for v in self.value_range)
         if self.fill_value is None:
-            salt = (self.random_salt + 6) & _SALT_BITS
+            salt = (self.random_salt + 6) & SALT_BITS
             noise = ops.random_normal(key, images, salt=salt, dtype=images.dtype)
             fill = ops.clip(ops.multiply(noise, high), low, high)
         else:

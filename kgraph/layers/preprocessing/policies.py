@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from kgraph import ops
-from kgraph.layers.preprocessing.augmentation import _SALT_BITS
 from kgraph.layers.preprocessing.augmentation import INTERPOLATIONS
+from kgraph.layers.preprocessing.augmentation import SALT_BITS
 from kgraph.layers.preprocessing.augmentation import RandomBrightness
 from kgraph.layers.preprocessing.augmentation import RandomContrast
 from kgraph.layers.preprocessing.augmentation import RandomImageLayer
@@ -76,7 +76,7 @@ def build_augmenters(
     interpolation = layer.interpolation
 
     def salt(index: int) -> int:
-        return (layer.random_salt + 64 * (index + 1)) & _SALT_BITS
+        return (layer.random_salt + 64 * (index + 1)) & SALT_BITS
 
     makers: dict[str, Callable[[int, str], Any]] = {
         "random_shear": lambda s, n: RandomShear(

@@ -24,7 +24,7 @@ from kgraph.ops.image.validation import check_data_format
 from kgraph.ops.image.validation import check_images
 
 
-def _sampler(images: Any, rows: Any, fill_mode: str, fill_value: float) -> Any:
+def sampler(images: Any, rows: Any, fill_mode: str, fill_value: float) -> Any:
     """Returns ``read(y, x)``: the pixels at integer-valued float positions
     ``(y, x)`` shaped ``(batch, height, width)``, with the fill mode."""
     _, height, width, channels = images.shape
@@ -134,17 +134,17 @@ def affine_transform(
         transform = ew.cast(transform, images.dtype)
     like = shape_ops.get_item(images, (Ellipsis, 0))
     y, x = _source_positions(transform, like)
-    read = _sampler(images, y, fill_mode, fill_value)
+    read = sampler(images, y, fill_mode, fill_value)
     if interpolation == "nearest":
         result = read(round_half_away(y), round_half_away(x))
     else:
-        result = _bilinear(read, y, x)
+        result = bilinear(read, y, x)
     if not dtypes.is_float(original):
         result = ew.cast(round_half_away(result), original)
     return shape_ops.squeeze(result, 0) if single else result
 
 
-def _bilinear(read: Any, y: Any, x: Any) -> Any:
+def bilinear(read: Any, y: Any, x: Any) -> Any:
     """The four neighbours weighed as ``map_coordinates(order=1)``, summed in
     its order."""
     y0, x0 = ew.floor(y), ew.floor(x)
