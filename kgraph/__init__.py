@@ -7,8 +7,11 @@ Import it as you would Keras::
 """
 
 from kgraph import activations
+from kgraph import applications
+from kgraph import backend
 from kgraph import callbacks
 from kgraph import config
+from kgraph import constraints
 from kgraph import initializers
 from kgraph import layers
 from kgraph import losses
@@ -16,6 +19,7 @@ from kgraph import metrics
 from kgraph import models
 from kgraph import ops
 from kgraph import optimizers
+from kgraph import random
 from kgraph import regularizers
 from kgraph import saving
 from kgraph import utils
@@ -48,8 +52,11 @@ __all__ = [
     "Variable",
     "__version__",
     "activations",
+    "applications",
+    "backend",
     "callbacks",
     "constant",
+    "constraints",
     "dump",
     "initializers",
     "layers",
@@ -59,6 +66,7 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "random",
     "regularizers",
     "reshape",
     "saving",

@@ -52,15 +52,14 @@ def _check_axis_arg(layer_name: str, axis: Any) -> None:
 
 def _mean(x: Any, axes: list[int]) -> Any:
     """The mean over ``axes`` keeping them; an unknown batch axis counts
-    with the graph's ``batch_size`` input (fed or specialized)."""
+    with the graph's ``batch_size`` input (fed or specialized), other
+    unknown axes from the data."""
     if isinstance(x, SymbolicTensor) and any(x.shape[a] is None for a in axes):
         unknown = [a for a in axes if x.shape[a] is None]
         if unknown != [0]:
-            raise ValueError(
-                f"Normalization over an unknown dimension other than the batch "
-                f"is not supported. Received: input shape {tuple(x.shape)}, "
-                f"axes {axes}"
-            )
+            # Other sizes known only when the model runs (images of any
+            # size): ``ops.mean`` counts the elements from the data.
+            return ops.mean(x, axis=tuple(axes), keepdims=True)
         count = 1
         for a in axes:
             if a != 0:

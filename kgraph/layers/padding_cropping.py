@@ -126,15 +126,7 @@ class _SpatialEdges(Layer):
 class _ZeroPadding(_SpatialEdges):
     def call(self, inputs: Any) -> Any:
         """Pads the spatial axes with zeros."""
-        widths = self._widths()
-        for axis, pair in enumerate(widths):
-            if inputs.shape[axis] is None and any(pair):
-                raise ValueError(
-                    f"{describe(self)} needs the sizes of the axes it pads to be "
-                    f"known. Received: input_shape={tuple(inputs.shape)}, "
-                    f"padding={self.pairs}"
-                )
-        return ops.pad(inputs, widths)
+        return ops.pad(inputs, self._widths())
 
 
 class _Cropping(_SpatialEdges):

@@ -39,6 +39,7 @@ from kgraph.ops.convolution import input_position
 from kgraph.ops.convolution import normalize_tuple
 from kgraph.ops.convolution import output_spatial
 from kgraph.ops.convolution import padded_input
+from kgraph.ops.convolution import resolve_same
 from kgraph.ops.convolution import transposed_window
 from kgraph.ops.convolution import window_slices
 from kgraph.ops.reduce import static_shape
@@ -82,7 +83,10 @@ def _pool_infer(op: str, allowed: tuple[str, ...]) -> Any:
 
 def _check_argmax(x: TensorType, attrs: Any) -> None:
     window, padding = attrs["window"], attrs["padding"]
-    if any(max(pair) >= k for k, pair in zip(window, padding, strict=True)):
+    explicit = [(k, pair) for k, pair in zip(window, padding, strict=True)]
+    # "same" (an axis of unknown size) pads less than the window: checked
+    # once specialized.
+    if any(not isinstance(pair, str) and max(pair) >= k for k, pair in explicit):
         raise errors.ShapeError(
             "pool_argmax: padding must be smaller than the window on each side, "
             "so that every window holds an input element. Received: "
@@ -279,6 +283,15 @@ def _lower_pool_argmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     _window_loop(em, inputs[0], output, attrs, _ArgmaxVisit(em, inputs[0], output))
 
 
+def _pool_specialize(types: Any, attrs: Any) -> dict[str, Any]:
+    """``"same"`` padding made explicit once the sizes are known (images
+    whose size the model learns only when it runs)."""
+    (x,) = types
+    window = attrs["window"]
+    geometry = {**attrs, "dilation": (1,) * len(window)}
+    return {**attrs, "padding": resolve_same(x.shape[1:-1], window, geometry)}
+
+
 _POOL_ATTRS = {
     "window": registry.Attr(as_positive_tuple),
     "strides": registry.Attr(as_positive_tuple),
@@ -297,6 +310,7 @@ registry.register(
         doc="Sums each window of the spatial axes (channels last, zero padding).",
         lower=_lower_sum_pool,
         attrs=_POOL_ATTRS,
+        specialize=_pool_specialize,
     )
 )
 
@@ -314,6 +328,7 @@ registry.register(
         "(channels last; padding never wins).",
         lower=_lower_pool_argmax,
         attrs=_POOL_ATTRS,
+        specialize=_pool_specialize,
     )
 )
 
@@ -476,6 +491,11 @@ def average_pool(
         x = ops.cast(x, "float32")
     attrs = pool_attrs(x, pool_size, strides, padding)
     total = apply("sum_pool", [x], attrs)
+    if any(dim is None for dim in x.shape[1:-1]):
+        # Sizes known only when the model runs: each window's count of
+        # input elements (not padding) is the sum pool of ones.
+        ones = ops.ones_like(x[..., :1])
+        return ops.divide(total, apply("sum_pool", [ones], attrs))
     spatial = static_shape("average_pool", x.shape[1:-1])
     counts = window_counts(spatial, attrs["window"], attrs["strides"], attrs["padding"])
     if np.all(counts == counts.flat[0]):

@@ -299,8 +299,7 @@ def _pad_infer(types: Any, attrs: Any) -> TensorType:
     shape: list[int | None] = []
     for dim, lo, hi, mid in zip(x.shape, low, high, interior, strict=True):
         if dim is None:
-            if lo or hi or mid:
-                static_shape("pad of an unknown dimension", x.shape)
+            # Known once the graph is specialized to its inputs' sizes.
             shape.append(None)
         else:
             shape.append(_padded(dim, lo, hi, mid))

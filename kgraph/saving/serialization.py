@@ -328,6 +328,9 @@ def deserialize_layer(
     config = dict(entry.get("config") or {})
     if str(entry.get("module") or "").startswith("keras"):
         config = keras_compat.layer_config(cls, entry.get("class_name"), config)
+    elif "dtype" in config:
+        # A custom layer's config in a .keras file holds Keras's policy dict.
+        config["dtype"] = keras_compat.dtype_name(config["dtype"])
     config = decode(config, custom_objects, safe_mode)
     return cls.from_config(config)
 

@@ -128,9 +128,7 @@ def test_cropping_everything_fails_at_definition():
         layers.Cropping1D((2, 2))(kg.Input((4, 3)))
     with pytest.raises(ValueError, match=r"must be smaller"):
         layers.Cropping2D(((0, 0), (3, 3)))(kg.Input((8, 6, 1)))
-    with pytest.raises(
-        ValueError, match=r"\(ZeroPadding2D\) needs the sizes of the axes"
-    ):
-        layers.ZeroPadding2D(1)(kg.Input((None, 5, 3)))
+    # Padding, like cropping, works on sizes known only when the model runs.
+    assert layers.ZeroPadding2D(1)(kg.Input((None, 5, 3))).shape == (None, None, 7, 3)
     # Cropping works on unknown sizes.
     assert layers.Cropping2D(1)(kg.Input((None, 5, 3))).shape == (None, None, 3, 3)
