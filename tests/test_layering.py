@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import logging
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,17 @@ KNOWN_CYCLES: set[tuple[str, str]] = set()
 
 def test_the_import_contracts_hold():
     cli = pytest.importorskip("importlinter.cli")
-    assert cli.lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+    # import-linter configures logging with dictConfig, which disables every
+    # logger that exists already (kgraph's among them): restore them after.
+    loggers = logging.root.manager.loggerDict.values()
+    enabled = [
+        lg for lg in loggers if isinstance(lg, logging.Logger) and not lg.disabled
+    ]
+    try:
+        assert cli.lint_imports(config_filename=str(ROOT / "pyproject.toml")) == 0
+    finally:
+        for logger in enabled:
+            logger.disabled = False
 
 
 def test_llvmlite_binding_is_imported_only_by_the_jit():
