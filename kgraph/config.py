@@ -54,6 +54,13 @@ def num_threads() -> int:
     return os.cpu_count() or 1
 
 
+def perf_map() -> bool:
+    """Whether loaded native code is listed in ``/tmp/perf-<pid>.map`` so
+    ``perf report`` names its kernels (``KGRAPH_PERF_MAP``, default off; see
+    ``backends/llvm/perf_map.py``)."""
+    return os.environ.get("KGRAPH_PERF_MAP", "0") not in ("", "0", "false")
+
+
 def flush_denormals() -> bool:
     """Whether the native loops flush denormal results to zero
     (``KGRAPH_FLUSH_DENORMALS``, default on; see ``backends/llvm/fpenv.py``)."""

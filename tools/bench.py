@@ -8,6 +8,10 @@ Flatten -> Dense(10, softmax) on 28x28x1 images, Adam, batch 64; timed on
 Workload W6 (sequences, ``tools/bench_w6.py``): LSTM(64) and GRU(64) ->
 Dense(1, sigmoid) on 2,048 x 200 x 16, batch 64, Adam; epochs, kgraph's cold
 first fit and its compile time at 50 and 500 steps.
+Workloads W5 and W7 (``tools/bench_cnn.py``): a CIFAR-style CNN's training
+epoch (batch 64) and the inference latency of MobileNetV2 (96x96) and
+ResNet50 (224x224) at batch 1 and 32, with ResNet50's cold and cached first
+predict.
 For each framework it times one training epoch after a warm-up epoch
 (batch 32 and 128), predict on 10,000 samples, predict on one sample, and for
 kgraph the compile time in a fresh process, cold and from the disk cache.
@@ -40,6 +44,7 @@ from collections.abc import Callable
 from importlib import util
 from pathlib import Path
 
+import bench_cnn
 import bench_w6
 
 SAMPLES = 60_000
@@ -571,6 +576,7 @@ def run_peer(name: str, repeats: int) -> dict:
             **bench_compile(),
             **bench_w3_kgraph(repeats),
             **bench_w6.bench_kgraph(repeats),
+            **bench_cnn.bench_kgraph(repeats),
         }
     if name == "kgraph-llvm-1thread":
         return {
@@ -589,6 +595,7 @@ def run_peer(name: str, repeats: int) -> dict:
             **bench_torch(repeats, compiled=False),
             **bench_w3_torch(repeats),
             **bench_w6.bench_torch(repeats),
+            **bench_cnn.bench_torch(repeats),
         }
     if name == "torch-compile":
         return bench_torch(repeats, compiled=True)
@@ -597,6 +604,7 @@ def run_peer(name: str, repeats: int) -> dict:
             **bench_keras(repeats),
             **bench_w3_keras(repeats),
             **bench_w6.bench_keras(repeats),
+            **bench_cnn.bench_keras(repeats),
         }
     if name == "jax":
         return bench_jax(repeats)
@@ -634,16 +642,28 @@ def _subprocess(name: str, repeats: int) -> dict | None:
 
 
 def machine() -> str:
-    """A one-line description of this machine."""
+    """A one-line description of this machine: the CPU, its vector
+    extensions, the cores and Python."""
     cpu = platform.processor() or platform.machine()
+    flags: set[str] = set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
-                break
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    vectors = [name for name in VECTOR_EXTENSIONS if name in flags]
+    extensions = f" ({', '.join(vectors)})" if vectors else ""
+    return (
+        f"{cpu}{extensions}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+
+
+# The vector extensions that decide the kernels' width, as /proc/cpuinfo
+# names them.
+VECTOR_EXTENSIONS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl")
 
 
 W1_METRICS = (
@@ -725,6 +745,10 @@ def main() -> None:
     print(format_table(results))
     print()
     print(format_table(results, bench_w6.METRICS))
+    print()
+    print(format_table(results, bench_cnn.W5_METRICS))
+    print()
+    print(format_table(results, bench_cnn.W7_METRICS))
     floors = _floors(args.repeats, results)
     for line in floors["lines"]:
         print(line)

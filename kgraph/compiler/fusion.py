@@ -1,12 +1,15 @@
-"""``fuse``: elementwise chains, and a matmul with the elementwise ops that
-consume it (bias, activation), become single ``fused`` nodes.
+"""``fuse``: elementwise chains, and a matmul or a convolution with the
+elementwise ops that consume it (bias, batch normalization, activation, a
+residual sum), become single ``fused`` nodes.
 
 TVM's rule, by op kind: walking the graph backwards, an elementwise node (or
-a matmul) joins a group when all its users are elementwise members of that
-group, it is not a graph output, and it has the group's shape (so nothing is
-computed twice). A group holds at most one matmul, which becomes the first entry of
-the body: the rest is its epilogue. Each group of two or more nodes is
-replaced by one ``fused`` node whose body lists the members in order.
+a matmul, or a ``conv``) joins a group when all its users are elementwise
+members of that group, it is not a graph output, and it has the group's
+shape (so nothing is computed twice); a ``conv`` also needs the group's
+dtype, since the backend computes the body where the convolution stores its
+results. A group holds at most one such *head*, which becomes the first
+entry of the body: the rest is its epilogue. Each group of two or more nodes
+is replaced by one ``fused`` node whose body lists the members in order.
 """
 
 from __future__ import annotations
@@ -15,11 +18,17 @@ from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
 
-_JOINABLE = (registry.ELEMENTWISE, registry.MATMUL)
+_JOINABLE = (registry.ELEMENTWISE, registry.MATMUL, registry.CONV)
 
 
 def _kind(graph: Graph, node_id: int) -> str:
     return registry.get(graph.node(node_id).op).kind
+
+
+def _head(graph: Graph, node_id: int) -> bool:
+    """Whether a node heads a group: a matmul or a convolution's forward."""
+    node = graph.node(node_id)
+    return _kind(graph, node_id) == registry.MATMUL or node.op == "conv"
 
 
 def _groups(graph: Graph) -> dict[int, list[int]]:
@@ -27,11 +36,15 @@ def _groups(graph: Graph) -> dict[int, list[int]]:
     outputs = set(graph.outputs.values())
     root_of: dict[int, int] = {}
     members: dict[int, list[int]] = {}
-    has_matmul: dict[int, bool] = {}
+    has_head: dict[int, bool] = {}
     for node_id in reversed(graph.topo_order()):
         kind = _kind(graph, node_id)
-        if kind not in _JOINABLE:
+        if kind not in _JOINABLE or (
+            kind == registry.CONV and not _head(graph, node_id)
+        ):
             continue
+        head = _head(graph, node_id)
+        node = graph.node(node_id)
         users = graph.users(node_id)
         roots = {root_of.get(user) for user in users}
         root = roots.pop() if len(roots) == 1 else None
@@ -39,17 +52,18 @@ def _groups(graph: Graph) -> dict[int, list[int]]:
             root is not None
             and node_id not in outputs
             and all(_kind(graph, user) == registry.ELEMENTWISE for user in users)
-            and graph.node(node_id).type.shape == graph.node(root).type.shape
-            and not (kind == registry.MATMUL and has_matmul[root])
+            and node.type.shape == graph.node(root).type.shape
+            and not (head and has_head[root])
+            and not (kind == registry.CONV and node.type != graph.node(root).type)
         )
         if joins and root is not None:
             root_of[node_id] = root
             members[root].append(node_id)
-            has_matmul[root] |= kind == registry.MATMUL
+            has_head[root] |= head
         elif kind == registry.ELEMENTWISE:
             root_of[node_id] = node_id
             members[node_id] = [node_id]
-            has_matmul[node_id] = False
+            has_head[node_id] = False
     return {root: ids for root, ids in members.items() if len(ids) > 1}
 
 
@@ -58,8 +72,8 @@ def _body(
 ) -> tuple[list[int], tuple]:
     """The fused node's operands and body for a group's members."""
     ordered = sorted(ids, key=position.__getitem__)
-    # A matmul comes first: its epilogue members never feed it.
-    ordered.sort(key=lambda i: _kind(graph, i) != registry.MATMUL)
+    # The head comes first: its epilogue members never feed it.
+    ordered.sort(key=lambda i: not _head(graph, i))
     entry_of = {node_id: index for index, node_id in enumerate(ordered)}
     inputs: list[int] = []
     body = []

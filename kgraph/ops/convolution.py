@@ -795,61 +795,79 @@ def _grouped_channels(
     return builder.add(x_base, builder.mul(group, em.index(group_in)))
 
 
-def _fill(em: Any, output: Any, bias: Any = None) -> None:
-    """Zeros the output, or sets every position to the bias."""
-    channels = output.shape[-1]
-    with em.loop(output.size // channels, "r") as row, em.loop(channels, "c") as c:
+def _fill_row(em: Any, output: Any, base: Any, bias: Any = None) -> None:
+    """Zeros one output position's channels, or sets them to the bias."""
+    with em.loop(output.shape[-1], "c") as c:
         value = em.const(0, output.dtype) if bias is None else em.load(bias, c)
-        flat = em.builder.add(em.builder.mul(row, em.index(channels)), c)
-        em.store(output, flat, value)
+        em.store(output, em.builder.add(base, c), value)
 
 
 def _accumulate(em: Any, buffer: Any, flat: Any, product: Any) -> None:
     em.store(buffer, flat, em.builder.fadd(em.load(buffer, flat), product))
 
 
+def _unflatten(em: Any, flat: Any, shape: Sequence[int]) -> list[Any]:
+    """The row-major indices of element ``flat`` of ``shape``."""
+    builder = em.builder
+    indices: list[Any] = []
+    for size in reversed(shape[1:]):
+        indices.insert(0, builder.urem(flat, em.index(size)))
+        flat = builder.udiv(flat, em.index(size))
+    return [flat, *indices]
+
+
 def _lower_grouped_conv(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    # A shared kernel splits the output positions among the threads; each
+    # position is computed the same way whoever computes it.
     x, w = inputs[:2]
     rank = len(attrs["strides"])
     window, group_in, c_out = w.shape[:rank], w.shape[-2], w.shape[-1]
     group_out = c_out // attrs["groups"]
     builder = em.builder
     x_steps, w_steps = lowering.strides(x.shape), lowering.strides(w.shape)
-    out_steps = lowering.strides(output.shape)
-    _fill(em, output, inputs[2] if len(inputs) == 3 else None)
-    with em.loops(output.shape[:-1], "o") as index, em.loops(window, "k") as offsets:
-        n, outs = index[0], index[1:]
-        coords, inside = input_position(
-            em,
-            outs,
-            offsets,
-            x.shape[1:-1],
-            attrs["strides"],
-            attrs["padding"],
-            attrs["dilation"],
-        )
-        with builder.if_then(inside):
-            x_base = em.flat_index([n, *coords, em.index(0)], x_steps)
-            w_base = em.flat_index([*offsets, em.index(0), em.index(0)], w_steps)
-            out_base = em.flat_index([*index, em.index(0)], out_steps)
-            with em.loop(c_out, "co") as co:
-                first = _grouped_channels(em, co, group_out, group_in, x_base)
-                target = builder.add(out_base, co)
-                with em.loop(group_in, "ci") as ci:
-                    value = em.load(x, builder.add(first, ci))
-                    at = builder.add(builder.mul(ci, em.index(c_out)), co)
-                    weight = em.load(w, builder.add(w_base, at))
-                    _accumulate(em, output, target, builder.fmul(value, weight))
+    positions = output.shape[:-1]
+    start, stop = em.share(math.prod(positions))
+    with em.loop(stop, "o", start) as row:
+        n, *outs = _unflatten(em, row, positions)
+        out_base = builder.mul(row, em.index(c_out))
+        _fill_row(em, output, out_base, inputs[2] if len(inputs) == 3 else None)
+        with em.loops(window, "k") as offsets:
+            coords, inside = input_position(
+                em,
+                outs,
+                offsets,
+                x.shape[1:-1],
+                attrs["strides"],
+                attrs["padding"],
+                attrs["dilation"],
+            )
+            with builder.if_then(inside):
+                x_base = em.flat_index([n, *coords, em.index(0)], x_steps)
+                w_base = em.flat_index([*offsets, em.index(0), em.index(0)], w_steps)
+                with em.loop(c_out, "co") as co:
+                    first = _grouped_channels(em, co, group_out, group_in, x_base)
+                    target = builder.add(out_base, co)
+                    with em.loop(group_in, "ci") as ci:
+                        value = em.load(x, builder.add(first, ci))
+                        at = builder.add(builder.mul(ci, em.index(c_out)), co)
+                        weight = em.load(w, builder.add(w_base, at))
+                        _accumulate(em, output, target, builder.fmul(value, weight))
 
 
 def _lower_grouped_kernel_grad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    # A shared kernel splits the output channels among the threads (whole
+    # vectors of them); each sums over every position in the same order.
     x, g = inputs
     group_in, c_out = output.shape[-2], output.shape[-1]
     group_out = c_out // attrs["groups"]
     builder = em.builder
     x_steps, g_steps = lowering.strides(x.shape), lowering.strides(g.shape)
     w_steps = lowering.strides(output.shape)
-    _fill(em, output)
+    first_co, stop_co = em.share(c_out, 16)
+    with em.loop(output.size // c_out, "r") as row:
+        base = builder.mul(row, em.index(c_out))
+        with em.loop(stop_co, "c", first_co) as c:
+            em.store(output, builder.add(base, c), em.const(0, output.dtype))
     with (
         em.loops(g.shape[:-1], "p") as position,
         em.loops(attrs["kernel_size"], "k") as offsets,
@@ -868,7 +886,7 @@ def _lower_grouped_kernel_grad(em: Any, inputs: Any, output: Any, attrs: Any) ->
             x_base = em.flat_index([n, *coords, em.index(0)], x_steps)
             g_base = em.flat_index([*position, em.index(0)], g_steps)
             w_base = em.flat_index([*offsets, em.index(0), em.index(0)], w_steps)
-            with em.loop(c_out, "co") as co:
+            with em.loop(stop_co, "co", first_co) as co:
                 first = _grouped_channels(em, co, group_out, group_in, x_base)
                 grad = em.load(g, builder.add(g_base, co))
                 with em.loop(group_in, "ci") as ci:

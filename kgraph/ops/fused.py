@@ -4,10 +4,10 @@ graph in one loop (the fusion pass makes them; users never do).
 Its ``body`` attribute lists entries ``(op, refs, attrs)`` computed in order;
 a ref ``r >= 0`` is the fused node's operand ``r`` and ``r < 0`` the result
 of entry ``-r - 1``; the last entry is the node's value. The first entry may
-be a ``matmul`` (then the rest is its epilogue, applied as the product's
-tiles are stored) or a reduction (then the rest feeds it); every other entry
-is elementwise. Attributes are stored as ``((key, value), ...)`` pairs so the
-body stays hashable and serializable.
+be a ``matmul`` or a ``conv`` (then the rest is its epilogue, applied as the
+product's tiles are stored) or a reduction (then the rest feeds it); every
+other entry is elementwise. Attributes are stored as ``((key, value), ...)``
+pairs so the body stays hashable and serializable.
 """
 
 from __future__ import annotations
@@ -49,7 +49,12 @@ def _walk(body: Sequence[Entry], leaves: Sequence[Any], step: Any) -> Any:
 
 def _fused_infer(types: Any, attrs: Any) -> TensorType:
     def step(opdef: registry.OpDef, values: list, entry_attrs: dict) -> TensorType:
-        if opdef.kind not in (registry.ELEMENTWISE, registry.MATMUL, registry.REDUCE):
+        if opdef.kind not in (
+            registry.ELEMENTWISE,
+            registry.MATMUL,
+            registry.REDUCE,
+            registry.CONV,
+        ):
             raise errors.GraphError(f"fused: cannot hold {opdef.name}.")
         return opdef.infer(values, opdef.check_attrs(entry_attrs))
 
@@ -110,6 +115,9 @@ def scalar_body(
 def _lower_fused(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     body = attrs["body"]
     first = registry.get(body[0][0])
+    if first.name == "conv":
+        _lower_conv_head(em, body, inputs, output)
+        return
     if first.kind != registry.ELEMENTWISE:
         raise errors.CompileError(
             f"fused: a {first.name} body needs the backend's kernel generator. "
@@ -119,6 +127,42 @@ def _lower_fused(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     lowering.elementwise(
         em, inputs, output, lambda values: scalar_body(em, body, values, dtypes)
     )
+
+
+def _lower_conv_head(em: Any, body: Any, inputs: Any, output: Any) -> None:
+    """A body starting with a ``conv``, on the op's own loops: the
+    convolution into the output, then the rest in place, over the same
+    output positions (a shared kernel's threads each finish theirs)."""
+    op, refs, pairs = body[0]
+    conv = registry.get(op)
+    assert conv.lower is not None  # every op lowers (registry test)
+    conv.lower(em, [inputs[r] for r in refs], output, conv.check_attrs(dict(pairs)))
+    builder = em.builder
+    shape = output.shape
+    channels = shape[-1]
+    dtypes = [b.dtype for b in inputs] + [output.dtype]
+    # The operands of the entries after the convolution (its own are not
+    # read here, and need not have the output's shape).
+    used = sorted({r for _, refs_, _ in body[1:] for r in refs_ if r >= 0})
+    steps = {r: lowering.broadcast_steps(inputs[r].shape, shape) for r in used}
+    out_steps = lowering.strides(shape)
+    start, stop = em.share(output.size // max(channels, 1))
+    with em.loop(stop, "o", start) as row:
+        outer: list[Any] = []
+        rest = row
+        for size in reversed(shape[1:-1]):
+            outer.insert(0, builder.urem(rest, em.index(size)))
+            rest = builder.udiv(rest, em.index(size))
+        outer.insert(0, rest)
+        with em.loop(channels, "c") as channel:
+            index = [*outer, channel]
+            leaves: list[Any] = [None] * len(inputs)
+            for r in used:
+                leaves[r] = em.load(inputs[r], em.flat_index(index, steps[r]))
+            flat = em.flat_index(index, out_steps)
+            leaves.append(em.load(output, flat))
+            value = scalar_body(em, body, leaves, dtypes, skip_first=True)
+            em.store(output, flat, value)
 
 
 def _fused_example(draw: Any) -> registry.Example:

@@ -18,6 +18,7 @@ from llvmlite import ir
 
 from kgraph import errors
 from kgraph.backends.llvm import jit
+from kgraph.backends.llvm import parallel
 from kgraph.backends.llvm import runtime
 from kgraph.backends.llvm import threads
 from kgraph.backends.llvm.kernels.gemm import GemmPlan
@@ -75,9 +76,10 @@ def compile_graph(graph: Any) -> CompiledGraph:
 
 
 def run_graph(
-    compiled: CompiledGraph, feeds: Mapping[str, Any]
+    compiled: CompiledGraph, feeds: Mapping[str, Any], threads: int = 1
 ) -> dict[str, np.ndarray]:
-    """Runs a compiled graph on inputs by name, like the interpreter's ``run``.
+    """Runs a compiled graph on inputs by name, like the interpreter's ``run``,
+    on ``threads`` threads (its shared kernels split their work).
 
     Raises:
         GraphError: for a missing input; TypeError or ValueError for an input
@@ -95,13 +97,18 @@ def run_graph(
         runtime.check_array(name, array, node.type, None, writable=False)
         arrays.append(array)
     table = np.zeros(max(len(compiled.layout.outputs), 1), dtype=np.uintp)
-    compiled.function(
-        compiled.arena.ctypes.data,
-        runtime.pointers(arrays).ctypes.data,
-        table.ctypes.data,
-        0,
-        1,
-        compiled.barrier.ctypes.data,
+    pointers = runtime.pointers(arrays)
+    compiled.barrier[:] = 0
+    parallel.run(
+        lambda tid: compiled.function(
+            compiled.arena.ctypes.data,
+            pointers.ctypes.data,
+            table.ctypes.data,
+            tid,
+            threads,
+            compiled.barrier.ctypes.data,
+        ),
+        threads,
     )
     results = {}
     for position, name in enumerate(compiled.layout.outputs):

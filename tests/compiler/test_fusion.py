@@ -1,14 +1,17 @@
 """The fusion pass: groups, golden text, and unchanged results."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kgraph import ops
 from kgraph.backends import interpreter
+from kgraph.backends.llvm import codegen
 from kgraph.compiler.fusion import fuse
 from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
+from kgraph.ops import registry
 from kgraph.ops.verify import verify_graph
 from kgraph.testing import native
 
@@ -119,3 +122,65 @@ def test_matmul_epilogue_compiles_to_the_same_numbers():
     expected = interpreter.run(graph, feeds)["y"]
     result = native.run_graph(native.compile_graph(fused), feeds)["y"]
     np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+
+
+def _conv_block(kernel_shape, residual_shape, dtype="float32", mask=False):
+    """conv -> batch normalization (inference) -> + residual -> relu6 (or
+    the mask of positive values)."""
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2, 6, 5, 4), dtype)
+    w = ops.placeholder(graph, "w", kernel_shape, dtype)
+    scale = ops.placeholder(graph, "scale", (kernel_shape[-1],), dtype)
+    r = ops.placeholder(graph, "r", residual_shape, dtype)
+    y = ops.conv(x, w, padding="same") * scale + r
+    out = ops.greater(y, 0.0) if mask else ops.minimum(ops.relu(y), 6.0)
+    graph.set_output("y", out.node_id)
+    rng = np.random.default_rng(0)
+    feeds = {
+        "x": rng.normal(size=(2, 6, 5, 4)),
+        "w": rng.normal(size=kernel_shape),
+        "scale": rng.normal(size=kernel_shape[-1:]),
+        "r": rng.normal(size=residual_shape),
+    }
+    return graph, {k: v.astype(dtype) for k, v in feeds.items()}
+
+
+@pytest.mark.parametrize(
+    ("kernel_shape", "residual_shape", "plan"),
+    [
+        # im2col + GEMM, the body in its epilogue
+        ((3, 3, 4, 8), (2, 6, 5, 8), "gemm"),
+        # a residual broadcast along channels
+        ((3, 3, 4, 8), (2, 6, 5, 1), "gemm"),
+        # broadcast along some axes only: the body after the conv
+        ((3, 3, 4, 8), (1, 6, 1, 8), "direct"),
+        # depthwise (grouped): the op's own loops, the body after them
+        ((3, 3, 1, 8), (2, 6, 5, 8), "grouped"),
+    ],
+)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_convolution_heads_its_epilogue(
+    kernel_shape, residual_shape, plan, threads, monkeypatch
+):
+    monkeypatch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+    monkeypatch.setattr(codegen, "SHARED_ELEMENTS", 0)
+    graph, feeds = _conv_block(kernel_shape, residual_shape)
+    fused = fuse(graph.copy(), PassContext())
+    verify_graph(fused)
+    assert _count(fused, "conv") == 0 and _count(fused, "fused") == 1
+    body = fused.node(fused.outputs["y"]).attrs["body"]
+    assert body[0][0] == "conv"
+    node = fused.node(fused.outputs["y"])
+    opdef = registry.get("fused")
+    assert codegen._conv_plan(fused, node, opdef)[0] == plan
+    expected = interpreter.run(graph, feeds)["y"]
+    np.testing.assert_allclose(interpreter.run(fused, feeds)["y"], expected, rtol=1e-6)
+    compiled = native.compile_graph(fused)
+    result = native.run_graph(compiled, feeds, threads=threads)["y"]
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_convolution_of_another_dtype_than_its_group_stays_outside():
+    graph, _ = _conv_block((3, 3, 4, 8), (2, 6, 5, 8), mask=True)
+    fused = fuse(graph.copy(), PassContext())
+    assert _count(fused, "conv") == 1

@@ -348,6 +348,16 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
     that splits without changing results: elementwise loops by their
     outermost axis, 2-D products by rows)."""
     size = int(node.type.size or 0)
+    plan = _conv_plan(graph, node, opdef)
+    if plan is not None:
+        # Convolutions on the GEMM generator split their blocks (the
+        # product's rows or the kernel gradient's depth positions); grouped
+        # ones (the ops' own loops) split output positions or channels.
+        kind, head, inputs = plan
+        work = conv_kernel.work(head, inputs)
+        if kind == "gemm":
+            return work >= SHARED_GEMM_WORK
+        return kind == "grouped" and work >= SHARED_ELEMENTS * 16
     if _is_gemm(node, opdef):
         return node.type.rank == 2 and size * _inner_size(graph, node, opdef) >= (
             SHARED_GEMM_WORK
@@ -592,6 +602,52 @@ def _inner_size(graph: Graph, node: Node, opdef: registry.OpDef) -> int:
     return shape[-2] if attrs["transpose_a"] else shape[-1]
 
 
+def _conv_plan(
+    graph: Graph, node: Node, opdef: registry.OpDef
+) -> tuple[str, Node, list[Buffer]] | None:
+    """How a convolution (or a fused node headed by one) is computed:
+    ``"gemm"`` (``kernels/conv.py``, a fused body in the GEMM's epilogue),
+    ``"grouped"`` (the op's own loops, shared by output positions or
+    channels) or ``"direct"`` (the op's own loops on one thread); with the
+    convolution as a node of its own and its operands' (pointerless)
+    buffers. ``None`` for other nodes."""
+    head = _conv_head(graph, node, opdef)
+    if head is None or not node.type.is_static:
+        return None
+    inputs = [Buffer(None, graph.node(i).type) for i in head.inputs]
+    if head.attrs.get("groups", 1) > 1:
+        return "grouped", head, inputs
+    conv = registry.get(head.op)
+    if not conv_kernel.handles(head, conv, inputs):
+        return "direct", head, inputs
+    if node is not head:
+        out = node.type.dims
+        operands = [graph.node(i).type.dims for i in node.inputs]
+        used = {r for _, refs, _ in node.attrs["body"][1:] for r in refs if r >= 0}
+        if any(conv_kernel.row_steps(operands[r], out) is None for r in used):
+            return "direct", head, inputs
+    return "gemm", head, inputs
+
+
+def _conv_head(graph: Graph, node: Node, opdef: registry.OpDef) -> Node | None:
+    """A ``conv``/``conv_kernel_grad`` node itself, the ``conv`` heading a
+    fused node's body (as a node with the fused node's id), or ``None``."""
+    if opdef.kind == registry.CONV:
+        return node
+    if opdef.kind != registry.FUSED or node.attrs["body"][0][0] != "conv":
+        return None
+    op, refs, pairs = node.attrs["body"][0]
+    conv = registry.get(op)
+    return Node(
+        id=node.id,
+        op=op,
+        inputs=tuple(node.inputs[r] for r in refs),
+        attrs=conv.check_attrs(dict(pairs)),
+        type=node.type,
+        layer=node.layer,
+    )
+
+
 def _is_gemm(node: Node, opdef: registry.OpDef) -> bool:
     """A float matmul, or a fused node whose body starts with one: these go
     to the GEMM generator (matmul's own lowering is the plain loop)."""
@@ -690,9 +746,16 @@ def _emit_kernel(
     with _lowering_node(graph, node):
         if _is_gemm(node, opdef):
             _emit_gemm_node(emitter, node, opdef, inputs, output)
-        elif conv_kernel.handles(node, opdef, inputs):
-            # Convolutions: im2col and the GEMM generator.
-            conv_kernel.emit(emitter, node, inputs, output)
+        elif (plan := _conv_plan(graph, node, opdef)) and plan[0] == "gemm":
+            # Convolutions: im2col and the GEMM generator, a fused body in
+            # its epilogue.
+            head = plan[1]
+            head_inputs = [inputs[node.inputs.index(i)] for i in head.inputs]
+            epilogue = None
+            if head is not node:
+                body = node.attrs["body"]
+                epilogue = conv_kernel.body_epilogue(emitter, body, inputs, output)
+            conv_kernel.emit(emitter, head, head_inputs, output, epilogue)
         else:
             _lower_node(emitter, node, opdef, inputs, output, node.attrs)
     builder.ret_void()

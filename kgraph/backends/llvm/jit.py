@@ -29,6 +29,7 @@ import llvmlite.binding as llvm
 
 from kgraph import config
 from kgraph import errors
+from kgraph.backends.llvm import perf_map
 
 _MAGIC = b"KGRAPHOBJ1\n"
 _LOCK = threading.Lock()
@@ -308,6 +309,8 @@ def _load(bodies: Sequence[bytes], key: str, cached: bool, started: float) -> Li
         for item in objects:
             engine.add_object_file(item)
         engine.finalize_object()
+    if config.perf_map():
+        perf_map.record(list(bodies), engine.get_function_address)
     seconds = time.perf_counter() - started
     return Library(engine, key, cached, seconds, (list(bodies), objects))
 

@@ -9,6 +9,7 @@ import pytest
 
 from kgraph import dtypes
 from kgraph.backends import interpreter
+from kgraph.backends.llvm import codegen
 from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.ir.graph import Graph
 from kgraph.ops import builder
@@ -85,18 +86,104 @@ def test_native_conv_equals_direct_loops_and_interpreter(
         np.testing.assert_allclose(direct, expected, rtol=rtol, atol=atol * scale)
 
 
-def test_long_patch_rows_keep_the_direct_loops(monkeypatch):
-    monkeypatch.setattr(conv_kernel, "_MAX_ROW_BYTES", 16)
-    (op, arrays, attrs), *_ = _cases(
-        (1, 4, 4, 2), (3, 3, 2, 2), (1, 1), "valid", (1, 1), "float32"
+@pytest.mark.parametrize(
+    ("shape", "kernel", "strides", "padding", "dilation"), GEOMETRIES[:4]
+)
+def test_threads_split_the_work_and_keep_every_bit(
+    shape, kernel, strides, padding, dilation, monkeypatch
+):
+    # Every convolution is shared, however small: blocks of output rows for
+    # conv, depth positions of the kernel's matrix for conv_kernel_grad.
+    monkeypatch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+    for op, arrays, attrs in _cases(
+        shape, kernel, strides, padding, dilation, "float32"
+    ):
+        graph = _graph(op, arrays, attrs)
+        feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+        compiled = native.compile_graph(graph)
+        _assert_shared(compiled, op, graph)
+        one = native.run_graph(compiled, feeds, threads=1)["y"]
+        for threads in (2, 3):
+            many = native.run_graph(compiled, feeds, threads=threads)["y"]
+            np.testing.assert_array_equal(many, one, err_msg=f"{op}, {threads}")
+        expected = interpreter.run(graph, feeds)["y"]
+        scale = max(float(np.max(np.abs(expected))), 1.0)
+        np.testing.assert_allclose(one, expected, rtol=2e-5, atol=2e-5 * scale)
+
+
+@pytest.mark.parametrize(
+    ("shape", "kernel", "groups", "strides"),
+    [
+        ((2, 9, 11, 12), (3, 3, 1, 24), 12, (1, 1)),  # depthwise, multiplier 2
+        ((3, 8, 7, 8), (3, 2, 4, 6), 2, (2, 1)),
+    ],
+)
+def test_grouped_convolutions_split_among_threads_keep_every_bit(
+    shape, kernel, groups, strides, monkeypatch
+):
+    monkeypatch.setattr(codegen, "SHARED_ELEMENTS", 0)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=shape).astype("float32")
+    w = rng.normal(size=kernel).astype("float32")
+    pairs = explicit_padding("same", shape[1:-1], kernel[:2], strides, (1, 1))
+    attrs = {"strides": strides, "padding": pairs, "dilation": (1, 1)}
+    attrs["groups"] = groups
+    y = builder.evaluate("conv", [x, w], attrs)
+    g = rng.normal(size=y.shape).astype("float32")
+    cases = [
+        ("conv", [x, w]),
+        ("conv", [x, w, rng.normal(size=kernel[-1:]).astype("float32")]),
+        ("conv_kernel_grad", [x, g]),
+    ]
+    for op, arrays in cases:
+        extra = {"kernel_size": kernel[:2]} if op == "conv_kernel_grad" else {}
+        graph = _graph(op, arrays, {**attrs, **extra})
+        feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+        compiled = native.compile_graph(graph)
+        _assert_shared(compiled, op, graph)
+        one = native.run_graph(compiled, feeds, threads=1)["y"]
+        for threads in (2, 3):
+            many = native.run_graph(compiled, feeds, threads=threads)["y"]
+            np.testing.assert_array_equal(many, one, err_msg=f"{op}, {threads}")
+        expected = interpreter.run(graph, feeds)["y"]
+        np.testing.assert_allclose(one, expected, rtol=2e-5, atol=2e-5)
+
+
+def _assert_shared(compiled, op, graph):
+    """The node's kernel takes the thread's id and the thread count."""
+    kernel = f'_{op}_{graph.outputs["y"]}"(ptr noalias'
+    (signature,) = [x for x in compiled.ir_text.splitlines() if kernel in x]
+    assert signature.count("i64") == 2, signature
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_deep_patches_go_in_chunks_of_depth(threads, monkeypatch):
+    # 40 channels x 3x3: 360-element patches. A 4 KiB buffer holds 2 whole
+    # rows, so the conv's blocks of 96 rows take chunks of 10 depth
+    # positions (36 chunks summed in the output), and the kernel gradient's
+    # blocks of 216 rows (all of them) chunks of 4.
+    monkeypatch.setattr(conv_kernel, "_PATCH_BYTES", 4096)
+    monkeypatch.setattr(conv_kernel, "_RESIDENT_KERNEL_BYTES", 0)
+    monkeypatch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+    shape, kernel = (3, 9, 8, 40), (3, 3, 40, 20)
+    geo = conv_kernel.Geometry(
+        3, (9, 8), 40, (3, 3), (9, 8), 20, (1, 1), ((1, 1), (1, 1)), (1, 1)
     )
-    graph = _graph(op, arrays, attrs)
-    node = graph.node(graph.outputs["y"])
-    assert not conv_kernel.handles(node, _opdef(op), _buffers(graph, node))
-    feeds = {f"x{i}": a for i, a in enumerate(arrays)}
-    np.testing.assert_allclose(
-        _run(graph, feeds), interpreter.run(graph, feeds)["y"], rtol=1e-5, atol=1e-5
-    )
+    rows, chunk = conv_kernel._conv_blocking(geo, "float32")
+    assert chunk < geo.depth and rows >= 16
+    rows, chunk = conv_kernel._kernel_grad_blocking(geo, "float32")
+    assert chunk < geo.depth
+    for op, arrays, attrs in _cases(shape, kernel, (1, 1), "same", (1, 1), "float32"):
+        graph = _graph(op, arrays, attrs)
+        feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+        compiled = native.compile_graph(graph)
+        result = native.run_graph(compiled, feeds, threads=threads)["y"]
+        expected = interpreter.run(graph, feeds)["y"]
+        scale = max(float(np.max(np.abs(expected))), 1.0)
+        np.testing.assert_allclose(result, expected, rtol=2e-5, atol=2e-5 * scale)
+        if threads == 2:
+            one = native.run_graph(compiled, feeds, threads=1)["y"]
+            np.testing.assert_array_equal(result, one)
 
 
 def test_blocks_are_whole_register_tiles_and_fit_the_budget():

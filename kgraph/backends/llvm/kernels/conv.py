@@ -13,17 +13,26 @@ in_channels``), and the output ``(batch, *out_spatial, out_channels)`` its
 
 The patches of every output position would not fit on the stack (a batch of
 64 28x28 images and a 3x3 window: 1.5 MB), so the rows go in blocks of at
-most 64 KiB of patches (``_PATCH_BYTES``):
+most 64 KiB of patches (``_PATCH_BYTES``). A block keeps at least
+``_MIN_ROWS`` rows when the kernel does not stay in L2, or each GEMM would
+stream the whole kernel from memory for a handful of rows: such deep
+patches (512 channels times a 3x3 window) are copied and multiplied in
+chunks of depth, whose products the output sums.
 
 - ``conv``: for each block, copy its patches, then one GEMM writes the
   block's output rows: ``out[rows] = patches @ kernel (+ bias)``, the bias
   added in the GEMM's epilogue as the results are stored.
+  With chunks, the block's output rows start at zero, each chunk's GEMM
+  adds what they hold, and the last one also applies the bias (and a fused
+  body: ``body_epilogue``). Threads split the blocks.
 - ``conv_kernel_grad``: the same patches times the cotangent's rows, with
   the patches transposed (``transpose_a``), summed over the blocks:
   ``dw = sum of patches^T @ g[rows]``. The output starts at zero and each
   block's GEMM adds what it holds in its epilogue; a block is never longer
   than the GEMM's k block, so the epilogue sees the block's whole sum and
-  the output still the previous blocks' total.
+  the output still the previous blocks' total. Threads split the depth
+  positions (the output's rows); each copies only its columns of the
+  patches, a chunk at a time.
 
 The gradient with respect to the input is a ``conv`` of the dilated, padded
 cotangent (see ``ops/convolution.py``), so it takes the first path.
@@ -44,6 +53,7 @@ from kgraph import errors
 from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
+from kgraph.backends.llvm.kernels.matmul import body_epilogue as matmul_body_epilogue
 from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
@@ -57,9 +67,15 @@ from kgraph.ops.lowering import Emitter
 # 64 KiB panel): large enough that a block's GEMM runs long, small enough to
 # stay in L2.
 _PATCH_BYTES = 64 * 1024
-# A patch row longer than this (huge windows times channels) is left to the
-# direct loops: even one row would crowd the stack.
-_MAX_ROW_BYTES = 256 * 1024
+# A block has at least this many rows (when the output has them): fewer
+# would make each GEMM stream the whole kernel for a handful of rows. Deep
+# patches (many channels times a big window) then go in chunks of depth.
+_MIN_ROWS = 96
+# ... unless the kernel is small enough to stay in L2 between blocks.
+_RESIDENT_KERNEL_BYTES = 256 * 1024
+# Rows of a kernel gradient's block when its patches go in chunks (the
+# GEMM's k: each pass over the chunk's output sums this many rows).
+_KERNEL_GRAD_ROWS = 256
 
 
 @dataclass(frozen=True)
@@ -126,61 +142,148 @@ def geometry(node: Node, inputs: Sequence[Buffer], output: Buffer) -> Geometry:
 
 def handles(node: Node, opdef: registry.OpDef, inputs: Sequence[Buffer]) -> bool:
     """Whether a node goes to these kernels: a float ``conv`` or
-    ``conv_kernel_grad`` with static shapes whose patch rows fit on the
-    stack (others keep the op's own loops, as grouped and depthwise
-    convolutions do: their patches would meet one group's kernel columns
-    only)."""
-    if opdef.kind != registry.CONV or node.op not in _EMITTERS:
+    ``conv_kernel_grad`` with static shapes (others keep the op's own
+    loops, as grouped and depthwise convolutions do: their patches would
+    meet one group's kernel columns only)."""
+    if opdef.kind != registry.CONV or node.op not in _OPS:
         return False
     if node.attrs.get("groups", 1) != 1:
         return False
-    if not lowering.is_float(node.type.dtype) or not node.type.is_static:
-        return False
-    depth = math.prod(_window(node, inputs)) * inputs[0].shape[-1]
-    return depth * lowering.itemsize(node.type.dtype) <= _MAX_ROW_BYTES
+    return lowering.is_float(node.type.dtype) and node.type.is_static
 
 
-def emit(em: Emitter, node: Node, inputs: Sequence[Buffer], output: Buffer) -> None:
+def work(node: Node, inputs: Sequence[Buffer]) -> int:
+    """Multiply-adds of a ``conv`` or ``conv_kernel_grad`` node: what
+    decides whether its kernel is shared among threads."""
+    x, other = inputs[:2]
+    out_shape = node.type.dims if node.op == "conv" else other.shape
+    group_in = x.shape[-1] // node.attrs.get("groups", 1)
+    return math.prod(out_shape) * math.prod(_window(node, inputs)) * group_in
+
+
+def emit(
+    em: Emitter,
+    node: Node,
+    inputs: Sequence[Buffer],
+    output: Buffer,
+    epilogue: Epilogue | None = None,
+) -> None:
     """Emits a ``conv`` or ``conv_kernel_grad`` node's kernel (see the
-    module docstring)."""
-    _EMITTERS[node.op](em, geometry(node, inputs, output), inputs, output)
+    module docstring); a ``conv`` applies ``epilogue`` (``row`` being the
+    output position) to its results before they are stored."""
+    geo = geometry(node, inputs, output)
+    if node.op == "conv":
+        _emit_conv(em, geo, inputs, output, epilogue)
+    else:
+        _emit_kernel_grad(em, geo, inputs, output)
+
+
+def row_steps(operand: Sequence[int], output: Sequence[int]) -> tuple[int, int] | None:
+    """An epilogue operand's steps per output position and per channel, or
+    ``None`` when it cannot be read that way (broadcast along some of the
+    spatial axes only)."""
+    steps = lowering.broadcast_steps(operand, output)
+    channel = steps[-1] if output[-1] > 1 else 0
+    # Axes of size 1 are never stepped along.
+    lead = [(s, n) for s, n in zip(steps[:-1], output[:-1], strict=True) if n > 1]
+    factor = lead[-1][0] if lead else 0
+    expected = lowering.strides([n for _, n in lead])
+    if [s for s, _ in lead] != [factor * e for e in expected]:
+        return None
+    return factor, channel
+
+
+def body_epilogue(
+    em: Emitter, body: tuple, inputs: Sequence[Buffer], output: Buffer
+) -> Epilogue:
+    """The epilogue computing a fused body's entries after its ``conv``:
+    the operands are read as ``(positions, channels)`` matrices (see
+    ``row_steps``, which must accept each of them)."""
+    channels = output.shape[-1]
+    positions = output.size // max(channels, 1)
+    views = []
+    for buffer in inputs:
+        steps = row_steps(buffer.shape, output.shape)
+        rows, columns = (1, 1) if steps is None else steps
+        shape = (positions if rows else 1, channels if columns else 1)
+        views.append(Buffer(buffer.ptr, TensorType(shape, buffer.dtype)))
+    matrix = Buffer(output.ptr, TensorType((positions, channels), output.dtype))
+    return matmul_body_epilogue(em, body, views, matrix, [])
 
 
 # -- the two products ----------------------------------------------------------
 
 
 def _emit_conv(
-    em: Emitter, geo: Geometry, inputs: Sequence[Buffer], output: Buffer
+    em: Emitter,
+    geo: Geometry,
+    inputs: Sequence[Buffer],
+    output: Buffer,
+    after: Epilogue | None = None,
 ) -> None:
     x, w = inputs[:2]
-    epilogue = _add_bias(em, inputs[2]) if len(inputs) == 3 else None
+    bias = _add_bias(em, inputs[2]) if len(inputs) == 3 else None
     dtype = output.dtype
-    rows = _block_rows(geo, dtype)
-    # Whole register tiles per block: the block's GEMM then needs no
-    # remainder kernel (only the last, shorter block does).
-    mr = choose_plan(rows, geo.out_channels, geo.depth, False, False, dtype).mr
-    if rows > mr:
-        rows -= rows % mr
-    patches = _stack_buffer(em, dtype, rows * geo.depth)
+    columns = geo.out_channels
+    rows, chunk = _conv_blocking(geo, dtype)
+    patches = _stack_buffer(em, dtype, rows * chunk)
+    builder = em.builder
 
     def block(row0: ir.Value, count: int) -> None:
-        _emit_patches(em, x, geo, patches, row0, count)
-        target = _offset(em, output, em.builder.mul(row0, em.index(geo.out_channels)))
-        emit_gemm(
-            em,
-            patches.ptr,
-            w.ptr,
-            target,
-            count,
-            geo.out_channels,
-            geo.depth,
-            False,
-            False,
-            dtype,
-            epilogue=epilogue,
-        )
+        target = _offset(em, output, builder.mul(row0, em.index(columns)))
+        epilogue = _chain(em, bias, after, row0)
+        if chunk >= geo.depth:
+            _emit_patches(em, x, geo, patches, row0, count)
+            emit_gemm(
+                em,
+                patches.ptr,
+                w.ptr,
+                target,
+                count,
+                columns,
+                geo.depth,
+                False,
+                False,
+                dtype,
+                epilogue=epilogue,
+            )
+            return
+        # Deep patches: the block's rows start at zero and every chunk of
+        # depth adds its product; the last one applies the epilogue.
+        rows_buffer = Buffer(target, TensorType((count, columns), dtype))
+        with em.loop(count * columns, "z") as index:
+            em.store(rows_buffer, index, em.const(0, dtype))
+        accumulate = _accumulate(em, rows_buffer, columns)
 
-    _blocks(em, geo.rows, rows, block)
+        def part(d0: ir.Value, width: int, epilogue: Epilogue) -> None:
+            span = (d0, builder.add(d0, em.index(width)))
+            _emit_patches(em, x, geo, patches, row0, count, span, width)
+            weights = _offset(em, w, builder.mul(d0, em.index(columns)))
+            emit_gemm(
+                em,
+                patches.ptr,
+                weights,
+                target,
+                count,
+                columns,
+                width,
+                False,
+                False,
+                dtype,
+                epilogue=epilogue,
+            )
+
+        full, last = divmod(geo.depth, chunk)
+        if not last:
+            full, last = full - 1, chunk
+        if full:
+            with em.loop(full, "chunk") as index:
+                part(builder.mul(index, em.index(chunk)), chunk, accumulate)
+        part(em.index(full * chunk), last, _then(accumulate, epilogue))
+
+    # Threads take contiguous runs of blocks; each block's rows are computed
+    # the same way whoever runs it.
+    _blocks(em, geo.rows, rows, block, shared=True)
 
 
 def _emit_kernel_grad(
@@ -188,45 +291,85 @@ def _emit_kernel_grad(
 ) -> None:
     x, g = inputs
     dtype = output.dtype
-    rows = _block_rows(geo, dtype)
-    plan = choose_plan(geo.depth, geo.out_channels, rows, True, False, dtype)
-    if plan.pack_b:
-        # One k block per GEMM (see the module docstring).
-        rows = min(rows, plan.kc)
-    patches = _stack_buffer(em, dtype, rows * geo.depth)
-    with em.loop(output.size, "z") as index:
+    columns = geo.out_channels
+    rows, chunk = _kernel_grad_blocking(geo, dtype)
+    plan = choose_plan(chunk, columns, rows, True, False, dtype)
+    # Threads own whole rows of the kernel's matrix (depth positions): each
+    # copies its columns of the patches and sums its rows over every block,
+    # in the same order whatever the thread count.
+    first, stop = em.share(geo.depth, plan.mr)
+    patches = _stack_buffer(em, dtype, rows * chunk)
+    builder = em.builder
+    start = builder.mul(first, em.index(columns))
+    with em.loop(builder.mul(stop, em.index(columns)), "z", start) as index:
         em.store(output, index, em.const(0, dtype))
-    accumulate = _accumulate(em, output, geo.out_channels)
+    span = builder.sub(stop, first)
+    chunks = builder.udiv(builder.add(span, em.index(chunk - 1)), em.index(chunk))
 
     def block(row0: ir.Value, count: int) -> None:
-        _check_one_k_block(geo, count, dtype)
-        _emit_patches(em, x, geo, patches, row0, count)
-        source = _offset(em, g, em.builder.mul(row0, em.index(geo.out_channels)))
-        emit_gemm(
-            em,
-            patches.ptr,
-            source,
-            output.ptr,
-            geo.depth,
-            geo.out_channels,
-            count,
-            True,
-            False,
-            dtype,
-            epilogue=accumulate,
-        )
+        _check_one_k_block(chunk, columns, count, dtype)
+        source = _offset(em, g, builder.mul(row0, em.index(columns)))
+        with em.loop(chunks, "chunk") as index:
+            d0 = builder.add(first, builder.mul(index, em.index(chunk)))
+            d1 = _minimum(em, builder.add(d0, em.index(chunk)), stop)
+            _emit_patches(em, x, geo, patches, row0, count, (d0, d1), chunk)
+            target = _offset(em, output, builder.mul(d0, em.index(columns)))
+            rows_buffer = Buffer(target, TensorType((chunk, columns), dtype))
+            emit_gemm(
+                em,
+                patches.ptr,
+                source,
+                target,
+                chunk,
+                columns,
+                count,
+                True,
+                False,
+                dtype,
+                rows=(em.index(0), builder.sub(d1, d0)),
+                epilogue=_accumulate(em, rows_buffer, columns),
+            )
 
-    _blocks(em, geo.rows, rows, block)
+    _blocks(em, geo.rows, rows, block, shared=False)
 
 
-_EMITTERS: dict[str, Callable[..., None]] = {
-    "conv": _emit_conv,
-    "conv_kernel_grad": _emit_kernel_grad,
-}
+# The ops these kernels compute.
+_OPS = ("conv", "conv_kernel_grad")
 
 
-def _check_one_k_block(geo: Geometry, count: int, dtype: str) -> None:
-    plan = choose_plan(geo.depth, geo.out_channels, count, True, False, dtype)
+def _chain(
+    em: Emitter, bias: Epilogue | None, after: Epilogue | None, row0: ir.Value
+) -> Epilogue | None:
+    """The bias, then ``after`` at the output position (a block's GEMM
+    numbers its rows from the block's first)."""
+    if after is None:
+        return bias
+
+    def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> ir.Value:
+        if bias is not None:
+            values = bias(values, row, col)
+        return after(values, em.builder.add(row0, row), col)
+
+    return apply
+
+
+def _then(first: Epilogue, second: Epilogue | None) -> Epilogue:
+    """``first``, then ``second`` on its values."""
+    if second is None:
+        return first
+
+    def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> ir.Value:
+        return second(first(values, row, col), row, col)
+
+    return apply
+
+
+def _minimum(em: Emitter, a: ir.Value, b: ir.Value) -> ir.Value:
+    return em.builder.select(em.builder.icmp_signed("<", a, b), a, b)
+
+
+def _check_one_k_block(m: int, n: int, count: int, dtype: str) -> None:
+    plan = choose_plan(m, n, count, True, False, dtype)
     if plan.pack_b and plan.kc < count:
         raise errors.CompileError(
             "conv_kernel_grad: a block spans several k blocks of its GEMM, so "
@@ -269,20 +412,76 @@ def _accumulate(em: Emitter, output: Buffer, columns: int) -> Epilogue:
 
 
 def _block_rows(geo: Geometry, dtype: str) -> int:
+    """Rows of whole patches that fit the patch buffer."""
     per_row = geo.depth * lowering.itemsize(dtype)
     return max(1, min(geo.rows, _PATCH_BYTES // max(per_row, 1)))
 
 
+def _deep(geo: Geometry, rows: int, dtype: str) -> bool:
+    """Whether patches go in chunks of depth: too few whole rows fit the
+    buffer, and the kernel does not stay in L2."""
+    kernel_bytes = geo.depth * geo.out_channels * lowering.itemsize(dtype)
+    return rows < min(geo.rows, _MIN_ROWS) and kernel_bytes > _RESIDENT_KERNEL_BYTES
+
+
+def _conv_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
+    """A ``conv``'s rows per block and depth per chunk (the whole depth
+    when enough rows of whole patches fit the buffer). Blocks are whole
+    register tiles, so only the last, shorter block needs the GEMM's
+    remainder kernel."""
+    rows = _block_rows(geo, dtype)
+    chunk = geo.depth
+    if _deep(geo, rows, dtype):
+        rows = min(geo.rows, _MIN_ROWS)
+        chunk = max(1, _PATCH_BYTES // (rows * lowering.itemsize(dtype)))
+    mr = choose_plan(rows, geo.out_channels, chunk, False, False, dtype).mr
+    if rows > mr:
+        rows -= rows % mr
+    return rows, min(chunk, geo.depth)
+
+
+def _kernel_grad_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
+    """A ``conv_kernel_grad``'s rows per block (the GEMM's k, at most one k
+    block of it: see the module docstring) and depth per chunk."""
+    rows = _block_rows(geo, dtype)
+    chunk = geo.depth
+    if _deep(geo, rows, dtype):
+        rows = min(geo.rows, _KERNEL_GRAD_ROWS)
+        chunk = max(
+            1, min(geo.depth, _PATCH_BYTES // (rows * lowering.itemsize(dtype)))
+        )
+    plan = choose_plan(chunk, geo.out_channels, rows, True, False, dtype)
+    if plan.pack_b:
+        rows = min(rows, plan.kc)
+    return rows, chunk
+
+
 def _blocks(
-    em: Emitter, total: int, rows: int, block: Callable[[ir.Value, int], None]
+    em: Emitter,
+    total: int,
+    rows: int,
+    block: Callable[[ir.Value, int], None],
+    shared: bool,
 ) -> None:
     """Calls ``block(first row, rows)`` for full blocks in a loop, then once
-    for the shorter last block (its length is static too)."""
+    for the shorter last block (its length is static too). ``shared``: the
+    threads of a shared kernel split the blocks, the last thread taking the
+    shorter one."""
+    builder = em.builder
     full, rest = divmod(total, rows)
+    split = em.split if shared else None
     if full:
-        with em.loop(full, "block") as index:
-            block(em.builder.mul(index, em.index(rows)), rows)
-    if rest:
+        start, stop = em.share(full) if split is not None else (0, full)
+        with em.loop(stop, "block", start) as index:
+            block(builder.mul(index, em.index(rows)), rows)
+    if not rest:
+        return
+    if split is None:
+        block(em.index(full * rows), rest)
+        return
+    tid, threads = split
+    last = builder.icmp_unsigned("==", tid, builder.sub(threads, em.index(1)))
+    with builder.if_then(last):
         block(em.index(full * rows), rest)
 
 
@@ -293,13 +492,21 @@ def _emit_patches(
     patches: Buffer,
     row0: ir.Value,
     count: int,
+    columns: tuple[ir.Value, ir.Value] | None = None,
+    width: int | None = None,
 ) -> None:
     """Copies the patches of rows ``row0 .. row0 + count - 1`` into
-    ``patches`` (``count x depth``, row-major; zeros for padding)."""
+    ``patches`` (``count x depth``, row-major; zeros for padding); only the
+    depth positions in ``[start, stop)`` of ``columns`` when given, and
+    then, with a ``width``, packed as ``count x width`` rows starting at
+    ``start``."""
     builder = em.builder
     x_steps = lowering.strides(x.shape)
     window_steps = [s * geo.channels for s in lowering.strides(geo.window)]
     zero = em.const(0, x.dtype)
+    channels = em.index(geo.channels)
+    row_width = geo.depth if width is None else width
+    shift = em.index(0) if width is None or columns is None else columns[0]
     with em.loop(count, "row") as local:
         rest = builder.add(row0, local)
         outs: list[ir.Value] = []
@@ -307,7 +514,7 @@ def _emit_patches(
             outs.insert(0, builder.urem(rest, em.index(size)))
             rest = builder.udiv(rest, em.index(size))
         batch = rest
-        target_row = builder.mul(local, em.index(geo.depth))
+        target_row = builder.sub(builder.mul(local, em.index(row_width)), shift)
         with em.loops(geo.window, "k") as offsets:
             coords, inside = input_position(
                 em, outs, offsets, geo.spatial, geo.strides, geo.padding, geo.dilation
@@ -315,11 +522,28 @@ def _emit_patches(
             # Outside the input, read element 0 (always there) and store 0.
             source = em.flat_index([batch, *coords], x_steps[:-1])
             source = builder.select(inside, source, em.index(0))
-            target = builder.add(target_row, em.flat_index(offsets, window_steps))
-            with em.loop(geo.channels, "c") as channel:
+            column = em.flat_index(offsets, window_steps)
+            target = builder.add(target_row, column)
+            low, high = em.index(0), channels
+            if columns is not None:
+                # This window offset's channels within [start, stop).
+                low = _clamp(em, builder.sub(columns[0], column), geo.channels)
+                high = _clamp(em, builder.sub(columns[1], column), geo.channels)
+            with em.loop(high, "c", low) as channel:
                 value = em.load(x, builder.add(source, channel))
                 value = builder.select(inside, value, zero)
                 em.store(patches, builder.add(target, channel), value)
+
+
+def _clamp(em: Emitter, value: ir.Value, high: int) -> ir.Value:
+    """``value`` clamped to ``[0, high]`` (signed)."""
+    builder = em.builder
+    value = builder.select(
+        builder.icmp_signed("<", value, em.index(0)), em.index(0), value
+    )
+    return builder.select(
+        builder.icmp_signed(">", value, em.index(high)), em.index(high), value
+    )
 
 
 def _offset(em: Emitter, buffer: Buffer, elements: ir.Value) -> ir.Value:

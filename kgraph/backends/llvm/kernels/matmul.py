@@ -90,7 +90,7 @@ def emit_matmul(
 
         epilogue = None
         if epilogue_body is not None:
-            epilogue = _epilogue(em, epilogue_body, epilogue_inputs, output, outer)
+            epilogue = body_epilogue(em, epilogue_body, epilogue_inputs, output, outer)
         if tail is not None:
             epilogue = _tail_epilogue(em, tail, epilogue, output, outer)
         rows = panels = None
@@ -128,13 +128,16 @@ def emit_matmul(
         )
 
 
-def _epilogue(
+def body_epilogue(
     em: Emitter,
     body: tuple,
     inputs: Sequence[Buffer],
     output: Buffer,
     batch_indices: list[ir.Value],
 ) -> Epilogue:
+    """The epilogue computing a fused body's entries after its first (a
+    product) on each vector of results: the body's operands are loaded at
+    the same (batch, row, columns) of the output's shape."""
     used = sorted({r for _, refs, _ in body[1:] for r in refs if r >= 0})
     dtypes = [buffer.dtype for buffer in inputs] + [output.dtype]
     out_shape = output.shape
