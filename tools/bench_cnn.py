@@ -12,9 +12,10 @@ cache, compiling included).
 W7 (inference): MobileNetV2 at 96x96 and ResNet50 at 224x224 (random
 weights), ``predict_on_batch`` of 1 and of 32 images (PyTorch: the module
 called under ``inference_mode``). For kgraph ``w7_resnet50_cold`` is the
-first predict of a fresh process with an empty kernel cache and
-``w7_resnet50_cached`` the same with the cache filled (building the model
-included in both).
+first ``predict_on_batch`` of a fresh process with an empty kernel cache
+and ``w7_resnet50_cached`` the same with the cache filled (tracing, the
+passes, compiling or loading, running; not importing kgraph or building
+the model).
 """
 
 from __future__ import annotations
@@ -152,17 +153,18 @@ def bench_kgraph(repeats: int) -> dict:
 
 _FIRST_PREDICT = """
 import time
-started = time.perf_counter()
 import numpy as np
 import kgraph as kg
 model = kg.applications.ResNet50(weights=None)
+started = time.perf_counter()
 model.predict_on_batch(np.zeros((1, 224, 224, 3), np.float32))
 print(time.perf_counter() - started)
 """
 
 
 def _fresh_first_predict(cache: str) -> float:
-    """Seconds from import to ResNet50's first prediction in a new process
+    """Seconds of ResNet50's first ``predict_on_batch`` (tracing, the
+    passes, compiling or loading the code, running it) in a new process
     whose kernel cache is ``cache``."""
     env = dict(os.environ, KGRAPH_CACHE_DIR=cache)
     output = subprocess.run(

@@ -77,6 +77,23 @@ def _moments(x: Any, axes: list[int]) -> tuple[Any, Any]:
     return mean, variance
 
 
+def _inverse_count(x: Any, axes: list[int]) -> Any:
+    """``1 / (elements summed over axes)``: a number, a tensor of the graph
+    when only the batch size is unknown (its ``batch_size`` input), ``None``
+    when other sizes are known only from the data."""
+    unknown = [a for a in axes if x.shape[a] is None]
+    count = 1
+    for a in axes:
+        if x.shape[a] is not None:
+            count *= x.shape[a]
+    if not unknown:
+        return 1.0 / count
+    if unknown != [0] or not isinstance(x, SymbolicTensor):
+        return None
+    batch = scalar_input(x.graph, "batch_size", "float32")
+    return ops.divide(1.0 / count, batch)
+
+
 def _read(variable: Any, like: Any) -> Any:
     """The variable as a node of ``like``'s graph when ``like`` is symbolic
     (an op on a variable alone would run eagerly and bake its current value
@@ -338,6 +355,57 @@ class BatchNormalization(Layer):
             outputs = ops.add(outputs, _broadcast(self.beta, self._param_shape, inputs))
         return outputs
 
+    def _normalize_batch(self, inputs: Any, mean: Any, variance: Any) -> Any:
+        """``_normalize`` with the batch's own statistics, differentiated in
+        closed form: with ``x_hat`` the normalized input, ``r`` the inverse
+        standard deviation and means over the batch axes, ``dx = gamma * r *
+        (dy - mean(dy) - x_hat * mean(dy * x_hat))``, ``dgamma = sum(dy *
+        x_hat)``, ``dbeta = sum(dy)``: two reductions and one pass, where
+        differentiating the statistics op by op takes five and eight."""
+        axes = self._reduction_axes
+        inverse_count = _inverse_count(inputs, axes)
+        if inverse_count is None:
+            # Sizes known only from the data: differentiated op by op.
+            return self._normalize(inputs, mean, variance)
+        params = [
+            _broadcast(param, self._param_shape, inputs)
+            for param in (self.gamma, self.beta)
+            if param is not None
+        ]
+        scaled, centered = self.gamma is not None, self.beta is not None
+
+        @ops.custom_gradient
+        def normalize(x: Any, *weights: Any) -> Any:
+            inverse = ops.divide(1.0, ops.sqrt(ops.add(variance, self.epsilon)))
+            x_hat = ops.multiply(ops.subtract(x, mean), inverse)
+            y = ops.multiply(x_hat, weights[0]) if scaled else x_hat
+            y = ops.add(y, weights[-1]) if centered else y
+
+            def grad(upstream: Any) -> list[Any]:
+                dy_x_hat = ops.multiply(upstream, x_hat)
+                sum_dy = ops.sum(upstream, axis=axes, keepdims=True)
+                sum_dy_x_hat = ops.sum(dy_x_hat, axis=axes, keepdims=True)
+                mean_dy = ops.multiply(sum_dy, inverse_count)
+                mean_dy_x_hat = ops.multiply(sum_dy_x_hat, inverse_count)
+                scale = ops.multiply(weights[0], inverse) if scaled else inverse
+                dx = ops.multiply(
+                    scale,
+                    ops.subtract(
+                        ops.subtract(upstream, mean_dy),
+                        ops.multiply(x_hat, mean_dy_x_hat),
+                    ),
+                )
+                grads = [dx]
+                if scaled:
+                    grads.append(sum_dy_x_hat)
+                if centered:
+                    grads.append(sum_dy)
+                return grads
+
+            return y, grad
+
+        return normalize(inputs, *params)
+
     def call(self, inputs: Any, training: Any = None) -> Any:
         """Batch statistics in training (updating the moving ones), moving
         statistics otherwise."""
@@ -351,7 +419,7 @@ class BatchNormalization(Layer):
         if training is False:
             return inference
         mean, variance = _moments(inputs, self._reduction_axes)
-        trained = self._normalize(inputs, mean, variance)
+        trained = self._normalize_batch(inputs, mean, variance)
         stored_mean = _read(self.moving_mean, inputs)
         stored_variance = _read(self.moving_variance, inputs)
         shape = tuple(self.moving_mean.shape)

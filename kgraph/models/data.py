@@ -128,8 +128,11 @@ def check_embedding_indices(model: Any, name: str, array: np.ndarray) -> None:
 
 def _gathers_of(model: Any, name: str) -> list[tuple[Any, int]]:
     """The ``take`` nodes along axis 0 whose indices are input ``name``
-    (through casts), with their tables' row counts; once per graph."""
-    graph = model.graph
+    (through casts), with their tables' row counts; once per graph. Any
+    traced graph of the model has them: one already traced is used (tracing
+    a big model takes a while), the inference graph otherwise."""
+    traced = getattr(model, "_graphs", None)
+    graph = next(iter(traced.values())) if traced else model.graph_for(False)
     cached = model.__dict__.setdefault("_gathers_cache", {})
     key = (id(graph), name)
     if key not in cached:
@@ -147,17 +150,12 @@ def _gathers_of(model: Any, name: str) -> list[tuple[Any, int]]:
 
 
 def _input_types(model: Any) -> dict[str, Any]:
-    """The type of each model input by name, looked up once per graph."""
-    cached = model.__dict__.get("_input_types_cache")
-    if cached is not None and cached[0] is model.graph:
-        return cached[1]
-    # The inputs' own types: an input no output uses is not in the graph.
-    types = {
+    """The type of each model input by name: the inputs' own types (an
+    input no output uses is not in the graph), read without tracing it."""
+    return {
         name: tensor.type
         for name, tensor in zip(model.input_names, model.inputs, strict=True)
     }
-    model._input_types_cache = (model.graph, types)
-    return types
 
 
 def targets(

@@ -449,7 +449,15 @@ def reduction(
     if kept and sorted(axes) == list(range(len(axes))):
         _leading_reduction(em, source, len(axes), output, initial, combine)
         return
-    with em.loops(kept_shape, "o") as outer:
+    # A shared kernel splits the outermost kept axis among the threads.
+    start, stop = em.share(kept_shape[0]) if kept_shape else (0, 1)
+    with contextlib.ExitStack() as stack:
+        outer = [
+            stack.enter_context(
+                em.loop(stop, "o0", start) if axis == 0 else em.loop(size, f"o{axis}")
+            )
+            for axis, size in enumerate(kept_shape)
+        ]
         slot = em.variable(source.dtype, initial)
         with em.loops([shape[axis] for axis in axes], "r") as inner:
             index = em.flat_index(
@@ -471,17 +479,25 @@ def _leading_reduction(
     """A fold over the ``count`` leading axes: row by row into the output,
     whose contiguous elements are independent (the inner loop vectorizes
     and reads the input in order). Each output element still folds its
-    inputs in the same order as one accumulator would."""
+    inputs in the same order as one accumulator would. A shared kernel
+    splits the output's elements among the threads (whole vectors of them),
+    so the results do not depend on the thread count."""
     shape = source.shape
     rows = math.prod(shape[:count])
     width = math.prod(shape[count:])
-    with em.loop(width, "o") as column:
+    first, stop = em.share(width, _SHARED_COLUMNS)
+    with em.loop(stop, "o", first) as column:
         em.store(output, column, initial)
     with em.loop(rows, "r") as row:
         base = em.builder.mul(row, em.index(width))
-        with em.loop(width, "c") as column:
+        with em.loop(stop, "c", first) as column:
             value = em.load(source, em.builder.add(base, column))
             em.store(output, column, combine(em.load(output, column), value))
+
+
+# Threads split a leading reduction's columns in runs of this many (a cache
+# line of float32): no two threads write one line.
+_SHARED_COLUMNS = 16
 
 
 # The flag a gather raises when an index falls outside its table: a global

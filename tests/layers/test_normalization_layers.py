@@ -214,3 +214,43 @@ def test_batch_normalization_errors():
         layer = layers.Dense(2)
         layer(kg.Input(shape=(3,)))
         layer.add_state_update(layer.bias, kg.Input(shape=(2,)))
+
+
+def _trained_weights(backend, scale, center, op_by_op, monkeypatch):
+    from kgraph.layers import normalization
+
+    if op_by_op:
+        monkeypatch.setattr(
+            normalization.BatchNormalization,
+            "_normalize_batch",
+            lambda self, x, mean, variance: self._normalize(x, mean, variance),
+        )
+    kg.utils.clear_session()
+    kg.utils.set_random_seed(3)
+    inputs = kg.Input((5, 4, 3))
+    hidden = layers.Conv2D(6, 3, padding="same")(inputs)
+    hidden = layers.BatchNormalization(scale=scale, center=center)(hidden)
+    hidden = layers.Activation("tanh")(hidden)
+    model = kg.Model(inputs, layers.Dense(2)(layers.Flatten()(hidden)))
+    model.compile(optimizer=kg.optimizers.SGD(0.1), loss="mse", backend=backend)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 5, 4, 3)).astype("float32")
+    y = rng.normal(size=(12, 2)).astype("float32")
+    model.fit(x, y, batch_size=6, epochs=1, verbose=0, shuffle=False)
+    monkeypatch.undo()
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("scale", "center"), [(True, True), (True, False), (False, True), (False, False)]
+)
+def test_batch_normalization_gradient_in_closed_form(
+    backend, scale, center, monkeypatch
+):
+    """The closed-form gradient of batch-statistics normalization trains as
+    differentiating its statistics op by op does."""
+    closed = _trained_weights(backend, scale, center, False, monkeypatch)
+    op_by_op = _trained_weights(backend, scale, center, True, monkeypatch)
+    for a, b in zip(closed, op_by_op, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

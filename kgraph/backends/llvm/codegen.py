@@ -362,6 +362,9 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         return node.type.rank == 2 and size * _inner_size(graph, node, opdef) >= (
             SHARED_GEMM_WORK
         )
+    if node.op in _SPLIT_REDUCTIONS:
+        operand = graph.node(node.inputs[0]).type
+        return int(operand.size or 0) >= SHARED_ELEMENTS * 4 and size >= 32
     elementwise = opdef.kind == registry.ELEMENTWISE or (
         opdef.kind == registry.FUSED
         and all(
@@ -370,6 +373,23 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         )
     )
     return elementwise and node.type.rank >= 1 and size >= SHARED_ELEMENTS
+
+
+# Reductions whose lowering (``lowering.reduction``) splits its output
+# among threads.
+_SPLIT_REDUCTIONS = ("sum", "max", "prod")
+
+
+def shares_work(program: Program) -> bool:
+    """Whether a step has a kernel big enough to share among threads (a
+    convolution over an image, say): then a call on a few rows still runs
+    on every thread."""
+    graph = program.graph
+    return any(
+        _shared(graph, node, registry.get(node.op))
+        for node in graph.nodes()
+        if node.type.is_static
+    )
 
 
 def _shared_group(nodes: list[Node]) -> bool:

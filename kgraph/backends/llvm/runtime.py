@@ -33,6 +33,7 @@ from kgraph.backends.llvm import fpenv
 from kgraph.backends.llvm import jit
 from kgraph.backends.llvm import parallel
 from kgraph.backends.llvm import threads
+from kgraph.backends.llvm.codegen import shares_work
 from kgraph.backends.llvm.train_loop import LoopSpec
 from kgraph.backends.llvm.train_loop import emit_loop
 from kgraph.backends.llvm.train_loop import skeleton
@@ -106,6 +107,9 @@ class CompiledLoop:
     )
     # The same loop called keeping the GIL (``_SIGNATURE_HOLDING_GIL``).
     short_call: Callable[..., int] | None = None
+    # Whether its steps have kernels shared among threads however few the
+    # rows (``codegen.shares_work``).
+    heavy: bool = False
     # The address of the loop's out-of-range flag (0: it gathers nothing).
     flag_address: int | None = None
     # Arena pairs not in use. A call takes one (a new pair when every pair
@@ -348,6 +352,7 @@ class LLVMExecutable:
                 (full_program, partial_program),
                 text,
                 short_call=short_call,
+                heavy=any(map(shares_work, (full_program, partial_program))),
             )
         return self.loops[key]
 
@@ -489,11 +494,12 @@ class LLVMExecutable:
             arenas[1].ctypes.data,
         )
         rows = count * (last - first)
-        threads = self.threads if rows >= _MIN_SHARED_SAMPLES else 1
+        few = rows < _MIN_SHARED_SAMPLES and not compiled.heavy
+        threads = 1 if few else self.threads
         words = compiled.barrier.ctypes.data
         # A call on a few rows keeps the GIL (see _SIGNATURE_HOLDING_GIL).
         function: Callable[..., Any] = compiled.function
-        if rows < _MIN_SHARED_SAMPLES and compiled.short_call is not None:
+        if few and compiled.short_call is not None:
             function = compiled.short_call
         try:
             statuses = parallel.run(

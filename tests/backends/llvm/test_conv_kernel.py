@@ -89,12 +89,15 @@ def test_native_conv_equals_direct_loops_and_interpreter(
 @pytest.mark.parametrize(
     ("shape", "kernel", "strides", "padding", "dilation"), GEOMETRIES[:4]
 )
+@pytest.mark.parametrize("min_blocks", [0, 1000])
 def test_threads_split_the_work_and_keep_every_bit(
-    shape, kernel, strides, padding, dilation, monkeypatch
+    shape, kernel, strides, padding, dilation, min_blocks, monkeypatch
 ):
-    # Every convolution is shared, however small: blocks of output rows for
-    # conv, depth positions of the kernel's matrix for conv_kernel_grad.
+    # Every convolution is shared, however small: blocks of output rows (or
+    # with few blocks, their column panels) for conv, depth positions of
+    # the kernel's matrix for conv_kernel_grad.
     monkeypatch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+    monkeypatch.setattr(conv_kernel, "_MIN_SHARED_BLOCKS", min_blocks)
     for op, arrays, attrs in _cases(
         shape, kernel, strides, padding, dilation, "float32"
     ):
@@ -157,13 +160,15 @@ def _assert_shared(compiled, op, graph):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_deep_patches_go_in_chunks_of_depth(threads, monkeypatch):
+@pytest.mark.parametrize("min_blocks", [0, 1000])
+def test_deep_patches_go_in_chunks_of_depth(threads, min_blocks, monkeypatch):
     # 40 channels x 3x3: 360-element patches. A 4 KiB buffer holds 2 whole
     # rows, so the conv's blocks of 96 rows take chunks of 10 depth
     # positions (36 chunks summed in the output), and the kernel gradient's
     # blocks of 216 rows (all of them) chunks of 4.
     monkeypatch.setattr(conv_kernel, "_PATCH_BYTES", 4096)
     monkeypatch.setattr(conv_kernel, "_RESIDENT_KERNEL_BYTES", 0)
+    monkeypatch.setattr(conv_kernel, "_MIN_SHARED_BLOCKS", min_blocks)
     monkeypatch.setattr(codegen, "SHARED_GEMM_WORK", 0)
     shape, kernel = (3, 9, 8, 40), (3, 3, 40, 20)
     geo = conv_kernel.Geometry(

@@ -46,13 +46,16 @@ import math
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 
 from llvmlite import ir
 
 from kgraph import errors
 from kgraph.backends.llvm.kernels.gemm import Epilogue
+from kgraph.backends.llvm.kernels.gemm import GemmPlan
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
+from kgraph.backends.llvm.kernels.gemm import panel_count
 from kgraph.backends.llvm.kernels.matmul import body_epilogue as matmul_body_epilogue
 from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
@@ -73,6 +76,8 @@ _PATCH_BYTES = 64 * 1024
 _MIN_ROWS = 96
 # ... unless the kernel is small enough to stay in L2 between blocks.
 _RESIDENT_KERNEL_BYTES = 256 * 1024
+# Fewer blocks than this split each block's columns among the threads.
+_MIN_SHARED_BLOCKS = 8
 # Rows of a kernel gradient's block when its patches go in chunks (the
 # GEMM's k: each pass over the chunk's output sums this many rows).
 _KERNEL_GRAD_ROWS = 256
@@ -228,10 +233,17 @@ def _emit_conv(
     rows, chunk = _conv_blocking(geo, dtype)
     patches = _stack_buffer(em, dtype, rows * chunk)
     builder = em.builder
+    # Threads take contiguous runs of blocks, or, when there are too few
+    # blocks to go round (one image, a small feature map), each block's
+    # column panels; every output element is computed the same way
+    # whoever computes it.
+    by_columns = em.split is not None and geo.rows // rows < _MIN_SHARED_BLOCKS
 
     def block(row0: ir.Value, count: int) -> None:
         target = _offset(em, output, builder.mul(row0, em.index(columns)))
         epilogue = _chain(em, bias, after, row0)
+        plan = _panel_plan(count, columns, chunk, dtype)
+        panels = em.share(panel_count(plan, columns)) if by_columns else None
         if chunk >= geo.depth:
             _emit_patches(em, x, geo, patches, row0, count)
             emit_gemm(
@@ -246,13 +258,22 @@ def _emit_conv(
                 False,
                 dtype,
                 epilogue=epilogue,
+                panels=panels,
+                plan=plan,
             )
             return
         # Deep patches: the block's rows start at zero and every chunk of
         # depth adds its product; the last one applies the epilogue.
         rows_buffer = Buffer(target, TensorType((count, columns), dtype))
-        with em.loop(count * columns, "z") as index:
-            em.store(rows_buffer, index, em.const(0, dtype))
+        first, stop = em.index(0), em.index(columns)
+        if panels is not None:
+            width = em.index(plan.nr * plan.width)
+            first = builder.mul(panels[0], width)
+            stop = _minimum(em, builder.mul(panels[1], width), stop)
+        with em.loop(count, "zr") as row:
+            base = builder.mul(row, em.index(columns))
+            with em.loop(stop, "zc", first) as column:
+                em.store(rows_buffer, builder.add(base, column), em.const(0, dtype))
         accumulate = _accumulate(em, rows_buffer, columns)
 
         def part(d0: ir.Value, width: int, epilogue: Epilogue) -> None:
@@ -271,6 +292,8 @@ def _emit_conv(
                 False,
                 dtype,
                 epilogue=epilogue,
+                panels=panels,
+                plan=_panel_plan(count, columns, width, dtype),
             )
 
         full, last = divmod(geo.depth, chunk)
@@ -281,9 +304,7 @@ def _emit_conv(
                 part(builder.mul(index, em.index(chunk)), chunk, accumulate)
         part(em.index(full * chunk), last, _then(accumulate, epilogue))
 
-    # Threads take contiguous runs of blocks; each block's rows are computed
-    # the same way whoever runs it.
-    _blocks(em, geo.rows, rows, block, shared=True)
+    _blocks(em, geo.rows, rows, block, shared=not by_columns)
 
 
 def _emit_kernel_grad(
@@ -351,6 +372,12 @@ def _chain(
         return after(values, em.builder.add(row0, row), col)
 
     return apply
+
+
+def _panel_plan(m: int, n: int, k: int, dtype: str) -> GemmPlan:
+    """The GEMM's plan for a block, on its panel path (threads may split
+    its column panels; a block's chunks all have the same panels)."""
+    return replace(choose_plan(m, n, k, False, False, dtype), dot=False)
 
 
 def _then(first: Epilogue, second: Epilogue | None) -> Epilogue:
