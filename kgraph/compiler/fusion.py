@@ -10,6 +10,13 @@ dtype, since the backend computes the body where the convolution stores its
 results. A group holds at most one such *head*, which becomes the first
 entry of the body: the rest is its epilogue. Each group of two or more nodes
 is replaced by one ``fused`` node whose body lists the members in order.
+
+Then a ``sum`` or ``max`` over leading axes absorbs the elementwise node (or
+fused chain) it alone reads, when every operand of that node reads as rows
+of the folded matrix (``fused.row_steps``): the reduction computes its
+operand as it folds the rows, so that operand never goes through memory
+(the variance's squared deviations, the ``dy * x_hat`` of batch
+normalization's gradient).
 """
 
 from __future__ import annotations
@@ -17,6 +24,10 @@ from __future__ import annotations
 from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
 from kgraph.ops import registry
+from kgraph.ops.fused import REDUCTIONS
+from kgraph.ops.fused import leading_count
+from kgraph.ops.fused import row_steps
+from kgraph.ops.reduce import normalize_axes
 
 _JOINABLE = (registry.ELEMENTWISE, registry.MATMUL, registry.CONV)
 
@@ -91,6 +102,59 @@ def _body(
     return inputs, tuple(body)
 
 
+def _elementwise_body(graph: Graph, node_id: int) -> tuple[list[int], tuple] | None:
+    """A node's operands and body as the entries of a fused body, when it
+    is elementwise (or fused elementwise)."""
+    node = graph.node(node_id)
+    kind = _kind(graph, node_id)
+    if kind == registry.FUSED:
+        body = node.attrs["body"]
+        if any(registry.get(op).kind != registry.ELEMENTWISE for op, _, _ in body):
+            return None
+        return list(node.inputs), tuple(body)
+    if kind != registry.ELEMENTWISE:
+        return None
+    inputs: list[int] = []
+    for operand in node.inputs:
+        if operand not in inputs:
+            inputs.append(operand)
+    refs = tuple(inputs.index(operand) for operand in node.inputs)
+    return inputs, ((node.op, refs, tuple(sorted(node.attrs.items()))),)
+
+
+def _absorb_into_reductions(graph: Graph) -> None:
+    """Each leading-axis ``sum``/``max`` takes in the elementwise node only
+    it reads (see the module docstring)."""
+    outputs = set(graph.outputs.values())
+    for node_id in graph.topo_order():
+        node = graph.node(node_id)
+        if node.op not in REDUCTIONS or not node.type.is_static:
+            continue
+        operand = graph.node(node.inputs[0])
+        if operand.id in outputs or graph.users(operand.id) != [node_id]:
+            continue
+        found = _elementwise_body(graph, operand.id)
+        if found is None or not operand.type.is_static:
+            continue
+        inputs, body = found
+        shape = operand.type.dims
+        axes = normalize_axes(node.op, node.attrs["axis"], len(shape))
+        count = leading_count(axes, len(shape))
+        types = [graph.node(i).type for i in inputs]
+        if count is None or any(
+            not t.is_static or row_steps(t.dims, shape, count) is None for t in types
+        ):
+            continue
+        reduction = (node.op, (-len(body),), tuple(sorted(node.attrs.items())))
+        graph.replace_node(
+            node_id,
+            op="fused",
+            inputs=tuple(inputs),
+            attrs={"body": (*body, reduction)},
+        )
+        graph.remove([operand.id])
+
+
 def fuse(graph: Graph, ctx: PassContext) -> Graph:
     """Replaces every fusible group by one ``fused`` node.
 
@@ -103,4 +167,5 @@ def fuse(graph: Graph, ctx: PassContext) -> Graph:
         inputs, body = _body(graph, ids, position)
         graph.replace_node(root, op="fused", inputs=tuple(inputs), attrs={"body": body})
         graph.remove([i for i in ids if i != root])
+    _absorb_into_reductions(graph)
     return graph

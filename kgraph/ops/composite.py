@@ -139,16 +139,7 @@ def softmax(x: Any, axis: int = -1) -> Any:
     return ew.divide(exps, reduce.sum(exps, axis=axis, keepdims=True))
 
 
-def relu(x: Any) -> Any:
-    """Returns ``max(x, 0)`` elementwise; NaN stays NaN (as in Keras and
-    NumPy).
-
-    NOTE: written with ``where(x <= 0, 0, x)`` so the gradient at 0 is 0, as
-    in Keras (``maximum(x, 0)`` would give 1 there), and NaN, which compares
-    false, passes through.
-    """
-    x = _float(x)
-    return ew.where(ew.less_equal(x, 0.0), 0.0, x)
+relu = ew.relu
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:

@@ -216,6 +216,19 @@ def _lower_abs(
     )
 
 
+def _lower_relu(
+    em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
+) -> Any:
+    (x,) = values
+    zero = em.const(0, out_dtype, x)
+    # ``x <= 0`` is false for NaN, which passes through.
+    return em.builder.select(em.builder.fcmp_ordered("<=", x, zero), zero, x)
+
+
+def _relu_reference(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= 0, np.zeros((), x.dtype), x)
+
+
 def _lower_sign(
     em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
 ) -> Any:
@@ -329,6 +342,16 @@ _unary(
     lambda x, y, g: multiply(g, subtract(1.0, square(y))),
     "Hyperbolic tangent.",
     lower=_vectorized("tanh", _libm("tanh")),
+)
+_unary(
+    "relu",
+    _relu_reference,
+    # From the output: a convolution or product feeding a ReLU then has no
+    # other reader, and its epilogue computes the ReLU.
+    lambda x, y, g: where(less_equal(y, 0.0), 0.0, g),
+    "``max(x, 0)``, NaN passing through; the gradient is 0 where ``x <= 0``.",
+    domain="nonzero",
+    lower=_lower_relu,
 )
 _unary(
     "abs",
@@ -678,6 +701,13 @@ def sqrt(x: Any) -> Any:
 def tanh(x: Any) -> Any:
     """Returns the hyperbolic tangent elementwise."""
     return _apply_unary("tanh", x)
+
+
+def relu(x: Any) -> Any:
+    """Returns ``max(x, 0)`` elementwise; NaN stays NaN (as in Keras and
+    NumPy). The gradient at 0 is 0, as in Keras. Integers are cast to
+    float32."""
+    return _apply_unary("relu", x)
 
 
 def abs(x: Any) -> Any:

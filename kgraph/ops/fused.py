@@ -5,8 +5,10 @@ Its ``body`` attribute lists entries ``(op, refs, attrs)`` computed in order;
 a ref ``r >= 0`` is the fused node's operand ``r`` and ``r < 0`` the result
 of entry ``-r - 1``; the last entry is the node's value. The first entry may
 be a ``matmul`` or a ``conv`` (then the rest is its epilogue, applied as the
-product's tiles are stored) or a reduction (then the rest feeds it); every
-other entry is elementwise. Attributes are stored as ``((key, value), ...)``
+product's tiles are stored), and the last a ``sum`` or ``max`` over leading
+axes (then the entries before it are computed as the rows are folded, so
+their values never go through memory: ``sum((x - mean) ** 2)``); every other
+entry is elementwise. Attributes are stored as ``((key, value), ...)``
 pairs so the body stays hashable and serializable.
 """
 
@@ -19,8 +21,11 @@ import numpy as np
 
 from kgraph import errors
 from kgraph.ir.types import TensorType
+from kgraph.ir.types import broadcast_shapes
 from kgraph.ops import lowering
 from kgraph.ops import registry
+from kgraph.ops.reduce import fold
+from kgraph.ops.reduce import normalize_axes
 
 Entry = tuple[str, tuple[int, ...], tuple[tuple[str, Any], ...]]
 
@@ -112,9 +117,94 @@ def scalar_body(
     return results[-1]
 
 
+# Reductions a body may end with (over leading axes: see ``row_steps``).
+REDUCTIONS = ("sum", "max")
+
+
+def leading_count(axes: Sequence[int], rank: int) -> int | None:
+    """How many leading axes ``axes`` are, when they are exactly the
+    leading ones and leave some axis; ``None`` otherwise."""
+    count = len(axes)
+    if 0 < count < rank and sorted(axes) == list(range(count)):
+        return count
+    return None
+
+
+def row_steps(
+    operand: Sequence[int], shape: Sequence[int], count: int
+) -> tuple[int, int] | None:
+    """An operand of a body folded over the ``count`` leading axes of
+    ``shape``, read as a ``rows x width`` matrix: its steps per row and per
+    column (each 0, or the contiguous one), or ``None`` when it cannot be
+    read that way (broadcast along some of the leading axes only)."""
+    steps = lowering.broadcast_steps(operand, shape)
+    width = 1
+    for size in shape[count:]:
+        width *= size
+
+    def step(part: range, scale: int) -> int | None:
+        used = [(steps[a], shape[a]) for a in part if shape[a] > 1]
+        if all(s == 0 for s, _ in used):
+            return 0
+        contiguous = lowering.strides([n for _, n in used])
+        return (
+            scale if [s for s, _ in used] == [scale * c for c in contiguous] else None
+        )
+
+    row = step(range(count), width)
+    column = step(range(count, len(shape)), 1)
+    return None if row is None or column is None else (row, column)
+
+
+def _lower_reduce_tail(em: Any, body: Any, inputs: Any, output: Any) -> None:
+    """A body ending with a leading-axis reduction: the entries before it
+    computed for each element as the rows are folded."""
+    op, _, pairs = body[-1]
+    prologue = body[:-1]
+    used = sorted({r for _, refs, _ in prologue for r in refs if r >= 0})
+    shape = [int(d) for d in broadcast_shapes(*(inputs[r].shape for r in used))]
+    axis = dict(pairs)["axis"]
+    count = leading_count(normalize_axes(op, axis, len(shape)), len(shape))
+    views = {r: row_steps(inputs[r].shape, shape, count or 0) for r in used}
+    if count is None or any(v is None for v in views.values()):
+        raise errors.CompileError(
+            f"fused: a {op} over {axis} of {tuple(shape)} cannot fold its body "
+            "row by row. Received: operands of shapes "
+            f"{[inputs[r].shape for r in used]}"
+        )
+    width = 1
+    for size in shape[count:]:
+        width *= size
+    dtypes = [b.dtype for b in inputs]
+    builder = em.builder
+
+    def element(row: Any, column: Any, count: int | None) -> Any:
+        leaves: list[Any] = [None] * len(inputs)
+        for r in used:
+            row_step, column_step = views[r]
+            index = builder.add(
+                builder.mul(row, em.index(row_step)),
+                builder.mul(column, em.index(column_step)),
+            )
+            if column_step:
+                leaves[r] = lowering.load_lanes(em, inputs[r], index, count)
+            else:
+                leaves[r] = lowering.splat(em, em.load(inputs[r], index), count)
+        return scalar_body(em, prologue, leaves, dtypes)
+
+    rows = 1
+    for size in shape[:count]:
+        rows *= size
+    initial, combine = fold(em, op, output.dtype)
+    lowering.fold_rows(em, rows, width, output, initial, combine, element)
+
+
 def _lower_fused(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     body = attrs["body"]
     first = registry.get(body[0][0])
+    if len(body) > 1 and body[-1][0] in REDUCTIONS:
+        _lower_reduce_tail(em, body, inputs, output)
+        return
     if first.name == "conv":
         _lower_conv_head(em, body, inputs, output)
         return

@@ -476,23 +476,113 @@ def _leading_reduction(
     initial: ir.Value,
     combine: Any,
 ) -> None:
-    """A fold over the ``count`` leading axes: row by row into the output,
-    whose contiguous elements are independent (the inner loop vectorizes
-    and reads the input in order). Each output element still folds its
-    inputs in the same order as one accumulator would. A shared kernel
-    splits the output's elements among the threads (whole vectors of them),
-    so the results do not depend on the thread count."""
+    """A fold over the ``count`` leading axes (see ``fold_rows``)."""
     shape = source.shape
-    rows = math.prod(shape[:count])
     width = math.prod(shape[count:])
-    first, stop = em.share(width, _SHARED_COLUMNS)
-    with em.loop(stop, "o", first) as column:
-        em.store(output, column, initial)
-    with em.loop(rows, "r") as row:
+
+    def element(row: ir.Value, column: ir.Value, count: int | None) -> ir.Value:
         base = em.builder.mul(row, em.index(width))
-        with em.loop(stop, "c", first) as column:
-            value = em.load(source, em.builder.add(base, column))
-            em.store(output, column, combine(em.load(output, column), value))
+        return load_lanes(em, source, em.builder.add(base, column), count)
+
+    fold_rows(em, math.prod(shape[:count]), width, output, initial, combine, element)
+
+
+def fold_rows(
+    em: Emitter,
+    rows: int,
+    width: int,
+    output: Buffer,
+    initial: ir.Value,
+    combine: Any,
+    element: Any,
+) -> None:
+    """Folds the rows of a ``rows x width`` matrix into the ``width``
+    outputs: each run of ``lanes`` columns accumulates in a vector register
+    down the rows (the last columns one at a time), so each output element
+    folds its inputs in row order, as one accumulator would. A shared
+    kernel splits the output's elements among the threads (runs of
+    ``_SHARED_COLUMNS``), so the results do not depend on the thread count.
+
+    Args:
+        em: the emitter.
+        rows, width: the matrix's shape.
+        output: the ``width`` results.
+        initial: the accumulator's starting value (a scalar).
+        combine: ``(accumulator, element) -> accumulator``, on scalars and
+            on vectors.
+        element: ``(row, column, lanes) -> value`` (``i64`` indices): the
+            matrix's element, or with ``lanes`` a vector of the elements
+            from ``column`` on.
+    """
+    builder = em.builder
+    lanes = max(1, 64 // itemsize(output.dtype))
+    first, stop = em.share(width, _SHARED_COLUMNS)
+    vectors = builder.udiv(builder.sub(stop, first), em.index(lanes))
+    vector = ir.VectorType(register_type(output.dtype), lanes)
+    with em.loop(vectors, "v") as index:
+        column = builder.add(first, builder.mul(index, em.index(lanes)))
+        slot = _entry_slot(em, vector)
+        builder.store(em.const(initial.constant, output.dtype, _like(vector)), slot)
+        with em.loop(rows, "r") as row:
+            value = element(row, column, lanes)
+            builder.store(combine(builder.load(slot), value), slot)
+        store_lanes(em, output, column, builder.load(slot))
+    rest = builder.add(first, builder.mul(vectors, em.index(lanes)))
+    with em.loop(stop, "c", rest) as column:
+        slot = em.variable(output.dtype, initial)
+        with em.loop(rows, "r") as row:
+            value = element(row, column, None)
+            builder.store(combine(em.read(slot, initial.type), value), slot)
+        em.store(output, column, em.read(slot, initial.type))
+
+
+def _like(kind: ir.VectorType) -> ir.Value:
+    """A value of a vector type, for ``Emitter.const``'s ``like``."""
+    return ir.Constant(kind, ir.Undefined)
+
+
+def _entry_slot(em: Emitter, kind: ir.Type) -> ir.Value:
+    """A stack slot in the function's entry block (LLVM keeps it in a
+    register)."""
+    with em.builder.goto_entry_block():
+        return em.builder.alloca(kind)
+
+
+def load_lanes(
+    em: Emitter, buffer: Buffer, index: ir.Value, count: int | None
+) -> ir.Value:
+    """Element ``index`` of a buffer, or ``count`` elements from it as a
+    vector."""
+    if count is None:
+        return em.load(buffer, index)
+    kind = ir.VectorType(memory_type(buffer.dtype), count)
+    value = em.builder.load(
+        em.element_ptr(buffer, index), typ=kind, align=itemsize(buffer.dtype)
+    )
+    if buffer.dtype == "bool":
+        zeros = ir.Constant(kind, [ir.Constant(memory_type("bool"), 0)] * count)
+        return em.builder.icmp_unsigned("!=", value, zeros)
+    return value
+
+
+def store_lanes(em: Emitter, buffer: Buffer, index: ir.Value, value: ir.Value) -> None:
+    """Stores a vector at element ``index`` on (a scalar there)."""
+    if lanes(value) is None:
+        em.store(buffer, index, value)
+        return
+    em.builder.store(value, em.element_ptr(buffer, index), align=itemsize(buffer.dtype))
+
+
+def splat(em: Emitter, value: ir.Value, count: int | None) -> ir.Value:
+    """A scalar repeated in ``count`` lanes (itself without ``count``)."""
+    if count is None:
+        return value
+    kind = ir.VectorType(value.type, count)
+    single = em.builder.insert_element(
+        ir.Constant(kind, ir.Undefined), value, ir.Constant(I32, 0)
+    )
+    mask = ir.Constant(ir.VectorType(I32, count), [ir.Constant(I32, 0)] * count)
+    return em.builder.shuffle_vector(single, ir.Constant(kind, ir.Undefined), mask)
 
 
 # Threads split a leading reduction's columns in runs of this many (a cache

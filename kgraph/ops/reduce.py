@@ -127,30 +127,36 @@ def _max_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
 # -- LLVM lowerings ----------------------------------------------------------------
 
 
+def fold(em: Any, op: str, dtype: str) -> tuple[Any, Any]:
+    """The starting value and ``(accumulator, element) -> accumulator`` of
+    a ``sum`` or ``max`` over ``dtype`` elements, in register form."""
+    float_ = lowering.is_float(dtype)
+    if op == "sum":
+        return em.const(0, dtype), em.builder.fadd if float_ else em.builder.add
+    if float_:
+
+        def largest(best: Any, value: Any) -> Any:
+            return em.intrinsic("maximum", [best, value], dtype)
+
+        return em.const(float("-inf"), dtype), largest
+
+    def larger(best: Any, value: Any) -> Any:
+        bigger = em.builder.icmp_signed(">", value, best)
+        return em.builder.select(bigger, value, best)
+
+    return em.const(np.iinfo(dtype).min, dtype), larger
+
+
 def _lower_sum(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     (x,) = inputs
     axes = normalize_axes("sum", attrs["axis"], x.type.rank)
-    is_float = lowering.is_float(x.dtype)
-    add = em.builder.fadd if is_float else em.builder.add
-    lowering.reduction(em, x, axes, output, em.const(0, x.dtype), add)
+    lowering.reduction(em, x, axes, output, *fold(em, "sum", x.dtype))
 
 
 def _lower_max(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     (x,) = inputs
     axes = normalize_axes("max", attrs["axis"], x.type.rank)
-    if lowering.is_float(x.dtype):
-        start = em.const(float("-inf"), x.dtype)
-
-        def combine(best: Any, value: Any) -> Any:
-            return em.intrinsic("maximum", [best, value], x.dtype)
-    else:
-        start = em.const(np.iinfo(x.dtype).min, x.dtype)
-
-        def combine(best: Any, value: Any) -> Any:
-            larger = em.builder.icmp_signed(">", value, best)
-            return em.builder.select(larger, value, best)
-
-    lowering.reduction(em, x, axes, output, start, combine)
+    lowering.reduction(em, x, axes, output, *fold(em, "max", x.dtype))
 
 
 def _lower_argmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:

@@ -184,3 +184,43 @@ def test_a_convolution_of_another_dtype_than_its_group_stays_outside():
     graph, _ = _conv_block((3, 3, 4, 8), (2, 6, 5, 8), mask=True)
     fused = fuse(graph.copy(), PassContext())
     assert _count(fused, "conv") == 1
+
+
+@pytest.mark.parametrize(
+    ("op", "m_shape", "fuses"),
+    [
+        ("sum", (1, 1, 1, 19), True),  # per column: a row of the folded matrix
+        ("max", (), True),  # a scalar
+        ("sum", (2, 5, 3, 19), True),  # the operand's own shape
+        ("sum", (2, 1, 1, 19), False),  # broadcast along some leading axes only
+    ],
+)
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_leading_reduction_absorbs_what_it_alone_reads(
+    op, m_shape, fuses, threads, monkeypatch
+):
+    monkeypatch.setattr(codegen, "SHARED_ELEMENTS", 0)
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2, 5, 3, 19))
+    m = ops.placeholder(graph, "m", m_shape)
+    reduce = ops.sum if op == "sum" else ops.max
+    graph.set_output("y", reduce(ops.square(x - m), axis=(0, 1, 2)).node_id)
+    fused = fuse(graph.copy(), PassContext())
+    verify_graph(fused)
+    node = fused.node(fused.outputs["y"])
+    assert (node.op == "fused") is fuses
+    assert _count(fused, op) == (0 if fuses else 1)
+    if fuses:
+        assert [entry[0] for entry in node.attrs["body"]][-1] == op
+    rng = np.random.default_rng(0)
+    feeds = {
+        "x": rng.normal(size=(2, 5, 3, 19)).astype("float32"),
+        "m": rng.normal(size=m_shape).astype("float32"),
+    }
+    expected = interpreter.run(graph, feeds)["y"]
+    np.testing.assert_allclose(interpreter.run(fused, feeds)["y"], expected, rtol=1e-6)
+    compiled = native.compile_graph(fused)
+    one = native.run_graph(compiled, feeds)["y"]
+    np.testing.assert_allclose(one, expected, rtol=1e-5)
+    many = native.run_graph(compiled, feeds, threads=threads)["y"]
+    np.testing.assert_array_equal(many, one)

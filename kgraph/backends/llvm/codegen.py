@@ -49,6 +49,7 @@ from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops import registry
+from kgraph.ops.fused import REDUCTIONS
 from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import I8
 from kgraph.ops.lowering import I64
@@ -362,9 +363,12 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         return node.type.rank == 2 and size * _inner_size(graph, node, opdef) >= (
             SHARED_GEMM_WORK
         )
-    if node.op in _SPLIT_REDUCTIONS:
-        operand = graph.node(node.inputs[0]).type
-        return int(operand.size or 0) >= SHARED_ELEMENTS * 4 and size >= 32
+    folded = opdef.kind == registry.FUSED and node.attrs["body"][-1][0] in (REDUCTIONS)
+    if node.op in _SPLIT_REDUCTIONS or folded:
+        # Elements folded: the operand's, or the largest operand's of a
+        # body ending with a reduction.
+        elements = max(int(graph.node(i).type.size or 0) for i in node.inputs)
+        return elements >= SHARED_ELEMENTS * 4 and size >= 32
     elementwise = opdef.kind == registry.ELEMENTWISE or (
         opdef.kind == registry.FUSED
         and all(

@@ -354,6 +354,10 @@ def _emit_kernel_grad(
     _blocks(em, geo.rows, rows, block, shared=False)
 
 
+# Patches of at most this many channels per window offset are copied as
+# straight-line vectors.
+_UNROLLED_CHANNELS = 64
+
 # The ops these kernels compute.
 _OPS = ("conv", "conv_kernel_grad")
 
@@ -530,8 +534,6 @@ def _emit_patches(
     builder = em.builder
     x_steps = lowering.strides(x.shape)
     window_steps = [s * geo.channels for s in lowering.strides(geo.window)]
-    zero = em.const(0, x.dtype)
-    channels = em.index(geo.channels)
     row_width = geo.depth if width is None else width
     shift = em.index(0) if width is None or columns is None else columns[0]
     with em.loop(count, "row") as local:
@@ -551,15 +553,62 @@ def _emit_patches(
             source = builder.select(inside, source, em.index(0))
             column = em.flat_index(offsets, window_steps)
             target = builder.add(target_row, column)
-            low, high = em.index(0), channels
-            if columns is not None:
-                # This window offset's channels within [start, stop).
-                low = _clamp(em, builder.sub(columns[0], column), geo.channels)
-                high = _clamp(em, builder.sub(columns[1], column), geo.channels)
-            with em.loop(high, "c", low) as channel:
-                value = em.load(x, builder.add(source, channel))
-                value = builder.select(inside, value, zero)
-                em.store(patches, builder.add(target, channel), value)
+            if columns is None and geo.channels <= _UNROLLED_CHANNELS:
+                _copy_channels(em, x, source, patches, target, geo.channels, inside)
+            else:
+                _copy_channel_range(
+                    em, x, geo, source, patches, target, column, columns, inside
+                )
+
+
+def _copy_channel_range(
+    em: Emitter,
+    x: Buffer,
+    geo: Geometry,
+    source: ir.Value,
+    patches: Buffer,
+    target: ir.Value,
+    column: ir.Value,
+    columns: tuple[ir.Value, ir.Value] | None,
+    inside: ir.Value,
+) -> None:
+    """Copies one window offset's channels in a loop (zeros outside the
+    input), only those within ``columns`` when given."""
+    builder = em.builder
+    low, high = em.index(0), em.index(geo.channels)
+    if columns is not None:
+        # This window offset's channels within [start, stop).
+        low = _clamp(em, builder.sub(columns[0], column), geo.channels)
+        high = _clamp(em, builder.sub(columns[1], column), geo.channels)
+    zero = em.const(0, x.dtype)
+    with em.loop(high, "c", low) as channel:
+        value = em.load(x, builder.add(source, channel))
+        value = builder.select(inside, value, zero)
+        em.store(patches, builder.add(target, channel), value)
+
+
+def _copy_channels(
+    em: Emitter,
+    x: Buffer,
+    source: ir.Value,
+    patches: Buffer,
+    target: ir.Value,
+    channels: int,
+    inside: ir.Value,
+) -> None:
+    """Copies one window offset's channels as a few vectors (zeros outside
+    the input): a loop there would become a call to ``memcpy`` per offset."""
+    builder = em.builder
+    start = 0
+    while start < channels:
+        lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
+        count = None if lanes == 1 else lanes
+        offset = em.index(start)
+        value = lowering.load_lanes(em, x, builder.add(source, offset), count)
+        zero = em.const(0, x.dtype, value)
+        value = builder.select(inside, value, zero)
+        lowering.store_lanes(em, patches, builder.add(target, offset), value)
+        start += lanes
 
 
 def _clamp(em: Emitter, value: ir.Value, high: int) -> ir.Value:
