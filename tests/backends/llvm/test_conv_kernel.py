@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from kgraph import dtypes
 from kgraph.backends import interpreter
@@ -16,6 +19,7 @@ from kgraph.ops import builder
 from kgraph.ops import sources
 from kgraph.ops.convolution import explicit_padding
 from kgraph.testing import native
+from kgraph.testing.strategies import example_arrays
 
 # input shape, kernel shape, strides, padding, dilation
 GEOMETRIES = [
@@ -218,3 +222,36 @@ def _buffers(graph, node):
     from kgraph.ops.lowering import Buffer
 
     return [Buffer(None, graph.node(i).type) for i in node.inputs]
+
+
+@pytest.mark.parametrize("op", ["conv", "conv_kernel_grad"])
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_drawn_convolutions_split_and_chunked_equal_the_interpreter(op, data):
+    """Drawn geometries (strides, dilations, padding, groups, odd sizes) on
+    every path at once: every kernel shared, patches in chunks of a few
+    depth positions, blocks split by rows or by column panels."""
+    opdef = _opdef(op)
+    arrays, attrs = example_arrays(opdef, data)
+    arrays = [a.astype("float32") for a in arrays]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+        patch.setattr(codegen, "SHARED_ELEMENTS", 0)
+        patch.setattr(
+            conv_kernel, "_PATCH_BYTES", data.draw(st.sampled_from([64, 65536]))
+        )
+        patch.setattr(conv_kernel, "_RESIDENT_KERNEL_BYTES", 0)
+        patch.setattr(conv_kernel, "_MIN_ROWS", data.draw(st.sampled_from([4, 96])))
+        patch.setattr(
+            conv_kernel, "_MIN_SHARED_BLOCKS", data.draw(st.sampled_from([0, 1000]))
+        )
+        graph = _graph(op, arrays, attrs)
+        compiled = native.compile_graph(graph)
+    feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+    one = native.run_graph(compiled, feeds, threads=1)["y"]
+    np.testing.assert_array_equal(
+        native.run_graph(compiled, feeds, threads=2)["y"], one
+    )
+    expected = interpreter.run(graph, feeds)["y"]
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1.0)
+    np.testing.assert_allclose(one, expected, rtol=2e-5, atol=2e-5 * scale)

@@ -62,6 +62,7 @@ from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops import registry
 from kgraph.ops.convolution import input_position
+from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Buffer
 from kgraph.ops.lowering import Emitter
@@ -553,8 +554,11 @@ def _emit_patches(
             source = builder.select(inside, source, em.index(0))
             column = em.flat_index(offsets, window_steps)
             target = builder.add(target_row, column)
-            if columns is None and geo.channels <= _UNROLLED_CHANNELS:
-                _copy_channels(em, x, source, patches, target, geo.channels, inside)
+            if geo.channels <= _UNROLLED_CHANNELS:
+                spans = (column, columns)
+                _copy_channels(
+                    em, x, source, patches, target, geo.channels, inside, spans
+                )
             else:
                 _copy_channel_range(
                     em, x, geo, source, patches, target, column, columns, inside
@@ -595,20 +599,81 @@ def _copy_channels(
     target: ir.Value,
     channels: int,
     inside: ir.Value,
+    spans: tuple[ir.Value, tuple[ir.Value, ir.Value] | None],
 ) -> None:
     """Copies one window offset's channels as a few vectors (zeros outside
-    the input): a loop there would become a call to ``memcpy`` per offset."""
+    the input): a loop there would become a call to ``memcpy`` per offset.
+    ``spans`` is the offset's first depth position and the ``[start,
+    stop)`` of those to copy (``None``: all), by masked loads and stores."""
     builder = em.builder
+    column, columns = spans
     start = 0
     while start < channels:
         lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
-        count = None if lanes == 1 else lanes
         offset = em.index(start)
-        value = lowering.load_lanes(em, x, builder.add(source, offset), count)
-        zero = em.const(0, x.dtype, value)
-        value = builder.select(inside, value, zero)
-        lowering.store_lanes(em, patches, builder.add(target, offset), value)
+        here = builder.add(source, offset)
+        there = builder.add(target, offset)
+        if columns is None:
+            count = None if lanes == 1 else lanes
+            value = lowering.load_lanes(em, x, here, count)
+            value = builder.select(inside, value, em.const(0, x.dtype, value))
+            lowering.store_lanes(em, patches, there, value)
+        else:
+            first = builder.add(column, offset)
+            _masked_copy(em, x, (here, there), patches, lanes, inside, first, columns)
         start += lanes
+
+
+def _masked_copy(
+    em: Emitter,
+    x: Buffer,
+    where: tuple[ir.Value, ir.Value],
+    patches: Buffer,
+    lanes: int,
+    inside: ir.Value,
+    first: ir.Value,
+    columns: tuple[ir.Value, ir.Value],
+) -> None:
+    """Copies the ``lanes`` elements from ``x`` at ``where[0]`` to
+    ``patches`` at ``where[1]`` whose depth positions (``first`` + lane) lie
+    in ``columns`` (zeros outside the input); the others are not touched."""
+    builder = em.builder
+    here, there = where
+    kind = ir.VectorType(lowering.memory_type(x.dtype), lanes)
+    mask_kind = ir.VectorType(lowering.I1, lanes)
+    positions = builder.add(
+        lowering.splat(em, first, lanes),
+        ir.Constant(ir.VectorType(I64, lanes), list(range(lanes))),
+    )
+    mask = builder.and_(
+        builder.icmp_signed(">=", positions, lowering.splat(em, columns[0], lanes)),
+        builder.icmp_signed("<", positions, lowering.splat(em, columns[1], lanes)),
+    )
+    suffix = f"v{lanes}{'f32' if x.dtype == 'float32' else 'f64'}.p0"
+    align = ir.Constant(lowering.I32, lowering.itemsize(x.dtype))
+    zeros = em.const(0, x.dtype, ir.Constant(kind, ir.Undefined))
+    load = _declare(
+        em, f"llvm.masked.load.{suffix}", kind, [PTR, align.type, mask_kind, kind]
+    )
+    value = builder.call(load, [em.element_ptr(x, here), align, mask, zeros])
+    value = builder.select(inside, value, zeros)
+    store = _declare(
+        em,
+        f"llvm.masked.store.{suffix}",
+        ir.VoidType(),
+        [kind, PTR, align.type, mask_kind],
+    )
+    builder.call(store, [value, em.element_ptr(patches, there), align, mask])
+
+
+def _declare(
+    em: Emitter, name: str, result: ir.Type, args: list[ir.Type]
+) -> ir.Function:
+    """The module's declaration of a function (an intrinsic), made once."""
+    existing = em.module.globals.get(name)
+    if existing is not None:
+        return existing
+    return ir.Function(em.module, ir.FunctionType(result, args), name=name)
 
 
 def _clamp(em: Emitter, value: ir.Value, high: int) -> ir.Value:
