@@ -607,20 +607,58 @@ def _copy_channels(
     stop)`` of those to copy (``None``: all), by masked loads and stores."""
     builder = em.builder
     column, columns = spans
+    if columns is not None:
+        # Offsets whose channels all lie within [start, stop) (all but at
+        # most two per range) take the copy without masks.
+        end = builder.add(column, em.index(channels))
+        whole = builder.and_(
+            builder.icmp_signed(">=", column, columns[0]),
+            builder.icmp_signed("<=", end, columns[1]),
+        )
+        with builder.if_else(whole) as (then, otherwise):
+            with then:
+                _copy_channels(
+                    em, x, source, patches, target, channels, inside, (column, None)
+                )
+            with otherwise:
+                _copy_channels_masked(
+                    em, x, source, patches, target, channels, inside, spans
+                )
+        return
     start = 0
     while start < channels:
         lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
         offset = em.index(start)
         here = builder.add(source, offset)
         there = builder.add(target, offset)
-        if columns is None:
-            count = None if lanes == 1 else lanes
-            value = lowering.load_lanes(em, x, here, count)
-            value = builder.select(inside, value, em.const(0, x.dtype, value))
-            lowering.store_lanes(em, patches, there, value)
-        else:
-            first = builder.add(column, offset)
-            _masked_copy(em, x, (here, there), patches, lanes, inside, first, columns)
+        count = None if lanes == 1 else lanes
+        value = lowering.load_lanes(em, x, here, count)
+        value = builder.select(inside, value, em.const(0, x.dtype, value))
+        lowering.store_lanes(em, patches, there, value)
+        start += lanes
+
+
+def _copy_channels_masked(
+    em: Emitter,
+    x: Buffer,
+    source: ir.Value,
+    patches: Buffer,
+    target: ir.Value,
+    channels: int,
+    inside: ir.Value,
+    spans: tuple[ir.Value, tuple[ir.Value, ir.Value]],
+) -> None:
+    """``_copy_channels`` of the channels whose depth positions lie in
+    ``spans[1]``, by masked loads and stores."""
+    builder = em.builder
+    column, columns = spans
+    start = 0
+    while start < channels:
+        lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
+        offset = em.index(start)
+        where = (builder.add(source, offset), builder.add(target, offset))
+        first = builder.add(column, offset)
+        _masked_copy(em, x, where, patches, lanes, inside, first, columns)
         start += lanes
 
 
