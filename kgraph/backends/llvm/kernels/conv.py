@@ -622,7 +622,7 @@ def _copy_channels(
                 )
             with otherwise:
                 _copy_channels_masked(
-                    em, x, source, patches, target, channels, inside, spans
+                    em, x, source, patches, target, channels, inside, (column, columns)
                 )
         return
     start = 0
