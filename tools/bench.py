@@ -708,7 +708,12 @@ def format_table(
             if metric.endswith("_4threads"):
                 cells.append(f"{value:.2f}x")
                 continue
-            text = f"{value * 1e6:.1f} us" if value < 1e-3 else f"{value:.3f} s"
+            if value < 1e-3:
+                text = f"{value * 1e6:.1f} us"
+            elif value < 0.1:
+                text = f"{value * 1e3:.2f} ms"
+            else:
+                text = f"{value:.3f} s"
             if name != "kgraph-llvm" and metric in base:
                 text += f" ({value / base[metric]:.2f}x)"
             cells.append(text)
