@@ -21,12 +21,13 @@ the model).
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
+
+from bench_w6 import median_of
+from bench_w6 import timed
 
 SAMPLES = 4096
 BATCH = 64
@@ -60,21 +61,6 @@ def _inputs(size: int, batch: int):
     return rng.uniform(-1, 1, (batch, size, size, 3)).astype(np.float32)
 
 
-def _median(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def _timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 def _latencies(predict: Callable[[object], object], name: str, repeats: int) -> dict:
     """``predict_on_batch`` of 1 and 32 images: medians (more calls for 1)."""
     size = SIZES[name]
@@ -83,7 +69,7 @@ def _latencies(predict: Callable[[object], object], name: str, repeats: int) -> 
         x = _inputs(size, batch)
         predict(x)
         calls = max(repeats, 10) if batch == 1 else repeats
-        results[f"w7_{name}_b{batch}"] = _median(lambda a=x: predict(a), calls)
+        results[f"w7_{name}_b{batch}"] = median_of(lambda a=x: predict(a), calls)
     return results
 
 
@@ -116,6 +102,15 @@ def w5_keras_like(api: object) -> object:
     return model
 
 
+def _w5_epochs(model: object, x: object, y: object, repeats: int) -> dict:
+    """The first ``fit`` and the median epoch of a Keras-like W5 model."""
+
+    def epoch() -> None:
+        model.fit(x, y, batch_size=BATCH, verbose=0)
+
+    return {"w5_first_fit": timed(epoch), "w5_fit_b64": median_of(epoch, repeats)}
+
+
 def _w7_keras_like(api: object, name: str) -> object:
     size = SIZES[name]
     if name == "mobilenet":
@@ -133,13 +128,7 @@ def bench_kgraph(repeats: int) -> dict:
     x, y = make_images()
     kg.utils.clear_session()
     kg.utils.set_random_seed(0)
-    model = w5_keras_like(kg)
-    results["w5_first_fit"] = _timed(
-        lambda: model.fit(x, y, batch_size=BATCH, verbose=0)
-    )
-    results["w5_fit_b64"] = _median(
-        lambda: model.fit(x, y, batch_size=BATCH, verbose=0), repeats
-    )
+    results.update(_w5_epochs(w5_keras_like(kg), x, y, repeats))
     for name in SIZES:
         kg.utils.clear_session()
         kg.utils.set_random_seed(0)
@@ -202,8 +191,8 @@ def bench_torch(repeats: int) -> dict:
             loss_fn(model(x[rows]), labels[rows]).backward()
             optimizer.step()
 
-    results["w5_first_fit"] = _timed(epoch)
-    results["w5_fit_b64"] = _median(epoch, repeats)
+    results["w5_first_fit"] = timed(epoch)
+    results["w5_fit_b64"] = median_of(epoch, repeats)
     for name, build in (
         ("mobilenet", _torch_mobilenet_v2),
         ("resnet50", _torch_resnet50),
@@ -342,13 +331,7 @@ def bench_keras(repeats: int) -> dict:
     results = {}
     x, y = make_images()
     keras.utils.set_random_seed(0)
-    model = w5_keras_like(keras)
-    results["w5_first_fit"] = _timed(
-        lambda: model.fit(x, y, batch_size=BATCH, verbose=0)
-    )
-    results["w5_fit_b64"] = _median(
-        lambda: model.fit(x, y, batch_size=BATCH, verbose=0), repeats
-    )
+    results.update(_w5_epochs(w5_keras_like(keras), x, y, repeats))
     for name in SIZES:
         keras.utils.clear_session()
         net = _w7_keras_like(keras, name)

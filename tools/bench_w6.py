@@ -40,7 +40,8 @@ def make_sequences(samples: int = SAMPLES, steps: int = STEPS) -> tuple:
     return x, y
 
 
-def _median(fn: Callable[[], object], repeats: int) -> float:
+def median_of(fn: Callable[[], object], repeats: int) -> float:
+    """The median of ``repeats`` timed calls of ``fn``, in seconds."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -49,7 +50,8 @@ def _median(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def _timed(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds of one call of ``fn``."""
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
@@ -78,19 +80,19 @@ def bench_kgraph(repeats: int) -> dict:
     x, y = make_sequences()
     for kind, key in (("lstm", "w6_fit_b64"), ("gru", "w6_gru_fit_b64")):
         net = model(kind, STEPS)
-        first = _timed(lambda n=net: n.fit(x, y, batch_size=BATCH, verbose=0))
+        first = timed(lambda n=net: n.fit(x, y, batch_size=BATCH, verbose=0))
         if kind == "lstm":
             results["w6_first_fit"] = first
-        results[key] = _median(
+        results[key] = median_of(
             lambda n=net: n.fit(x, y, batch_size=BATCH, verbose=0), repeats
         )
     for steps in (50, 500):
         xs, ys = make_sequences(256, steps)
         net = model("lstm", steps)
-        first = _timed(
+        first = timed(
             lambda n=net, a=xs, b=ys: n.fit(a, b, batch_size=BATCH, verbose=0)
         )
-        later = _median(
+        later = median_of(
             lambda n=net, a=xs, b=ys: n.fit(a, b, batch_size=BATCH, verbose=0), 3
         )
         results[f"w6_compile_{steps}"] = first - later
@@ -122,7 +124,7 @@ def bench_torch(repeats: int) -> dict:
                 o.step()
 
         epoch()
-        results[key] = _median(epoch, repeats)
+        results[key] = median_of(epoch, repeats)
     return results
 
 
@@ -144,7 +146,7 @@ def bench_keras(repeats: int) -> dict:
         )
         net.compile(optimizer="adam", loss="binary_crossentropy")
         net.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-        results[key] = _median(
+        results[key] = median_of(
             lambda n=net: n.fit(x, y, batch_size=BATCH, epochs=1, verbose=0), repeats
         )
     return results
