@@ -32,6 +32,8 @@ GEOMETRIES = [
     ((2, 15, 13, 3), (3, 3, 3, 33), (1, 1), "valid", (2, 3)),
     ((3, 40, 6), (5, 6, 17), (1,), "causal", (2,)),
     ((2, 5, 6, 7, 2), (2, 3, 2, 2, 5), (1, 2, 1), "same", (1, 1, 1)),
+    # 1x1, stride 1: each patch is one input position.
+    ((3, 7, 9, 24), (1, 1, 24, 40), (1, 1), "valid", (1, 1)),
 ]
 
 
@@ -91,7 +93,8 @@ def test_native_conv_equals_direct_loops_and_interpreter(
 
 
 @pytest.mark.parametrize(
-    ("shape", "kernel", "strides", "padding", "dilation"), GEOMETRIES[:4]
+    ("shape", "kernel", "strides", "padding", "dilation"),
+    GEOMETRIES[:4] + GEOMETRIES[-1:],
 )
 @pytest.mark.parametrize("min_blocks", [0, 1000])
 def test_threads_split_the_work_and_keep_every_bit(
