@@ -363,7 +363,7 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         return node.type.rank == 2 and size * _inner_size(graph, node, opdef) >= (
             SHARED_GEMM_WORK
         )
-    folded = opdef.kind == registry.FUSED and node.attrs["body"][-1][0] in (REDUCTIONS)
+    folded = opdef.kind == registry.FUSED and _ends_with_reduction(node)
     if node.op in _SPLIT_REDUCTIONS or folded:
         # Elements folded: the operand's, or the largest operand's of a
         # body ending with a reduction.
@@ -377,6 +377,12 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         )
     )
     return elementwise and node.type.rank >= 1 and size >= SHARED_ELEMENTS
+
+
+def _ends_with_reduction(node: Node) -> bool:
+    """Whether a fused node's body ends with a leading-axis reduction."""
+    op, _, _ = node.attrs["body"][-1]
+    return op in REDUCTIONS
 
 
 # Reductions whose lowering (``lowering.reduction``) splits its output
