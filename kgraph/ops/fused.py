@@ -14,6 +14,7 @@ pairs so the body stays hashable and serializable.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -138,9 +139,7 @@ def row_steps(
     column (each 0, or the contiguous one), or ``None`` when it cannot be
     read that way (broadcast along some of the leading axes only)."""
     steps = lowering.broadcast_steps(operand, shape)
-    width = 1
-    for size in shape[count:]:
-        width *= size
+    width = math.prod(shape[count:])
 
     def step(part: range, scale: int) -> int | None:
         used = [(steps[a], shape[a]) for a in part if shape[a] > 1]
@@ -172,9 +171,7 @@ def _lower_reduce_tail(em: Any, body: Any, inputs: Any, output: Any) -> None:
             "row by row. Received: operands of shapes "
             f"{[inputs[r].shape for r in used]}"
         )
-    width = 1
-    for size in shape[count:]:
-        width *= size
+    width = math.prod(shape[count:])
     dtypes = [b.dtype for b in inputs]
     builder = em.builder
 
@@ -192,9 +189,7 @@ def _lower_reduce_tail(em: Any, body: Any, inputs: Any, output: Any) -> None:
                 leaves[r] = lowering.splat(em, em.load(inputs[r], index), count)
         return scalar_body(em, prologue, leaves, dtypes)
 
-    rows = 1
-    for size in shape[:count]:
-        rows *= size
+    rows = math.prod(shape[:count])
     initial, combine = fold(em, op, output.dtype)
     lowering.fold_rows(em, rows, width, output, initial, combine, element)
 

@@ -38,7 +38,8 @@ _LIBM_SUFFIX = {"float32": "f", "float64": ""}
 _INTRINSIC_SUFFIX = {"float32": "f32", "float64": "f64"}
 
 
-def _minimum(builder: ir.IRBuilder, left: ir.Value, right: ir.Value) -> ir.Value:
+def minimum_index(builder: ir.IRBuilder, left: ir.Value, right: ir.Value) -> ir.Value:
+    """The smaller of two ``i64`` values (signed)."""
     return builder.select(builder.icmp_signed("<", left, right), left, right)
 
 
@@ -242,8 +243,8 @@ class Emitter:
             builder.add(per_thread, self.index(multiple - 1)), self.index(multiple)
         )
         chunk = builder.mul(units, self.index(multiple))
-        start = _minimum(builder, builder.mul(tid, chunk), self.index(count))
-        stop = _minimum(builder, builder.add(start, chunk), self.index(count))
+        start = minimum_index(builder, builder.mul(tid, chunk), self.index(count))
+        stop = minimum_index(builder, builder.add(start, chunk), self.index(count))
         return start, stop
 
     def flat_index(self, indices: Sequence[ir.Value], steps: Sequence[int]) -> ir.Value:
@@ -264,14 +265,14 @@ class Emitter:
         count = lanes(args[0])
         suffix = _INTRINSIC_SUFFIX[dtype]
         full = f"llvm.{name}.{suffix if count is None else f'v{count}{suffix}'}"
-        fn = self._function(full, kind, [kind] * len(args))
+        fn = self.declare(full, kind, [kind] * len(args))
         return self.builder.call(fn, list(args))
 
     def libm(self, name: str, args: Sequence[ir.Value], dtype: str) -> ir.Value:
         """Calls the C math library (``tanhf`` for float32, ``tanh`` for
         float64), one lane at a time on vectors."""
         kind = register_type(dtype)
-        fn = self._function(f"{name}{_LIBM_SUFFIX[dtype]}", kind, [kind] * len(args))
+        fn = self.declare(f"{name}{_LIBM_SUFFIX[dtype]}", kind, [kind] * len(args))
         count = lanes(args[0])
         if count is None:
             return self.builder.call(fn, list(args))
@@ -283,7 +284,9 @@ class Emitter:
             result = self.builder.insert_element(result, value, position)
         return result
 
-    def _function(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
+    def declare(self, name: str, result: ir.Type, args: list[ir.Type]) -> ir.Function:
+        """The module's function ``name`` (an intrinsic, a C library
+        function), declared on first use."""
         existing = self.module.globals.get(name)
         if existing is not None:
             return existing
@@ -320,7 +323,7 @@ class Emitter:
                 if count is None
                 else f"llvm.fptosi.sat.v{count}i{width}.v{count}{suffix}"
             )
-            return builder.call(self._function(name, kind, [value.type]), [value])
+            return builder.call(self.declare(name, kind, [value.type]), [value])
         if is_float(target):
             return builder.sitofp(value, kind)
         if itemsize(target) > itemsize(source):

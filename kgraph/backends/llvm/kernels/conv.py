@@ -270,7 +270,7 @@ def _emit_conv(
         if panels is not None:
             width = em.index(plan.nr * plan.width)
             first = builder.mul(panels[0], width)
-            stop = _minimum(em, builder.mul(panels[1], width), stop)
+            stop = lowering.minimum_index(builder, builder.mul(panels[1], width), stop)
         with em.loop(count, "zr") as row:
             base = builder.mul(row, em.index(columns))
             with em.loop(stop, "zc", first) as column:
@@ -333,7 +333,7 @@ def _emit_kernel_grad(
         source = _offset(em, g, builder.mul(row0, em.index(columns)))
         with em.loop(chunks, "chunk") as index:
             d0 = builder.add(first, builder.mul(index, em.index(chunk)))
-            d1 = _minimum(em, builder.add(d0, em.index(chunk)), stop)
+            d1 = lowering.minimum_index(builder, builder.add(d0, em.index(chunk)), stop)
             _emit_patches(em, x, geo, patches, row0, count, (d0, d1), chunk)
             target = _offset(em, output, builder.mul(d0, em.index(columns)))
             rows_buffer = Buffer(target, TensorType((chunk, columns), dtype))
@@ -396,10 +396,6 @@ def _then(first: Epilogue, second: Epilogue | None) -> Epilogue:
     return apply
 
 
-def _minimum(em: Emitter, a: ir.Value, b: ir.Value) -> ir.Value:
-    return em.builder.select(em.builder.icmp_signed("<", a, b), a, b)
-
-
 def _check_one_k_block(m: int, n: int, count: int, dtype: str) -> None:
     plan = choose_plan(m, n, count, True, False, dtype)
     if plan.pack_b and plan.kc < count:
@@ -415,18 +411,11 @@ def _add_bias(em: Emitter, bias: Buffer) -> Epilogue:
     builder = em.builder
 
     def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> ir.Value:
-        return builder.fadd(values, _load(em, bias, col, lowering.lanes(values)))
+        return builder.fadd(
+            values, lowering.load_lanes(em, bias, col, lowering.lanes(values))
+        )
 
     return apply
-
-
-def _load(em: Emitter, buffer: Buffer, index: ir.Value, count: int | None) -> ir.Value:
-    """Element ``index``, or ``count`` elements from it as a vector."""
-    element = lowering.memory_type(buffer.dtype)
-    kind = element if count is None else ir.VectorType(element, count)
-    pointer = em.element_ptr(buffer, index)
-    align = lowering.itemsize(buffer.dtype)
-    return em.builder.load(pointer, typ=kind, align=align)
 
 
 def _accumulate(em: Emitter, output: Buffer, columns: int) -> Epilogue:
@@ -435,7 +424,9 @@ def _accumulate(em: Emitter, output: Buffer, columns: int) -> Epilogue:
 
     def apply(values: ir.Value, row: ir.Value, col: ir.Value) -> ir.Value:
         index = builder.add(builder.mul(row, em.index(columns)), col)
-        return builder.fadd(values, _load(em, output, index, lowering.lanes(values)))
+        return builder.fadd(
+            values, lowering.load_lanes(em, output, index, lowering.lanes(values))
+        )
 
     return apply
 
@@ -625,9 +616,7 @@ def _copy_channels(
                     em, x, source, patches, target, channels, inside, (column, columns)
                 )
         return
-    start = 0
-    while start < channels:
-        lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
+    for start, lanes in _vector_runs(channels):
         offset = em.index(start)
         here = builder.add(source, offset)
         there = builder.add(target, offset)
@@ -635,7 +624,18 @@ def _copy_channels(
         value = lowering.load_lanes(em, x, here, count)
         value = builder.select(inside, value, em.const(0, x.dtype, value))
         lowering.store_lanes(em, patches, there, value)
+
+
+def _vector_runs(channels: int) -> list[tuple[int, int]]:
+    """``(first channel, lanes)`` of the vectors copying ``channels``
+    elements: 16 lanes while they last, then powers of two."""
+    runs = []
+    start = 0
+    while start < channels:
+        lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
+        runs.append((start, lanes))
         start += lanes
+    return runs
 
 
 def _copy_channels_masked(
@@ -652,14 +652,11 @@ def _copy_channels_masked(
     ``spans[1]``, by masked loads and stores."""
     builder = em.builder
     column, columns = spans
-    start = 0
-    while start < channels:
-        lanes = 1 << ((min(channels - start, 16)).bit_length() - 1)
+    for start, lanes in _vector_runs(channels):
         offset = em.index(start)
         where = (builder.add(source, offset), builder.add(target, offset))
         first = builder.add(column, offset)
         _masked_copy(em, x, where, patches, lanes, inside, first, columns)
-        start += lanes
 
 
 def _masked_copy(
@@ -690,28 +687,17 @@ def _masked_copy(
     suffix = f"v{lanes}{'f32' if x.dtype == 'float32' else 'f64'}.p0"
     align = ir.Constant(lowering.I32, lowering.itemsize(x.dtype))
     zeros = em.const(0, x.dtype, ir.Constant(kind, ir.Undefined))
-    load = _declare(
-        em, f"llvm.masked.load.{suffix}", kind, [PTR, align.type, mask_kind, kind]
+    load = em.declare(
+        f"llvm.masked.load.{suffix}", kind, [PTR, align.type, mask_kind, kind]
     )
     value = builder.call(load, [em.element_ptr(x, here), align, mask, zeros])
     value = builder.select(inside, value, zeros)
-    store = _declare(
-        em,
+    store = em.declare(
         f"llvm.masked.store.{suffix}",
         ir.VoidType(),
         [kind, PTR, align.type, mask_kind],
     )
     builder.call(store, [value, em.element_ptr(patches, there), align, mask])
-
-
-def _declare(
-    em: Emitter, name: str, result: ir.Type, args: list[ir.Type]
-) -> ir.Function:
-    """The module's declaration of a function (an intrinsic), made once."""
-    existing = em.module.globals.get(name)
-    if existing is not None:
-        return existing
-    return ir.Function(em.module, ir.FunctionType(result, args), name=name)
 
 
 def _clamp(em: Emitter, value: ir.Value, high: int) -> ir.Value:

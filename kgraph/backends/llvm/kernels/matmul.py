@@ -209,7 +209,7 @@ def _load(
             else builder.add(base, builder.mul(col, em.index(column_step)))
         )
         scalar = em.load(buffer, index)
-        return scalar if count is None else _splat(em, scalar, count)
+        return scalar if count is None else lowering.splat(em, scalar, count)
     if column_step == 1:
         element = lowering.memory_type(buffer.dtype)
         pointer = em.element_ptr(buffer, builder.add(base, col))
@@ -232,13 +232,3 @@ def _load(
     for lane, value in enumerate(lanes):
         result = builder.insert_element(result, value, ir.Constant(I32, lane))
     return result
-
-
-def _splat(em: Emitter, scalar: ir.Value, count: int) -> ir.Value:
-    builder = em.builder
-    kind = ir.VectorType(scalar.type, count)
-    single = builder.insert_element(
-        ir.Constant(kind, ir.Undefined), scalar, ir.Constant(I32, 0)
-    )
-    mask = ir.Constant(ir.VectorType(I32, count), [ir.Constant(I32, 0)] * count)
-    return builder.shuffle_vector(single, ir.Constant(kind, ir.Undefined), mask)
