@@ -168,19 +168,23 @@ def _assert_shared(compiled, op, graph):
 
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("min_blocks", [0, 1000])
-def test_deep_patches_go_in_chunks_of_depth(threads, min_blocks, monkeypatch):
+@pytest.mark.parametrize("window", [3, 1])
+def test_deep_patches_go_in_chunks_of_depth(threads, min_blocks, window, monkeypatch):
     # 40 channels x 3x3: 360-element patches. A 4 KiB buffer holds 2 whole
-    # rows, so the conv's blocks of 96 rows take chunks of 10 depth
-    # positions (36 chunks summed in the output), and the kernel gradient's
-    # blocks of 216 rows (all of them) chunks of 4.
+    # rows, so the conv's blocks of 72 rows (216 in three even blocks) take
+    # chunks of 14 depth positions (26 chunks summed in the output), and
+    # the kernel gradient's blocks of 216 rows (all of them) chunks of 4.
+    # A 1x1 window reads the input's rows in place, 16 channels a chunk.
     monkeypatch.setattr(conv_kernel, "_PATCH_BYTES", 4096)
     monkeypatch.setattr(conv_kernel, "_RESIDENT_KERNEL_BYTES", 0)
     monkeypatch.setattr(conv_kernel, "_MIN_SHARED_BLOCKS", min_blocks)
     monkeypatch.setattr(codegen, "SHARED_GEMM_WORK", 0)
-    shape, kernel = (3, 9, 8, 40), (3, 3, 40, 20)
+    shape, kernel = (3, 9, 8, 40), (window, window, 40, 20)
+    pad = window // 2
     geo = conv_kernel.Geometry(
-        3, (9, 8), 40, (3, 3), (9, 8), 20, (1, 1), ((1, 1), (1, 1)), (1, 1)
+        3, (9, 8), 40, (window,) * 2, (9, 8), 20, (1, 1), ((pad, pad),) * 2, (1, 1)
     )
+    assert conv_kernel._pointwise(geo) == (window == 1)
     rows, chunk = conv_kernel._conv_blocking(geo, "float32")
     assert chunk < geo.depth and rows >= 16
     rows, chunk = conv_kernel._kernel_grad_blocking(geo, "float32")
@@ -213,6 +217,25 @@ def test_blocks_are_whole_register_tiles_and_fit_the_budget():
     assert geo.rows == 64 * 26 * 26 and geo.depth == 9
     rows = conv_kernel._block_rows(geo, "float32")
     assert rows * geo.depth * 4 <= conv_kernel._PATCH_BYTES
+
+
+def test_deep_blocks_and_chunks_are_even():
+    # 196 rows (a 14x14 map) of 2304-element patches: three blocks of 66
+    # rows (whole 6-row tiles), not two of 96 and a third of 4 that would
+    # stream the whole kernel again; depth in chunks of equal length.
+    geo = conv_kernel.Geometry(
+        1, (14, 14), 256, (3, 3), (14, 14), 256, (1, 1), ((1, 1), (1, 1)), (1, 1)
+    )
+    rows, chunk = conv_kernel._conv_blocking(geo, "float32")
+    mr = conv_kernel.choose_plan(rows, 256, chunk, False, False).mr
+    assert -(-geo.rows // rows) == 3 and rows % mr == 0
+    assert geo.rows - 2 * rows >= rows - mr
+    assert rows * chunk * 4 <= conv_kernel._PATCH_BYTES * 1.1
+    count = -(-geo.depth // chunk)
+    assert geo.depth - (count - 1) * chunk > chunk // 2
+    assert conv_kernel._even(1024, 248) == 208  # 5 chunks of 16-element runs
+    assert conv_kernel._even(40, 10) == 10  # 16 would take 3 chunks, not 4
+    assert conv_kernel._even(30, 64) == 30
 
 
 def _opdef(op):

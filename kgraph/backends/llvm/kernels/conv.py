@@ -232,7 +232,9 @@ def _emit_conv(
     dtype = output.dtype
     columns = geo.out_channels
     rows, chunk = _conv_blocking(geo, dtype)
-    patches = _stack_buffer(em, dtype, rows * chunk)
+    # A pointwise convolution's patches are its input's rows: the GEMM
+    # reads them where they are.
+    patches = None if _pointwise(geo) else _stack_buffer(em, dtype, rows * chunk)
     builder = em.builder
     # Threads take contiguous runs of blocks, or, when there are too few
     # blocks to go round (one image, a small feature map), each block's
@@ -240,28 +242,47 @@ def _emit_conv(
     # whoever computes it.
     by_columns = em.split is not None and geo.rows // rows < _MIN_SHARED_BLOCKS
 
+    def left(row0: ir.Value, count: int, d0: ir.Value, width: int) -> tuple:
+        """The GEMM's ``a`` for ``count`` rows from ``row0`` and depth
+        ``d0 .. d0 + width - 1``: a pointer and its row stride."""
+        if patches is None:
+            start = builder.add(builder.mul(row0, em.index(geo.channels)), d0)
+            return _offset(em, x, start), geo.channels
+        if width == geo.depth:
+            _emit_patches(em, x, geo, patches, row0, count)
+        else:
+            span = (d0, builder.add(d0, em.index(width)))
+            _emit_patches(em, x, geo, patches, row0, count, span, width)
+        return patches.ptr, width
+
     def block(row0: ir.Value, count: int) -> None:
         target = _offset(em, output, builder.mul(row0, em.index(columns)))
         epilogue = _chain(em, bias, after, row0)
         plan = _panel_plan(count, columns, chunk, dtype)
         panels = em.share(panel_count(plan, columns)) if by_columns else None
-        if chunk >= geo.depth:
-            _emit_patches(em, x, geo, patches, row0, count)
+
+        def product(d0: ir.Value, width: int, epilogue: Epilogue | None) -> None:
+            a, stride = left(row0, count, d0, width)
+            weights = _offset(em, w, builder.mul(d0, em.index(columns)))
             emit_gemm(
                 em,
-                patches.ptr,
-                w.ptr,
+                a,
+                weights,
                 target,
                 count,
                 columns,
-                geo.depth,
+                width,
                 False,
                 False,
                 dtype,
                 epilogue=epilogue,
                 panels=panels,
-                plan=plan,
+                plan=_panel_plan(count, columns, width, dtype),
+                a_stride=stride,
             )
+
+        if chunk >= geo.depth:
+            product(em.index(0), geo.depth, epilogue)
             return
         # Deep patches: the block's rows start at zero and every chunk of
         # depth adds its product; the last one applies the epilogue.
@@ -276,36 +297,25 @@ def _emit_conv(
             with em.loop(stop, "zc", first) as column:
                 em.store(rows_buffer, builder.add(base, column), em.const(0, dtype))
         accumulate = _accumulate(em, rows_buffer, columns)
-
-        def part(d0: ir.Value, width: int, epilogue: Epilogue) -> None:
-            span = (d0, builder.add(d0, em.index(width)))
-            _emit_patches(em, x, geo, patches, row0, count, span, width)
-            weights = _offset(em, w, builder.mul(d0, em.index(columns)))
-            emit_gemm(
-                em,
-                patches.ptr,
-                weights,
-                target,
-                count,
-                columns,
-                width,
-                False,
-                False,
-                dtype,
-                epilogue=epilogue,
-                panels=panels,
-                plan=_panel_plan(count, columns, width, dtype),
-            )
-
         full, last = divmod(geo.depth, chunk)
         if not last:
             full, last = full - 1, chunk
         if full:
             with em.loop(full, "chunk") as index:
-                part(builder.mul(index, em.index(chunk)), chunk, accumulate)
-        part(em.index(full * chunk), last, _then(accumulate, epilogue))
+                product(builder.mul(index, em.index(chunk)), chunk, accumulate)
+        product(em.index(full * chunk), last, _then(accumulate, epilogue))
 
     _blocks(em, geo.rows, rows, block, shared=not by_columns)
+
+
+def _pointwise(geo: Geometry) -> bool:
+    """Whether each output position reads one input position, the same:
+    a 1x1 window, unit strides, no padding."""
+    return (
+        all(size == 1 for size in geo.window)
+        and all(step == 1 for step in geo.strides)
+        and all(pair == (0, 0) for pair in geo.padding)
+    )
 
 
 def _emit_kernel_grad(
@@ -455,12 +465,29 @@ def _conv_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
     rows = _block_rows(geo, dtype)
     chunk = geo.depth
     if _deep(geo, rows, dtype):
-        rows = min(geo.rows, _MIN_ROWS)
+        # Blocks of about _MIN_ROWS rows, as even as whole register tiles
+        # allow: a short last block would stream the whole kernel again
+        # for a few rows.
+        blocks = -(-geo.rows // _MIN_ROWS)
+        rows = -(-geo.rows // blocks)
+        mr = choose_plan(rows, geo.out_channels, 1, False, False, dtype).mr
+        rows = min(geo.rows, -(-rows // mr) * mr)
         chunk = max(1, _PATCH_BYTES // (rows * lowering.itemsize(dtype)))
+        return rows, _even(geo.depth, chunk)
     mr = choose_plan(rows, geo.out_channels, chunk, False, False, dtype).mr
     if rows > mr:
         rows -= rows % mr
     return rows, min(chunk, geo.depth)
+
+
+def _even(depth: int, chunk: int) -> int:
+    """Chunks of at most about ``chunk`` that split ``depth`` evenly, in
+    whole 16-element runs where that is not longer: a short last chunk
+    would load and store the block's rows for a few k steps."""
+    count = -(-depth // chunk)
+    even = -(-depth // count)
+    rounded = -(-even // 16) * 16
+    return min(depth, rounded if -(-depth // rounded) == count else even)
 
 
 def _kernel_grad_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
