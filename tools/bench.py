@@ -9,8 +9,8 @@ Workload W6 (sequences, ``tools/bench_w6.py``): LSTM(64) and GRU(64) ->
 Dense(1, sigmoid) on 2,048 x 200 x 16, batch 64, Adam; epochs, kgraph's cold
 first fit and its compile time at 50 and 500 steps.
 Workloads W5 and W7 (``tools/bench_cnn.py``): a CIFAR-style CNN's training
-epoch (batch 64) and the inference latency of MobileNetV2 (96x96) and
-ResNet50 (224x224) at batch 1 and 32, with ResNet50's cold and cached first
+epoch (batch 64) and the inference latency of MobileNetV2 (96x96), ResNet50
+and VGG16 (224x224) at batch 1 and 32, with ResNet50's cold and cached first
 predict.
 For each framework it times one training epoch after a warm-up epoch
 (batch 32 and 128), predict on 10,000 samples, predict on one sample, and for

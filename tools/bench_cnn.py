@@ -9,13 +9,13 @@ Dense(128, relu) -> Dropout(0.5) -> Dense(10, softmax), Adam, batch 64, on
 epoch; ``w5_first_fit`` the first ``fit`` (kgraph: with an empty kernel
 cache, compiling included).
 
-W7 (inference): MobileNetV2 at 96x96 and ResNet50 at 224x224 (random
-weights), ``predict_on_batch`` of 1 and of 32 images (PyTorch: the module
-called under ``inference_mode``). For kgraph ``w7_resnet50_cold`` is the
-first ``predict_on_batch`` of a fresh process with an empty kernel cache
-and ``w7_resnet50_cached`` the same with the cache filled (tracing, the
-passes, compiling or loading, running; not importing kgraph or building
-the model).
+W7 (inference): MobileNetV2 at 96x96, ResNet50 and VGG16 at 224x224 (random
+weights, the layer layout of Keras's applications), ``predict_on_batch`` of
+1 and of 32 images (PyTorch: the module called under ``inference_mode``).
+For kgraph ``w7_resnet50_cold`` is the first ``predict_on_batch`` of a
+fresh process with an empty kernel cache and ``w7_resnet50_cached`` the
+same with the cache filled (tracing, the passes, compiling or loading,
+running; not importing kgraph or building the model).
 """
 
 from __future__ import annotations
@@ -40,8 +40,10 @@ W7_METRICS = (
     "w7_resnet50_b32",
     "w7_resnet50_cold",
     "w7_resnet50_cached",
+    "w7_vgg16_b1",
+    "w7_vgg16_b32",
 )
-SIZES = {"mobilenet": 96, "resnet50": 224}
+SIZES = {"mobilenet": 96, "resnet50": 224, "vgg16": 224}
 
 
 def make_images() -> tuple:
@@ -115,6 +117,8 @@ def _w7_keras_like(api: object, name: str) -> object:
     size = SIZES[name]
     if name == "mobilenet":
         return api.applications.MobileNetV2(weights=None, input_shape=(size, size, 3))
+    if name == "vgg16":
+        return api.applications.VGG16(weights=None, input_shape=(size, size, 3))
     return api.applications.ResNet50(weights=None, input_shape=(size, size, 3))
 
 
@@ -196,6 +200,7 @@ def bench_torch(repeats: int) -> dict:
     for name, build in (
         ("mobilenet", _torch_mobilenet_v2),
         ("resnet50", _torch_resnet50),
+        ("vgg16", _torch_vgg16),
     ):
         net = build(torch.nn).eval()
 
@@ -317,6 +322,20 @@ def _torch_resnet50(nn: object) -> object:
             )
             cin = width * 4
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000)]
+    layers.append(nn.Softmax(dim=1))
+    return nn.Sequential(*layers)
+
+
+def _torch_vgg16(nn: object) -> object:
+    """VGG16 (with its three dense layers) in PyTorch modules."""
+    layers, cin = [], 3
+    for width, convs in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
+        for _ in range(convs):
+            layers += [nn.Conv2d(cin, width, 3, padding=1), nn.ReLU()]
+            cin = width
+        layers.append(nn.MaxPool2d(2))
+    layers += [nn.Flatten(), nn.Linear(512 * 7 * 7, 4096), nn.ReLU()]
+    layers += [nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 1000)]
     layers.append(nn.Softmax(dim=1))
     return nn.Sequential(*layers)
 

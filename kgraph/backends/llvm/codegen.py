@@ -37,6 +37,7 @@ from typing import TypeVar
 import numpy as np
 from llvmlite import ir
 
+from kgraph import config
 from kgraph import errors
 from kgraph.backends.llvm import loops
 from kgraph.backends.llvm import threads as threads_module
@@ -142,6 +143,9 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
         else sum(align(nbytes(n)) for n in graph.nodes())
     )
     loop_bytes = 0
+    # Kernels' workspaces (one per thread) share that space with the loops:
+    # everything there runs one at a time.
+    workspace = builder.gep(arena, [ir.Constant(I64, loop_base)], source_etype=I8)
     for unit in units:
         kernel_nodes = []
         for node_id in unit:
@@ -167,9 +171,6 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
             if since_barrier is not None:
                 threads_module.barrier(em, words, threads)
             loop_node = kernel_nodes[0]
-            workspace = builder.gep(
-                arena, [ir.Constant(I64, loop_base)], source_etype=I8
-            )
             used = loops.emit_scan(
                 em,
                 graph,
@@ -184,8 +185,10 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
             loop_bytes = max(loop_bytes, align(used))
             since_barrier = None
             continue
+        for node in kernel_nodes:
+            loop_bytes = max(loop_bytes, align(workspace_bytes(graph, node)))
         for kernel, arguments, shared in _unit_kernels(
-            module, name, program, kernel_nodes, pointers
+            module, name, program, kernel_nodes, pointers, workspace
         ):
             # A kernel waits for everyone unless it and all it follows since
             # the last barrier ran on thread 0 alone.
@@ -285,6 +288,7 @@ def _unit_kernels(
     program: Program,
     nodes: list[Node],
     pointers: dict[int, ir.Value],
+    workspace: ir.Value,
 ) -> list[Call]:
     """The kernels of one schedule unit, with their arguments and whether
     they are shared among threads: one kernel for a single node, a loop
@@ -308,8 +312,8 @@ def _unit_kernels(
     if kind == "product":
         if not _is_gemm(first, opdef):
             return [
-                *_unit_kernels(module, prefix, program, nodes[:1], pointers),
-                *_unit_kernels(module, prefix, program, nodes[1:], pointers),
+                *_unit_kernels(module, prefix, program, nodes[:1], pointers, workspace),
+                *_unit_kernels(module, prefix, program, nodes[1:], pointers, workspace),
             ]
         shared = _shared(graph, first, opdef)
         external = _external(nodes)
@@ -327,9 +331,10 @@ def _unit_kernels(
             kernel_key(graph, "node", nodes, list(first.inputs), shared),
             lambda: _emit_kernel(module, prefix, program, first, opdef, shared),
         )
-        return [
-            (kernel, [pointers[first.id], *map(pointers.get, first.inputs)], shared)
-        ]
+        arguments = [pointers[first.id], *map(pointers.get, first.inputs)]
+        if workspace_bytes(graph, first):
+            arguments.append(workspace)
+        return [(kernel, arguments, shared)]
     else:
         shared = _shared_group(nodes)
         external = _external(nodes)
@@ -377,6 +382,18 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         )
     )
     return elementwise and node.type.rank >= 1 and size >= SHARED_ELEMENTS
+
+
+def workspace_bytes(graph: Graph, node: Node) -> int:
+    """Bytes of the arena's workspace a node's kernel takes: one region
+    per thread it may run on (``config.num_threads``), or 0."""
+    if not node.type.is_static:
+        return 0
+    plan = _conv_plan(graph, node, registry.get(node.op))
+    if plan is None or plan[0] != "gemm":
+        return 0
+    _, head, inputs = plan
+    return conv_kernel.workspace_bytes(head, inputs) * config.num_threads()
 
 
 def _ends_with_reduction(node: Node) -> bool:
@@ -755,8 +772,10 @@ def _emit_kernel(
 ) -> ir.Function:
     graph = program.graph
     operands = [graph.node(i) for i in node.inputs]
+    scratch = workspace_bytes(graph, node) > 0
     extra = [I64, I64] if shared else []
-    kind = ir.FunctionType(ir.VoidType(), [PTR] * (1 + len(operands)) + extra)
+    pointer_count = 1 + len(operands) + int(scratch)
+    kind = ir.FunctionType(ir.VoidType(), [PTR] * pointer_count + extra)
     function = ir.Function(module, kind, f"{prefix}_{kernel_name(node)}")
     function.linkage = "internal"
     # Kernels stay separate functions: LLVM optimizes many small functions
@@ -785,7 +804,16 @@ def _emit_kernel(
             if head is not node:
                 body = node.attrs["body"]
                 epilogue = conv_kernel.body_epilogue(emitter, body, inputs, output)
-            conv_kernel.emit(emitter, head, head_inputs, output, epilogue)
+            workspace = function.args[1 + len(operands)] if scratch else None
+            conv_kernel.emit(
+                emitter,
+                head,
+                head_inputs,
+                output,
+                epilogue,
+                workspace,
+                config.num_threads(),
+            )
         else:
             _lower_node(emitter, node, opdef, inputs, output, node.attrs)
     builder.ret_void()

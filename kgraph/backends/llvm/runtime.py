@@ -233,6 +233,8 @@ def _checked_spec(
 def _programs_description(kind: str, full: Program, partial: Program) -> str:
     """Everything the generated code depends on, for the loop cache's key."""
     parts = [kind, jit.source_fingerprint(), str(threads.SPINS), str(fpenv.applies())]
+    # Kernels with workspaces have one per thread (codegen.workspace_bytes).
+    parts.append(str(config.num_threads()))
     for program in (full, partial):
         plan = program.plan
         parts += [

@@ -34,6 +34,10 @@ GEOMETRIES = [
     ((2, 5, 6, 7, 2), (2, 3, 2, 2, 5), (1, 2, 1), "same", (1, 1, 1)),
     # 1x1, stride 1: each patch is one input position.
     ((3, 7, 9, 24), (1, 1, 24, 40), (1, 1), "valid", (1, 1)),
+    # One image, 1200-element patches and a 307 KB kernel: deep chunks of
+    # 49 rows, each no longer than one k block of its GEMM (the
+    # accumulating epilogue sees the chunk's whole sum).
+    ((1, 7, 7, 48), (5, 5, 48, 64), (1, 1), "same", (1, 1)),
 ]
 
 

@@ -34,6 +34,12 @@ chunks of depth, whose products the output sums.
   positions (the output's rows); each copies only its columns of the
   patches, a chunk at a time.
 
+A pointwise ``conv`` (1x1 window, unit strides, no padding) has its input's
+rows as patches: the GEMM reads them in place. A float32 3x3 ``conv`` with
+unit strides and enough output tiles takes the Winograd kernel instead
+(``kernels/winograd.py``: ``emit`` chooses, ``workspace_bytes`` says what
+it needs of the arena).
+
 The gradient with respect to the input is a ``conv`` of the dilated, padded
 cotangent (see ``ops/convolution.py``), so it takes the first path.
 Both paths accumulate in another order than the direct loops of the ops'
@@ -51,6 +57,7 @@ from dataclasses import replace
 from llvmlite import ir
 
 from kgraph import errors
+from kgraph.backends.llvm.kernels import winograd
 from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import GemmPlan
 from kgraph.backends.llvm.kernels.gemm import choose_plan
@@ -173,15 +180,35 @@ def emit(
     inputs: Sequence[Buffer],
     output: Buffer,
     epilogue: Epilogue | None = None,
+    workspace: ir.Value | None = None,
+    slots: int = 1,
 ) -> None:
     """Emits a ``conv`` or ``conv_kernel_grad`` node's kernel (see the
     module docstring); a ``conv`` applies ``epilogue`` (``row`` being the
-    output position) to its results before they are stored."""
+    output position) to its results before they are stored. A kernel with
+    ``workspace_bytes`` takes ``workspace``: that many bytes for each of
+    ``slots`` threads."""
     geo = geometry(node, inputs, output)
-    if node.op == "conv":
-        _emit_conv(em, geo, inputs, output, epilogue)
-    else:
+    if node.op != "conv":
         _emit_kernel_grad(em, geo, inputs, output)
+    elif winograd.applies(geo, output.dtype):
+        if workspace is None:
+            raise ValueError(f"conv {node.id}: the Winograd kernel needs a workspace")
+        winograd.emit(em, geo, inputs, output, workspace, slots, epilogue)
+    else:
+        _emit_conv(em, geo, inputs, output, epilogue)
+
+
+def workspace_bytes(node: Node, inputs: Sequence[Buffer]) -> int:
+    """Bytes of workspace a thread running the node's kernel needs (0: its
+    stack buffers do)."""
+    if node.op != "conv":
+        return 0
+    output = Buffer(None, node.type)
+    geo = geometry(node, inputs, output)
+    if not winograd.applies(geo, node.type.dtype):
+        return 0
+    return winograd.workspace_bytes(geo, node.type.dtype)
 
 
 def row_steps(operand: Sequence[int], output: Sequence[int]) -> tuple[int, int] | None:
@@ -473,6 +500,12 @@ def _conv_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
         mr = choose_plan(rows, geo.out_channels, 1, False, False, dtype).mr
         rows = min(geo.rows, -(-rows // mr) * mr)
         chunk = max(1, _PATCH_BYTES // (rows * lowering.itemsize(dtype)))
+        # A chunk's product is one k block of its GEMM: the accumulating
+        # epilogue must see the chunk's whole sum (as the kernel gradient's
+        # blocks, _check_one_k_block).
+        plan = choose_plan(rows, geo.out_channels, chunk, False, False, dtype)
+        if plan.pack_b:
+            chunk = min(chunk, plan.kc)
         return rows, _even(geo.depth, chunk)
     mr = choose_plan(rows, geo.out_channels, chunk, False, False, dtype).mr
     if rows > mr:

@@ -1,0 +1,517 @@
+"""Winograd convolutions, F(2x2, 3x3): 3x3 windows in 16 products per
+channel pair and 2x2 outputs instead of 36.
+
+For a 3x3 window with unit strides and dilation, the outputs of one output
+channel come in 2x2 *tiles*, each read from a 4x4 *patch* of the padded
+input (overlapping its neighbours by two rows and columns)::
+
+    Y = A^T [ sum over ci of (G g G^T) * (B^T d B) ] A
+
+with ``g`` the 3x3 kernel of ``(ci, co)``, ``d`` the patch of input
+channel ``ci`` and ``*`` the elementwise product of two 4x4 matrices. Per
+transformed position ``k = 4 * a + b`` the sum over ``ci`` is a matrix
+product: ``M_k = V_k @ U_k`` with ``V_k[tile, ci] = (B^T d B)[a, b]`` and
+``U_k[ci, co] = (G g G^T)[a, b]``. So one kernel call
+
+1. transforms the kernel into ``U`` (``16 x in_channels x out_channels``,
+   the columns this thread computes), in the thread's workspace;
+2. for each block of tiles: transforms their patches into ``V``
+   (``16 x tiles x in_channels``), runs the 16 products on the GEMM
+   generator into ``M`` (``16 x tiles x out_channels``), and transforms
+   ``M`` into the tiles' outputs, which go through the epilogue (the bias,
+   a fused body) as they are stored; outputs past the edge of an odd-sized
+   map are not stored.
+
+Threads take contiguous runs of blocks, or, with too few blocks to go
+round, each block's column panels (then each transforms only its columns
+of the kernel). Each output is computed the same way whoever computes it,
+so results do not depend on the thread count. The sums run in another
+order than a direct convolution's, through the transforms' additions:
+results agree with it within the float tolerance (the transforms'
+constants are 0, +-1 and 1/2, exact in binary).
+
+The workspace is ``workspace_bytes`` per thread, in the step's arena; a
+kernel compiled for ``slots`` workspaces leaves threads past them idle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+
+from llvmlite import ir
+
+from kgraph.backends.llvm.kernels.gemm import Epilogue
+from kgraph.backends.llvm.kernels.gemm import choose_plan
+from kgraph.backends.llvm.kernels.gemm import emit_gemm
+from kgraph.backends.llvm.kernels.gemm import host_vector_bytes
+from kgraph.backends.llvm.kernels.gemm import panel_count
+from kgraph.ir.types import TensorType
+from kgraph.ops import lowering
+from kgraph.ops.lowering import Buffer
+from kgraph.ops.lowering import Emitter
+
+# G (4x3), B^T (4x4) and A^T (2x4) of F(2x2, 3x3).
+FILTER = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
+INPUT = ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1))
+OUTPUT = ((1, 1, 1, 0), (0, 1, -1, -1))
+POSITIONS = 16
+# Bytes of V and M per block: a block's 16 products then stay in L2.
+_BLOCK_BYTES = 1 << 20
+# Tiles from which a block's products reuse U_k enough.
+_REUSE_TILES = 96
+# A map of at most this many tiles is one block, while its V and M take at
+# most this many bytes.
+_SINGLE_BLOCK_TILES = 256
+_SINGLE_BLOCK_BYTES = 16 << 20
+# Fewest channels for which the products pay.
+_MIN_CHANNELS = 16
+# Blocks below which threads split a block's column panels instead.
+_MIN_SHARED_BLOCKS = 8
+# Fewest tiles for which the products pay for transforming the kernel on
+# every call (measured on ResNet50's and VGG16's layers).
+_MIN_TILES = 64
+
+
+def tiles(geo: object) -> int:
+    """2x2 output tiles of a geometry (``kernels.conv.Geometry``)."""
+    rows, columns = geo.out_spatial  # type: ignore[attr-defined]
+    return geo.batch * -(-rows // 2) * -(-columns // 2)  # type: ignore[attr-defined]
+
+
+def applies(geo: object, dtype: str) -> bool:
+    """Whether a ``conv`` of this geometry takes the Winograd kernel: a
+    float32 2-D convolution with a 3x3 window, unit strides and dilation,
+    enough channels, and enough tiles to pay for transforming the kernel
+    on every call."""
+    if dtype != "float32" or geo.window != (3, 3):  # type: ignore[attr-defined]
+        return False
+    if geo.strides != (1, 1) or geo.dilation != (1, 1):  # type: ignore[attr-defined]
+        return False
+    cin, cout = geo.channels, geo.out_channels  # type: ignore[attr-defined]
+    if min(cin, cout) < _MIN_CHANNELS:
+        return False
+    return tiles(geo) >= _MIN_TILES
+
+
+def block_tiles(geo: object, dtype: str) -> int:
+    """Tiles per block. A small map is one block (its threads split the
+    column panels) while its V and M fit ``_SINGLE_BLOCK_BYTES``: each
+    product then streams its U_k once. Otherwise blocks of at least
+    ``_REUSE_TILES`` tiles (so U_k serves many rows), more while V and M
+    fit ``_BLOCK_BYTES``, but at least ``_MIN_SHARED_BLOCKS`` blocks to go
+    round the threads; whole 12-row register tiles of the GEMM."""
+    cin, cout = geo.channels, geo.out_channels  # type: ignore[attr-defined]
+    per_tile = POSITIONS * (cin + cout) * lowering.itemsize(dtype)
+    total = tiles(geo)
+    if total <= _SINGLE_BLOCK_TILES and total * per_tile <= _SINGLE_BLOCK_BYTES:
+        return total
+    count = max(_REUSE_TILES, _BLOCK_BYTES // per_tile)
+    count = min(count, max(_REUSE_TILES // 2, total // _MIN_SHARED_BLOCKS), total)
+    return count - count % 12 if count >= 12 else count
+
+
+def workspace_bytes(geo: object, dtype: str) -> int:
+    """Bytes of workspace a thread needs: U, V and M, each 64-byte aligned."""
+    cin, cout = geo.channels, geo.out_channels  # type: ignore[attr-defined]
+    size = lowering.itemsize(dtype)
+    block = block_tiles(geo, dtype)
+    parts = (cin * cout, block * cin, block * cout)
+    return sum(_align(POSITIONS * n * size) for n in parts)
+
+
+def _align(nbytes: int) -> int:
+    return -(-nbytes // 64) * 64
+
+
+def emit(
+    em: Emitter,
+    geo: object,
+    inputs: Sequence[Buffer],
+    output: Buffer,
+    workspace: ir.Value,
+    slots: int,
+    epilogue: Epilogue | None = None,
+) -> None:
+    """Emits the kernel of a ``conv`` node that ``applies`` accepts (see
+    the module docstring); ``epilogue`` (``row`` being the output position)
+    applies to the results before they are stored."""
+    _Winograd(em, geo, inputs, output, workspace, slots, epilogue).emit()
+
+
+class _Winograd:
+    """The state of one emission."""
+
+    def __init__(
+        self,
+        em: Emitter,
+        geo: object,
+        inputs: Sequence[Buffer],
+        output: Buffer,
+        workspace: ir.Value,
+        slots: int,
+        epilogue: Epilogue | None,
+    ) -> None:
+        self.em = em
+        self.builder = em.builder
+        self.geo = geo
+        self.x, self.w = inputs[:2]
+        self.bias = inputs[2] if len(inputs) == 3 else None
+        self.output = output
+        self.dtype = output.dtype
+        self.cin = geo.channels  # type: ignore[attr-defined]
+        self.cout = geo.out_channels  # type: ignore[attr-defined]
+        self.height, self.width = geo.out_spatial  # type: ignore[attr-defined]
+        self.across = -(-self.width // 2)
+        self.down = -(-self.height // 2)
+        self.tiles = tiles(geo)
+        self.block = block_tiles(geo, self.dtype)
+        self.workspace = workspace
+        self.slots = slots
+        self.epilogue = epilogue
+        self.lanes = max(1, host_vector_bytes() // lowering.itemsize(self.dtype))
+
+    # -- structure ---------------------------------------------------------------
+
+    def emit(self) -> None:
+        em, builder = self.em, self.builder
+        split = em.split
+        if split is not None:
+            tid, threads = split
+            # Threads past the workspaces sit this kernel out.
+            workers = lowering.minimum_index(builder, threads, em.index(self.slots))
+            em.split = (tid, workers)
+            active = builder.icmp_unsigned("<", tid, workers)
+            with builder.if_then(active):
+                self._run(tid)
+            em.split = split
+            return
+        self._run(em.index(0))
+
+    def _run(self, tid: ir.Value) -> None:
+        em, builder = self.em, self.builder
+        size = lowering.itemsize(self.dtype)
+        base = builder.gep(
+            self.workspace,
+            [builder.mul(tid, em.index(workspace_bytes(self.geo, self.dtype)))],
+            source_etype=ir.IntType(8),
+        )
+        u_bytes = _align(POSITIONS * self.cin * self.cout * size)
+        v_bytes = _align(POSITIONS * self.block * self.cin * size)
+        self.u = self._buffer(base, 0, POSITIONS * self.cin * self.cout)
+        self.v = self._buffer(base, u_bytes, POSITIONS * self.block * self.cin)
+        self.m = self._buffer(
+            base, u_bytes + v_bytes, POSITIONS * self.block * self.cout
+        )
+        full, rest = divmod(self.tiles, self.block)
+        blocks = full + (1 if rest else 0)
+        by_columns = em.split is not None and blocks < _MIN_SHARED_BLOCKS
+        # One plan for every block, so a thread's column panels are the
+        # same in each (and its columns of U the ones it transformed).
+        self.plan = choose_plan(
+            self.block, self.cout, self.cin, False, False, self.dtype
+        )
+        if by_columns:
+            width = em.index(self.plan.nr * self.plan.width)
+            panels = em.share(panel_count(self.plan, self.cout))
+            columns = (
+                builder.mul(panels[0], width),
+                lowering.minimum_index(
+                    builder, builder.mul(panels[1], width), em.index(self.cout)
+                ),
+            )
+            self._transform_kernel(*columns)
+            self._blocks(full, rest, False, panels, columns)
+            return
+        columns = (em.index(0), em.index(self.cout))
+        self._transform_kernel(*columns)
+        self._blocks(full, rest, True, None, columns)
+
+    def _blocks(
+        self,
+        full: int,
+        rest: int,
+        shared: bool,
+        panels: tuple[ir.Value, ir.Value] | None,
+        columns: tuple[ir.Value, ir.Value],
+    ) -> None:
+        """The full blocks (a contiguous run of them per thread when
+        ``shared``), then the shorter last one (on the last thread)."""
+        em, builder = self.em, self.builder
+        split = em.split if shared else None
+        if full:
+            start, stop = em.share(full) if split is not None else (0, full)
+            with em.loop(stop, "wblock", start) as index:
+                tile0 = builder.mul(index, em.index(self.block))
+                self._tiles(tile0, self.block, panels, columns)
+        if not rest:
+            return
+        tile0 = em.index(full * self.block)
+        if split is None:
+            self._tiles(tile0, rest, panels, columns)
+            return
+        tid, workers = split
+        last = builder.icmp_unsigned("==", tid, builder.sub(workers, em.index(1)))
+        with builder.if_then(last):
+            self._tiles(tile0, rest, panels, columns)
+
+    def _tiles(
+        self,
+        tile0: ir.Value,
+        count: int,
+        panels: tuple[ir.Value, ir.Value] | None,
+        columns: tuple[ir.Value, ir.Value],
+    ) -> None:
+        """One block: ``count`` tiles from ``tile0``."""
+        self._transform_input(tile0, count)
+        em, builder = self.em, self.builder
+        with em.loop(POSITIONS, "wk") as k:
+            a = self._at(self.v, builder.mul(k, em.index(count * self.cin)))
+            b = self._at(self.u, builder.mul(k, em.index(self.cin * self.cout)))
+            out = self._at(self.m, builder.mul(k, em.index(count * self.cout)))
+            emit_gemm(
+                em,
+                a,
+                b,
+                out,
+                count,
+                self.cout,
+                self.cin,
+                False,
+                False,
+                self.dtype,
+                panels=panels,
+                plan=self.plan,
+            )
+        self._transform_output(tile0, count, columns)
+
+    # -- the three transforms ------------------------------------------------------
+
+    def _transform_kernel(self, first: ir.Value, stop: ir.Value) -> None:
+        """U[k, ci, co] = (G g G^T)[k] for columns ``[first, stop)``."""
+        em, builder = self.em, self.builder
+        w_steps = lowering.strides(self.w.shape)
+        with em.loop(self.cin, "uci") as ci:
+
+            def body(co: ir.Value, lanes: int | None) -> None:
+                g = [
+                    [
+                        lowering.load_lanes(
+                            em,
+                            self.w,
+                            em.flat_index([em.index(r), em.index(s), ci, co], w_steps),
+                            lanes,
+                        )
+                        for s in range(3)
+                    ]
+                    for r in range(3)
+                ]
+                rows = [
+                    self._combine(FILTER[a], [g[r] for r in range(3)]) for a in range(4)
+                ]
+                for a in range(4):
+                    for b in range(4):
+                        value = self._combine(FILTER[b], [[x] for x in rows[a]])[0]
+                        index = builder.add(
+                            builder.mul(
+                                em.index(a * 4 + b), em.index(self.cin * self.cout)
+                            ),
+                            builder.add(builder.mul(ci, em.index(self.cout)), co),
+                        )
+                        lowering.store_lanes(em, self.u, index, value)
+
+            self._columns(first, stop, body)
+
+    def _transform_input(self, tile0: ir.Value, count: int) -> None:
+        """V[k, t, ci] = (B^T d B)[k] for the block's tiles."""
+        em, builder = self.em, self.builder
+        geo = self.geo
+        (top, _), (left, _) = geo.padding  # type: ignore[attr-defined]
+        rows_in, columns_in = geo.spatial  # type: ignore[attr-defined]
+        x_steps = lowering.strides(self.x.shape)
+        with em.loop(count, "vt") as t:
+            tile = builder.add(tile0, t)
+            column = builder.urem(tile, em.index(self.across))
+            rest = builder.udiv(tile, em.index(self.across))
+            row = builder.urem(rest, em.index(self.down))
+            batch = builder.udiv(rest, em.index(self.down))
+            ys = [self._coordinate(row, r, top, rows_in) for r in range(4)]
+            xs = [self._coordinate(column, s, left, columns_in) for s in range(4)]
+
+            def body(ci: ir.Value, lanes: int | None) -> None:
+                d = []
+                for y, y_inside in ys:
+                    line = []
+                    for x, x_inside in xs:
+                        inside = builder.and_(y_inside, x_inside)
+                        flat = em.flat_index([batch, y, x, ci], x_steps)
+                        flat = builder.select(inside, flat, ci)
+                        value = lowering.load_lanes(em, self.x, flat, lanes)
+                        zero = em.const(0, self.dtype, value if lanes else None)
+                        if lanes:
+                            inside = lowering.splat(em, inside, lanes)
+                        line.append(builder.select(inside, value, zero))
+                    d.append(line)
+                rows = [self._combine(INPUT[a], d) for a in range(4)]
+                for a in range(4):
+                    columns = [[x] for x in rows[a]]
+                    for b in range(4):
+                        value = self._combine(INPUT[b], columns)[0]
+                        index = builder.add(
+                            em.index((a * 4 + b) * count * self.cin),
+                            builder.add(builder.mul(t, em.index(self.cin)), ci),
+                        )
+                        lowering.store_lanes(em, self.v, index, value)
+
+            self._columns(em.index(0), em.index(self.cin), body)
+
+    def _transform_output(
+        self, tile0: ir.Value, count: int, columns: tuple[ir.Value, ir.Value]
+    ) -> None:
+        """The tiles' outputs, A^T M A, through the bias and epilogue."""
+        em, builder = self.em, self.builder
+        with em.loop(count, "yt") as t:
+            tile = builder.add(tile0, t)
+            column = builder.urem(tile, em.index(self.across))
+            rest = builder.udiv(tile, em.index(self.across))
+            row = builder.urem(rest, em.index(self.down))
+            batch = builder.udiv(rest, em.index(self.down))
+
+            def body(co: ir.Value, lanes: int | None) -> None:
+                m = [
+                    [
+                        lowering.load_lanes(
+                            em,
+                            self.m,
+                            builder.add(
+                                em.index((a * 4 + b) * count * self.cout),
+                                builder.add(builder.mul(t, em.index(self.cout)), co),
+                            ),
+                            lanes,
+                        )
+                        for b in range(4)
+                    ]
+                    for a in range(4)
+                ]
+                rows = [self._combine(OUTPUT[i], m) for i in range(2)]
+                for i in range(2):
+                    y = builder.add(builder.mul(row, em.index(2)), em.index(i))
+                    for j in range(2):
+                        value = self._combine(OUTPUT[j], [[x] for x in rows[i]])[0]
+                        x = builder.add(builder.mul(column, em.index(2)), em.index(j))
+                        self._store(batch, y, x, i, j, co, value)
+
+            self._columns(columns[0], columns[1], body)
+
+    def _store(
+        self,
+        batch: ir.Value,
+        y: ir.Value,
+        x: ir.Value,
+        i: int,
+        j: int,
+        co: ir.Value,
+        value: ir.Value,
+    ) -> None:
+        """Stores one output vector, when it is inside the map (only the
+        last tile row or column of an odd size can stick out)."""
+        em, builder = self.em, self.builder
+        checks = []
+        if i == 1 and self.height % 2:
+            checks.append(builder.icmp_unsigned("<", y, em.index(self.height)))
+        if j == 1 and self.width % 2:
+            checks.append(builder.icmp_unsigned("<", x, em.index(self.width)))
+        position = em.flat_index(
+            [batch, y, x], [self.height * self.width, self.width, 1]
+        )
+
+        def store() -> None:
+            result = value
+            if self.bias is not None:
+                lanes = lowering.lanes(value)
+                result = builder.fadd(
+                    result, lowering.load_lanes(em, self.bias, co, lanes)
+                )
+            if self.epilogue is not None:
+                result = self.epilogue(result, position, co)
+                if result is None:
+                    return
+            index = builder.add(builder.mul(position, em.index(self.cout)), co)
+            lowering.store_lanes(em, self.output, index, result)
+
+        if not checks:
+            store()
+            return
+        inside = checks[0] if len(checks) == 1 else builder.and_(*checks)
+        with builder.if_then(inside):
+            store()
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _combine(
+        self, weights: Sequence[float], terms: list[list[ir.Value]]
+    ) -> list[ir.Value]:
+        """``sum over r of weights[r] * terms[r]``, entry by entry (weights
+        of 0 skipped, +-1 as additions, others as multiplications)."""
+        builder = self.builder
+        results = []
+        for q in range(len(terms[0])):
+            total = None
+            for weight, line in zip(weights, terms, strict=True):
+                if weight == 0:
+                    continue
+                term = line[q]
+                if abs(weight) != 1:
+                    term = builder.fmul(
+                        term, self.em.const(abs(weight), self.dtype, term)
+                    )
+                if total is None:
+                    total = term if weight > 0 else builder.fneg(term)
+                elif weight > 0:
+                    total = builder.fadd(total, term)
+                else:
+                    total = builder.fsub(total, term)
+            results.append(total)
+        return results
+
+    def _coordinate(
+        self, tile: ir.Value, offset: int, low: int, size: int
+    ) -> tuple[ir.Value, ir.Value]:
+        """The input coordinate of patch row (or column) ``offset`` of a
+        tile, and whether it is inside the input (unsigned compare: a
+        coordinate in the low padding wraps around to a huge value)."""
+        em, builder = self.em, self.builder
+        coordinate = builder.sub(
+            builder.add(builder.mul(tile, em.index(2)), em.index(offset)), em.index(low)
+        )
+        return coordinate, builder.icmp_unsigned("<", coordinate, em.index(size))
+
+    def _columns(
+        self,
+        first: ir.Value,
+        stop: ir.Value,
+        body: Callable[[ir.Value, int | None], None],
+    ) -> None:
+        """``body(column, lanes)`` over ``[first, stop)``: whole vectors,
+        then single elements."""
+        em, builder = self.em, self.builder
+        lanes = self.lanes
+        # A thread without panels has first past stop: no columns.
+        first = lowering.minimum_index(builder, first, stop)
+        span = builder.sub(stop, first)
+        vectors = builder.udiv(span, em.index(lanes))
+        with em.loop(vectors, "wv") as q:
+            body(builder.add(first, builder.mul(q, em.index(lanes))), lanes)
+        with em.loop(
+            stop, "ws", builder.add(first, builder.mul(vectors, em.index(lanes)))
+        ) as c:
+            body(c, None)
+
+    def _buffer(self, base: ir.Value, offset: int, count: int) -> Buffer:
+        pointer = self.builder.gep(
+            base, [self.em.index(offset)], source_etype=ir.IntType(8)
+        )
+        return Buffer(pointer, TensorType((count,), self.dtype))
+
+    def _at(self, buffer: Buffer, elements: ir.Value) -> ir.Value:
+        return self.em.element_ptr(buffer, elements)

@@ -1,0 +1,171 @@
+"""The Winograd kernel (``kernels/winograd.py``) equals the interpreter's
+direct convolution over drawn 3x3 geometries (odd and even sizes, both
+paddings, a bias, channels that are not whole vectors), on every path: one
+block or many, blocks split by rows or by column panels, more threads than
+workspaces; and whatever the thread count, every bit is the same."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+import kgraph as kg
+from kgraph import dtypes
+from kgraph.backends import interpreter
+from kgraph.backends.llvm import codegen
+from kgraph.backends.llvm.kernels import conv as conv_kernel
+from kgraph.backends.llvm.kernels import winograd
+from kgraph.ir.graph import Graph
+from kgraph.ops import builder
+from kgraph.ops import sources
+from kgraph.ops.convolution import explicit_padding
+from kgraph.testing import native
+
+
+def _graph(arrays, attrs):
+    graph = Graph(name="conv")
+    inputs = [
+        sources.placeholder(graph, f"x{i}", a.shape, dtypes.canonical(a.dtype))
+        for i, a in enumerate(arrays)
+    ]
+    node = builder.emit(graph, "conv", [t.node_id for t in inputs], attrs)
+    graph.set_output("y", node)
+    return graph
+
+
+def _geometry(graph):
+    node = graph.node(graph.outputs["y"])
+    buffers = [codegen.Buffer(None, graph.node(i).type) for i in node.inputs]
+    return conv_kernel.geometry(node, buffers, codegen.Buffer(None, node.type))
+
+
+def _case(draw_or_values, rng):
+    batch, height, width, cin, cout, padding, bias = draw_or_values
+    x = rng.normal(size=(batch, height, width, cin)).astype("float32")
+    w = rng.normal(size=(3, 3, cin, cout)).astype("float32")
+    pairs = explicit_padding(padding, (height, width), (3, 3), (1, 1), (1, 1))
+    attrs = {"strides": (1, 1), "padding": pairs, "dilation": (1, 1)}
+    arrays = [x, w] + ([rng.normal(size=cout).astype("float32")] if bias else [])
+    return arrays, attrs
+
+
+def _check(arrays, attrs, patch):
+    """Compiles with the Winograd kernel on every conv, runs on 1, 2 and 3
+    threads; returns the one-thread result after checking it."""
+    patch.setattr(winograd, "_MIN_TILES", 1)
+    patch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+    graph = _graph(arrays, attrs)
+    geo = _geometry(graph)
+    assert winograd.applies(geo, "float32"), geo
+    compiled = native.compile_graph(graph)
+    feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+    one = native.run_graph(compiled, feeds, threads=1)["y"]
+    for threads in (2, 3):
+        many = native.run_graph(compiled, feeds, threads=threads)["y"]
+        np.testing.assert_array_equal(many, one, err_msg=f"{threads} threads")
+    expected = interpreter.run(graph, feeds)["y"]
+    scale = max(float(np.max(np.abs(expected))), 1.0)
+    # As the im2col kernel's tests: float32 sums of 9 x in_channels
+    # products in another order (the transforms' constants are exact).
+    np.testing.assert_allclose(one, expected, rtol=2e-5, atol=2e-5 * scale)
+    return one
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    values=st.tuples(
+        st.integers(1, 3),
+        st.integers(2, 13),
+        st.integers(2, 13),
+        st.integers(16, 37),
+        st.integers(16, 40),
+        st.sampled_from(["same", "valid"]),
+        st.booleans(),
+    ).filter(lambda v: v[5] == "same" or min(v[1], v[2]) >= 3),
+    single=st.sampled_from([0, 256]),
+    block_bytes=st.sampled_from([1, 1 << 20]),
+)
+def test_drawn_winograd_convolutions_equal_the_interpreter(values, single, block_bytes):
+    # A single block (split by column panels) or blocks of a few tiles
+    # (split by rows, or by panels when too few to go round).
+    arrays, attrs = _case(values, np.random.default_rng(0))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(winograd, "_SINGLE_BLOCK_TILES", single)
+        patch.setattr(winograd, "_BLOCK_BYTES", block_bytes)
+        patch.setattr(winograd, "_REUSE_TILES", 12)
+        _check(arrays, attrs, patch)
+
+
+def test_blocks_split_by_rows_and_columns_keep_every_bit(monkeypatch):
+    # 2 x 20 x 18 maps: 180 tiles in blocks of 12 (15 blocks, split by
+    # rows) or in one block (split by column panels, the thread past the
+    # panels idle).
+    rng = np.random.default_rng(1)
+    arrays, attrs = _case((2, 20, 18, 24, 70, "same", True), rng)
+    monkeypatch.setattr(winograd, "_REUSE_TILES", 12)
+    monkeypatch.setattr(winograd, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(winograd, "_SINGLE_BLOCK_TILES", 0)
+    by_rows = _check(arrays, attrs, monkeypatch)
+    monkeypatch.setattr(winograd, "_SINGLE_BLOCK_TILES", 256)
+    by_columns = _check(arrays, attrs, monkeypatch)
+    assert winograd.block_tiles(_geometry(_graph(arrays, attrs)), "float32") == 180
+    np.testing.assert_allclose(by_rows, by_columns, rtol=1e-5, atol=1e-4)
+
+
+def test_what_takes_the_winograd_kernel():
+    def geometry(window=3, strides=(1, 1), dilation=(1, 1), cin=64, cout=64, size=56):
+        pad = ((window // 2, window // 2),) * 2
+        return conv_kernel.Geometry(
+            1,
+            (size, size),
+            cin,
+            (window,) * 2,
+            (size, size),
+            cout,
+            strides,
+            pad,
+            dilation,
+        )
+
+    assert winograd.applies(geometry(), "float32")
+    assert not winograd.applies(geometry(), "float64")
+    assert not winograd.applies(geometry(window=5), "float32")
+    assert not winograd.applies(geometry(strides=(2, 2)), "float32")
+    assert not winograd.applies(geometry(dilation=(2, 2)), "float32")
+    assert not winograd.applies(geometry(cin=3), "float32")
+    # ResNet50's 14x14 and 7x7 maps of one image: too few tiles to pay for
+    # transforming the kernel on every call.
+    assert not winograd.applies(geometry(size=14, cin=256, cout=256), "float32")
+    # A small map is one block; a large one blocks of whole register tiles
+    # that go round the threads.
+    assert winograd.block_tiles(geometry(size=28, cin=128, cout=128), "float32") == 196
+    big = winograd.block_tiles(geometry(size=224), "float32")
+    assert big % 12 == 0 and 96 <= big <= 12544 // 8
+
+
+def test_a_model_with_fused_batch_norm_and_residual_through_winograd(monkeypatch):
+    # Conv2D -> BatchNormalization -> ReLU -> + input: the body runs in the
+    # output transform's epilogue; predictions equal the interpreter's.
+    monkeypatch.setattr(winograd, "_MIN_TILES", 1)
+    inputs = kg.Input((9, 10, 16))
+    y = kg.layers.Conv2D(16, 3, padding="same")(inputs)
+    y = kg.layers.BatchNormalization()(y)
+    y = kg.layers.Activation("relu")(y)
+    outputs = kg.layers.Add()([y, inputs])
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 9, 10, 16)).astype("float32")
+    fast = kg.Model(inputs, outputs)
+    for layer in fast.layers:
+        if isinstance(layer, kg.layers.BatchNormalization):
+            weights = [rng.uniform(0.5, 1.5, 16).astype("float32") for _ in range(4)]
+            layer.set_weights(weights)
+    reference = kg.models.clone_model(fast)
+    reference.set_weights(fast.get_weights())
+    fast.compile(loss="mse")
+    reference.compile(loss="mse", backend="numpy")
+    np.testing.assert_allclose(
+        fast.predict_on_batch(x), reference.predict_on_batch(x), rtol=2e-5, atol=2e-4
+    )
