@@ -223,17 +223,24 @@ def test_blocks_are_whole_register_tiles_and_fit_the_budget():
     assert rows * geo.depth * 4 <= conv_kernel._PATCH_BYTES
 
 
-def test_deep_blocks_and_chunks_are_even():
-    # 196 rows (a 14x14 map) of 2304-element patches: three blocks of 66
-    # rows (whole 6-row tiles), not two of 96 and a third of 4 that would
-    # stream the whole kernel again; depth in chunks of equal length.
+@pytest.mark.parametrize(("threads", "blocks"), [(1, 3), (2, 2), (3, 3), (8, 3)])
+def test_deep_blocks_and_chunks_are_even(threads, blocks, monkeypatch):
+    # 196 rows (a 14x14 map) of 2304-element patches: blocks of about 96
+    # rows as even as whole 6-row tiles allow (not two of 96 and a third of
+    # 4 that would stream the whole kernel again), a multiple of the
+    # threads when each gets 48 rows or more (then split by rows, each
+    # thread copying only its own patches); depth in equal chunks.
+    from kgraph import config
+
+    monkeypatch.setattr(config, "num_threads", lambda: threads)
     geo = conv_kernel.Geometry(
         1, (14, 14), 256, (3, 3), (14, 14), 256, (1, 1), ((1, 1), (1, 1)), (1, 1)
     )
     rows, chunk = conv_kernel._conv_blocking(geo, "float32")
     mr = conv_kernel.choose_plan(rows, 256, chunk, False, False).mr
-    assert -(-geo.rows // rows) == 3 and rows % mr == 0
-    assert geo.rows - 2 * rows >= rows - mr
+    assert -(-geo.rows // rows) == blocks and rows % mr == 0
+    assert geo.rows - (blocks - 1) * rows > rows - blocks * mr
+    assert conv_kernel._by_columns(geo, rows) == (blocks % threads != 0)
     assert rows * chunk * 4 <= conv_kernel._PATCH_BYTES * 1.1
     count = -(-geo.depth // chunk)
     assert geo.depth - (count - 1) * chunk > chunk // 2

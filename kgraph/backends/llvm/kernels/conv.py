@@ -56,6 +56,7 @@ from dataclasses import replace
 
 from llvmlite import ir
 
+from kgraph import config
 from kgraph import errors
 from kgraph.backends.llvm.kernels import winograd
 from kgraph.backends.llvm.kernels.gemm import Epilogue
@@ -84,8 +85,11 @@ _PATCH_BYTES = 64 * 1024
 _MIN_ROWS = 96
 # ... unless the kernel is small enough to stay in L2 between blocks.
 _RESIDENT_KERNEL_BYTES = 256 * 1024
-# Fewer blocks than this split each block's columns among the threads.
+# Fewer blocks than this split each block's columns among the threads
+# (unless there is one per thread: see _by_columns).
 _MIN_SHARED_BLOCKS = 8
+# Rows per thread from which deep blocks come in a multiple of the threads.
+_MIN_THREAD_ROWS = 48
 # Rows of a kernel gradient's block when its patches go in chunks (the
 # GEMM's k: each pass over the chunk's output sums this many rows).
 _KERNEL_GRAD_ROWS = 256
@@ -267,7 +271,7 @@ def _emit_conv(
     # blocks to go round (one image, a small feature map), each block's
     # column panels; every output element is computed the same way
     # whoever computes it.
-    by_columns = em.split is not None and geo.rows // rows < _MIN_SHARED_BLOCKS
+    by_columns = em.split is not None and _by_columns(geo, rows)
 
     def left(row0: ir.Value, count: int, d0: ir.Value, width: int) -> tuple:
         """The GEMM's ``a`` for ``count`` rows from ``row0`` and depth
@@ -333,6 +337,13 @@ def _emit_conv(
         product(em.index(full * chunk), last, _then(accumulate, epilogue))
 
     _blocks(em, geo.rows, rows, block, shared=not by_columns)
+
+
+def _by_columns(geo: Geometry, rows: int) -> bool:
+    """Whether threads split each block's column panels: too few blocks go
+    round (fewer than _MIN_SHARED_BLOCKS, and not one per thread)."""
+    blocks = -(-geo.rows // rows)
+    return blocks < _MIN_SHARED_BLOCKS and blocks % config.num_threads() != 0
 
 
 def _pointwise(geo: Geometry) -> bool:
@@ -496,6 +507,11 @@ def _conv_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
         # allow: a short last block would stream the whole kernel again
         # for a few rows.
         blocks = -(-geo.rows // _MIN_ROWS)
+        threads = config.num_threads()
+        if geo.rows >= threads * _MIN_THREAD_ROWS:
+            # A multiple of the threads, so that each takes whole blocks
+            # of its own (its rows' patches, the whole kernel once each).
+            blocks = max(threads, blocks // threads * threads)
         rows = -(-geo.rows // blocks)
         mr = choose_plan(rows, geo.out_channels, 1, False, False, dtype).mr
         rows = min(geo.rows, -(-rows // mr) * mr)
@@ -520,7 +536,8 @@ def _even(depth: int, chunk: int) -> int:
     count = -(-depth // chunk)
     even = -(-depth // count)
     rounded = -(-even // 16) * 16
-    return min(depth, rounded if -(-depth // rounded) == count else even)
+    last = depth - (count - 1) * rounded
+    return min(depth, rounded if 2 * last >= rounded else even)
 
 
 def _kernel_grad_blocking(geo: Geometry, dtype: str) -> tuple[int, int]:
