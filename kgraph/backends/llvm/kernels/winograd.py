@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from typing import Protocol
 
 from llvmlite import ir
 
@@ -50,6 +51,30 @@ from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops.lowering import Buffer
 from kgraph.ops.lowering import Emitter
+
+
+class Geometry(Protocol):
+    """What the kernel reads of a convolution (``kernels.conv.Geometry``)."""
+
+    @property
+    def batch(self) -> int: ...
+    @property
+    def spatial(self) -> tuple[int, ...]: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def window(self) -> tuple[int, ...]: ...
+    @property
+    def out_spatial(self) -> tuple[int, ...]: ...
+    @property
+    def out_channels(self) -> int: ...
+    @property
+    def strides(self) -> tuple[int, ...]: ...
+    @property
+    def padding(self) -> tuple[tuple[int, int], ...]: ...
+    @property
+    def dilation(self) -> tuple[int, ...]: ...
+
 
 # G (4x3), B^T (4x4) and A^T (2x4) of F(2x2, 3x3).
 FILTER = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
@@ -73,35 +98,35 @@ _MIN_SHARED_BLOCKS = 8
 _MIN_TILES = 64
 
 
-def tiles(geo: object) -> int:
+def tiles(geo: Geometry) -> int:
     """2x2 output tiles of a geometry (``kernels.conv.Geometry``)."""
-    rows, columns = geo.out_spatial  # type: ignore[attr-defined]
-    return geo.batch * -(-rows // 2) * -(-columns // 2)  # type: ignore[attr-defined]
+    rows, columns = geo.out_spatial
+    return geo.batch * -(-rows // 2) * -(-columns // 2)
 
 
-def applies(geo: object, dtype: str) -> bool:
+def applies(geo: Geometry, dtype: str) -> bool:
     """Whether a ``conv`` of this geometry takes the Winograd kernel: a
     float32 2-D convolution with a 3x3 window, unit strides and dilation,
     enough channels, and enough tiles to pay for transforming the kernel
     on every call."""
-    if dtype != "float32" or geo.window != (3, 3):  # type: ignore[attr-defined]
+    if dtype != "float32" or geo.window != (3, 3):
         return False
-    if geo.strides != (1, 1) or geo.dilation != (1, 1):  # type: ignore[attr-defined]
+    if geo.strides != (1, 1) or geo.dilation != (1, 1):
         return False
-    cin, cout = geo.channels, geo.out_channels  # type: ignore[attr-defined]
+    cin, cout = geo.channels, geo.out_channels
     if min(cin, cout) < _MIN_CHANNELS:
         return False
     return tiles(geo) >= _MIN_TILES
 
 
-def block_tiles(geo: object, dtype: str) -> int:
+def block_tiles(geo: Geometry, dtype: str) -> int:
     """Tiles per block. A small map is one block (its threads split the
     column panels) while its V and M fit ``_SINGLE_BLOCK_BYTES``: each
     product then streams its U_k once. Otherwise blocks of at least
     ``_REUSE_TILES`` tiles (so U_k serves many rows), more while V and M
     fit ``_BLOCK_BYTES``, but at least ``_MIN_SHARED_BLOCKS`` blocks to go
     round the threads; whole 12-row register tiles of the GEMM."""
-    cin, cout = geo.channels, geo.out_channels  # type: ignore[attr-defined]
+    cin, cout = geo.channels, geo.out_channels
     per_tile = POSITIONS * (cin + cout) * lowering.itemsize(dtype)
     total = tiles(geo)
     if total <= _SINGLE_BLOCK_TILES and total * per_tile <= _SINGLE_BLOCK_BYTES:
@@ -111,9 +136,9 @@ def block_tiles(geo: object, dtype: str) -> int:
     return count - count % 12 if count >= 12 else count
 
 
-def workspace_bytes(geo: object, dtype: str) -> int:
+def workspace_bytes(geo: Geometry, dtype: str) -> int:
     """Bytes of workspace a thread needs: U, V and M, each 64-byte aligned."""
-    cin, cout = geo.channels, geo.out_channels  # type: ignore[attr-defined]
+    cin, cout = geo.channels, geo.out_channels
     size = lowering.itemsize(dtype)
     block = block_tiles(geo, dtype)
     parts = (cin * cout, block * cin, block * cout)
@@ -126,7 +151,7 @@ def _align(nbytes: int) -> int:
 
 def emit(
     em: Emitter,
-    geo: object,
+    geo: Geometry,
     inputs: Sequence[Buffer],
     output: Buffer,
     workspace: ir.Value,
@@ -145,7 +170,7 @@ class _Winograd:
     def __init__(
         self,
         em: Emitter,
-        geo: object,
+        geo: Geometry,
         inputs: Sequence[Buffer],
         output: Buffer,
         workspace: ir.Value,
@@ -159,9 +184,9 @@ class _Winograd:
         self.bias = inputs[2] if len(inputs) == 3 else None
         self.output = output
         self.dtype = output.dtype
-        self.cin = geo.channels  # type: ignore[attr-defined]
-        self.cout = geo.out_channels  # type: ignore[attr-defined]
-        self.height, self.width = geo.out_spatial  # type: ignore[attr-defined]
+        self.cin = geo.channels
+        self.cout = geo.out_channels
+        self.height, self.width = geo.out_spatial
         self.across = -(-self.width // 2)
         self.down = -(-self.height // 2)
         self.tiles = tiles(geo)
@@ -326,15 +351,11 @@ class _Winograd:
         """V[k, t, ci] = (B^T d B)[k] for the block's tiles."""
         em, builder = self.em, self.builder
         geo = self.geo
-        (top, _), (left, _) = geo.padding  # type: ignore[attr-defined]
-        rows_in, columns_in = geo.spatial  # type: ignore[attr-defined]
+        (top, _), (left, _) = geo.padding
+        rows_in, columns_in = geo.spatial
         x_steps = lowering.strides(self.x.shape)
         with em.loop(count, "vt") as t:
-            tile = builder.add(tile0, t)
-            column = builder.urem(tile, em.index(self.across))
-            rest = builder.udiv(tile, em.index(self.across))
-            row = builder.urem(rest, em.index(self.down))
-            batch = builder.udiv(rest, em.index(self.down))
+            batch, row, column = self._position(builder.add(tile0, t))
             ys = [self._coordinate(row, r, top, rows_in) for r in range(4)]
             xs = [self._coordinate(column, s, left, columns_in) for s in range(4)]
 
@@ -371,11 +392,7 @@ class _Winograd:
         """The tiles' outputs, A^T M A, through the bias and epilogue."""
         em, builder = self.em, self.builder
         with em.loop(count, "yt") as t:
-            tile = builder.add(tile0, t)
-            column = builder.urem(tile, em.index(self.across))
-            rest = builder.udiv(tile, em.index(self.across))
-            row = builder.urem(rest, em.index(self.down))
-            batch = builder.udiv(rest, em.index(self.down))
+            batch, row, column = self._position(builder.add(tile0, t))
 
             def body(co: ir.Value, lanes: int | None) -> None:
                 m = [
@@ -473,6 +490,14 @@ class _Winograd:
                     total = builder.fsub(total, term)
             results.append(total)
         return results
+
+    def _position(self, tile: ir.Value) -> tuple[ir.Value, ir.Value, ir.Value]:
+        """A tile's image, tile row and tile column (tiles run row-major)."""
+        em, builder = self.em, self.builder
+        column = builder.urem(tile, em.index(self.across))
+        rest = builder.udiv(tile, em.index(self.across))
+        row = builder.urem(rest, em.index(self.down))
+        return builder.udiv(rest, em.index(self.down)), row, column
 
     def _coordinate(
         self, tile: ir.Value, offset: int, low: int, size: int
