@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from collections.abc import Sequence
-from dataclasses import dataclass
 from dataclasses import replace
 
 from llvmlite import ir
@@ -64,6 +63,7 @@ from kgraph.backends.llvm.kernels.gemm import GemmPlan
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import panel_count
+from kgraph.backends.llvm.kernels.geometry import Geometry
 from kgraph.backends.llvm.kernels.matmul import body_epilogue as matmul_body_epilogue
 from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
@@ -93,41 +93,6 @@ _MIN_THREAD_ROWS = 48
 # Rows of a kernel gradient's block when its patches go in chunks (the
 # GEMM's k: each pass over the chunk's output sums this many rows).
 _KERNEL_GRAD_ROWS = 256
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """The shapes and attributes of one convolution.
-
-    Args:
-        batch: the batch size.
-        spatial: the input's spatial sizes.
-        channels: the input channels.
-        window: the kernel's spatial sizes.
-        out_spatial: the output's spatial sizes.
-        out_channels: the output channels.
-        strides, padding, dilation: the convolution's attributes.
-    """
-
-    batch: int
-    spatial: tuple[int, ...]
-    channels: int
-    window: tuple[int, ...]
-    out_spatial: tuple[int, ...]
-    out_channels: int
-    strides: tuple[int, ...]
-    padding: tuple[tuple[int, int], ...]
-    dilation: tuple[int, ...]
-
-    @property
-    def rows(self) -> int:
-        """Output positions: the rows of the patch matrix."""
-        return self.batch * math.prod(self.out_spatial)
-
-    @property
-    def depth(self) -> int:
-        """Elements of one patch: the product's inner dimension."""
-        return math.prod(self.window) * self.channels
 
 
 def _window(node: Node, inputs: Sequence[Buffer]) -> tuple[int, ...]:

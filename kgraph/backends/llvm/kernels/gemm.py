@@ -294,10 +294,9 @@ def emit_gemm(
             f"Received: a_stride={a_stride}, k={k}, transpose_a={transpose_a}"
         )
     shape = (m, n, k, transpose_a, transpose_b)
-    gemm = _Gemm(em, (a, b, out), shape, plan, dtype, rows, panels, epilogue, overlap)
-    if a_stride is not None:
-        gemm.a_stride = a_stride
-    gemm.emit()
+    _Gemm(
+        em, (a, b, out), shape, plan, dtype, rows, panels, epilogue, overlap, a_stride
+    ).emit()
 
 
 def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
@@ -345,14 +344,15 @@ class _Gemm:
         panels: tuple[ir.Value, ir.Value] | None,
         epilogue: Epilogue | None,
         overlap: bool,
+        a_stride: int | None = None,
     ) -> None:
         self.em = em
         self.builder = em.builder
         self.a, self.b, self.out = pointers
         m, n, k, self.ta, self.tb = shape
         self.m, self.n, self.k = m, n, k
-        # Elements between rows of a plain a.
-        self.a_stride = k
+        # Elements between rows of a plain a (emit_gemm's a_stride).
+        self.a_stride = k if a_stride is None else a_stride
         self.plan = plan
         self.element, self.itemsize, self.suffix = _ELEMENT[dtype]
         self.rows = rows

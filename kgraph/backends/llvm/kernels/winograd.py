@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
-from typing import Protocol
 
 from llvmlite import ir
 
@@ -47,34 +46,11 @@ from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import host_vector_bytes
 from kgraph.backends.llvm.kernels.gemm import panel_count
+from kgraph.backends.llvm.kernels.geometry import Geometry
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops.lowering import Buffer
 from kgraph.ops.lowering import Emitter
-
-
-class Geometry(Protocol):
-    """What the kernel reads of a convolution (``kernels.conv.Geometry``)."""
-
-    @property
-    def batch(self) -> int: ...
-    @property
-    def spatial(self) -> tuple[int, ...]: ...
-    @property
-    def channels(self) -> int: ...
-    @property
-    def window(self) -> tuple[int, ...]: ...
-    @property
-    def out_spatial(self) -> tuple[int, ...]: ...
-    @property
-    def out_channels(self) -> int: ...
-    @property
-    def strides(self) -> tuple[int, ...]: ...
-    @property
-    def padding(self) -> tuple[tuple[int, int], ...]: ...
-    @property
-    def dilation(self) -> tuple[int, ...]: ...
-
 
 # G (4x3), B^T (4x4) and A^T (2x4) of F(2x2, 3x3).
 FILTER = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
