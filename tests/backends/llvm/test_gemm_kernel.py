@@ -233,6 +233,7 @@ def test_rows_first_with_overlapped_epilogue(m, n, k, ta, tb):
         (784, 128, 32, True, False, True),
         (20, 75, 9, False, True, True),
         (6, 40, 0, False, False, False),
+        (1, 1000, 300, False, False, False),
     ],
 )
 def test_panel_ranges(m, n, k, ta, tb, overlap):
@@ -279,6 +280,19 @@ def test_panel_ranges(m, n, k, ta, tb, overlap):
         )
         outside = np.concatenate([out_array[:, :lo], out_array[:, hi:]], axis=1)
         assert (outside == -7.25).all(), f"columns outside panels {first}..{last}"
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "k"), [(1, 1000, 300), (2, 300, 700), (3, 77, 2000)]
+)
+def test_streamed_products(m, n, k):
+    """A few rows against a big unpacked op(b) run in short k blocks (the
+    partial sums resumed from ``out``) over narrow panels; results match,
+    whole and over row ranges."""
+    plan = gemm.choose_plan(m, n, k, False, False)
+    assert not plan.pack_b and plan.kc == gemm._STREAM_KC
+    assert plan.nr <= gemm._STREAM_NR and plan.mr >= m
+    _run(m, n, k, False, False, True, [None, (0, m), (m - 1, m)])
 
 
 def test_epilogue_that_stores_its_results():
