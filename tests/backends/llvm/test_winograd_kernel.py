@@ -1,7 +1,8 @@
 """The Winograd kernel (``kernels/winograd.py``) equals the interpreter's
-direct convolution over drawn 3x3 geometries (odd and even sizes, both
-paddings, a bias, channels that are not whole vectors), on every path: one
-block or many, blocks split by rows or by column panels, more threads than
+direct convolution over drawn 3x3 geometries (sizes that are not multiples
+of the tile, both paddings, a bias, channels that are not whole vectors),
+with either transform (F(2x2) and F(4x4)) and on every path: one block or
+many, blocks split by rows or by column panels, more threads than
 workspaces; and whatever the thread count, every bit is the same."""
 
 from __future__ import annotations
@@ -69,12 +70,13 @@ def _check(arrays, attrs, patch):
     expected = interpreter.run(graph, feeds)["y"]
     scale = max(float(np.max(np.abs(expected))), 1.0)
     # As the im2col kernel's tests: float32 sums of 9 x in_channels
-    # products in another order (the transforms' constants are exact).
+    # products in another order (F(2x2)'s constants are exact; F(4x4)'s
+    # rounding error stays below 1e-5 of the outputs' scale).
     np.testing.assert_allclose(one, expected, rtol=2e-5, atol=2e-5 * scale)
     return one
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=16, deadline=None)
 @given(
     values=st.tuples(
         st.integers(1, 3),
@@ -87,12 +89,16 @@ def _check(arrays, attrs, patch):
     ).filter(lambda v: v[5] == "same" or min(v[1], v[2]) >= 3),
     single=st.sampled_from([0, 256]),
     block_bytes=st.sampled_from([1, 1 << 20]),
+    form=st.sampled_from([winograd.F2, winograd.F4]),
 )
-def test_drawn_winograd_convolutions_equal_the_interpreter(values, single, block_bytes):
+def test_drawn_winograd_convolutions_equal_the_interpreter(
+    values, single, block_bytes, form
+):
     # A single block (split by column panels) or blocks of a few tiles
     # (split by rows, or by panels when too few to go round).
     arrays, attrs = _case(values, np.random.default_rng(0))
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(winograd, "_MIN_F4_TILES", 1 if form is winograd.F4 else 1 << 40)
         patch.setattr(winograd, "_SINGLE_BLOCK_TILES", single)
         patch.setattr(winograd, "_BLOCK_BYTES", block_bytes)
         patch.setattr(winograd, "_REUSE_TILES", 12)
@@ -142,6 +148,12 @@ def test_what_takes_the_winograd_kernel():
     # A small map is one block; a large one blocks of whole register tiles
     # that go round the threads.
     assert winograd.block_tiles(geometry(size=28, cin=128, cout=128), "float32") == 196
+    # F(4x4) where its tiles go round the threads: VGG16's 224x224 to 56x56
+    # maps; not one image's 56x56x64 map (one column panel) or 28x28 maps.
+    assert winograd.transform(geometry(size=224)) is winograd.F4
+    assert winograd.transform(geometry(size=56, cin=256, cout=256)) is winograd.F4
+    assert winograd.transform(geometry(size=56)) is winograd.F2
+    assert winograd.transform(geometry(size=28, cin=512, cout=512)) is winograd.F2
     big = winograd.block_tiles(geometry(size=224), "float32")
     assert big % 12 == 0 and 96 <= big <= 12544 // 8
 

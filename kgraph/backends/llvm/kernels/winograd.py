@@ -1,34 +1,42 @@
-"""Winograd convolutions, F(2x2, 3x3): 3x3 windows in 16 products per
-channel pair and 2x2 outputs instead of 36.
+"""Winograd convolutions, F(m x m, 3x3) with m = 2 or 4: a tile of m x m
+outputs of a 3x3 window in (m + 2)^2 products per channel pair instead of
+9 m^2 (16 instead of 36 for m = 2, 36 instead of 144 for m = 4).
 
 For a 3x3 window with unit strides and dilation, the outputs of one output
-channel come in 2x2 *tiles*, each read from a 4x4 *patch* of the padded
-input (overlapping its neighbours by two rows and columns)::
+channel come in m x m *tiles*, each read from an a x a *patch* of the
+padded input (a = m + 2; patches overlap their neighbours by two rows and
+columns)::
 
     Y = A^T [ sum over ci of (G g G^T) * (B^T d B) ] A
 
 with ``g`` the 3x3 kernel of ``(ci, co)``, ``d`` the patch of input
-channel ``ci`` and ``*`` the elementwise product of two 4x4 matrices. Per
-transformed position ``k = 4 * a + b`` the sum over ``ci`` is a matrix
-product: ``M_k = V_k @ U_k`` with ``V_k[tile, ci] = (B^T d B)[a, b]`` and
-``U_k[ci, co] = (G g G^T)[a, b]``. So one kernel call
+channel ``ci`` and ``*`` the elementwise product of two a x a matrices
+(``Transform`` holds G, B^T and A^T). Per transformed position
+``k = a * i + j`` the sum over ``ci`` is a matrix product:
+``M_k = V_k @ U_k`` with ``V_k[tile, ci] = (B^T d B)[i, j]`` and
+``U_k[ci, co] = (G g G^T)[i, j]``. So one kernel call
 
-1. transforms the kernel into ``U`` (``16 x in_channels x out_channels``,
+1. transforms the kernel into ``U`` (``a^2 x in_channels x out_channels``,
    the columns this thread computes), in the thread's workspace;
 2. for each block of tiles: transforms their patches into ``V``
-   (``16 x tiles x in_channels``), runs the 16 products on the GEMM
-   generator into ``M`` (``16 x tiles x out_channels``), and transforms
+   (``a^2 x tiles x in_channels``), runs the a^2 products on the GEMM
+   generator into ``M`` (``a^2 x tiles x out_channels``), and transforms
    ``M`` into the tiles' outputs, which go through the epilogue (the bias,
-   a fused body) as they are stored; outputs past the edge of an odd-sized
-   map are not stored.
+   a fused body) as they are stored; outputs past the edge of a map whose
+   size is not a multiple of m are not stored.
+
+F(4x4) does 44% of F(2x2)'s multiplications per output; it takes maps
+big enough for its bigger tiles (``transform``).
 
 Threads take contiguous runs of blocks, or, with too few blocks to go
 round, each block's column panels (then each transforms only its columns
 of the kernel). Each output is computed the same way whoever computes it,
 so results do not depend on the thread count. The sums run in another
 order than a direct convolution's, through the transforms' additions:
-results agree with it within the float tolerance (the transforms'
-constants are 0, +-1 and 1/2, exact in binary).
+results agree with it within the float tolerance (F(2x2)'s constants
+are 0, +-1 and 1/2, exact in binary; F(4x4)'s include 1/6 and 1/12, and
+its larger ones make its rounding error a few times F(2x2)'s, still about
+1e-6 of the outputs' scale in float32).
 
 The workspace is ``workspace_bytes`` per thread, in the step's arena; a
 kernel compiled for ``slots`` workspaces leaves threads past them idle.
@@ -38,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from llvmlite import ir
 
@@ -52,11 +61,67 @@ from kgraph.ops import lowering
 from kgraph.ops.lowering import Buffer
 from kgraph.ops.lowering import Emitter
 
-# G (4x3), B^T (4x4) and A^T (2x4) of F(2x2, 3x3).
-FILTER = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
-INPUT = ((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1))
-OUTPUT = ((1, 1, 1, 0), (0, 1, -1, -1))
-POSITIONS = 16
+
+@dataclass(frozen=True)
+class Transform:
+    """The matrices of F(m x m, 3x3).
+
+    Args:
+        size: ``m``, outputs per tile side.
+        filter: ``G`` (``a x 3``, ``a = m + 2``).
+        input: ``B^T`` (``a x a``).
+        output: ``A^T`` (``m x a``).
+    """
+
+    size: int
+    filter: tuple[tuple[float, ...], ...]
+    input: tuple[tuple[float, ...], ...]
+    output: tuple[tuple[float, ...], ...]
+
+    @property
+    def patch(self) -> int:
+        """``a``: patch rows (and columns) per tile."""
+        return self.size + 2
+
+    @property
+    def positions(self) -> int:
+        """Products per channel pair: ``a^2``."""
+        return self.patch**2
+
+
+# Interpolation at 0, +-1 and infinity.
+F2 = Transform(
+    size=2,
+    filter=((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0)),
+    input=((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1)),
+    output=((1, 1, 1, 0), (0, 1, -1, -1)),
+)
+# Interpolation at 0, +-1, +-2 and infinity.
+F4 = Transform(
+    size=4,
+    filter=(
+        (1 / 4, 0.0, 0.0),
+        (-1 / 6, -1 / 6, -1 / 6),
+        (-1 / 6, 1 / 6, -1 / 6),
+        (1 / 24, 1 / 12, 1 / 6),
+        (1 / 24, -1 / 12, 1 / 6),
+        (0.0, 0.0, 1.0),
+    ),
+    input=(
+        (4, 0, -5, 0, 1, 0),
+        (0, -4, -4, 1, 1, 0),
+        (0, 4, -4, -1, 1, 0),
+        (0, -2, -1, 2, 1, 0),
+        (0, 2, -1, -2, 1, 0),
+        (0, 4, 0, -5, 0, 1),
+    ),
+    output=(
+        (1, 1, 1, 1, 1, 0),
+        (0, 1, -1, 2, -2, 0),
+        (0, 1, 1, 4, 4, 0),
+        (0, 1, -1, 8, -8, 1),
+    ),
+)
 # Bytes of V and M per block: a block's 16 products then stay in L2.
 _BLOCK_BYTES = 1 << 20
 # Tiles from which a block's products reuse U_k enough.
@@ -72,12 +137,35 @@ _MIN_SHARED_BLOCKS = 8
 # Fewest tiles for which the products pay for transforming the kernel on
 # every call (measured on ResNet50's and VGG16's layers).
 _MIN_TILES = 64
+# F(4x4) beats F(2x2) from this many of its tiles, with at least
+# _MIN_F4_COLUMNS output channels (fewer make a single column panel, which
+# one thread computes while the other waits), or from _MANY_F4_TILES tiles
+# whatever the channels (measured on VGG16's and ResNet50's layers at
+# batch 1 and 32, Sapphire Rapids: F(4x4) takes 70-80% of F(2x2)'s time
+# from 56x56 maps on one image and 14x14 maps of 32, 125% on one image's
+# 56x56x64 and 28x28x512 maps).
+_MIN_F4_TILES = 64
+_MIN_F4_COLUMNS = 128
+_MANY_F4_TILES = 768
 
 
-def tiles(geo: Geometry) -> int:
-    """2x2 output tiles of a geometry (``kernels.conv.Geometry``)."""
+def tiles(geo: Geometry, form: Transform = F2) -> int:
+    """Output tiles of a geometry (``kernels.conv.Geometry``) under a
+    transform."""
     rows, columns = geo.out_spatial
-    return geo.batch * -(-rows // 2) * -(-columns // 2)
+    size = form.size
+    return geo.batch * -(-rows // size) * -(-columns // size)
+
+
+def transform(geo: Geometry) -> Transform:
+    """The transform a geometry that ``applies`` takes: F(4x4) when it has
+    enough of its tiles to go round the threads, else F(2x2)."""
+    count = tiles(geo, F4)
+    if count >= _MANY_F4_TILES:
+        return F4
+    if count >= _MIN_F4_TILES and geo.out_channels >= _MIN_F4_COLUMNS:
+        return F4
+    return F2
 
 
 def applies(geo: Geometry, dtype: str) -> bool:
@@ -103,8 +191,9 @@ def block_tiles(geo: Geometry, dtype: str) -> int:
     fit ``_BLOCK_BYTES``, but at least ``_MIN_SHARED_BLOCKS`` blocks to go
     round the threads; whole 12-row register tiles of the GEMM."""
     cin, cout = geo.channels, geo.out_channels
-    per_tile = POSITIONS * (cin + cout) * lowering.itemsize(dtype)
-    total = tiles(geo)
+    form = transform(geo)
+    per_tile = form.positions * (cin + cout) * lowering.itemsize(dtype)
+    total = tiles(geo, form)
     if total <= _SINGLE_BLOCK_TILES and total * per_tile <= _SINGLE_BLOCK_BYTES:
         return total
     count = max(_REUSE_TILES, _BLOCK_BYTES // per_tile)
@@ -118,7 +207,8 @@ def workspace_bytes(geo: Geometry, dtype: str) -> int:
     size = lowering.itemsize(dtype)
     block = block_tiles(geo, dtype)
     parts = (cin * cout, block * cin, block * cout)
-    return sum(_align(POSITIONS * n * size) for n in parts)
+    positions = transform(geo).positions
+    return sum(_align(positions * n * size) for n in parts)
 
 
 def _align(nbytes: int) -> int:
@@ -163,9 +253,13 @@ class _Winograd:
         self.cin = geo.channels
         self.cout = geo.out_channels
         self.height, self.width = geo.out_spatial
-        self.across = -(-self.width // 2)
-        self.down = -(-self.height // 2)
-        self.tiles = tiles(geo)
+        self.form = transform(geo)
+        self.size = self.form.size
+        self.patch = self.form.patch
+        self.positions = self.form.positions
+        self.across = -(-self.width // self.size)
+        self.down = -(-self.height // self.size)
+        self.tiles = tiles(geo, self.form)
         self.block = block_tiles(geo, self.dtype)
         self.workspace = workspace
         self.slots = slots
@@ -197,12 +291,13 @@ class _Winograd:
             [builder.mul(tid, em.index(workspace_bytes(self.geo, self.dtype)))],
             source_etype=ir.IntType(8),
         )
-        u_bytes = _align(POSITIONS * self.cin * self.cout * size)
-        v_bytes = _align(POSITIONS * self.block * self.cin * size)
-        self.u = self._buffer(base, 0, POSITIONS * self.cin * self.cout)
-        self.v = self._buffer(base, u_bytes, POSITIONS * self.block * self.cin)
+        positions = self.positions
+        u_bytes = _align(positions * self.cin * self.cout * size)
+        v_bytes = _align(positions * self.block * self.cin * size)
+        self.u = self._buffer(base, 0, positions * self.cin * self.cout)
+        self.v = self._buffer(base, u_bytes, positions * self.block * self.cin)
         self.m = self._buffer(
-            base, u_bytes + v_bytes, POSITIONS * self.block * self.cout
+            base, u_bytes + v_bytes, positions * self.block * self.cout
         )
         full, rest = divmod(self.tiles, self.block)
         blocks = full + (1 if rest else 0)
@@ -266,7 +361,7 @@ class _Winograd:
         """One block: ``count`` tiles from ``tile0``."""
         self._transform_input(tile0, count)
         em, builder = self.em, self.builder
-        with em.loop(POSITIONS, "wk") as k:
+        with em.loop(self.positions, "wk") as k:
             a = self._at(self.v, builder.mul(k, em.index(count * self.cin)))
             b = self._at(self.u, builder.mul(k, em.index(self.cin * self.cout)))
             out = self._at(self.m, builder.mul(k, em.index(count * self.cout)))
@@ -307,15 +402,14 @@ class _Winograd:
                     ]
                     for r in range(3)
                 ]
-                rows = [
-                    self._combine(FILTER[a], [g[r] for r in range(3)]) for a in range(4)
-                ]
-                for a in range(4):
-                    for b in range(4):
-                        value = self._combine(FILTER[b], [[x] for x in rows[a]])[0]
+                patch, matrix = self.patch, self.form.filter
+                rows = [self._combine(matrix[a], g) for a in range(patch)]
+                for a in range(patch):
+                    for b in range(patch):
+                        value = self._combine(matrix[b], [[x] for x in rows[a]])[0]
                         index = builder.add(
                             builder.mul(
-                                em.index(a * 4 + b), em.index(self.cin * self.cout)
+                                em.index(a * patch + b), em.index(self.cin * self.cout)
                             ),
                             builder.add(builder.mul(ci, em.index(self.cout)), co),
                         )
@@ -332,8 +426,9 @@ class _Winograd:
         x_steps = lowering.strides(self.x.shape)
         with em.loop(count, "vt") as t:
             batch, row, column = self._position(builder.add(tile0, t))
-            ys = [self._coordinate(row, r, top, rows_in) for r in range(4)]
-            xs = [self._coordinate(column, s, left, columns_in) for s in range(4)]
+            patch = self.patch
+            ys = [self._coordinate(row, r, top, rows_in) for r in range(patch)]
+            xs = [self._coordinate(column, s, left, columns_in) for s in range(patch)]
 
             def body(ci: ir.Value, lanes: int | None) -> None:
                 d = []
@@ -349,13 +444,14 @@ class _Winograd:
                             inside = lowering.splat(em, inside, lanes)
                         line.append(builder.select(inside, value, zero))
                     d.append(line)
-                rows = [self._combine(INPUT[a], d) for a in range(4)]
-                for a in range(4):
+                matrix = self.form.input
+                rows = [self._combine(matrix[a], d) for a in range(patch)]
+                for a in range(patch):
                     columns = [[x] for x in rows[a]]
-                    for b in range(4):
-                        value = self._combine(INPUT[b], columns)[0]
+                    for b in range(patch):
+                        value = self._combine(matrix[b], columns)[0]
                         index = builder.add(
-                            em.index((a * 4 + b) * count * self.cin),
+                            em.index((a * patch + b) * count * self.cin),
                             builder.add(builder.mul(t, em.index(self.cin)), ci),
                         )
                         lowering.store_lanes(em, self.v, index, value)
@@ -371,27 +467,30 @@ class _Winograd:
             batch, row, column = self._position(builder.add(tile0, t))
 
             def body(co: ir.Value, lanes: int | None) -> None:
+                patch, size, matrix = self.patch, self.size, self.form.output
                 m = [
                     [
                         lowering.load_lanes(
                             em,
                             self.m,
                             builder.add(
-                                em.index((a * 4 + b) * count * self.cout),
+                                em.index((a * patch + b) * count * self.cout),
                                 builder.add(builder.mul(t, em.index(self.cout)), co),
                             ),
                             lanes,
                         )
-                        for b in range(4)
+                        for b in range(patch)
                     ]
-                    for a in range(4)
+                    for a in range(patch)
                 ]
-                rows = [self._combine(OUTPUT[i], m) for i in range(2)]
-                for i in range(2):
-                    y = builder.add(builder.mul(row, em.index(2)), em.index(i))
-                    for j in range(2):
-                        value = self._combine(OUTPUT[j], [[x] for x in rows[i]])[0]
-                        x = builder.add(builder.mul(column, em.index(2)), em.index(j))
+                rows = [self._combine(matrix[i], m) for i in range(size)]
+                for i in range(size):
+                    y = builder.add(builder.mul(row, em.index(size)), em.index(i))
+                    for j in range(size):
+                        value = self._combine(matrix[j], [[x] for x in rows[i]])[0]
+                        x = builder.add(
+                            builder.mul(column, em.index(size)), em.index(j)
+                        )
                         self._store(batch, y, x, i, j, co, value)
 
             self._columns(columns[0], columns[1], body)
@@ -407,12 +506,13 @@ class _Winograd:
         value: ir.Value,
     ) -> None:
         """Stores one output vector, when it is inside the map (only the
-        last tile row or column of an odd size can stick out)."""
+        last tile row or column of a size that is not a multiple of the
+        tile's can stick out, from row or column ``size % tile`` on)."""
         em, builder = self.em, self.builder
         checks = []
-        if i == 1 and self.height % 2:
+        if self.height % self.size and i >= self.height % self.size:
             checks.append(builder.icmp_unsigned("<", y, em.index(self.height)))
-        if j == 1 and self.width % 2:
+        if self.width % self.size and j >= self.width % self.size:
             checks.append(builder.icmp_unsigned("<", x, em.index(self.width)))
         position = em.flat_index(
             [batch, y, x], [self.height * self.width, self.width, 1]
@@ -482,8 +582,9 @@ class _Winograd:
         tile, and whether it is inside the input (unsigned compare: a
         coordinate in the low padding wraps around to a huge value)."""
         em, builder = self.em, self.builder
+        step = em.index(self.size)
         coordinate = builder.sub(
-            builder.add(builder.mul(tile, em.index(2)), em.index(offset)), em.index(low)
+            builder.add(builder.mul(tile, step), em.index(offset)), em.index(low)
         )
         return coordinate, builder.icmp_unsigned("<", coordinate, em.index(size))
 
