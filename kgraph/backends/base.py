@@ -59,8 +59,10 @@ class Executable(Protocol):
         state: Mapping[str, np.ndarray],
         data: Mapping[str, np.ndarray],
         batch_size: int,
+        version: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Returns the evaluation statistics summed over all batches."""
+        """Returns the evaluation statistics summed over all batches
+        (``version``: as ``predict``'s)."""
         ...
 
     def predict(
@@ -68,8 +70,15 @@ class Executable(Protocol):
         state: Mapping[str, np.ndarray],
         data: Mapping[str, np.ndarray],
         batch_size: int,
+        version: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Returns every prediction output over all samples."""
+        """Returns every prediction output over all samples.
+
+        ``version`` names the state's values: while the same arrays come
+        with the same version, the backend may keep what it derived from
+        them in an earlier call (a convolution's transformed kernel);
+        ``None`` says nothing, so it derives everything again.
+        """
         ...
 
 

@@ -63,8 +63,10 @@ class InterpreterExecutable:
         state: Mapping[str, np.ndarray],
         data: Mapping[str, np.ndarray],
         batch_size: int,
+        version: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Sums the evaluation statistics over all batches."""
+        """Sums the evaluation statistics over all batches (the interpreter
+        keeps nothing between calls: ``version`` is not needed)."""
         totals: dict[str, np.ndarray] = {}
         for batch, indices in enumerate(_batches(_count(data), batch_size)):
             program = self.programs(EVAL, len(indices))
@@ -80,8 +82,10 @@ class InterpreterExecutable:
         state: Mapping[str, np.ndarray],
         data: Mapping[str, np.ndarray],
         batch_size: int,
+        version: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Runs the prediction program over all samples."""
+        """Runs the prediction program over all samples (the interpreter
+        keeps nothing between calls: ``version`` is not needed)."""
         pieces: dict[str, list[np.ndarray]] = {}
         for batch, indices in enumerate(_batches(_count(data), batch_size)):
             program = self.programs(PREDICT, len(indices))

@@ -30,6 +30,7 @@ from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.models import batches as batch_utils
 from kgraph.models import data as data_utils
+from kgraph.ops.tensor import Variable
 from kgraph.utils import data_utils as packing
 from kgraph.utils import random as random_utils
 
@@ -186,6 +187,8 @@ def train_epoch(
             seed,
             model._learning_rate(),
         )
+        # The native loop updated the weights in place.
+        Variable.note_writes()
         iterations.assign(step + chunk.batches)
         totals = _add(totals or {}, sums)
         callback_list.on_train_batch_end(chunk.last, model._logs(totals))
@@ -209,8 +212,13 @@ def evaluate(
         if callback_list is not None:
             callback_list.on_test_batch_begin(chunk.first)
         sums = model._executable(chunk.specs).evaluate(
-            model._state(EVAL, chunk.specs), chunk.arrays, chunk.batch_size
+            model._state(EVAL, chunk.specs),
+            chunk.arrays,
+            chunk.batch_size,
+            Variable.writes(),
         )
+        # Metrics' state is updated in place.
+        Variable.note_writes()
         totals = _add(totals or {}, sums)
         if callback_list is not None:
             callback_list.on_test_batch_end(chunk.last, model._logs(totals))
@@ -235,7 +243,10 @@ def predict(
         if callback_list is not None:
             callback_list.on_predict_batch_begin(chunk.first)
         outputs = model._executable(chunk.specs).predict(
-            model._state(PREDICT, chunk.specs), chunk.arrays, chunk.batch_size
+            model._state(PREDICT, chunk.specs),
+            chunk.arrays,
+            chunk.batch_size,
+            Variable.writes(),
         )
         for name, value in outputs.items():
             pieces.setdefault(name, []).append(value)

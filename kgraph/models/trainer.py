@@ -31,6 +31,7 @@ from kgraph.models import data as data_utils
 from kgraph.models import dataset_loops
 from kgraph.models import training
 from kgraph.models.model_members import ModelMembers
+from kgraph.ops.tensor import Variable
 from kgraph.utils import random as random_utils
 
 BACKENDS = ("numpy", "llvm")
@@ -833,6 +834,8 @@ class Trainer(ModelMembers):
                 seed,
                 self._learning_rate(),
             )
+            # The native loop updated the weights in place.
+            Variable.note_writes()
             iterations.assign(step + len(batches))
             for name, value in sums.items():
                 totals[name] = totals[name] + value if name in totals else value
@@ -871,7 +874,10 @@ class Trainer(ModelMembers):
         executable = self._executable(specs)
         state = self._state(EVAL, specs)
         self.reset_metrics()
-        logs = self._logs(executable.evaluate(state, arrays, batch_size))
+        sums = executable.evaluate(state, arrays, batch_size, Variable.writes())
+        # Metrics' state is updated in place.
+        Variable.note_writes()
+        logs = self._logs(sums)
         self._last_logs = dict(logs)
         return logs
 
@@ -1029,7 +1035,7 @@ class Trainer(ModelMembers):
             # Nothing to report: straight to the native loop (the path a
             # service predicting one sample at a time takes).
             outputs = self._executable(specs).predict(
-                self._state(PREDICT, specs), arrays, batch_size
+                self._state(PREDICT, specs), arrays, batch_size, Variable.writes()
             )
             return self._structure_outputs(outputs)
         steps = math.ceil(n / batch_size)
@@ -1043,7 +1049,7 @@ class Trainer(ModelMembers):
         )
         callback_list.on_predict_begin()
         outputs = self._executable(specs).predict(
-            self._state(PREDICT, specs), arrays, batch_size
+            self._state(PREDICT, specs), arrays, batch_size, Variable.writes()
         )
         callback_list.on_predict_batch_end(steps - 1, {"outputs": outputs})
         callback_list.on_predict_end()
@@ -1084,6 +1090,8 @@ class Trainer(ModelMembers):
             seed,
             self._learning_rate(),
         )
+        # The native loop updated the weights in place.
+        Variable.note_writes()
         self.optimizer.iterations_variable.assign(step + 1)
         return self._format_results(self._logs(totals), return_dict)
 
@@ -1109,7 +1117,9 @@ class Trainer(ModelMembers):
         n = data_utils.count(arrays)
         specs = data_utils.length_specs(self, arrays)
         return self._structure_outputs(
-            self._executable(specs).predict(self._state(PREDICT, specs), arrays, n)
+            self._executable(specs).predict(
+                self._state(PREDICT, specs), arrays, n, Variable.writes()
+            )
         )
 
     # -- weights ---------------------------------------------------------------------

@@ -355,6 +355,24 @@ class Variable(_Operators):
     synchronization: str = "auto"
     overwrite_with_gradient: bool = False
 
+    # Writes any variable has seen: ``assign`` and ``relocate`` count one,
+    # and so does each native run that updates state in place (its caller
+    # calls ``note_writes``). Compiled code keeps what it derives from the
+    # weights (a convolution's transformed kernel) while this stays put.
+    _writes = 0
+
+    @staticmethod
+    def writes() -> int:
+        """How many writes variables have seen: the version of every
+        variable's value (see ``Executable.predict``'s ``version``)."""
+        return Variable._writes
+
+    @staticmethod
+    def note_writes() -> None:
+        """Counts a write made without ``assign`` (a native loop's in-place
+        updates)."""
+        Variable._writes += 1
+
     @property
     def name(self) -> str:
         """The variable's name inside its owner (``"kernel"``)."""
@@ -426,6 +444,7 @@ class Variable(_Operators):
                 f"shape={array.shape}"
             )
         self._value[...] = array
+        Variable.note_writes()
         return value
 
     def assign_add(self, delta: Any) -> Any:
@@ -474,6 +493,7 @@ class Variable(_Operators):
             )
         storage[...] = self._value
         self._value = storage
+        Variable.note_writes()
 
     @property
     def shape(self) -> tuple[int, ...]:

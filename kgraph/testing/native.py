@@ -56,8 +56,12 @@ _STEP = ctypes.CFUNCTYPE(
 )
 
 
-def compile_graph(graph: Any) -> CompiledGraph:
+def compile_graph(graph: Any, prepare: bool = False) -> CompiledGraph:
     """Compiles a graph with static shapes into one native step function.
+
+    With ``prepare``, kernels keep what they derive from ``parameter``
+    inputs in the arena between runs (``codegen.emit_step``): after a
+    parameter changes, ``unprepare`` makes them derive it again.
 
     Raises:
         CompileError: when a node cannot be lowered.
@@ -66,13 +70,21 @@ def compile_graph(graph: Any) -> CompiledGraph:
 
     module = ir.Module(name="kgraph_graph")
     program = Program(graph=graph, kind=PREDICT, batch_size=0)
-    layout = emit_step(module, program, "kgraph_graph_step")
+    layout = emit_step(module, program, "kgraph_graph_step", prepare=prepare)
     text = str(module)
     library = jit.compile_ir(text)
     function = _STEP(library.address(layout.name))
     return CompiledGraph(
         graph, layout, library, function, runtime.arena(layout.arena_size), text
     )
+
+
+def unprepare(compiled: CompiledGraph) -> None:
+    """Clears the ready word of a graph compiled with ``prepare``: its next
+    run derives its prepared state from the parameters again."""
+    if compiled.layout.prepared is not None:
+        start = compiled.layout.prepared
+        compiled.arena[start : start + 8] = 0
 
 
 def run_graph(

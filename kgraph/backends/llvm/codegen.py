@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -43,6 +44,7 @@ from kgraph.backends.llvm import loops
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
+from kgraph.backends.llvm.kernels import winograd
 from kgraph.compiler import schedule
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Graph
@@ -88,6 +90,8 @@ class StepLayout:
         outputs: output names, in the order of the ``outputs`` array.
         arena_size: bytes of arena the step needs (the loops add their own
             staging space after ``arena_size``).
+        prepared: the arena offset of the step's *ready* word, or ``None``
+            when no kernel keeps prepared state (see ``prepared_bytes``).
     """
 
     name: str
@@ -95,6 +99,7 @@ class StepLayout:
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     arena_size: int = 0
+    prepared: int | None = None
 
 
 def _symbol(text: str) -> str:
@@ -107,8 +112,16 @@ def kernel_name(node: Node) -> str:
     return f"{layer}{node.op}_{node.id}"
 
 
-def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
+def emit_step(
+    module: ir.Module, program: Program, name: str, prepare: bool = False
+) -> StepLayout:
     """Adds a program's step function (and its kernels) to ``module``.
+
+    With ``prepare``, kernels that derive state from parameters the program
+    never updates (``prepared_bytes``) keep it in the arena between steps
+    and calls, behind one *ready* word (``StepLayout.prepared``): 0 makes
+    them derive it again, and the step sets it once it has run. The caller
+    clears it whenever the parameters may have changed.
 
     Raises:
         CompileError: naming the op and node whose lowering failed.
@@ -136,12 +149,18 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
         pointers[graph.placeholder(node_name).id] = builder.load(slot, typ=PTR)
     plan = program.plan
     units = plan.units if plan is not None else [(i,) for i in graph.topo_order()]
-    # Loops' workspaces (their bodies' arenas and carries) follow the arena.
-    loop_base = (
+    base = (
         plan.arena_size
         if plan is not None
         else sum(align(nbytes(n)) for n in graph.nodes())
     )
+    # Prepared state (the ready word, then each kernel's region) follows the
+    # arena; loops' workspaces (their bodies' arenas and carries) follow it.
+    prepared = _prepared_regions(program, units, base) if prepare else {}
+    ready = builder.gep(arena, [ir.Constant(I64, base)], source_etype=I8)
+    loop_base = max([base, *(end for _, end in prepared.values())])
+    if prepared:
+        layout.prepared = base
     loop_bytes = 0
     # Kernels' workspaces (one per thread) share that space with the loops:
     # everything there runs one at a time.
@@ -185,10 +204,17 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
             loop_bytes = max(loop_bytes, align(used))
             since_barrier = None
             continue
+        keeps = {}
         for node in kernel_nodes:
-            loop_bytes = max(loop_bytes, align(workspace_bytes(graph, node)))
+            if node.id in prepared:
+                start = ir.Constant(I64, prepared[node.id][0])
+                region = builder.gep(arena, [start], source_etype=I8)
+                keeps[node.id] = (region, ready, words)
+        for node in kernel_nodes:
+            scratch = workspace_bytes(graph, node, node.id in keeps)
+            loop_bytes = max(loop_bytes, align(scratch))
         for kernel, arguments, shared in _unit_kernels(
-            module, name, program, kernel_nodes, pointers, workspace
+            module, name, program, kernel_nodes, pointers, workspace, keeps
         ):
             # A kernel waits for everyone unless it and all it follows since
             # the last barrier ran on thread 0 alone.
@@ -204,18 +230,58 @@ def emit_step(module: ir.Module, program: Program, name: str) -> StepLayout:
                 since_barrier = "zero"
     if since_barrier is not None:
         threads_module.barrier(em, words, threads)
+    if prepared:
+        # Everyone is past the kernels: the prepared state is whole.
+        with builder.if_then(threads_module.on_thread_zero(em, tid)):
+            builder.store(ir.Constant(I64, 1), ready)
     for position, output_name in enumerate(layout.outputs):
         slot = builder.gep(outputs, [ir.Constant(I64, position)], source_etype=PTR)
         builder.store(pointers[graph.outputs[output_name]], slot)
     builder.ret_void()
     layout.arena_size = program.plan.arena_size if program.plan is not None else offset
-    if loop_bytes:
+    if loop_bytes or prepared:
         layout.arena_size = loop_base + loop_bytes
     return layout
 
 
 def _is_loop(node: Node) -> bool:
     return registry.get(node.op).kind == registry.LOOP
+
+
+def _prepared_regions(
+    program: Program, units: Sequence[tuple[int, ...]], base: int
+) -> dict[int, tuple[int, int]]:
+    """Node id -> arena ``(start, stop)`` of each kernel's prepared state,
+    after the ready word at ``base``; empty when no kernel keeps any."""
+    regions: dict[int, tuple[int, int]] = {}
+    offset = base + ALIGNMENT
+    for unit in units:
+        if len(unit) != 1:
+            continue
+        size = prepared_bytes(program, program.graph.node(unit[0]))
+        if size:
+            regions[unit[0]] = (offset, offset + align(size))
+            offset += align(size)
+    return regions
+
+
+def prepared_bytes(program: Program, node: Node) -> int:
+    """Bytes a node's kernel keeps derived from a parameter between steps
+    and calls (a Winograd convolution's transformed kernel), or 0: only
+    for a parameter the program reads but never updates."""
+    graph = program.graph
+    plan = _conv_plan(graph, node, registry.get(node.op))
+    if plan is None or plan[0] != "gemm":
+        return 0
+    _, head, inputs = plan
+    if len(head.inputs) < 2:
+        return 0
+    kernel = graph.node(head.inputs[1])
+    if kernel.op != "placeholder" or kernel.role != "parameter":
+        return 0
+    if kernel.input_name in program.updates.values():
+        return 0
+    return conv_kernel.prepared_bytes(head, inputs)
 
 
 Call = tuple[ir.Function, list[ir.Value], bool]
@@ -289,11 +355,15 @@ def _unit_kernels(
     nodes: list[Node],
     pointers: dict[int, ir.Value],
     workspace: ir.Value,
+    keeps: dict[int, tuple[ir.Value, ir.Value, ir.Value]] | None = None,
 ) -> list[Call]:
     """The kernels of one schedule unit, with their arguments and whether
     they are shared among threads: one kernel for a single node, a loop
     group, or a product group whose product goes to the GEMM generator (any
-    other product runs before its group)."""
+    other product runs before its group). ``keeps`` gives a kernel that
+    keeps prepared state its region, the ready word and the barrier
+    words."""
+    keeps = keeps or {}
     if not nodes:
         return []
     graph = program.graph
@@ -326,14 +396,21 @@ def _unit_kernels(
         )
     elif len(nodes) == 1:
         shared = _shared(graph, first, opdef)
+        keep = keeps.get(first.id)
         kernel = _reuse(
             module,
-            kernel_key(graph, "node", nodes, list(first.inputs), shared),
-            lambda: _emit_kernel(module, prefix, program, first, opdef, shared),
+            kernel_key(
+                graph, "prepared" if keep else "node", nodes, list(first.inputs), shared
+            ),
+            lambda: _emit_kernel(
+                module, prefix, program, first, opdef, shared, keep is not None
+            ),
         )
         arguments = [pointers[first.id], *map(pointers.get, first.inputs)]
-        if workspace_bytes(graph, first):
+        if workspace_bytes(graph, first, keep is not None):
             arguments.append(workspace)
+        if keep is not None:
+            arguments.extend(keep)
         return [(kernel, arguments, shared)]
     else:
         shared = _shared_group(nodes)
@@ -384,16 +461,17 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
     return elementwise and node.type.rank >= 1 and size >= SHARED_ELEMENTS
 
 
-def workspace_bytes(graph: Graph, node: Node) -> int:
+def workspace_bytes(graph: Graph, node: Node, prepared: bool = False) -> int:
     """Bytes of the arena's workspace a node's kernel takes: one region
-    per thread it may run on (``config.num_threads``), or 0."""
+    per thread it may run on (``config.num_threads``), or 0; ``prepared``:
+    when it keeps its prepared state elsewhere."""
     if not node.type.is_static:
         return 0
     plan = _conv_plan(graph, node, registry.get(node.op))
     if plan is None or plan[0] != "gemm":
         return 0
     _, head, inputs = plan
-    return conv_kernel.workspace_bytes(head, inputs) * config.num_threads()
+    return conv_kernel.workspace_bytes(head, inputs, prepared) * config.num_threads()
 
 
 def _ends_with_reduction(node: Node) -> bool:
@@ -769,12 +847,15 @@ def _emit_kernel(
     node: Node,
     opdef: registry.OpDef,
     shared: bool = False,
+    keep: bool = False,
 ) -> ir.Function:
     graph = program.graph
     operands = [graph.node(i) for i in node.inputs]
-    scratch = workspace_bytes(graph, node) > 0
+    scratch = workspace_bytes(graph, node, keep) > 0
     extra = [I64, I64] if shared else []
-    pointer_count = 1 + len(operands) + int(scratch)
+    # A kernel that keeps prepared state: its region, the ready word and
+    # the barrier words.
+    pointer_count = 1 + len(operands) + int(scratch) + 3 * int(keep)
     kind = ir.FunctionType(ir.VoidType(), [PTR] * pointer_count + extra)
     function = ir.Function(module, kind, f"{prefix}_{kernel_name(node)}")
     function.linkage = "internal"
@@ -805,6 +886,10 @@ def _emit_kernel(
                 body = node.attrs["body"]
                 epilogue = conv_kernel.body_epilogue(emitter, body, inputs, output)
             workspace = function.args[1 + len(operands)] if scratch else None
+            prepared = None
+            if keep:
+                first = 1 + len(operands) + int(scratch)
+                prepared = winograd.Prepared(*function.args[first : first + 3])
             conv_kernel.emit(
                 emitter,
                 head,
@@ -813,6 +898,7 @@ def _emit_kernel(
                 epilogue,
                 workspace,
                 config.num_threads(),
+                prepared,
             )
         else:
             _lower_node(emitter, node, opdef, inputs, output, node.attrs)

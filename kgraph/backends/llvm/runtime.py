@@ -78,6 +78,11 @@ _MIN_SHARED_SAMPLES = 64
 ALIGNMENT = 64
 
 
+# What an arena pair's prepared state was derived from: the state version
+# and the state arrays' pointer table (``None``: nothing known).
+Derived = tuple[int, np.ndarray] | None
+
+
 def arena(size: int) -> np.ndarray:
     """A zeroed byte array whose data is 64-byte aligned."""
     raw = np.zeros(size + ALIGNMENT, dtype=np.uint8)
@@ -112,27 +117,46 @@ class CompiledLoop:
     heavy: bool = False
     # The address of the loop's out-of-range flag (0: it gathers nothing).
     flag_address: int | None = None
-    # Arena pairs not in use. A call takes one (a new pair when every pair
-    # is in use) and gives it back, so calls from several Python threads
-    # never share scratch memory.
-    spare: list[tuple[np.ndarray, np.ndarray]] = dataclasses.field(default_factory=list)
+    # Arena pairs not in use, each with what its prepared state was derived
+    # from (see ``take_arenas``). A call takes one (a new pair when every
+    # pair is in use) and gives it back, so calls from several Python
+    # threads never share scratch memory or prepared state.
+    spare: list[tuple[tuple[np.ndarray, np.ndarray], Derived]] = dataclasses.field(
+        default_factory=list
+    )
 
     def __post_init__(self) -> None:
-        self.spare.append(self.arenas)
+        self.spare.append((self.arenas, None))
 
-    def take_arenas(self) -> tuple[np.ndarray, np.ndarray]:
-        """A pair of arenas for one call (see ``spare``). ``list.pop`` and
-        ``append`` are atomic, so the pool needs no lock (a lock held across
-        a switch of the GIL would make concurrent callers queue)."""
+    def take_arenas(self, derived: Derived) -> tuple[np.ndarray, np.ndarray]:
+        """A pair of arenas for one call (see ``spare``). Its prepared state
+        is cleared unless it was derived from the same ``(version, state
+        pointer table)`` (``None``: unknown, always cleared). ``list.pop``
+        and ``append`` are atomic, so the pool needs no lock (a lock held
+        across a switch of the GIL would make concurrent callers queue)."""
         try:
-            return self.spare.pop()
+            arenas, before = self.spare.pop()
         except IndexError:
             first, second = self.arenas
-            return arena(first.nbytes), arena(second.nbytes)
+            arenas, before = (arena(first.nbytes), arena(second.nbytes)), None
+        same = (
+            derived is not None
+            and before is not None
+            and before[0] == derived[0]
+            and before[1] is derived[1]
+        )
+        if not same:
+            for storage, ready in zip(arenas, self.spec.prepared, strict=True):
+                if ready >= 0:
+                    storage[ready : ready + 8] = 0
+        return arenas
 
-    def give_back(self, arenas: tuple[np.ndarray, np.ndarray]) -> None:
-        """Returns a call's arenas to the pool."""
-        self.spare.append(arenas)
+    def give_back(
+        self, arenas: tuple[np.ndarray, np.ndarray], derived: Derived
+    ) -> None:
+        """Returns a call's arenas to the pool, with what their prepared
+        state was derived from."""
+        self.spare.append((arenas, derived))
 
     @property
     def written(self) -> set[str]:
@@ -222,10 +246,16 @@ def _checked_spec(
         (p.plan.arena_size for p in (full, partial) if p.plan is not None), default=0
     )
     sizes = spec.arena_sizes
+    ready = spec.prepared
     sane = (
         len(sizes) == 2
         and all(isinstance(n, int) and 0 <= n < 1 << 40 for n in sizes)
         and sizes[0] >= planned
+        and len(ready) == 2
+        and all(
+            isinstance(r, int) and (r == -1 or (0 <= r <= n - 8 and r % 8 == 0))
+            for r, n in zip(ready, sizes, strict=True)
+        )
     )
     return spec if same and sane else None
 
@@ -270,6 +300,7 @@ def _spec_record(spec: LoopSpec) -> dict[str, Any]:
         "results": [[name, *value] for name, value in spec.results.items()],
         "shapes": [[name, list(shape)] for name, shape in spec.shapes.items()],
         "arena_sizes": list(spec.arena_sizes),
+        "prepared": list(spec.prepared),
     }
 
 
@@ -284,6 +315,7 @@ def _spec_from_record(record: dict[str, Any]) -> LoopSpec:
         results={name: (offset, size) for name, offset, size in record["results"]},
         shapes={name: tuple(shape) for name, shape in record["shapes"]},
         arena_sizes=tuple(record["arena_sizes"]),
+        prepared=tuple(record["prepared"]),
     )
 
 
@@ -406,8 +438,10 @@ class LLVMExecutable:
         state: Mapping[str, np.ndarray],
         data: Mapping[str, np.ndarray],
         batch_size: int,
+        version: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Sums the evaluation statistics over all batches."""
+        """Sums the evaluation statistics over all batches (``version``: see
+        ``Executable.predict``)."""
         _check_batch_size(batch_size)
         count = _rows(data)
         compiled = self.loop(EVAL, batch_size, count)
@@ -424,6 +458,7 @@ class LLVMExecutable:
             0,
             0.0,
             results,
+            version,
         )
         return _statistics(compiled.spec, results)
 
@@ -432,8 +467,10 @@ class LLVMExecutable:
         state: Mapping[str, np.ndarray],
         data: Mapping[str, np.ndarray],
         batch_size: int,
+        version: int | None = None,
     ) -> dict[str, np.ndarray]:
-        """Runs the prediction loop over all samples."""
+        """Runs the prediction loop over all samples (``version``: see
+        ``Executable.predict``)."""
         _check_batch_size(batch_size)
         count = _rows(data)
         compiled = self.loop(PREDICT, batch_size, count)
@@ -460,6 +497,7 @@ class LLVMExecutable:
             0,
             0.0,
             table,
+            version,
         )
         return outputs
 
@@ -476,11 +514,14 @@ class LLVMExecutable:
         seed: int,
         rate: float,
         results: np.ndarray,
+        version: int | None = None,
     ) -> None:
         _check(compiled, state, data)
         state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
         data_table = _table(compiled, "data", [data[n] for n in compiled.spec.data])
-        arenas = compiled.take_arenas()
+        # Prepared state holds for the same state arrays at the same version.
+        derived = None if version is None else (version, state_table)
+        arenas = compiled.take_arenas(derived)
         arguments = (
             state_table.ctypes.data,
             data_table.ctypes.data,
@@ -508,7 +549,7 @@ class LLVMExecutable:
                 lambda tid: function(*arguments, tid, threads, words), threads
             )
         finally:
-            compiled.give_back(arenas)
+            compiled.give_back(arenas, derived)
         if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
         _check_index_flag(compiled)

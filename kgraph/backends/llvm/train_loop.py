@@ -72,6 +72,9 @@ class LoopSpec:
         shapes: for train and eval, the shape of each statistic (its
             ``size`` elements are stored flat, in C order).
         arena_sizes: bytes of the two arenas.
+        prepared: the offset of each arena's *ready* word (-1: none), which
+            the caller clears when the state may have changed since the
+            arena's last call (see ``codegen.emit_step``).
         step_modules: the modules of the step functions the loop calls.
     """
 
@@ -84,6 +87,7 @@ class LoopSpec:
     results: dict[str, tuple[int, int]] = field(default_factory=dict)
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     arena_sizes: tuple[int, int] = (0, 0)
+    prepared: tuple[int, int] = (-1, -1)
     step_modules: list[ir.Module] = field(default_factory=list)
 
     @property
@@ -155,14 +159,21 @@ def emit_loop(
     spec = skeleton(kind, full, partial, entry)
     bodies = []
     sizes = []
+    ready = []
     for index, program in enumerate(programs):
         step_module = ir.Module(name=f"{entry}_step{index}")
-        layout = emit_step(step_module, program, f"{entry}_step{index}")
+        # Training updates the parameters every step: nothing derived from
+        # them keeps.
+        layout = emit_step(
+            step_module, program, f"{entry}_step{index}", prepare=kind != TRAIN
+        )
         spec.step_modules.append(step_module)
         body, size = _emit_body(module, spec, layout, f"{entry}_batch{index}")
         bodies.append(body)
         sizes.append(size)
+        ready.append(-1 if layout.prepared is None else layout.prepared)
     spec.arena_sizes = (sizes[0], sizes[-1])
+    spec.prepared = (ready[0], ready[-1])
     _emit_entry(module, spec, bodies[0], bodies[-1])
     return spec
 

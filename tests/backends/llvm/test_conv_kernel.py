@@ -38,6 +38,10 @@ GEOMETRIES = [
     # 49 rows, each no longer than one k block of its GEMM (the
     # accumulating epilogue sees the chunk's whole sum).
     ((1, 7, 7, 48), (5, 5, 48, 64), (1, 1), "same", (1, 1)),
+    # One image's 2x2 map, 3456-element patches and a 1.3 MB kernel: four
+    # rows against an unpacked kernel, whose chunks' products must each
+    # stay one k block (no streamed plan).
+    ((1, 2, 2, 384), (3, 3, 384, 96), (1, 1), "same", (1, 1)),
 ]
 
 

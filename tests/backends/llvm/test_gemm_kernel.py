@@ -38,7 +38,17 @@ _WITHOUT_ROWS = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 4)
 # not, dot products along k (where a plain a and a transposed b allow them;
 # 5 x 3 tiles), and the AVX2 / SSE plans (narrower vectors; they run here
 # too); and "overlap", each tile's epilogue run during the next tile's k loop.
-_VARIANTS = ("default", "kc16", "pack", "nopack", "dot", "avx2", "sse", "overlap")
+_VARIANTS = (
+    "default",
+    "kc16",
+    "pack",
+    "nopack",
+    "dot",
+    "avx2",
+    "sse",
+    "overlap",
+    "stream",
+)
 
 
 def _bias_relu(em: Emitter, extras: list) -> gemm.Epilogue:
@@ -73,6 +83,8 @@ def _plan(variant: str, m, n, k, ta, tb, dtype) -> gemm.GemmPlan | None:
     if variant in ("avx2", "sse"):
         return gemm.choose_plan(m, n, k, ta, tb, dtype, 32 if variant == "avx2" else 16)
     base = gemm.choose_plan(m, n, k, ta, tb, dtype)
+    if variant == "stream":
+        return gemm.choose_plan(m, n, k, ta, tb, dtype, stream=True)
     if variant == "kc16":
         return replace(base, kc=16, pack_b=True, unroll=3)
     if variant == "dot":
@@ -238,8 +250,9 @@ def test_rows_first_with_overlapped_epilogue(m, n, k, ta, tb):
 )
 def test_panel_ranges(m, n, k, ta, tb, overlap):
     """A column-panel range (how threads share a product whose panels split
-    evenly) computes exactly its columns, the tail panel included."""
-    plan = gemm.choose_plan(m, n, k, ta, tb)
+    evenly) computes exactly its columns, the tail panel included (a
+    streamed product's too)."""
+    plan = gemm.choose_plan(m, n, k, ta, tb, stream=True)
     count = gemm.panel_count(plan, n)
     width = plan.nr * plan.width
     module, function, em = _new_function(
@@ -261,6 +274,7 @@ def test_panel_ranges(m, n, k, ta, tb, overlap):
         epilogue=callback,
         overlap=overlap,
         panels=(start, stop),
+        plan=plan,
     )
     builder.ret_void()
     library = jit.compile_ir(str(module))
@@ -289,10 +303,13 @@ def test_streamed_products(m, n, k):
     """A few rows against a big unpacked op(b) run in short k blocks (the
     partial sums resumed from ``out``) over narrow panels; results match,
     whole and over row ranges."""
-    plan = gemm.choose_plan(m, n, k, False, False)
+    plan = gemm.choose_plan(m, n, k, False, False, stream=True)
     assert not plan.pack_b and plan.kc == gemm._STREAM_KC
     assert plan.nr <= gemm._STREAM_NR and plan.mr >= m
-    _run(m, n, k, False, False, True, [None, (0, m), (m - 1, m)])
+    # Only on request: a convolution's chunks need each product in one k
+    # block.
+    assert gemm.choose_plan(m, n, k, False, False).kc == k
+    _run(m, n, k, False, False, True, [None, (0, m), (m - 1, m)], variant="stream")
 
 
 def test_epilogue_that_stores_its_results():

@@ -26,11 +26,14 @@ from kgraph.ops.convolution import explicit_padding
 from kgraph.testing import native
 
 
-def _graph(arrays, attrs):
+def _graph(arrays, attrs, prepared=False):
+    # With ``prepared`` the kernel is a parameter, which the compiled step
+    # transforms once and keeps.
     graph = Graph(name="conv")
+    roles = ["data", "parameter" if prepared else "data", "data"]
     inputs = [
-        sources.placeholder(graph, f"x{i}", a.shape, dtypes.canonical(a.dtype))
-        for i, a in enumerate(arrays)
+        sources.placeholder(graph, f"x{i}", a.shape, dtypes.canonical(a.dtype), role)
+        for (i, a), role in zip(enumerate(arrays), roles, strict=False)
     ]
     node = builder.emit(graph, "conv", [t.node_id for t in inputs], attrs)
     graph.set_output("y", node)
@@ -53,18 +56,24 @@ def _case(draw_or_values, rng):
     return arrays, attrs
 
 
-def _check(arrays, attrs, patch):
-    """Compiles with the Winograd kernel on every conv, runs on 1, 2 and 3
-    threads; returns the one-thread result after checking it."""
+def _check(arrays, attrs, patch, prepared=False):
+    """Compiles with the Winograd kernel on every conv (``prepared``: its
+    transformed kernel kept), runs on 1, 2 and 3 threads (each deriving the
+    prepared kernel anew), then again on 2 (reusing it); returns the
+    one-thread result after checking it."""
     patch.setattr(winograd, "_MIN_TILES", 1)
+    patch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
     patch.setattr(codegen, "SHARED_GEMM_WORK", 0)
-    graph = _graph(arrays, attrs)
+    graph = _graph(arrays, attrs, prepared)
     geo = _geometry(graph)
     assert winograd.applies(geo, "float32"), geo
-    compiled = native.compile_graph(graph)
+    compiled = native.compile_graph(graph, prepare=prepared)
+    assert (compiled.layout.prepared is not None) == prepared
     feeds = {f"x{i}": a for i, a in enumerate(arrays)}
     one = native.run_graph(compiled, feeds, threads=1)["y"]
-    for threads in (2, 3):
+    for threads, fresh in ((2, True), (3, True), (2, False)):
+        if fresh:
+            native.unprepare(compiled)
         many = native.run_graph(compiled, feeds, threads=threads)["y"]
         np.testing.assert_array_equal(many, one, err_msg=f"{threads} threads")
     expected = interpreter.run(graph, feeds)["y"]
@@ -76,7 +85,7 @@ def _check(arrays, attrs, patch):
     return one
 
 
-@settings(max_examples=16, deadline=None)
+@settings(max_examples=24, deadline=None)
 @given(
     values=st.tuples(
         st.integers(1, 3),
@@ -90,19 +99,25 @@ def _check(arrays, attrs, patch):
     single=st.sampled_from([0, 256]),
     block_bytes=st.sampled_from([1, 1 << 20]),
     form=st.sampled_from([winograd.F2, winograd.F4]),
+    prepared=st.booleans(),
 )
 def test_drawn_winograd_convolutions_equal_the_interpreter(
-    values, single, block_bytes, form
+    values, single, block_bytes, form, prepared
 ):
     # A single block (split by column panels) or blocks of a few tiles
     # (split by rows, or by panels when too few to go round).
     arrays, attrs = _case(values, np.random.default_rng(0))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(winograd, "_MIN_F4_TILES", 1 if form is winograd.F4 else 1 << 40)
+        # F(4x4) whatever the tiles, or never.
+        least = 1 if form is winograd.F4 else 1 << 40
+        for name in ("_MIN_F4_TILES", "_MIN_PREPARED_F4_TILES", "_MANY_F4_TILES"):
+            patch.setattr(winograd, name, least)
         patch.setattr(winograd, "_SINGLE_BLOCK_TILES", single)
         patch.setattr(winograd, "_BLOCK_BYTES", block_bytes)
         patch.setattr(winograd, "_REUSE_TILES", 12)
-        _check(arrays, attrs, patch)
+        graph = _graph(arrays, attrs)
+        assert winograd.transform(_geometry(graph), prepared) is form
+        _check(arrays, attrs, patch, prepared)
 
 
 def test_blocks_split_by_rows_and_columns_keep_every_bit(monkeypatch):
@@ -181,3 +196,86 @@ def test_a_model_with_fused_batch_norm_and_residual_through_winograd(monkeypatch
     np.testing.assert_allclose(
         fast.predict_on_batch(x), reference.predict_on_batch(x), rtol=2e-5, atol=2e-4
     )
+
+
+def test_a_prepared_kernel_is_kept_until_its_ready_word_is_cleared(monkeypatch):
+    # The step keeps U between runs: a changed kernel is not seen until the
+    # ready word is cleared (the runtime clears it when weights change).
+    monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    rng = np.random.default_rng(3)
+    arrays, attrs = _case((1, 12, 12, 16, 24, "same", False), rng)
+    compiled = native.compile_graph(_graph(arrays, attrs, True), prepare=True)
+    first = native.run_graph(compiled, {"x0": arrays[0], "x1": arrays[1]})["y"]
+    doubled = {"x0": arrays[0], "x1": arrays[1] * 2}
+    kept = native.run_graph(compiled, doubled)["y"]
+    np.testing.assert_array_equal(kept, first)
+    native.unprepare(compiled)
+    fresh = native.run_graph(compiled, doubled)["y"]
+    np.testing.assert_allclose(fresh, 2 * first, rtol=1e-5, atol=1e-5)
+
+
+def _prepared_model(rng):
+    inputs = kg.Input((12, 12, 16))
+    y = kg.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
+    y = kg.layers.Conv2D(16, 3, padding="same")(y)
+    outputs = kg.layers.GlobalAveragePooling2D()(y)
+    model = kg.Model(inputs, outputs)
+    model.compile(optimizer="sgd", loss="mse")
+    x = rng.normal(size=(4, 12, 12, 16)).astype("float32")
+    return model, x
+
+
+def _interpreted(model, x):
+    reference = kg.models.clone_model(model)
+    reference.set_weights(model.get_weights())
+    reference.compile(loss="mse", backend="numpy")
+    return reference.predict_on_batch(x)
+
+
+def test_predictions_follow_every_change_of_the_weights(monkeypatch):
+    # Prepared kernels (predict and evaluate keep U between calls) are
+    # derived again after assign, set_weights, fit and train_on_batch.
+    monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    rng = np.random.default_rng(4)
+    model, x = _prepared_model(rng)
+    y = rng.normal(size=(4, 16)).astype("float32")
+    kernel = model.layers[1].kernel
+    changes = [
+        lambda: kernel.assign(kernel.numpy() * -0.5),
+        lambda: model.set_weights([w + 0.01 for w in model.get_weights()]),
+        lambda: model.fit(x, y, epochs=1, batch_size=2, verbose=0),
+        lambda: model.train_on_batch(x, y),
+    ]
+    before = model.predict_on_batch(x)
+    np.testing.assert_allclose(before, _interpreted(model, x), rtol=1e-4, atol=1e-5)
+    for change in changes:
+        change()
+        after = model.predict_on_batch(x)
+        assert not np.allclose(after, before)
+        np.testing.assert_allclose(after, _interpreted(model, x), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            model.predict(x, batch_size=3, verbose=0), after, rtol=1e-6, atol=1e-6
+        )
+        before = after
+
+
+def test_concurrent_predictions_with_prepared_kernels(monkeypatch):
+    # Each call has its own arenas, with their own prepared state: calls
+    # from several threads (and after a weight change) stay exact.
+    import concurrent.futures
+
+    monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    rng = np.random.default_rng(5)
+    model, x = _prepared_model(rng)
+    expected = model.predict_on_batch(x)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: model.predict_on_batch(x), range(16)))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
+    kernel = model.layers[1].kernel
+    kernel.assign(kernel.numpy() * 2)
+    changed = model.predict_on_batch(x)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: model.predict_on_batch(x), range(16)))
+    for result in results:
+        np.testing.assert_array_equal(result, changed)

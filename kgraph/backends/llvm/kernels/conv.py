@@ -151,33 +151,53 @@ def emit(
     epilogue: Epilogue | None = None,
     workspace: ir.Value | None = None,
     slots: int = 1,
+    prepared: winograd.Prepared | None = None,
 ) -> None:
     """Emits a ``conv`` or ``conv_kernel_grad`` node's kernel (see the
     module docstring); a ``conv`` applies ``epilogue`` (``row`` being the
     output position) to its results before they are stored. A kernel with
     ``workspace_bytes`` takes ``workspace``: that many bytes for each of
-    ``slots`` threads."""
+    ``slots`` threads; one with ``prepared_bytes`` may keep what it derives
+    from its kernel in ``prepared`` (then its workspace is
+    ``workspace_bytes(..., prepared=True)``)."""
     geo = geometry(node, inputs, output)
     if node.op != "conv":
         _emit_kernel_grad(em, geo, inputs, output)
-    elif winograd.applies(geo, output.dtype):
+    elif winograd.applies(geo, output.dtype, prepared is not None):
         if workspace is None:
             raise ValueError(f"conv {node.id}: the Winograd kernel needs a workspace")
-        winograd.emit(em, geo, inputs, output, workspace, slots, epilogue)
+        winograd.emit(em, geo, inputs, output, workspace, slots, epilogue, prepared)
     else:
         _emit_conv(em, geo, inputs, output, epilogue)
 
 
-def workspace_bytes(node: Node, inputs: Sequence[Buffer]) -> int:
-    """Bytes of workspace a thread running the node's kernel needs (0: its
-    stack buffers do)."""
+def _winograd_geometry(
+    node: Node, inputs: Sequence[Buffer], prepared: bool
+) -> Geometry | None:
+    """The geometry of a ``conv`` that takes the Winograd kernel (with its
+    transformed kernel ``prepared`` or not), or None."""
     if node.op != "conv":
-        return 0
-    output = Buffer(None, node.type)
-    geo = geometry(node, inputs, output)
-    if not winograd.applies(geo, node.type.dtype):
-        return 0
-    return winograd.workspace_bytes(geo, node.type.dtype)
+        return None
+    geo = geometry(node, inputs, Buffer(None, node.type))
+    return geo if winograd.applies(geo, node.type.dtype, prepared) else None
+
+
+def workspace_bytes(
+    node: Node, inputs: Sequence[Buffer], prepared: bool = False
+) -> int:
+    """Bytes of workspace a thread running the node's kernel needs (0: its
+    stack buffers do), when it keeps its derived kernel ``prepared``."""
+    geo = _winograd_geometry(node, inputs, prepared)
+    return (
+        0 if geo is None else winograd.workspace_bytes(geo, node.type.dtype, prepared)
+    )
+
+
+def prepared_bytes(node: Node, inputs: Sequence[Buffer]) -> int:
+    """Bytes the node's kernel can keep derived from its kernel operand
+    between calls (a Winograd kernel's ``U``), or 0."""
+    geo = _winograd_geometry(node, inputs, True)
+    return 0 if geo is None else winograd.prepared_bytes(geo, node.type.dtype)
 
 
 def row_steps(operand: Sequence[int], output: Sequence[int]) -> tuple[int, int] | None:

@@ -138,6 +138,7 @@ def choose_plan(
     transpose_b: bool,
     dtype: str = "float32",
     vector_bytes: int | None = None,
+    stream: bool = False,
 ) -> GemmPlan:
     """The schedule ``emit_gemm`` uses for a shape on this host.
 
@@ -145,6 +146,10 @@ def choose_plan(
         m, n, k, transpose_a, transpose_b, dtype: the product.
         vector_bytes: the SIMD register size to plan for (default: the
             host's, ``host_vector_bytes()``).
+        stream: whether a few rows against a big unpacked ``op(b)`` may
+            stream it in short k blocks (see below). Only for callers whose
+            epilogue needs no product to be one k block (a convolution's
+            accumulating chunks do).
     """
     vector_bytes = host_vector_bytes() if vector_bytes is None else vector_bytes
     itemsize = _ELEMENT[dtype][1]
@@ -177,7 +182,7 @@ def choose_plan(
     # reuse the panel (and is how a transposed b gets contiguous rows).
     pack_b = transpose_b or (row_blocks >= 4 and k > 0)
     kc = max(16, min(512, _PACK_BYTES // panel_bytes)) if pack_b else max(k, 1)
-    if not pack_b and k * n * itemsize >= _STREAM_BYTES:
+    if stream and not pack_b and k * n * itemsize >= _STREAM_BYTES:
         # A few rows against a big op(b) (a dense layer on one sample) are
         # bound by reading op(b) from memory. Short k blocks make every
         # block sweep whole rows of op(b) across the panels, so the reads

@@ -94,8 +94,8 @@ def emit_matmul(
         if tail is not None:
             epilogue = _tail_epilogue(em, tail, epilogue, output, outer)
         rows = panels = None
+        plan = choose_plan(m, n, k, transpose_a, transpose_b, output.dtype, stream=True)
         if em.split is not None:
-            plan = choose_plan(m, n, k, transpose_a, transpose_b, output.dtype)
             count = panel_count(plan, n)
             if not plan.dot and (count % 2 == 0 or count >= 8):
                 # Threads take whole column panels when they divide evenly
@@ -125,6 +125,7 @@ def emit_matmul(
             # A product group's epilogue (an optimizer update, with its
             # square root and division) overlaps the next tile's FMAs.
             overlap=tail is not None,
+            plan=plan,
         )
 
 

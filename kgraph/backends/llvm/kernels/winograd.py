@@ -40,6 +40,14 @@ its larger ones make its rounding error a few times F(2x2)'s, still about
 
 The workspace is ``workspace_bytes`` per thread, in the step's arena; a
 kernel compiled for ``slots`` workspaces leaves threads past them idle.
+
+A kernel whose ``g`` are parameters the loop does not update can keep
+``U`` *prepared* (``Prepared``): in a region of the arena that outlives
+steps and calls, with a word that says whether it holds the current
+weights. The kernel transforms them only while the word is 0 (all threads
+sharing the input channels, then a barrier); the step sets it after its
+first run, the runtime clears it when the weights may have changed. Its
+workspace then holds only ``V`` and ``M``.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
+from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
@@ -135,16 +144,21 @@ _MIN_CHANNELS = 16
 # Blocks below which threads split a block's column panels instead.
 _MIN_SHARED_BLOCKS = 8
 # Fewest tiles for which the products pay for transforming the kernel on
-# every call (measured on ResNet50's and VGG16's layers).
+# every call, and with the kernel prepared (measured on ResNet50's and
+# VGG16's layers, Sapphire Rapids: prepared, F(2x2) takes 65% of the direct
+# kernel's time on one image's 14x14 maps, as much on 7x7 ones).
 _MIN_TILES = 64
-# F(4x4) beats F(2x2) from this many of its tiles, with at least
-# _MIN_F4_COLUMNS output channels (fewer make a single column panel, which
-# one thread computes while the other waits), or from _MANY_F4_TILES tiles
-# whatever the channels (measured on VGG16's and ResNet50's layers at
-# batch 1 and 32, Sapphire Rapids: F(4x4) takes 70-80% of F(2x2)'s time
-# from 56x56 maps on one image and 14x14 maps of 32, 125% on one image's
-# 56x56x64 and 28x28x512 maps).
+_MIN_PREPARED_TILES = 32
+# F(4x4) beats F(2x2) from this many of its tiles (_MIN_PREPARED_F4_TILES
+# with the kernel prepared), with at least _MIN_F4_COLUMNS output channels
+# (fewer make a single column panel, which one thread computes while the
+# other waits), or from _MANY_F4_TILES tiles whatever the channels
+# (measured on VGG16's and ResNet50's layers at batch 1 and 32, Sapphire
+# Rapids: F(4x4) takes 70-80% of F(2x2)'s time from 56x56 maps on one image
+# and 14x14 maps of 32, 125% on one image's 56x56x64 maps; on 28x28x512
+# maps, 115% transforming the kernel every call, 70% prepared).
 _MIN_F4_TILES = 64
+_MIN_PREPARED_F4_TILES = 32
 _MIN_F4_COLUMNS = 128
 _MANY_F4_TILES = 768
 
@@ -157,22 +171,24 @@ def tiles(geo: Geometry, form: Transform = F2) -> int:
     return geo.batch * -(-rows // size) * -(-columns // size)
 
 
-def transform(geo: Geometry) -> Transform:
+def transform(geo: Geometry, prepared: bool = False) -> Transform:
     """The transform a geometry that ``applies`` takes: F(4x4) when it has
-    enough of its tiles to go round the threads, else F(2x2)."""
+    enough of its tiles to go round the threads, else F(2x2) (``prepared``:
+    with the kernel prepared, see ``Prepared``)."""
     count = tiles(geo, F4)
     if count >= _MANY_F4_TILES:
         return F4
-    if count >= _MIN_F4_TILES and geo.out_channels >= _MIN_F4_COLUMNS:
+    least = _MIN_PREPARED_F4_TILES if prepared else _MIN_F4_TILES
+    if count >= least and geo.out_channels >= _MIN_F4_COLUMNS:
         return F4
     return F2
 
 
-def applies(geo: Geometry, dtype: str) -> bool:
+def applies(geo: Geometry, dtype: str, prepared: bool = False) -> bool:
     """Whether a ``conv`` of this geometry takes the Winograd kernel: a
     float32 2-D convolution with a 3x3 window, unit strides and dilation,
     enough channels, and enough tiles to pay for transforming the kernel
-    on every call."""
+    on every call (fewer when it is ``prepared``)."""
     if dtype != "float32" or geo.window != (3, 3):
         return False
     if geo.strides != (1, 1) or geo.dilation != (1, 1):
@@ -180,10 +196,10 @@ def applies(geo: Geometry, dtype: str) -> bool:
     cin, cout = geo.channels, geo.out_channels
     if min(cin, cout) < _MIN_CHANNELS:
         return False
-    return tiles(geo) >= _MIN_TILES
+    return tiles(geo) >= (_MIN_PREPARED_TILES if prepared else _MIN_TILES)
 
 
-def block_tiles(geo: Geometry, dtype: str) -> int:
+def block_tiles(geo: Geometry, dtype: str, prepared: bool = False) -> int:
     """Tiles per block. A small map is one block (its threads split the
     column panels) while its V and M fit ``_SINGLE_BLOCK_BYTES``: each
     product then streams its U_k once. Otherwise blocks of at least
@@ -191,7 +207,7 @@ def block_tiles(geo: Geometry, dtype: str) -> int:
     fit ``_BLOCK_BYTES``, but at least ``_MIN_SHARED_BLOCKS`` blocks to go
     round the threads; whole 12-row register tiles of the GEMM."""
     cin, cout = geo.channels, geo.out_channels
-    form = transform(geo)
+    form = transform(geo, prepared)
     per_tile = form.positions * (cin + cout) * lowering.itemsize(dtype)
     total = tiles(geo, form)
     if total <= _SINGLE_BLOCK_TILES and total * per_tile <= _SINGLE_BLOCK_BYTES:
@@ -201,13 +217,40 @@ def block_tiles(geo: Geometry, dtype: str) -> int:
     return count - count % 12 if count >= 12 else count
 
 
-def workspace_bytes(geo: Geometry, dtype: str) -> int:
-    """Bytes of workspace a thread needs: U, V and M, each 64-byte aligned."""
+@dataclass(frozen=True)
+class Prepared:
+    """Where a kernel keeps its transformed kernel between steps and calls.
+
+    Args:
+        u: ``prepared_bytes`` bytes for ``U``.
+        ready: an ``i64`` word, nonzero while ``U`` holds the current
+            weights.
+        words: the threads' barrier words.
+    """
+
+    u: ir.Value
+    ready: ir.Value
+    words: ir.Value
+
+
+def prepared_bytes(geo: Geometry, dtype: str) -> int:
+    """Bytes of a prepared ``U``, 64-byte aligned."""
+    count = transform(geo, True).positions * geo.channels * geo.out_channels
+    return _align(count * lowering.itemsize(dtype))
+
+
+def workspace_bytes(geo: Geometry, dtype: str, prepared: bool = False) -> int:
+    """Bytes of workspace a thread needs: U (unless ``prepared``), V and M,
+    each 64-byte aligned."""
     cin, cout = geo.channels, geo.out_channels
     size = lowering.itemsize(dtype)
-    block = block_tiles(geo, dtype)
-    parts = (cin * cout, block * cin, block * cout)
-    positions = transform(geo).positions
+    block = block_tiles(geo, dtype, prepared)
+    parts = (
+        (block * cin, block * cout)
+        if prepared
+        else (cin * cout, block * cin, block * cout)
+    )
+    positions = transform(geo, prepared).positions
     return sum(_align(positions * n * size) for n in parts)
 
 
@@ -223,11 +266,13 @@ def emit(
     workspace: ir.Value,
     slots: int,
     epilogue: Epilogue | None = None,
+    prepared: Prepared | None = None,
 ) -> None:
     """Emits the kernel of a ``conv`` node that ``applies`` accepts (see
     the module docstring); ``epilogue`` (``row`` being the output position)
-    applies to the results before they are stored."""
-    _Winograd(em, geo, inputs, output, workspace, slots, epilogue).emit()
+    applies to the results before they are stored; with ``prepared`` the
+    kernel keeps ``U`` there (``workspace_bytes(..., prepared=True)``)."""
+    _Winograd(em, geo, inputs, output, workspace, slots, epilogue, prepared).emit()
 
 
 class _Winograd:
@@ -242,6 +287,7 @@ class _Winograd:
         workspace: ir.Value,
         slots: int,
         epilogue: Epilogue | None,
+        prepared: Prepared | None,
     ) -> None:
         self.em = em
         self.builder = em.builder
@@ -253,23 +299,26 @@ class _Winograd:
         self.cin = geo.channels
         self.cout = geo.out_channels
         self.height, self.width = geo.out_spatial
-        self.form = transform(geo)
+        self.form = transform(geo, prepared is not None)
         self.size = self.form.size
         self.patch = self.form.patch
         self.positions = self.form.positions
         self.across = -(-self.width // self.size)
         self.down = -(-self.height // self.size)
         self.tiles = tiles(geo, self.form)
-        self.block = block_tiles(geo, self.dtype)
+        self.block = block_tiles(geo, self.dtype, prepared is not None)
         self.workspace = workspace
         self.slots = slots
         self.epilogue = epilogue
+        self.prepared = prepared
         self.lanes = max(1, host_vector_bytes() // lowering.itemsize(self.dtype))
 
     # -- structure ---------------------------------------------------------------
 
     def emit(self) -> None:
         em, builder = self.em, self.builder
+        if self.prepared is not None:
+            self._prepare()
         split = em.split
         if split is not None:
             tid, threads = split
@@ -283,18 +332,37 @@ class _Winograd:
             return
         self._run(em.index(0))
 
+    def _prepare(self) -> None:
+        """Transforms the kernel into the prepared ``U`` unless it is ready:
+        every thread its share of the input channels, then a barrier (all
+        threads read the same word, so all take the same branch)."""
+        em, builder = self.em, self.builder
+        prepared = self.prepared
+        assert prepared is not None
+        self.u = Buffer(
+            prepared.u, TensorType((self.positions * self.cin * self.cout,), self.dtype)
+        )
+        ready = builder.load(prepared.ready, typ=ir.IntType(64))
+        with builder.if_then(builder.icmp_unsigned("==", ready, em.index(0))):
+            self._transform_kernel(em.index(0), em.index(self.cout), em.share(self.cin))
+            if em.split is not None:
+                threads_module.barrier(em, prepared.words, em.split[1])
+
     def _run(self, tid: ir.Value) -> None:
         em, builder = self.em, self.builder
         size = lowering.itemsize(self.dtype)
+        prepared = self.prepared is not None
+        step = workspace_bytes(self.geo, self.dtype, prepared)
         base = builder.gep(
             self.workspace,
-            [builder.mul(tid, em.index(workspace_bytes(self.geo, self.dtype)))],
+            [builder.mul(tid, em.index(step))],
             source_etype=ir.IntType(8),
         )
         positions = self.positions
-        u_bytes = _align(positions * self.cin * self.cout * size)
+        u_bytes = 0 if prepared else _align(positions * self.cin * self.cout * size)
         v_bytes = _align(positions * self.block * self.cin * size)
-        self.u = self._buffer(base, 0, positions * self.cin * self.cout)
+        if not prepared:
+            self.u = self._buffer(base, 0, positions * self.cin * self.cout)
         self.v = self._buffer(base, u_bytes, positions * self.block * self.cin)
         self.m = self._buffer(
             base, u_bytes + v_bytes, positions * self.block * self.cout
@@ -316,11 +384,13 @@ class _Winograd:
                     builder, builder.mul(panels[1], width), em.index(self.cout)
                 ),
             )
-            self._transform_kernel(*columns)
+            if not prepared:
+                self._transform_kernel(*columns)
             self._blocks(full, rest, False, panels, columns)
             return
         columns = (em.index(0), em.index(self.cout))
-        self._transform_kernel(*columns)
+        if not prepared:
+            self._transform_kernel(*columns)
         self._blocks(full, rest, True, None, columns)
 
     def _blocks(
@@ -383,11 +453,18 @@ class _Winograd:
 
     # -- the three transforms ------------------------------------------------------
 
-    def _transform_kernel(self, first: ir.Value, stop: ir.Value) -> None:
-        """U[k, ci, co] = (G g G^T)[k] for columns ``[first, stop)``."""
+    def _transform_kernel(
+        self,
+        first: ir.Value,
+        stop: ir.Value,
+        channels: tuple[ir.Value, ir.Value] | None = None,
+    ) -> None:
+        """U[k, ci, co] = (G g G^T)[k] for columns ``[first, stop)`` (and
+        input channels ``channels``, default all)."""
         em, builder = self.em, self.builder
         w_steps = lowering.strides(self.w.shape)
-        with em.loop(self.cin, "uci") as ci:
+        low, high = channels or (em.index(0), em.index(self.cin))
+        with em.loop(high, "uci", low) as ci:
 
             def body(co: ir.Value, lanes: int | None) -> None:
                 g = [
