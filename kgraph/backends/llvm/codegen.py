@@ -44,7 +44,7 @@ from kgraph.backends.llvm import loops
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
-from kgraph.backends.llvm.kernels import winograd
+from kgraph.backends.llvm.kernels.prepared import Prepared
 from kgraph.compiler import schedule
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Graph
@@ -889,7 +889,7 @@ def _emit_kernel(
             prepared = None
             if keep:
                 first = 1 + len(operands) + int(scratch)
-                prepared = winograd.Prepared(*function.args[first : first + 3])
+                prepared = Prepared(*function.args[first : first + 3])
             conv_kernel.emit(
                 emitter,
                 head,

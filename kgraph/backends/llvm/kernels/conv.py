@@ -65,6 +65,7 @@ from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import panel_count
 from kgraph.backends.llvm.kernels.geometry import Geometry
 from kgraph.backends.llvm.kernels.matmul import body_epilogue as matmul_body_epilogue
+from kgraph.backends.llvm.kernels.prepared import Prepared
 from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
@@ -151,7 +152,7 @@ def emit(
     epilogue: Epilogue | None = None,
     workspace: ir.Value | None = None,
     slots: int = 1,
-    prepared: winograd.Prepared | None = None,
+    prepared: Prepared | None = None,
 ) -> None:
     """Emits a ``conv`` or ``conv_kernel_grad`` node's kernel (see the
     module docstring); a ``conv`` applies ``epilogue`` (``row`` being the

@@ -58,13 +58,14 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
-from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import host_vector_bytes
 from kgraph.backends.llvm.kernels.gemm import panel_count
 from kgraph.backends.llvm.kernels.geometry import Geometry
+from kgraph.backends.llvm.kernels.prepared import Prepared
+from kgraph.backends.llvm.kernels.prepared import unless_ready
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops.lowering import Buffer
@@ -217,22 +218,6 @@ def block_tiles(geo: Geometry, dtype: str, prepared: bool = False) -> int:
     return count - count % 12 if count >= 12 else count
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """Where a kernel keeps its transformed kernel between steps and calls.
-
-    Args:
-        u: ``prepared_bytes`` bytes for ``U``.
-        ready: an ``i64`` word, nonzero while ``U`` holds the current
-            weights.
-        words: the threads' barrier words.
-    """
-
-    u: ir.Value
-    ready: ir.Value
-    words: ir.Value
-
-
 def prepared_bytes(geo: Geometry, dtype: str) -> int:
     """Bytes of a prepared ``U``, 64-byte aligned."""
     count = transform(geo, True).positions * geo.channels * geo.out_channels
@@ -336,17 +321,13 @@ class _Winograd:
         """Transforms the kernel into the prepared ``U`` unless it is ready:
         every thread its share of the input channels, then a barrier (all
         threads read the same word, so all take the same branch)."""
-        em, builder = self.em, self.builder
+        em = self.em
         prepared = self.prepared
         assert prepared is not None
-        self.u = Buffer(
-            prepared.u, TensorType((self.positions * self.cin * self.cout,), self.dtype)
-        )
-        ready = builder.load(prepared.ready, typ=ir.IntType(64))
-        with builder.if_then(builder.icmp_unsigned("==", ready, em.index(0))):
+        count = self.positions * self.cin * self.cout
+        self.u = Buffer(prepared.region, TensorType((count,), self.dtype))
+        with unless_ready(em, prepared):
             self._transform_kernel(em.index(0), em.index(self.cout), em.share(self.cin))
-            if em.split is not None:
-                threads_module.barrier(em, prepared.words, em.split[1])
 
     def _run(self, tid: ir.Value) -> None:
         em, builder = self.em, self.builder
