@@ -1,18 +1,16 @@
-"""Pooling, channels last: ``sum_pool`` and ``pool_argmax``.
+"""Pooling, channels last: ``sum_pool``, ``max_pool`` and ``pool_argmax``.
 
 ``sum_pool`` adds each window (zero padding); its gradient is a stride-1
 ``sum_pool`` of the cotangent dilated by the strides (``pad``'s interior
 padding), the transpose of a window sum, so it closes on itself.
 ``pool_argmax`` gives, for each window, the flat index into the whole input
-of its first maximum (row-major over the window; padding never wins). The
-public functions compose them:
-
-- ``max_pool(x) = take(reshape(x, (-1,)), pool_argmax(x))``: its gradient,
-  ``take``'s, sends each cotangent to exactly that first maximum (a
-  ``scatter_add``), as TensorFlow's max-pool gradient does;
-- ``average_pool(x) = sum_pool(x) / count``, with ``count`` the number of
-  input elements (not padding) in each window, a constant: with
-  ``padding="same"`` the edges divide by fewer, as in Keras.
+of its first maximum (row-major over the window; padding never wins).
+``max_pool`` gives that maximum itself, in one pass (the input's element at
+``pool_argmax``, bit for bit); its gradient sends each cotangent to exactly
+that first maximum (a ``scatter_add`` at ``pool_argmax``), as TensorFlow's
+max-pool gradient does. ``average_pool(x) = sum_pool(x) / count``, with
+``count`` the number of input elements (not padding) in each window, a
+constant: with ``padding="same"`` the edges divide by fewer, as in Keras.
 """
 
 from __future__ import annotations
@@ -75,27 +73,28 @@ def _pool_infer(op: str, allowed: tuple[str, ...]) -> Any:
         )
         if op == "sum_pool":
             return x.with_shape((x.shape[0], *spatial, x.shape[-1]))
-        _check_argmax(x, attrs)
+        _check_argmax(op, x, attrs)
+        if op == "max_pool":
+            return x.with_shape((x.shape[0], *spatial, x.shape[-1]))
         return TensorType((x.shape[0], *spatial, x.shape[-1]), "int32")
 
     return infer
 
 
-def _check_argmax(x: TensorType, attrs: Any) -> None:
+def _check_argmax(op: str, x: TensorType, attrs: Any) -> None:
     window, padding = attrs["window"], attrs["padding"]
     explicit = [(k, pair) for k, pair in zip(window, padding, strict=True)]
     # "same" (an axis of unknown size) pads less than the window: checked
     # once specialized.
     if any(not isinstance(pair, str) and max(pair) >= k for k, pair in explicit):
         raise errors.ShapeError(
-            "pool_argmax: padding must be smaller than the window on each side, "
+            f"{op}: padding must be smaller than the window on each side, "
             "so that every window holds an input element. Received: "
             f"window={window}, padding={padding}"
         )
     if x.is_static and (x.size or 0) >= _INDEX_LIMIT:
         raise errors.ShapeError(
-            f"pool_argmax: flat int32 indices need fewer than 2**31 elements. "
-            f"Received: {x}"
+            f"{op}: flat int32 indices need fewer than 2**31 elements. Received: {x}"
         )
 
 
@@ -140,6 +139,11 @@ def _pool_argmax_reference(arrays: Any, attrs: Any) -> np.ndarray:
     return found.astype(np.int32)
 
 
+def _max_pool_reference(arrays: Any, attrs: Any) -> np.ndarray:
+    (x,) = arrays
+    return x.reshape(-1)[_pool_argmax_reference(arrays, attrs)]
+
+
 # -- gradients -----------------------------------------------------------------
 
 
@@ -169,6 +173,17 @@ def sum_pool_transpose(g: Any, input_shape: Sequence[int | None], attrs: Any) ->
 
 def _sum_pool_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
     return [sum_pool_transpose(cotangent, inputs[0].shape, attrs)]
+
+
+def _max_pool_grad(inputs: Any, output: Any, cotangent: Any, attrs: Any) -> list:
+    from kgraph import ops
+    from kgraph.ops.shaping import scatter_add
+
+    (x,) = inputs
+    shape = static_shape("max_pool gradient", x.shape)
+    indices = apply("pool_argmax", [x], attrs)
+    flat = scatter_add(cotangent, indices, axis=0, size=math.prod(shape))
+    return [ops.reshape(flat, shape)]
 
 
 # -- examples ------------------------------------------------------------------
@@ -283,6 +298,80 @@ def _lower_pool_argmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     _window_loop(em, inputs[0], output, attrs, _ArgmaxVisit(em, inputs[0], output))
 
 
+# Lanes of the channel vectors of ``max_pool``'s kernel: a 64-byte vector
+# (LLVM splits it where the host's are narrower).
+_VECTOR_BYTES = 64
+
+
+def _lower_max_pool(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    """Each output position's channels as vectors, the output itself the
+    running maximum: the first window element inside the input starts it,
+    a later one replaces it where strictly greater (so it is the element
+    ``pool_argmax`` picks). A shared kernel splits the positions."""
+    (x,) = inputs
+    builder = em.builder
+    rank = len(attrs["window"])
+    channels = x.shape[-1]
+    positions = output.size // max(channels, 1)
+    out_spatial = output.shape[1:-1]
+    x_steps = lowering.strides(x.shape[:-1])
+    lanes = max(1, _VECTOR_BYTES // lowering.itemsize(x.dtype))
+    start, stop = em.share(positions)
+    with em.loop(stop, "pos", start) as position:
+        rest, outs = position, []
+        for size in reversed(out_spatial):
+            outs.insert(0, builder.urem(rest, em.index(size)))
+            rest = builder.udiv(rest, em.index(size))
+        target = builder.mul(position, em.index(channels))
+        first = em.variable("bool", em.const(True, "bool"))
+        with em.loops(attrs["window"], "k") as offsets:
+            coords, inside = input_position(
+                em,
+                outs,
+                offsets,
+                x.shape[1:-1],
+                attrs["strides"],
+                attrs["padding"],
+                (1,) * rank,
+            )
+            with builder.if_then(inside):
+                source = builder.mul(
+                    em.flat_index([rest, *coords], x_steps), em.index(channels)
+                )
+                starts = em.read(first, lowering.I1)
+                _max_channels(em, x, output, (source, target), starts, lanes)
+                builder.store(em.const(False, "bool"), first)
+
+
+def _max_channels(
+    em: Any, x: Any, output: Any, at: tuple[Any, Any], starts: Any, lanes: int
+) -> None:
+    """``output[target + c] = x[source + c]`` where ``starts`` or greater,
+    for every channel: whole vectors, then single elements."""
+    builder = em.builder
+    source, target = at
+    channels = x.shape[-1]
+
+    def update(offset: Any, count: int | None) -> None:
+        value = lowering.load_lanes(em, x, builder.add(source, offset), count)
+        where = builder.add(target, offset)
+        best = lowering.load_lanes(em, output, where, count)
+        if lowering.is_float(x.dtype):
+            greater = builder.fcmp_ordered(">", value, best)
+        else:
+            greater = builder.icmp_signed(">", value, best)
+        take = builder.or_(greater, lowering.splat(em, starts, count))
+        lowering.store_lanes(em, output, where, builder.select(take, value, best))
+
+    vectors = channels // lanes
+    if vectors:
+        with em.loop(vectors, "cv") as q:
+            update(builder.mul(q, em.index(lanes)), lanes)
+    if channels % lanes:
+        with em.loop(channels, "cs", vectors * lanes) as c:
+            update(c, None)
+
+
 def _pool_specialize(types: Any, attrs: Any) -> dict[str, Any]:
     """``"same"`` padding made explicit once the sizes are known (images
     whose size the model learns only when it runs)."""
@@ -309,6 +398,22 @@ registry.register(
         example=_pool_example(argmax=False),
         doc="Sums each window of the spatial axes (channels last, zero padding).",
         lower=_lower_sum_pool,
+        attrs=_POOL_ATTRS,
+        specialize=_pool_specialize,
+    )
+)
+
+registry.register(
+    registry.OpDef(
+        name="max_pool",
+        kind=registry.REDUCE,
+        arity=1,
+        infer=_pool_infer("max_pool", _NUMERIC),
+        reference=_max_pool_reference,
+        grad=_max_pool_grad,
+        example=_pool_example(argmax=True),
+        doc="The first maximum of each window (channels last; padding never wins).",
+        lower=_lower_max_pool,
         attrs=_POOL_ATTRS,
         specialize=_pool_specialize,
     )
@@ -450,9 +555,7 @@ def max_pool(
 
     check_channels_last(data_format, "max_pool")
     x = ops.as_tensor(inputs)
-    attrs = pool_attrs(x, pool_size, strides, padding)
-    indices = apply("pool_argmax", [x], attrs)
-    return ops.take(ops.reshape(x, (-1,)), indices, axis=0)
+    return apply("max_pool", [x], pool_attrs(x, pool_size, strides, padding))
 
 
 def average_pool(

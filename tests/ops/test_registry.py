@@ -11,9 +11,10 @@ ALL_OPS = registry.all_ops()
 
 
 def test_registry_is_small_and_nonempty():
-    # 48 before convolution and pooling, which need four primitives of their
+    # 48 before convolution and pooling, which need five primitives of their
     # own: conv and conv_kernel_grad (the input gradient is a conv), sum_pool
-    # (closed under its gradient) and pool_argmax (max pooling is a take).
+    # (closed under its gradient), max_pool (one pass) and pool_argmax (where
+    # max pooling's gradient goes).
     # NumPy's math adds 37: C-library functions no composition computes
     # exactly (erf, arcsin, ...), rounding, integer division and bits, and
     # the sorting, running-sum/product and prod primitives. Preprocessing

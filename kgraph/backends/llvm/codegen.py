@@ -445,6 +445,8 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         return node.type.rank == 2 and size * _inner_size(graph, node, opdef) >= (
             SHARED_GEMM_WORK
         )
+    if node.op in _SPLIT_POOLS:
+        return size >= SHARED_ELEMENTS
     folded = opdef.kind == registry.FUSED and _ends_with_reduction(node)
     if node.op in _SPLIT_REDUCTIONS or folded:
         # Elements folded: the operand's, or the largest operand's of a
@@ -483,6 +485,8 @@ def _ends_with_reduction(node: Node) -> bool:
 # Reductions whose lowering (``lowering.reduction``) splits its output
 # among threads.
 _SPLIT_REDUCTIONS = ("sum", "max", "prod")
+# Pools whose lowering splits its output positions among threads.
+_SPLIT_POOLS = ("max_pool",)
 
 
 def shares_work(program: Program) -> bool:
