@@ -214,26 +214,28 @@ def _pool_example(argmax: bool) -> Any:
 # -- LLVM: the direct loop nests -----------------------------------------------
 
 
+def _window_position(
+    em: Any, x: Any, outs: Any, offsets: Any, attrs: Any
+) -> tuple[list[Any], Any]:
+    """The input coordinates of window element ``offsets`` of output
+    position ``outs``, and whether it lies inside the input."""
+    rank = len(attrs["window"])
+    strides, padding = attrs["strides"], attrs["padding"]
+    spatial = x.shape[1:-1]
+    return input_position(em, outs, offsets, spatial, strides, padding, (1,) * rank)
+
+
 def _window_loop(em: Any, x: Any, output: Any, attrs: Any, visit: Any) -> None:
     """For each output element, calls ``visit(flat input index)`` for each
     window element inside the input (row-major), between ``start()`` and
     ``finish(output index)``."""
-    rank = len(attrs["window"])
     x_steps = lowering.strides(x.shape)
     out_steps = lowering.strides(output.shape)
     with em.loops(output.shape, "o") as index:
         n, outs, c = index[0], index[1:-1], index[-1]
         state = visit.start()
         with em.loops(attrs["window"], "k") as offsets:
-            coords, inside = input_position(
-                em,
-                outs,
-                offsets,
-                x.shape[1:-1],
-                attrs["strides"],
-                attrs["padding"],
-                (1,) * rank,
-            )
+            coords, inside = _window_position(em, x, outs, offsets, attrs)
             with em.builder.if_then(inside):
                 visit.element(state, em.flat_index([n, *coords, c], x_steps))
         visit.finish(state, em.flat_index(index, out_steps))
@@ -310,7 +312,6 @@ def _lower_max_pool(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     ``pool_argmax`` picks). A shared kernel splits the positions."""
     (x,) = inputs
     builder = em.builder
-    rank = len(attrs["window"])
     channels = x.shape[-1]
     positions = output.size // max(channels, 1)
     out_spatial = output.shape[1:-1]
@@ -325,15 +326,7 @@ def _lower_max_pool(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
         target = builder.mul(position, em.index(channels))
         first = em.variable("bool", em.const(True, "bool"))
         with em.loops(attrs["window"], "k") as offsets:
-            coords, inside = input_position(
-                em,
-                outs,
-                offsets,
-                x.shape[1:-1],
-                attrs["strides"],
-                attrs["padding"],
-                (1,) * rank,
-            )
+            coords, inside = _window_position(em, x, outs, offsets, attrs)
             with builder.if_then(inside):
                 source = builder.mul(
                     em.flat_index([rest, *coords], x_steps), em.index(channels)
