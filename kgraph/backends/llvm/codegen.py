@@ -157,10 +157,11 @@ def emit_step(
     # Prepared state (the ready word, then each kernel's region) follows the
     # arena; loops' workspaces (their bodies' arenas and carries) follow it.
     prepared = _prepared_regions(program, units, base) if prepare else {}
-    ready = builder.gep(arena, [ir.Constant(I64, base)], source_etype=I8)
     loop_base = max([base, *(end for _, end in prepared.values())])
+    ready = None
     if prepared:
         layout.prepared = base
+        ready = builder.gep(arena, [ir.Constant(I64, base)], source_etype=I8)
     loop_bytes = 0
     # Kernels' workspaces (one per thread) share that space with the loops:
     # everything there runs one at a time.
@@ -206,7 +207,7 @@ def emit_step(
             continue
         keeps = {}
         for node in kernel_nodes:
-            if node.id in prepared:
+            if ready is not None and node.id in prepared:
                 start = ir.Constant(I64, prepared[node.id][0])
                 region = builder.gep(arena, [start], source_etype=I8)
                 keeps[node.id] = (region, ready, words)
@@ -230,7 +231,7 @@ def emit_step(
                 since_barrier = "zero"
     if since_barrier is not None:
         threads_module.barrier(em, words, threads)
-    if prepared:
+    if ready is not None:
         # Everyone is past the kernels: the prepared state is whole.
         with builder.if_then(threads_module.on_thread_zero(em, tid)):
             builder.store(ir.Constant(I64, 1), ready)
@@ -274,8 +275,6 @@ def prepared_bytes(program: Program, node: Node) -> int:
     if plan is None or plan[0] != "gemm":
         return 0
     _, head, inputs = plan
-    if len(head.inputs) < 2:
-        return 0
     kernel = graph.node(head.inputs[1])
     if kernel.op != "placeholder" or kernel.role != "parameter":
         return 0
