@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
+from typing import Any
 
 import numpy as np
 
@@ -137,14 +139,29 @@ def fold_broadcasts(graph: Graph, ctx: PassContext) -> Graph:
     return graph
 
 
-def _key(graph: Graph, node_id: int) -> str | None:
+def _key(graph: Graph, node_id: int) -> Hashable | None:
     node = graph.node(node_id)
     if node.op == "placeholder" or registry.get(node.op).effects:
         return None
-    attrs = {k: _encode(v) for k, v in sorted(node.attrs.items())}
-    if node.op == "constant":
-        attrs["dtype"] = node.type.dtype
-    return json.dumps([node.op, list(node.inputs), attrs], sort_keys=True)
+    attrs = tuple((k, _freeze(v)) for k, v in sorted(node.attrs.items()))
+    dtype = node.type.dtype if node.op == "constant" else None
+    return node.op, node.inputs, attrs, dtype
+
+
+def _freeze(value: Any) -> Hashable:
+    """An attribute value as a hashable key that tells types apart (``1``,
+    ``1.0`` and ``True`` differ; arrays by dtype, shape and bytes)."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, tuple | list):
+        return ("seq", *(_freeze(v) for v in value))
+    if isinstance(value, dict):
+        return ("map", *((k, _freeze(v)) for k, v in sorted(value.items())))
+    if isinstance(value, Graph):
+        return ("graph", json.dumps(_encode(value), sort_keys=True))
+    if isinstance(value, np.generic):
+        value = value.item()
+    return (type(value).__name__, value)
 
 
 def eliminate_common_subexpressions(graph: Graph, ctx: PassContext) -> Graph:
@@ -153,7 +170,7 @@ def eliminate_common_subexpressions(graph: Graph, ctx: PassContext) -> Graph:
     Requires: nothing. Guarantees: no two nodes compute the same thing
     (constants with equal values and dtypes included).
     """
-    seen: dict[str, int] = {}
+    seen: dict[Hashable, int] = {}
     for node_id in graph.topo_order():
         key = _key(graph, node_id)
         if key is None:

@@ -111,7 +111,9 @@ class Adam(Optimizer):
         self, step: Any, lr: Any, param: Any, grad: Any, slots: dict[str, Any]
     ) -> tuple[Any, dict[str, Any]]:
         """Applies Adam's rule to one parameter (see the class docstring)."""
-        alpha = self._step_size(step, lr, param.dtype)
+        alpha = self.shared_per_update(
+            ("step_size", param.dtype), lambda: self._step_size(step, lr, param.dtype)
+        )
         momentum = ops.add(
             slots["momentum"],
             ops.multiply(ops.subtract(grad, slots["momentum"]), 1 - self.beta_1),

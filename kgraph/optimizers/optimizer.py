@@ -20,6 +20,8 @@ not.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from collections.abc import Hashable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
@@ -495,39 +497,67 @@ class Optimizer(OptimizerMembers):
         new_state = self.update_state(opt_step, state)
         new_params: list[Any] = []
         new_slots: list[dict[str, Any]] = []
-        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-            own = {k: v for k, v in slots[index].items() if k not in BASE_SLOTS}
-            dtype = dtype_of(param)
-            param_rate = cast_to(rate, dtype)
-            decayed = param
-            if self._decays(variables[index] if variables else None):
-                decayed = self._decay_weights(param, param_rate, own)
-            new_param, updated = self.update_step(
-                opt_step,
-                param_rate,
-                decayed,
-                cast_to(grad, dtype),
-                {**new_state, **own},
-            )
-            updated = {k: v for k, v in updated.items() if k in own}
-            if is_update is not None:
-                new_param = ops.where(is_update, new_param, param)
-                updated = {
-                    k: ops.where(is_update, v, own[k]) for k, v in updated.items()
-                }
-                assert accumulators is not None
-                updated[ACCUMULATOR_SLOT] = accumulators[index]
-            if self.use_ema:
-                new_param = self._moving_average(
-                    opt_step, new_param, slots[index][EMA_SLOT], updated
+        self._shared: dict[Hashable, Any] | None = {}
+        try:
+            for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+                own = {k: v for k, v in slots[index].items() if k not in BASE_SLOTS}
+                dtype = dtype_of(param)
+                param_rate = cast_to(rate, dtype)
+                decayed = param
+                if self._decays(variables[index] if variables else None):
+                    decayed = self._decay_weights(param, param_rate, own)
+                new_param, updated = self.update_step(
+                    opt_step,
+                    param_rate,
+                    decayed,
+                    cast_to(grad, dtype),
+                    {**new_state, **own},
                 )
-            new_params.append(new_param)
-            new_slots.append(updated)
+                updated = {k: v for k, v in updated.items() if k in own}
+                if is_update is not None:
+                    new_param = ops.where(is_update, new_param, param)
+                    updated = {
+                        k: ops.where(is_update, v, own[k]) for k, v in updated.items()
+                    }
+                    assert accumulators is not None
+                    updated[ACCUMULATOR_SLOT] = accumulators[index]
+                if self.use_ema:
+                    new_param = self._moving_average(
+                        opt_step, new_param, slots[index][EMA_SLOT], updated
+                    )
+                new_params.append(new_param)
+                new_slots.append(updated)
+        finally:
+            self._shared = None
         if is_update is not None:
             new_state = {
                 k: ops.where(is_update, v, state[k]) for k, v in new_state.items()
             }
         return new_params, new_slots, new_state
+
+    def shared_per_update(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """A value built once per update and shared by all its parameters.
+
+        ``update_step`` runs once per parameter; a value that depends only
+        on the step and the learning rate (Adam's bias-corrected step size)
+        is built for the first parameter and reused by the others, so the
+        training graph holds one copy instead of one per parameter.
+
+        Args:
+            key: what the value is, with whatever it depends on besides the
+                update (a dtype).
+            build: makes the value.
+
+        Returns:
+            The value built for ``key`` in this update (built now outside
+            one).
+        """
+        shared = getattr(self, "_shared", None)
+        if shared is None:
+            return build()
+        if key not in shared:
+            shared[key] = build()
+        return shared[key]
 
     def _moving_average(
         self, step: Any, new_param: Any, average: Any, updated: dict[str, Any]
