@@ -22,6 +22,7 @@ from kgraph.compiler.passes import PassContext
 from kgraph.compiler.program import slot_input
 from kgraph.ir.graph import Graph
 from kgraph.tensor import SymbolicTensor
+from kgraph.tensor import Variable
 
 
 def _input(
@@ -123,7 +124,7 @@ def _apply(
     return new_params, new_slots, by_path
 
 
-def _constrained(variable: Any, value: Any) -> Any:
+def _constrained(variable: Variable, value: SymbolicTensor) -> SymbolicTensor:
     """The parameter's constraint applied to its new value, if it has one."""
     constraint = getattr(variable, "constraint", None)
     return value if constraint is None else constraint(value)

@@ -4,15 +4,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
-from typing import Any
 
 import numpy as np
 
 from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
-from kgraph.ir.graph import _encode
+from kgraph.ir.graph import attr_key
 from kgraph.ops import registry
 from kgraph.ops.builder import conform
 
@@ -143,25 +141,9 @@ def _key(graph: Graph, node_id: int) -> Hashable | None:
     node = graph.node(node_id)
     if node.op == "placeholder" or registry.get(node.op).effects:
         return None
-    attrs = tuple((k, _freeze(v)) for k, v in sorted(node.attrs.items()))
+    attrs = attr_key(node.attrs)
     dtype = node.type.dtype if node.op == "constant" else None
     return node.op, node.inputs, attrs, dtype
-
-
-def _freeze(value: Any) -> Hashable:
-    """An attribute value as a hashable key that tells types apart (``1``,
-    ``1.0`` and ``True`` differ; arrays by dtype, shape and bytes)."""
-    if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, tuple | list):
-        return ("seq", *(_freeze(v) for v in value))
-    if isinstance(value, dict):
-        return ("map", *((k, _freeze(v)) for k, v in sorted(value.items())))
-    if isinstance(value, Graph):
-        return ("graph", json.dumps(_encode(value), sort_keys=True))
-    if isinstance(value, np.generic):
-        value = value.item()
-    return (type(value).__name__, value)
 
 
 def eliminate_common_subexpressions(graph: Graph, ctx: PassContext) -> Graph:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+from collections.abc import Hashable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -501,6 +502,27 @@ class Graph:
         return self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def attr_key(value: Any) -> Hashable:
+    """An attribute value (or a node's whole attribute mapping) as a
+    hashable key: equal keys mean equal attributes. Types are told apart
+    (``1``, ``1.0`` and ``True`` differ), arrays compare by dtype, shape and
+    bytes, NaN equals NaN, and a loop body by its JSON form.
+    """
+    if isinstance(value, np.ndarray):
+        return ("array", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, tuple | list):
+        return ("seq", *(attr_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("map", *((k, attr_key(v)) for k, v in sorted(value.items())))
+    if isinstance(value, Graph):
+        return ("graph", json.dumps(_encode(value), sort_keys=True))
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")
+    return (type(value).__name__, value)
 
 
 def _encode(value: Any) -> Any:

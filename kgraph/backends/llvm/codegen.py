@@ -49,6 +49,7 @@ from kgraph.compiler import schedule
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Graph
 from kgraph.ir.graph import Node
+from kgraph.ir.graph import attr_key
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops import registry
@@ -286,19 +287,6 @@ def prepared_bytes(program: Program, node: Node) -> int:
 Call = tuple[ir.Function, list[ir.Value], bool]
 
 
-def _freeze(value: Any) -> Any:
-    """A hashable canonical form of an attribute value."""
-    if isinstance(value, dict):
-        return tuple(sorted((key, _freeze(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(_freeze(item) for item in value)
-    if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, float) and value != value:
-        return ("nan",)
-    return value
-
-
 def kernel_key(
     graph: Graph,
     kind: str | tuple[str, tuple[int, ...]],
@@ -316,7 +304,7 @@ def kernel_key(
     members = tuple(
         (
             node.op,
-            _freeze(dict(node.attrs)),
+            attr_key(node.attrs),
             node.type,
             tuple(position[i] for i in node.inputs),
         )

@@ -223,7 +223,7 @@ def _cached_loop(
 
 
 def _checked_spec(
-    record: Any, kind: str, full: Program, partial: Program
+    record: object, kind: str, full: Program, partial: Program
 ) -> LoopSpec | None:
     if not isinstance(record, dict) or not isinstance(record.get("spec"), dict):
         return None
