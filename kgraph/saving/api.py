@@ -9,8 +9,10 @@ dependency) and ``.weights.h5`` (Keras 3's layout; needs h5py).
 from __future__ import annotations
 
 import contextlib
+import lzma
 import os
 import struct
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -224,8 +226,14 @@ def load_weights(
 
 
 # What reading a malformed file can raise, from the zip, JSON, NumPy, h5py
-# and config layers; loading turns each into one FileFormatError.
+# and config layers; loading turns each into one FileFormatError. (NumPy's
+# header parser raises the tokenizer's errors, a zip entry may claim LZMA,
+# and h5py reports a damaged HDF5 structure as a RuntimeError.)
 _READ_ERRORS = (
+    RuntimeError,
+    SyntaxError,
+    tokenize.TokenError,
+    lzma.LZMAError,
     ValueError,
     TypeError,
     KeyError,

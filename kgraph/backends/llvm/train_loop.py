@@ -368,9 +368,15 @@ def _gather(
         _memcpy(em, here, row_address(row), em.index(row_bytes))
 
 
+# Cache lines of a row requested ahead: the first ones only, since the
+# hardware's stream prefetcher follows a long row once it has started (and
+# the code stays the same size however long the rows are).
+_PREFETCH_LINES = 16
+
+
 def _prefetch(em: Emitter, address: ir.Value, size: int) -> None:
-    """Requests every cache line of ``size`` bytes at ``address`` (for
-    reading, into all cache levels)."""
+    """Requests the first cache lines of ``size`` bytes at ``address`` (at
+    most ``_PREFETCH_LINES``; for reading, into all cache levels)."""
     name = "llvm.prefetch.p0"
     function = em.module.globals.get(name) or ir.Function(
         em.module,
@@ -378,7 +384,7 @@ def _prefetch(em: Emitter, address: ir.Value, size: int) -> None:
         name,
     )
     flags = [ir.Constant(lowering.I32, value) for value in (0, 3, 1)]
-    for offset in range(0, size, 64):
+    for offset in range(0, min(size, 64 * _PREFETCH_LINES), 64):
         line = em.builder.gep(address, [em.index(offset)], source_etype=I8)
         em.builder.call(function, [line, *flags])
 
