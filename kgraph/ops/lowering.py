@@ -627,3 +627,17 @@ def gather_index(em: Emitter, index: ir.Value, size: int, dtype: str) -> ir.Valu
     with builder.if_then(builder.or_(below, high), likely=False):
         builder.store(ir.Constant(I32, 1), index_error_flag(em.module))
     return builder.select(high, em.index(max(size - 1, 0)), low)
+
+
+def replaces_maximum(
+    em: Emitter, value: ir.Value, best: ir.Value, dtype: str
+) -> ir.Value:
+    """Whether ``value`` replaces the running maximum ``best`` (scalars or
+    vectors): greater, or NaN where ``best`` is not. NaN counts as the
+    largest, so the first NaN wins, as in NumPy's ``max`` and ``argmax``.
+    """
+    builder = em.builder
+    if not is_float(dtype):
+        return builder.icmp_signed(">", value, best)
+    greater_or_nan = builder.fcmp_unordered(">", value, best)
+    return builder.and_(greater_or_nan, builder.fcmp_ordered("==", best, best))

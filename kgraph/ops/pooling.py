@@ -4,7 +4,8 @@
 ``sum_pool`` of the cotangent dilated by the strides (``pad``'s interior
 padding), the transpose of a window sum, so it closes on itself.
 ``pool_argmax`` gives, for each window, the flat index into the whole input
-of its first maximum (row-major over the window; padding never wins).
+of its first maximum (row-major over the window; padding never wins; NaN
+counts as the largest, so a window holding one gives NaN as NumPy does).
 ``max_pool`` gives that maximum itself, in one pass (the input's element at
 ``pool_argmax``, bit for bit); its gradient sends each cotangent to exactly
 that first maximum (a ``scatter_add`` at ``pool_argmax``), as TensorFlow's
@@ -132,7 +133,8 @@ def _pool_argmax_reference(arrays: Any, attrs: Any) -> np.ndarray:
     for _, index in slices:
         values, positions = xp[index], flat[index]
         inside = positions >= 0
-        take = inside & (~seen | (values > best))
+        beats = (values > best) | (np.isnan(values) & ~np.isnan(best))
+        take = inside & (~seen | beats)
         best = np.where(take, values, best)
         found = np.where(take, positions, found)
         seen |= inside
@@ -276,10 +278,7 @@ class _ArgmaxVisit:
         seen, best, found = state
         value = em.load(self.x, flat)
         current = em.read(best, self.kind)
-        if lowering.is_float(self.x.dtype):
-            better = builder.fcmp_ordered(">", value, current)
-        else:
-            better = builder.icmp_signed(">", value, current)
+        better = lowering.replaces_maximum(em, value, current, self.x.dtype)
         first = builder.not_(em.read(seen, lowering.I1))
         take = builder.or_(first, better)
         builder.store(builder.select(take, value, current), best)
@@ -349,10 +348,7 @@ def _max_channels(
         value = lowering.load_lanes(em, x, builder.add(source, offset), count)
         where = builder.add(target, offset)
         best = lowering.load_lanes(em, output, where, count)
-        if lowering.is_float(x.dtype):
-            greater = builder.fcmp_ordered(">", value, best)
-        else:
-            greater = builder.icmp_signed(">", value, best)
+        greater = lowering.replaces_maximum(em, value, best, x.dtype)
         take = builder.or_(greater, lowering.splat(em, starts, count))
         lowering.store_lanes(em, output, where, builder.select(take, value, best))
 

@@ -160,7 +160,7 @@ def _lower_max(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
 
 
 def _lower_argmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
-    # The first maximum wins, as in NumPy (NaN handling is not NumPy's).
+    # The first maximum wins, NaN the largest, as in NumPy.
     (x,) = inputs
     shape = x.shape if attrs["axis"] is not None else (x.size,)
     axis = 0 if attrs["axis"] is None else attrs["axis"] % len(shape)
@@ -177,10 +177,7 @@ def _lower_argmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
                 x, builder.add(base, builder.mul(position, em.index(inner)))
             )
             current = em.read(best, value.type)
-            if lowering.is_float(x.dtype):
-                larger = builder.fcmp_ordered(">", value, current)
-            else:
-                larger = builder.icmp_signed(">", value, current)
+            larger = lowering.replaces_maximum(em, value, current, x.dtype)
             builder.store(builder.select(larger, value, current), best)
             chosen = builder.select(larger, position, em.read(where, lowering.I64))
             builder.store(chosen, where)

@@ -69,6 +69,34 @@ def test_one_nan_in_x_makes_the_loss_nan_and_terminate_on_nan_stops(backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_a_nan_beside_a_larger_value_in_a_pooling_window_reaches_the_loss(backend):
+    rng = np.random.default_rng(0)
+    x = np.abs(rng.normal(size=(16, 4, 4, 1))).astype("float32") + 1.0
+    x[13, 1, 1, 0] = np.nan  # in the last batch, its window holding 100
+    x[13, 0, 0, 0] = 100.0
+    y = rng.normal(size=(16, 1)).astype("float32")
+    model = kg.Sequential(
+        [
+            kg.Input((4, 4, 1)),
+            layers.Conv2D(1, 1),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer="sgd", loss="mse", backend=backend)
+    history = model.fit(
+        x,
+        y,
+        batch_size=4,
+        shuffle=False,
+        verbose=0,
+        callbacks=[kg.callbacks.TerminateOnNaN()],
+    )
+    assert math.isnan(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_integer_targets_beyond_int32_are_floats_not_wrapped(backend):
     x = np.ones((4, 1), "float32")
     y = np.full((4, 1), 3_000_000_000, dtype=np.int64)

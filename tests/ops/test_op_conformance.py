@@ -175,6 +175,14 @@ _SPECIAL_MATRIX = np.array(
 )
 
 
+# The special matrix as a one-channel image, and as 20 channels (whole
+# vectors and single lanes in max_pool's kernel) in shifted copies.
+_SPECIAL_IMAGE = _SPECIAL_MATRIX[None, :, :, None]
+_SPECIAL_IMAGE_CHANNELS = np.stack(
+    [np.roll(_SPECIAL_MATRIX, k) for k in range(20)], axis=-1
+)[None]
+
+
 @pytest.mark.parametrize(
     ("op", "attrs", "operands"),
     [
@@ -187,6 +195,19 @@ _SPECIAL_MATRIX = np.array(
             {"transpose_a": False, "transpose_b": True},
             [_SPECIAL_MATRIX, _SPECIAL_MATRIX],
         ),
+        ("prod", {"axis": (1,), "keepdims": False}, [_SPECIAL_MATRIX]),
+        ("cumsum", {"axis": 1, "reverse": False}, [_SPECIAL_MATRIX]),
+        ("cumprod", {"axis": 0, "reverse": True}, [_SPECIAL_MATRIX]),
+        ("argmax", {"axis": 1, "keepdims": False}, [_SPECIAL_MATRIX]),
+        *(
+            (
+                op,
+                {"window": (2, 2), "strides": (1, 1), "padding": ((0, 0), (0, 0))},
+                [image],
+            )
+            for op in ("max_pool", "pool_argmax")
+            for image in (_SPECIAL_IMAGE, _SPECIAL_IMAGE_CHANNELS)
+        ),
     ],
 )
 def test_llvm_special_values_beyond_elementwise(op, attrs, operands, llvm_runtime):
@@ -198,3 +219,19 @@ def test_llvm_special_values_beyond_elementwise(op, attrs, operands, llvm_runtim
     result = llvm_runtime.run_graph(llvm_runtime.compile_graph(graph), feeds)["y"]
     rtol, atol = dtypes.TOLERANCES[expected.dtype.name]
     np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.mark.parametrize("image", [_SPECIAL_IMAGE, _SPECIAL_IMAGE_CHANNELS])
+def test_max_pool_propagates_nan_as_numpy_max(image):
+    """A window holding NaN pools to NaN (NumPy's ``max`` over the window),
+    whatever larger values it holds; ``pool_argmax`` points at that NaN."""
+    attrs = {"window": (2, 2), "strides": (1, 1), "padding": ((0, 0), (0, 0))}
+    graph, _, _ = _one_op_graph(registry.get("max_pool"), [image], attrs)
+    pooled = interpreter.run(graph, {"x0": image})["y"]
+    windows = np.lib.stride_tricks.sliding_window_view(image, (2, 2), axis=(1, 2))
+    with np.errstate(invalid="ignore"):
+        expected = windows.max(axis=(-2, -1))
+    np.testing.assert_array_equal(pooled, expected)
+    graph, _, _ = _one_op_graph(registry.get("pool_argmax"), [image], attrs)
+    picked = image.reshape(-1)[interpreter.run(graph, {"x0": image})["y"]]
+    np.testing.assert_array_equal(picked, expected)
