@@ -53,3 +53,32 @@ def test_an_embedding_index_computed_in_the_model_is_checked(backend):
     with pytest.raises(errors.ShapeError, match="out"):
         model.predict(np.array([[0, 1, 2, 9]], "int32"), verbose=0)
     np.testing.assert_array_equal(model.predict(good, verbose=0), expected)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_batch_with_a_computed_index_out_of_range_updates_nothing(backend):
+    """``fit`` raises at the batch holding the bad index, the state as the
+    good batches before it left it (the native step skips its updates)."""
+
+    def fitted(x):
+        kg.utils.set_random_seed(0)
+        inputs = kg.Input((4,), dtype="int32")
+        shifted = kg.layers.Lambda(lambda t: t + 3)(inputs)
+        model = kg.Model(inputs, kg.layers.Embedding(10, 2)(shifted))
+        model.compile(optimizer="sgd", loss="mse", backend=backend)
+        y = np.ones((len(x), 4, 2), "float32")
+        raised = False
+        try:
+            model.fit(x, y, batch_size=8, shuffle=False, verbose=0)
+        except errors.ShapeError as error:
+            raised = "out" in str(error)
+        steps = int(model.optimizer.iterations.numpy())
+        return model.get_weights()[0], steps, raised
+
+    good = np.array([[0, 1, 2, 3]] * 8, "int32")
+    bad = np.array([[0, 1, 2, 9]] * 8, "int32")
+    table, steps, raised = fitted(np.concatenate([good, bad, good]))
+    expected, expected_steps, _ = fitted(good)
+    assert raised
+    np.testing.assert_array_equal(table, expected)
+    assert steps == expected_steps == 1

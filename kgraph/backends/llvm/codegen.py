@@ -46,6 +46,7 @@ from kgraph.backends.llvm.kernels import conv as conv_kernel
 from kgraph.backends.llvm.kernels import matmul as matmul_kernel
 from kgraph.backends.llvm.kernels.prepared import Prepared
 from kgraph.compiler import schedule
+from kgraph.compiler.memory_plan import BufferPlan
 from kgraph.compiler.program import Program
 from kgraph.ir.graph import Graph
 from kgraph.ir.graph import Node
@@ -56,6 +57,7 @@ from kgraph.ops import registry
 from kgraph.ops.fused import REDUCTIONS
 from kgraph.ops.fused import scalar_body
 from kgraph.ops.lowering import I8
+from kgraph.ops.lowering import I32
 from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Buffer
@@ -164,6 +166,10 @@ def emit_step(
         layout.prepared = base
         ready = builder.gep(arena, [ir.Constant(I64, base)], source_etype=I8)
     loop_bytes = 0
+    # Where the step goes when a gather met an index outside its table
+    # before anything wrote state: its end (see _guard_state_writes).
+    skip: ir.Block | None = None
+    guarded = False
     # Kernels' workspaces (one per thread) share that space with the loops:
     # everything there runs one at a time.
     workspace = builder.gep(arena, [ir.Constant(I64, loop_base)], source_etype=I8)
@@ -206,6 +212,11 @@ def emit_step(
             loop_bytes = max(loop_bytes, align(used))
             since_barrier = None
             continue
+        if not guarded and _writes_state(plan, kernel_nodes):
+            guarded = True
+            skip = _guard_state_writes(em, module, words, threads)
+            if skip is not None:
+                since_barrier = None
         keeps = {}
         for node in kernel_nodes:
             if ready is not None and node.id in prepared:
@@ -232,6 +243,9 @@ def emit_step(
                 since_barrier = "zero"
     if since_barrier is not None:
         threads_module.barrier(em, words, threads)
+    if skip is not None:
+        builder.branch(skip)
+        builder.position_at_start(skip)
     if ready is not None:
         # Everyone is past the kernels: the prepared state is whole.
         with builder.if_then(threads_module.on_thread_zero(em, tid)):
@@ -244,6 +258,39 @@ def emit_step(
     if loop_bytes or prepared:
         layout.arena_size = loop_base + loop_bytes
     return layout
+
+
+def _writes_state(plan: BufferPlan | None, nodes: list[Node]) -> bool:
+    """Whether a unit writes state in place (a parameter, slot or
+    statistic the program updates)."""
+    return plan is not None and any(node.id in plan.in_place for node in nodes)
+
+
+def _guard_state_writes(
+    em: Emitter, module: ir.Module, words: ir.Value, threads: ir.Value
+) -> ir.Block | None:
+    """Before the first kernel that writes state: when a gather has raised
+    the module's index flag (in this step or an earlier one of the call),
+    every thread jumps to the step's end, so a batch holding an index
+    outside its table leaves the state as it was, as the NumPy backend does
+    (which raises before updating). Returns that end block, or ``None``
+    when nothing gathers before the state is written.
+
+    The flag is read between two barriers: after every gather so far,
+    before any later kernel could raise it, so all threads agree."""
+    if lowering.INDEX_ERROR_FLAG not in module.globals:
+        return None
+    builder = em.builder
+    threads_module.barrier(em, words, threads)
+    flag = lowering.index_error_flag(module)
+    clear = builder.icmp_signed("==", builder.load(flag), ir.Constant(I32, 0))
+    threads_module.barrier(em, words, threads)
+    function = builder.function
+    writes = function.append_basic_block("writes")
+    end = function.append_basic_block("end")
+    builder.cbranch(clear, writes, end)
+    builder.position_at_start(writes)
+    return end
 
 
 def _is_loop(node: Node) -> bool:

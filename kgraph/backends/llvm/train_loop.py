@@ -168,7 +168,8 @@ def emit_loop(
             step_module, program, f"{entry}_step{index}", prepare=kind != TRAIN
         )
         spec.step_modules.append(step_module)
-        body, size = _emit_body(module, spec, layout, f"{entry}_batch{index}")
+        gathers = lowering.INDEX_ERROR_FLAG in step_module.globals
+        body, size = _emit_body(module, spec, layout, f"{entry}_batch{index}", gathers)
         bodies.append(body)
         sizes.append(size)
         ready.append(-1 if layout.prepared is None else layout.prepared)
@@ -229,9 +230,11 @@ def _emit_entry(
 
 
 def _emit_body(
-    module: ir.Module, spec: LoopSpec, layout: StepLayout, name: str
+    module: ir.Module, spec: LoopSpec, layout: StepLayout, name: str, gathers: bool
 ) -> tuple[ir.Function, int]:
-    """One batch: feed the step's inputs, run it, use its outputs."""
+    """One batch: feed the step's inputs, run it, use its outputs (unless
+    the step ``gathers`` and met an index outside a table: then it wrote
+    no state and its outputs are not whole; the runtime raises)."""
     program = layout.program
     graph = program.graph
     kind = ir.FunctionType(
@@ -292,6 +295,9 @@ def _emit_body(
     step_function = ir.Function(module, STEP_TYPE, layout.name)
     builder.call(step_function, [arena, inputs, outputs, tid, threads, words])
     # The step ends with a barrier; thread 0 then reads its outputs.
+    if gathers:
+        flag = builder.load(lowering.index_error_flag(module))
+        zero = builder.and_(zero, builder.icmp_signed("==", flag, flag.type(0)))
     with builder.if_then(zero):
         serial = Emitter(builder)
         for position, output_name in enumerate(layout.outputs):
