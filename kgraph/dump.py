@@ -47,7 +47,8 @@ def model_graph(model: Any, stage: str | None, batch_size: int = 32) -> Graph:
     if stage not in program.stages:
         valid = [LAYERS_STAGE, *MODEL_STAGES, *NATIVE_STAGES, *program.stages]
         raise ValueError(
-            f"dump: unknown stage. Valid stages: {valid}. Received: stage={stage!r}"
+            f"There is no graph stage {stage!r} (an unknown stage). Valid stages: "
+            f"{valid}. Received: stage={stage!r}"
         )
     return program.stages[stage]
 

@@ -94,3 +94,48 @@ def test_concurrent_fits_take_turns(backend):
     _in_threads(2, lambda _: model.fit(x, y, batch_size=8, epochs=3, verbose=0))
     # 2 calls x 3 epochs x 4 batches: every step counted.
     assert int(model.optimizer.iterations.numpy()) == start + 24
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_concurrent_train_on_batch_calls_count_every_step(backend):
+    model = _model(backend)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8, 64)).astype("float32")
+    y = rng.normal(size=(8, 4)).astype("float32")
+    model.train_on_batch(x, y)
+    start = int(model.optimizer.iterations.numpy())
+
+    def work(_):
+        for _ in range(10):
+            model.train_on_batch(x, y)
+
+    _in_threads(4, work)
+    assert int(model.optimizer.iterations.numpy()) == start + 40
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_predict_started_during_a_fit_waits_for_it(backend):
+    model = _model(backend)
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(32, 64)).astype("float32")
+    y = rng.normal(size=(32, 4)).astype("float32")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    started = threading.Event()
+
+    class Slow(kg.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            started.set()
+
+        def on_epoch_end(self, epoch, logs=None):
+            threading.Event().wait(0.1)
+
+    fit = threading.Thread(
+        target=lambda: model.fit(
+            x, y, batch_size=8, epochs=3, verbose=0, callbacks=[Slow()]
+        )
+    )
+    fit.start()
+    started.wait()
+    during = model.predict(x, verbose=0)
+    fit.join()
+    np.testing.assert_array_equal(during, model.predict(x, verbose=0))

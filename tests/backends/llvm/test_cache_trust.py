@@ -1,6 +1,7 @@
 """The compile cache trusts nothing it cannot check: a forged or incomplete
 loop record is rebuilt, a FIFO in place of an entry is skipped (no hang),
-and a folder others can write is bypassed with a warning."""
+a link is not followed, and a folder others can write or another user owns
+is bypassed with a warning."""
 
 from __future__ import annotations
 
@@ -86,6 +87,25 @@ def test_a_folder_others_can_write_is_bypassed(cache):
     finally:
         os.chmod(cache, 0o700)
     assert stat.S_IMODE(os.stat(cache).st_mode) == 0o700
+
+
+def test_a_folder_of_another_user_is_bypassed(cache, monkeypatch):
+    _predict(cache)
+    monkeypatch.setattr(os, "getuid", lambda: os.stat(cache).st_uid + 1)
+    with pytest.warns(RuntimeWarning, match="cannot be trusted"):
+        _, loop = _predict(cache)
+    assert not loop.library.cached
+
+
+def test_a_link_in_place_of_an_entry_is_not_followed(cache, tmp_path):
+    expected, _ = _predict(cache)
+    for entry in cache.glob("*.o"):
+        target = tmp_path / f"elsewhere-{entry.name}"
+        entry.rename(target)
+        entry.symlink_to(target)
+    again, rebuilt = _predict(cache)
+    np.testing.assert_array_equal(again, expected)
+    assert not rebuilt.library.cached
 
 
 def test_a_new_cache_folder_is_private(tmp_path, monkeypatch):
