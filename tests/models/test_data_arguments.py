@@ -27,14 +27,14 @@ def test_numpy_integer_batch_sizes_and_column_weights(backend):
         model.fit(x, y, batch_size=np.float64(4.0), verbose=0)
 
 
+@pytest.mark.parametrize(
+    "metric",
+    ["sparse_categorical_accuracy", kg.metrics.SparseCategoricalCrossentropy()],
+)
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_sparse_labels_of_metrics_are_range_checked(backend):
+def test_sparse_labels_of_metrics_are_range_checked(backend, metric):
     model = kg.Sequential([kg.Input((3,)), kg.layers.Dense(4, activation="softmax")])
-    model.compile(
-        loss="categorical_crossentropy",
-        metrics=["sparse_categorical_accuracy"],
-        backend=backend,
-    )
+    model.compile(loss="categorical_crossentropy", metrics=[metric], backend=backend)
     x = np.ones((4, 3), "float32")
     with pytest.raises(ValueError, match="label value of 7 which is outside"):
         model.evaluate(x, np.array([[0], [1], [7], [2]]), verbose=0)
