@@ -54,6 +54,13 @@ def num_threads() -> int:
     return os.cpu_count() or 1
 
 
+def compile_helper() -> bool:
+    """Whether big loops compile partly in a helper process
+    (``KGRAPH_COMPILE_HELPER``, default on; ``0`` compiles everything in
+    this process)."""
+    return os.environ.get("KGRAPH_COMPILE_HELPER", "1") != "0"
+
+
 def perf_map() -> bool:
     """Whether loaded native code is listed in ``/tmp/perf-<pid>.map`` so
     ``perf report`` names its kernels (``KGRAPH_PERF_MAP``, default off; see

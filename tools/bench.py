@@ -14,7 +14,9 @@ and VGG16 (224x224) at batch 1 and 32, with ResNet50's cold and cached first
 predict.
 For each framework it times one training epoch after a warm-up epoch
 (batch 32 and 128), predict on 10,000 samples, predict on one sample, and for
-kgraph the compile time in a fresh process, cold and from the disk cache.
+kgraph the compile time in a fresh process, cold and from the disk cache,
+and the cold compile split into passes, IR generation and LLVM
+(``tools/compile_profile.py``, W1 and an LSTM over 64 steps).
 Each framework runs in its own subprocess; absent packages are skipped.
 
 Usage::
@@ -46,6 +48,7 @@ from pathlib import Path
 
 import bench_cnn
 import bench_w6
+import compile_profile
 
 SAMPLES = 60_000
 FEATURES = 784
@@ -757,10 +760,21 @@ def main() -> None:
     floors = _floors(args.repeats, results)
     for line in floors["lines"]:
         print(line)
+    split = {}
+    if "kgraph-llvm" in results:
+        print()
+        split = {name: compile_profile.profile(name) for name in ("w1", "lstm64")}
+        print(compile_profile.format_split(split))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"machine": machine(), "results": results, "floors": floors}, indent=1
+                {
+                    "machine": machine(),
+                    "results": results,
+                    "floors": floors,
+                    "compile_split": split,
+                },
+                indent=1,
             )
         )
 

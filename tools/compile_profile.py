@@ -98,14 +98,22 @@ def main() -> None:
         for name, row in rows.items():
             print(json.dumps({"model": name, **row}))
         return
-    print("| model | first fit | passes | IR generation | LLVM | kernels | programs |")
-    print("|---|---|---|---|---|---|---|")
+    print(format_split(rows))
+
+
+def format_split(rows: dict[str, dict]) -> str:
+    """A Markdown table of ``profile`` results by model."""
+    lines = [
+        "| model | first fit | passes | IR generation | LLVM | kernels | programs |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, row in rows.items():
-        print(
+        lines.append(
             f"| {name} | {row['total']:.3f} s | {row['passes']:.3f} s | "
             f"{row['ir']:.3f} s | {row['llvm']:.3f} s | {row['kernels']} | "
             f"{row['programs']} |"
         )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from typing import TypeVar
+from typing import cast
 
 import numpy as np
 from llvmlite import ir
@@ -278,7 +279,7 @@ def _guard_state_writes(
 
     The flag is read between two barriers: after every gather so far,
     before any later kernel could raise it, so all threads agree."""
-    if lowering.INDEX_ERROR_FLAG not in module.globals:
+    if not raises_index_flag(module):
         return None
     builder = em.builder
     threads_module.barrier(em, words, threads)
@@ -374,12 +375,68 @@ def _kernels(module: ir.Module) -> dict[tuple, Any]:
     return cache
 
 
-def _reuse(module: ir.Module, key: tuple, emit: Callable[[], _Kernel]) -> _Kernel:
-    """The kernel of ``key`` in ``module``: emitted by ``emit()`` once."""
+def add_kernel_parts(module: ir.Module, count: int) -> list[ir.Module]:
+    """Gives a step's module ``count`` modules of its own for its kernels,
+    which can compile in parallel; the step calls them through
+    declarations. Kernels stay in the step's module until they hold
+    ``_UNSPLIT_INSTRUCTIONS`` (a small step stays one module), then each
+    goes to the part with the least code so far. Returns the parts (those
+    left without a kernel define nothing)."""
+    parts = [ir.Module(name=f"{module.name}_part{index}") for index in range(count)]
+    module.kgraph_parts = [[module, 0], *([part, 0] for part in parts)]
+    return parts
+
+
+# Kernel instructions a step's own module takes before its parts get any:
+# about 100 kB of IR, below which a helper process does not pay.
+_UNSPLIT_INSTRUCTIONS = 1500
+
+
+def _reuse(
+    module: ir.Module, key: tuple, emit: Callable[[ir.Module], _Kernel]
+) -> _Kernel:
+    """The kernel of ``key`` for ``module``'s step: emitted by
+    ``emit(target)`` once, into ``module`` or into its lightest part (see
+    ``add_kernel_parts``), and then declared in ``module``."""
     cache = _kernels(module)
-    if key not in cache:
-        cache[key] = emit()
+    if key in cache:
+        return cache[key]
+    parts = getattr(module, "kgraph_parts", None)
+    if not parts:
+        cache[key] = emit(module)
+        return cache[key]
+    chosen = parts[0]
+    if chosen[1] >= _UNSPLIT_INSTRUCTIONS:
+        chosen = min(parts[1:], key=lambda entry: entry[1])
+    target = chosen[0]
+    before = len(target.globals)
+    result = emit(target)
+    added = list(target.globals.values())[before:]
+    chosen[1] += sum(_instructions(value) for value in added)
+    if target is module:
+        cache[key] = result
+        return result
+    kernel = cast(ir.Function, result[0] if isinstance(result, tuple) else result)
+    kernel.linkage = ""
+    declared = module.globals.get(kernel.name) or ir.Function(
+        module, kernel.ftype, kernel.name
+    )
+    reused = (declared, *result[1:]) if isinstance(result, tuple) else declared
+    cache[key] = cast(_Kernel, reused)
     return cache[key]
+
+
+def raises_index_flag(module: ir.Module) -> bool:
+    """Whether a kernel of ``module``'s step (in it or in one of its parts)
+    gathers, and so may raise the index flag (``lowering.gather_index``)."""
+    parts = [entry[0] for entry in getattr(module, "kgraph_parts", ())]
+    return any(lowering.INDEX_ERROR_FLAG in m.globals for m in [module, *parts])
+
+
+def _instructions(value: ir.GlobalValue) -> int:
+    """The instructions of a function (0 for a declaration or a global)."""
+    blocks = getattr(value, "blocks", ())
+    return sum(len(block.instructions) for block in blocks)
 
 
 def _unit_kernels(
@@ -409,7 +466,7 @@ def _unit_kernels(
         kernel, _ = _reuse(
             module,
             kernel_key(graph, "rows", nodes, external, False),
-            lambda: _emit_row_group_kernel(module, prefix, program, nodes),
+            lambda target: _emit_row_group_kernel(target, prefix, program, nodes),
         )
         arguments = [*(pointers[n.id] for n in nodes), *map(pointers.get, external)]
         return [(kernel, arguments, False)]
@@ -426,7 +483,9 @@ def _unit_kernels(
             kernel_key(
                 graph, ("product", _in_place(program, nodes)), nodes, external, shared
             ),
-            lambda: _emit_product_group_kernel(module, prefix, program, nodes, shared),
+            lambda target: _emit_product_group_kernel(
+                target, prefix, program, nodes, shared
+            ),
         )
     elif len(nodes) == 1:
         shared = _shared(graph, first, opdef)
@@ -436,8 +495,8 @@ def _unit_kernels(
             kernel_key(
                 graph, "prepared" if keep else "node", nodes, list(first.inputs), shared
             ),
-            lambda: _emit_kernel(
-                module, prefix, program, first, opdef, shared, keep is not None
+            lambda target: _emit_kernel(
+                target, prefix, program, first, opdef, shared, keep is not None
             ),
         )
         arguments = [pointers[first.id], *map(pointers.get, first.inputs)]
@@ -454,7 +513,7 @@ def _unit_kernels(
             kernel_key(
                 graph, ("group", _in_place(program, nodes)), nodes, external, shared
             ),
-            lambda: _emit_group_kernel(module, prefix, program, nodes, shared),
+            lambda target: _emit_group_kernel(target, prefix, program, nodes, shared),
         )
     arguments = [*(pointers[n.id] for n in nodes), *(pointers[i] for i in external)]
     return [(kernel, arguments, shared)]

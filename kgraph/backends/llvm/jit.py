@@ -10,12 +10,15 @@ the object code; an entry that does not check out is ignored and rebuilt.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import contextlib
 import functools
 import hashlib
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -29,6 +32,7 @@ import llvmlite.binding as llvm
 
 from kgraph import config
 from kgraph import errors
+from kgraph.backends.llvm import compile_worker
 from kgraph.backends.llvm import perf_map
 
 _MAGIC = b"KGRAPHOBJ1\n"
@@ -42,15 +46,7 @@ def target_machine() -> llvm.TargetMachine:
 
 
 def _new_target_machine() -> llvm.TargetMachine:
-    llvm.initialize_native_target()
-    llvm.initialize_native_asmprinter()
-    target = llvm.Target.from_triple(llvm.get_process_triple())
-    return target.create_target_machine(
-        cpu=llvm.get_host_cpu_name(),
-        features=llvm.get_host_cpu_features().flatten(),
-        opt=3,
-        jit=True,
-    )
+    return compile_worker.new_target_machine()
 
 
 @functools.cache
@@ -107,20 +103,10 @@ def optimize(
     Raises:
         CompileError: when LLVM rejects the IR.
     """
-    tm = tm or target_machine()
     try:
-        module = llvm.parse_assembly(ir_text, context=context)
-        module.verify()
+        return compile_worker.optimize_module(ir_text, tm or target_machine(), context)
     except RuntimeError as error:
         raise errors.CompileError(f"LLVM rejected the generated IR: {error}") from error
-    module.triple = llvm.get_process_triple()
-    module.data_layout = str(tm.target_data)
-    options = llvm.create_pipeline_tuning_options(speed_level=3)
-    options.loop_vectorization = True
-    options.slp_vectorization = True
-    builder = llvm.create_pass_builder(tm, options)
-    builder.getModulePassManager().run(module, builder)
-    return module
 
 
 def assembly(ir_text: str) -> str:
@@ -253,46 +239,179 @@ class Library:
         return address
 
 
-def _object_code(ir_text: str) -> tuple[bytes, bool]:
-    """Object code for one module, from the cache or compiled in a context and
-    target machine of its own (so several can compile at once)."""
-    key = cache_key(ir_text)
-    body = _read_cache(key)
-    if body is not None:
-        return body, True
-    tm = _new_target_machine()
-    context = llvm.create_context()
-    body = tm.emit_object(optimize(ir_text, tm, context))
-    _write_cache(key, body)
-    return body, False
+def _object_code(ir_text: str) -> bytes:
+    """Object code for one module, compiled here and written to the cache.
+
+    Raises:
+        CompileError: when LLVM rejects the IR.
+    """
+    try:
+        body = compile_worker.object_code(ir_text)
+    except RuntimeError as error:
+        raise errors.CompileError(f"LLVM rejected the generated IR: {error}") from error
+    _write_cache(cache_key(ir_text), body)
+    return body
 
 
 def compile_ir(ir_text: str | Sequence[str]) -> Library:
     """Compiles IR to native code, through the disk cache.
 
     Args:
-        ir_text: one module's IR, or several modules (compiled in parallel,
-            one thread per core, and linked into one engine: a module may
-            call functions another defines).
+        ir_text: one module's IR, or several modules (linked into one
+            engine: a module may call functions another defines). Where
+            enough of them miss the cache, a helper process compiles some
+            while this one compiles the others (``_share_out``).
 
     Returns:
         The loaded ``Library``.
+
+    Raises:
+        CompileError: when LLVM rejects the IR.
     """
     import time
 
     started = time.perf_counter()
     texts = [ir_text] if isinstance(ir_text, str) else list(ir_text)
-    workers = min(len(texts), os.cpu_count() or 1)
-    if workers > 1:
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(_object_code, texts))
-    else:
-        results = [_object_code(text) for text in texts]
+    bodies: list[bytes | None] = [_read_cache(cache_key(text)) for text in texts]
+    cached = all(body is not None for body in bodies)
+    missing = [index for index, body in enumerate(bodies) if body is None]
+    for index, body in _share_out([texts[i] for i in missing], missing):
+        bodies[index] = body
+    for index in missing:
+        if bodies[index] is None:
+            bodies[index] = _object_code(texts[index])
     key = cache_key("\0".join(texts))
-    cached = all(hit for _, hit in results)
-    library = _load([body for body, _ in results], key, cached, started)
+    library = _load([body for body in bodies if body is not None], key, cached, started)
     library.module_keys = [cache_key(text) for text in texts]
     return library
+
+
+# Below this much IR to compile, a helper's round trips cost more than they
+# save.
+_HELPER_MIN_BYTES = 100_000
+
+
+def _share_out(texts: list[str], indices: list[int]) -> list[tuple[int, bytes]]:
+    """Compiles about half of ``texts`` (by size, the largest first) in the
+    helper process while this thread compiles none of them yet; returns
+    ``(index, object code)`` for those the helper compiled. Runs only with
+    more than one core, enough IR and a helper free to take it; anything
+    the helper could not compile is left to the caller (which compiles it
+    here, raising LLVM's error if the IR is bad).
+    """
+    if (
+        len(texts) < 2
+        or sum(map(len, texts)) < _HELPER_MIN_BYTES
+        or (os.cpu_count() or 1) < 2
+        or not config.compile_helper()
+    ):
+        return []
+    order = sorted(range(len(texts)), key=lambda k: -len(texts[k]))
+    lanes: list[list[int]] = [[], []]
+    loads = [0, 0]
+    for k in order:
+        lane = loads.index(min(loads))
+        lanes[lane].append(k)
+        loads[lane] += len(texts[k])
+    helper = _Helper.acquire()
+    if helper is None:
+        return []
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            remote = pool.submit(helper.compile, [texts[k] for k in lanes[1]])
+            done = [(indices[k], _object_code(texts[k])) for k in lanes[0]]
+            for k, body in zip(lanes[1], remote.result(), strict=True):
+                if body is not None:
+                    _write_cache(cache_key(texts[k]), body)
+                    done.append((indices[k], body))
+    finally:
+        _Helper.release()
+    return done
+
+
+class _Helper:
+    """The helper process (``compile_worker.py`` run as a script), started
+    when first needed and used by one compile at a time."""
+
+    _lock = threading.Lock()
+    _process: subprocess.Popen | None = None
+    _owner = 0  # the process that started it (a forked child starts its own)
+    _broken = False
+
+    @classmethod
+    def acquire(cls) -> _Helper | None:
+        """The helper, now this caller's, or ``None`` when it is busy or
+        cannot run."""
+        if cls._broken or not cls._lock.acquire(blocking=False):
+            return None
+        old = cls._process
+        if old is not None and (cls._owner != os.getpid() or old.poll() is not None):
+            # Dead, or started by the process this one forked from: its
+            # pipes are closed here (the other process keeps its own).
+            for stream in (old.stdin, old.stdout):
+                with contextlib.suppress(OSError):
+                    stream and stream.close()
+            cls._process = None
+        if cls._process is None:
+            cls._owner = os.getpid()
+            try:
+                cls._process = subprocess.Popen(
+                    [sys.executable, "-c", _BOOTSTRAP, compile_worker.__file__],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError:
+                cls._broken = True
+                cls._lock.release()
+                return None
+        return cls()
+
+    @classmethod
+    def release(cls) -> None:
+        cls._lock.release()
+
+    @classmethod
+    def stop(cls) -> None:
+        """Closes the helper's input (it then exits) and waits for it."""
+        process = cls._process
+        if process is None or cls._owner != os.getpid():
+            return
+        cls._process = None
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.close()
+            process.wait(timeout=5)
+            process.stdout.close()
+        if process.poll() is None:
+            process.kill()
+
+    def compile(self, texts: list[str]) -> list[bytes | None]:
+        """Each text's object code, or ``None`` where the helper refused it
+        or failed (it is then stopped, and started again next time)."""
+        process = type(self)._process
+        assert process is not None and process.stdin and process.stdout
+        results: list[bytes | None] = []
+        for text in texts:
+            try:
+                compile_worker.write_message(process.stdin, None, text.encode())
+                status, body = compile_worker.read_answer(process.stdout)
+            except (OSError, EOFError, ValueError):
+                process.kill()
+                results.extend([None] * (len(texts) - len(results)))
+                break
+            results.append(body if status == compile_worker.COMPILED else None)
+        return results
+
+
+atexit.register(_Helper.stop)
+
+# Runs the helper's file as a script, without the working directory in the
+# path (the interpreter and its packages as in this process).
+_BOOTSTRAP = (
+    "import runpy, sys; sys.path = [p for p in sys.path if p]; "
+    "runpy.run_path(sys.argv[1], run_name='__main__')"
+)
 
 
 def _load(bodies: Sequence[bytes], key: str, cached: bool, started: float) -> Library:

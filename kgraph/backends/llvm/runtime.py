@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import math
+import mmap
 import threading
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -84,10 +85,23 @@ Derived = tuple[int, np.ndarray] | None
 
 
 def arena(size: int) -> np.ndarray:
-    """A zeroed byte array whose data is 64-byte aligned."""
+    """A zeroed byte array whose data is 64-byte aligned.
+
+    A big one is an anonymous mapping of its own (page aligned, zero
+    pages the kernel fills on first touch): NumPy asks for transparent
+    huge pages for big arrays, and where the kernel cannot give them it
+    compacts memory on every fault, which made the first step of a long
+    sequence model several times slower than the next ones.
+    """
+    if size >= _MAPPED_ARENA_BYTES:
+        return np.frombuffer(mmap.mmap(-1, size), dtype=np.uint8)
     raw = np.zeros(size + ALIGNMENT, dtype=np.uint8)
     start = (-raw.ctypes.data) % ALIGNMENT
     return raw[start : start + size]
+
+
+# Arenas from this size on are mappings of their own (see ``arena``).
+_MAPPED_ARENA_BYTES = 1 << 22
 
 
 @dataclass
