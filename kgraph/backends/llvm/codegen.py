@@ -244,9 +244,6 @@ def emit_step(
                 since_barrier = "zero"
     if since_barrier is not None:
         threads_module.barrier(em, words, threads)
-    if skip is not None:
-        builder.branch(skip)
-        builder.position_at_start(skip)
     if ready is not None:
         # Everyone is past the kernels: the prepared state is whole.
         with builder.if_then(threads_module.on_thread_zero(em, tid)):
@@ -254,6 +251,10 @@ def emit_step(
     for position, output_name in enumerate(layout.outputs):
         slot = builder.gep(outputs, [ir.Constant(I64, position)], source_etype=PTR)
         builder.store(pointers[graph.outputs[output_name]], slot)
+    if skip is not None:
+        # A skipped step gives no outputs (its loop does not read them).
+        builder.branch(skip)
+        builder.position_at_start(skip)
     builder.ret_void()
     layout.arena_size = program.plan.arena_size if program.plan is not None else offset
     if loop_bytes or prepared:
