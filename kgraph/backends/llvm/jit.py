@@ -292,12 +292,12 @@ _HELPER_MIN_BYTES = 100_000
 
 
 def _share_out(texts: list[str], indices: list[int]) -> list[tuple[int, bytes]]:
-    """Compiles about half of ``texts`` (by size, the largest first) in the
-    helper process while this thread compiles none of them yet; returns
-    ``(index, object code)`` for those the helper compiled. Runs only with
-    more than one core, enough IR and a helper free to take it; anything
-    the helper could not compile is left to the caller (which compiles it
-    here, raising LLVM's error if the IR is bad).
+    """Compiles ``texts`` in two lanes of about equal size (the largest
+    first): the helper process takes one while this thread compiles the
+    other. Returns ``(index, object code)`` for every text compiled; those
+    the helper refused or lost are left out, for the caller to compile here
+    (raising LLVM's error if the IR is bad). Nothing happens (an empty
+    list) with one core, one text, too little IR, or the helper busy or off.
     """
     if (
         len(texts) < 2
