@@ -30,6 +30,12 @@ def _model(backend):
     return model
 
 
+def _data(seed, rows):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 64)).astype("float32")
+    return x, rng.normal(size=(rows, 4)).astype("float32")
+
+
 def _in_threads(count, work):
     errors = []
 
@@ -72,9 +78,7 @@ def test_concurrent_predictions_equal_the_one_thread_results(backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_concurrent_evaluations_equal_the_one_thread_result(backend):
     model = _model(backend)
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(24, 64)).astype("float32")
-    y = rng.normal(size=(24, 4)).astype("float32")
+    x, y = _data(1, 24)
     expected = model.evaluate(x, y, batch_size=8, verbose=0)
     results = []
     _in_threads(
@@ -86,9 +90,7 @@ def test_concurrent_evaluations_equal_the_one_thread_result(backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_concurrent_fits_take_turns(backend):
     model = _model(backend)
-    rng = np.random.default_rng(2)
-    x = rng.normal(size=(32, 64)).astype("float32")
-    y = rng.normal(size=(32, 4)).astype("float32")
+    x, y = _data(2, 32)
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     start = int(model.optimizer.iterations.numpy())
     _in_threads(2, lambda _: model.fit(x, y, batch_size=8, epochs=3, verbose=0))
@@ -99,9 +101,7 @@ def test_concurrent_fits_take_turns(backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_concurrent_train_on_batch_calls_count_every_step(backend):
     model = _model(backend)
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(8, 64)).astype("float32")
-    y = rng.normal(size=(8, 4)).astype("float32")
+    x, y = _data(3, 8)
     model.train_on_batch(x, y)
     start = int(model.optimizer.iterations.numpy())
 
@@ -116,9 +116,7 @@ def test_concurrent_train_on_batch_calls_count_every_step(backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_predict_started_during_a_fit_waits_for_it(backend):
     model = _model(backend)
-    rng = np.random.default_rng(4)
-    x = rng.normal(size=(32, 64)).astype("float32")
-    y = rng.normal(size=(32, 4)).astype("float32")
+    x, y = _data(4, 32)
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     started = threading.Event()
 

@@ -68,24 +68,30 @@ def _mutate(data, rng):
     return bytes(data)
 
 
-@pytest.mark.parametrize("suffix", [".kgraph", ".keras"])
-def test_random_mutations_raise_only_file_format_errors(suffix, tmp_path):
+def _fuzz(suffix, folder, mutate, seed):
+    """Loads ``MUTATIONS`` mutants of a saved model: each loads or raises a
+    ``FileFormatError`` naming the file. Returns how many were refused."""
     if suffix == ".keras":
         pytest.importorskip("h5py")
-    original = _saved(tmp_path, suffix)
-    rng = np.random.default_rng(0)
-    path = tmp_path / f"mutant{suffix}"
-    outcomes = {"loaded": 0, "refused": 0}
+    original = _saved(folder, suffix)
+    rng = np.random.default_rng(seed)
+    path = folder / f"mutant{suffix}"
+    refused = 0
     for _ in range(MUTATIONS):
-        path.write_bytes(_mutate(original, rng))
+        path.write_bytes(mutate(original, rng))
         try:
             kg.models.load_model(path)
-            outcomes["loaded"] += 1
         except errors.FileFormatError as error:
             assert str(path) in str(error)
-            outcomes["refused"] += 1
-    print(f"bytes of {suffix}: {outcomes}")
-    assert outcomes["refused"] > MUTATIONS // 2
+            refused += 1
+    loaded = MUTATIONS - refused
+    print(f"{mutate.__name__} of {suffix}: loaded {loaded}, refused {refused}")
+    return refused
+
+
+@pytest.mark.parametrize("suffix", [".kgraph", ".keras"])
+def test_random_mutations_raise_only_file_format_errors(suffix, tmp_path):
+    assert _fuzz(suffix, tmp_path, _mutate, seed=0) > MUTATIONS // 2
 
 
 def _forge_method(data, index, method):
@@ -156,21 +162,7 @@ def _mutate_entry(data, rng):
 @pytest.mark.filterwarnings("ignore:.*returned uncompiled")
 @pytest.mark.parametrize("suffix", [".kgraph", ".keras"])
 def test_rewritten_entries_raise_only_file_format_errors(suffix, tmp_path):
-    if suffix == ".keras":
-        pytest.importorskip("h5py")
-    original = _saved(tmp_path, suffix)
-    rng = np.random.default_rng(1)
-    path = tmp_path / f"mutant{suffix}"
-    refused = 0
-    for _ in range(MUTATIONS):
-        path.write_bytes(_mutate_entry(original, rng))
-        try:
-            kg.models.load_model(path)
-        except errors.FileFormatError as error:
-            assert str(path) in str(error)
-            refused += 1
-    print(f"entries of {suffix}: loaded {MUTATIONS - refused}, refused {refused}")
-    assert refused > MUTATIONS // 3
+    assert _fuzz(suffix, tmp_path, _mutate_entry, seed=1) > MUTATIONS // 3
 
 
 def test_a_damaged_metadata_entry_is_refused(model_bytes, tmp_path):
