@@ -16,6 +16,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -304,6 +305,7 @@ def _share_out(texts: list[str], indices: list[int]) -> list[tuple[int, bytes]]:
         or sum(map(len, texts)) < _HELPER_MIN_BYTES
         or (os.cpu_count() or 1) < 2
         or not config.compile_helper()
+        or not _runs_python(sys.executable)
     ):
         return []
     order = sorted(range(len(texts)), key=lambda k: -len(texts[k]))
@@ -327,6 +329,14 @@ def _share_out(texts: list[str], indices: list[int]) -> list[tuple[int, bytes]]:
     finally:
         _Helper.release()
     return done
+
+
+def _runs_python(executable: str | None) -> bool:
+    """Whether ``executable`` is a Python interpreter by its name (an
+    application embedding Python reports its own program there, which must
+    not be started as the helper)."""
+    name = os.path.basename(executable or "").lower()
+    return re.fullmatch(r"(python|pypy)[\d.]*(\.exe)?", name) is not None
 
 
 class _Helper:

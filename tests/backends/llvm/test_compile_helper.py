@@ -115,3 +115,19 @@ def test_a_model_predicts_the_same_with_and_without_the_helper(monkeypatch, tmp_
         return model.predict(x, batch_size=16, verbose=0)
 
     np.testing.assert_array_equal(predicted("1"), predicted("0"))
+
+
+@pytest.mark.parametrize(
+    ("executable", "runs"),
+    [
+        ("/usr/bin/python3.11", True),
+        ("/venv/bin/python", True),
+        ("C:\\Python311\\python.exe", False),  # not a path on this system
+        ("/usr/bin/pypy3", True),
+        ("/usr/sbin/uwsgi", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_only_a_python_interpreter_is_started_as_the_helper(executable, runs):
+    assert jit._runs_python(executable) is runs
