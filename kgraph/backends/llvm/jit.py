@@ -1,6 +1,8 @@
 """Everything that touches ``llvmlite.binding``: the host target machine,
 optimization with the new pass manager, verification, the on-disk object
-cache and the MCJIT engine that hands out function addresses.
+cache and the MCJIT engine that hands out function addresses. (The IR to
+object code step itself lives in ``compile_worker.py``, which a helper
+process runs too: several modules compile at once only across processes.)
 
 The cache key is the sha256 of the IR text, the host CPU name and features,
 and the kgraph and LLVM versions, so code built for another CPU or another
