@@ -270,11 +270,11 @@ def sample_weights(
     labels: np.ndarray | None,
 ) -> np.ndarray:
     """Returns one float32 weight per sample: ``sample_weight`` times the
-    weight of each sample's class.
+    weight of each sample's class (1.0 for a class ``class_weight`` does
+    not name, as in Keras).
 
     Raises:
-        ValueError: for a wrong length or a class missing from
-            ``class_weight``.
+        ValueError: for a wrong length, or ``class_weight`` without labels.
     """
     weights = np.ones(n, dtype=np.float32)
     if sample_weight is not None:
@@ -291,14 +291,10 @@ def sample_weights(
         if labels is None:
             raise ValueError("`class_weight` needs `y`. Received: y=None")
         classes = _classes(labels)
-        missing = sorted(set(classes.tolist()) - set(class_weight))
-        if missing:
-            raise ValueError(
-                f"`class_weight` has no weight for classes {missing}. Received: "
-                f"class_weight keys {sorted(class_weight)}"
-            )
         table = {int(k): float(v) for k, v in class_weight.items()}
-        weights = weights * np.array([table[int(c)] for c in classes], dtype=np.float32)
+        weights = weights * np.array(
+            [table.get(int(c), 1.0) for c in classes], dtype=np.float32
+        )
     return weights
 
 

@@ -205,9 +205,10 @@ class DenseStack:
 
 
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.ndarray:
-    """Keras's conversion: argmax of one-hot targets, else rounded labels."""
+    """Keras's conversion: argmax of one-hot targets, else rounded labels;
+    a class the mapping does not name weighs 1.0."""
     if y.ndim > 1 and y.shape[-1] > 1:
         classes = np.argmax(y, axis=-1)
     else:
         classes = np.round(y.reshape(len(y))).astype(int)
-    return np.array([class_weight[int(c)] for c in classes], dtype=np.float64)
+    return np.array([class_weight.get(int(c), 1.0) for c in classes], dtype=np.float64)

@@ -289,13 +289,6 @@ def test_bad_validation_data(no_graph_runs):
         model.fit(x, y, validation_data=(np.zeros((3, 5)), y[:3]), verbose=0)
 
 
-def test_class_weight_missing_a_class(no_graph_runs):
-    model = _model()
-    x, _, y = _data()
-    with pytest.raises(ValueError, match=r"no weight for classes \[1, 2\]"):
-        model.fit(x, y, class_weight={0: 1.0}, verbose=0)
-
-
 def test_non_numeric_data(no_graph_runs):
     model = _model()
     _, _, y = _data()

@@ -145,10 +145,13 @@ def test_sample_weight():
     _assert_weights(model, reference)
 
 
+# A class the mapping does not name weighs 1.0, as in Keras.
+@pytest.mark.parametrize(
+    "class_weight", [{0: 0.3, 1: 2.5}, {1: 2.5}], ids=["all", "one-missing"]
+)
 @pytest.mark.parametrize("one_hot", [True, False], ids=["one-hot", "sparse"])
-def test_class_weight(one_hot):
+def test_class_weight(one_hot, class_weight):
     x, y, labels, weights = _data(4)
-    class_weight = {0: 0.3, 1: 2.5}
     loss = "categorical_crossentropy" if one_hot else "sparse_categorical_crossentropy"
     targets = y if one_hot else labels
     model = _mlp(weights, optimizer=kg.optimizers.SGD(learning_rate=0.2), loss=loss)
