@@ -376,16 +376,29 @@ def _kernels(module: ir.Module) -> dict[tuple, Any]:
     return cache
 
 
-def add_kernel_parts(module: ir.Module, count: int) -> list[ir.Module]:
+@dataclass
+class _Part:
+    """A module that takes kernels, and their instructions so far."""
+
+    module: ir.Module
+    instructions: int = 0
+
+
+def add_kernel_parts(module: ir.Module, count: int) -> None:
     """Gives a step's module ``count`` modules of its own for its kernels,
-    which can compile in parallel; the step calls them through
-    declarations. Kernels stay in the step's module until they hold
-    ``_UNSPLIT_INSTRUCTIONS`` (a small step stays one module), then each
-    goes to the part with the least code so far. Returns the parts (those
-    left without a kernel define nothing)."""
-    parts = [ir.Module(name=f"{module.name}_part{index}") for index in range(count)]
-    module.kgraph_parts = [[module, 0], *([part, 0] for part in parts)]
-    return parts
+    which can compile in parallel (``kernel_parts``); the step calls them
+    through declarations. Kernels stay in the step's module until they
+    hold ``_UNSPLIT_INSTRUCTIONS`` (a small step stays one module), then
+    each goes to the part with the least code so far."""
+    names = (f"{module.name}_part{index}" for index in range(count))
+    module.kgraph_parts = [_Part(module), *(_Part(ir.Module(name=n)) for n in names)]
+
+
+def kernel_parts(module: ir.Module) -> list[ir.Module]:
+    """The parts of ``module`` (``add_kernel_parts``) that took kernels:
+    the modules to compile beside it."""
+    parts = getattr(module, "kgraph_parts", ())[1:]
+    return [part.module for part in parts if part.instructions]
 
 
 # Kernel instructions a step's own module takes before its parts get any:
@@ -407,13 +420,13 @@ def _reuse(
         cache[key] = emit(module)
         return cache[key]
     chosen = parts[0]
-    if chosen[1] >= _UNSPLIT_INSTRUCTIONS:
-        chosen = min(parts[1:], key=lambda entry: entry[1])
-    target = chosen[0]
+    if chosen.instructions >= _UNSPLIT_INSTRUCTIONS:
+        chosen = min(parts[1:], key=lambda part: part.instructions)
+    target = chosen.module
     before = len(target.globals)
     result = emit(target)
     added = list(target.globals.values())[before:]
-    chosen[1] += sum(_instructions(value) for value in added)
+    chosen.instructions += sum(_instructions(value) for value in added)
     if target is module:
         cache[key] = result
         return result
@@ -430,8 +443,9 @@ def _reuse(
 def raises_index_flag(module: ir.Module) -> bool:
     """Whether a kernel of ``module``'s step (in it or in one of its parts)
     gathers, and so may raise the index flag (``lowering.gather_index``)."""
-    parts = [entry[0] for entry in getattr(module, "kgraph_parts", ())]
-    return any(lowering.INDEX_ERROR_FLAG in m.globals for m in [module, *parts])
+    return any(
+        lowering.INDEX_ERROR_FLAG in m.globals for m in [module, *kernel_parts(module)]
+    )
 
 
 def _instructions(value: ir.GlobalValue) -> int:

@@ -317,12 +317,11 @@ def _share_out(texts: list[str], indices: list[int]) -> list[tuple[int, bytes]]:
         lane = loads.index(min(loads))
         lanes[lane].append(k)
         loads[lane] += len(texts[k])
-    helper = _Helper.acquire()
-    if helper is None:
+    if not _Helper.acquire():
         return []
     try:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            remote = pool.submit(helper.compile, [texts[k] for k in lanes[1]])
+            remote = pool.submit(_Helper.compile, [texts[k] for k in lanes[1]])
             done = [(indices[k], _object_code(texts[k])) for k in lanes[0]]
             for k, body in zip(lanes[1], remote.result(), strict=True):
                 if body is not None:
@@ -351,11 +350,11 @@ class _Helper:
     _broken = False
 
     @classmethod
-    def acquire(cls) -> _Helper | None:
-        """The helper, now this caller's, or ``None`` when it is busy or
-        cannot run."""
+    def acquire(cls) -> bool:
+        """Makes the helper this caller's (started if need be); false when
+        it is busy or cannot run."""
         if cls._broken or not cls._lock.acquire(blocking=False):
-            return None
+            return False
         old = cls._process
         if old is not None and (cls._owner != os.getpid() or old.poll() is not None):
             # Dead, or started by the process this one forked from: its
@@ -376,8 +375,8 @@ class _Helper:
             except OSError:
                 cls._broken = True
                 cls._lock.release()
-                return None
-        return cls()
+                return False
+        return True
 
     @classmethod
     def release(cls) -> None:
@@ -398,10 +397,12 @@ class _Helper:
         if process.poll() is None:
             process.kill()
 
-    def compile(self, texts: list[str]) -> list[bytes | None]:
+    @classmethod
+    def compile(cls, texts: list[str]) -> list[bytes | None]:
         """Each text's object code, or ``None`` where the helper refused it
-        or failed (it is then stopped, and started again next time)."""
-        process = type(self)._process
+        or failed (it is then stopped, and started again next time). Only
+        between ``acquire`` and ``release``."""
+        process = cls._process
         assert process is not None and process.stdin and process.stdout
         results: list[bytes | None] = []
         for text in texts:

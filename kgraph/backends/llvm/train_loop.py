@@ -38,6 +38,7 @@ from kgraph.backends.llvm.codegen import StepLayout
 from kgraph.backends.llvm.codegen import add_kernel_parts
 from kgraph.backends.llvm.codegen import align
 from kgraph.backends.llvm.codegen import emit_step
+from kgraph.backends.llvm.codegen import kernel_parts
 from kgraph.backends.llvm.codegen import raises_index_flag
 from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
@@ -53,9 +54,9 @@ from kgraph.ops.lowering import Emitter
 
 _BATCHED = ("data", "target", "sample_weight")
 
-# Modules a step's kernels are spread over, each compiled on a core of its
-# own beside the step's and the loop's (jit.compile_ir): the results are
-# the same for any count (kernels are never inlined into the step).
+# Modules a big step's kernels are spread over, so that jit.compile_ir can
+# give some to its helper process: the results are the same for any count
+# (kernels are never inlined into the step).
 _KERNEL_PARTS = 2
 SIGNATURE = ir.FunctionType(
     I64, [PTR, PTR, PTR, I64, I64, I64, I64, I64, F32, PTR, PTR, PTR, I64, I64, PTR]
@@ -169,14 +170,14 @@ def emit_loop(
     ready = []
     for index, program in enumerate(programs):
         step_module = ir.Module(name=f"{entry}_step{index}")
-        parts = add_kernel_parts(step_module, _KERNEL_PARTS)
+        add_kernel_parts(step_module, _KERNEL_PARTS)
         # Training updates the parameters every step: nothing derived from
         # them keeps.
         layout = emit_step(
             step_module, program, f"{entry}_step{index}", prepare=kind != TRAIN
         )
         spec.step_modules.append(step_module)
-        spec.step_modules.extend(part for part in parts if _defines(part))
+        spec.step_modules.extend(kernel_parts(step_module))
         gathers = raises_index_flag(step_module)
         body, size = _emit_body(module, spec, layout, f"{entry}_batch{index}", gathers)
         bodies.append(body)
@@ -186,11 +187,6 @@ def emit_loop(
     spec.prepared = (ready[0], ready[-1])
     _emit_entry(module, spec, bodies[0], bodies[-1])
     return spec
-
-
-def _defines(module: ir.Module) -> bool:
-    """Whether a module defines any function."""
-    return any(getattr(value, "blocks", None) for value in module.globals.values())
 
 
 def _emit_entry(
