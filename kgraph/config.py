@@ -39,9 +39,22 @@ def verify_passes() -> bool:
     return os.environ.get("KGRAPH_VERIFY", "0") not in ("", "0", "false")
 
 
+# Processes sharing this machine's cores (a data-parallel job's local
+# processes; see ``share_cores``).
+_SHARING = 1
+
+
+def share_cores(processes: int) -> None:
+    """Says how many processes of a job share this machine: each one's
+    native loops then take its share of the cores by default."""
+    global _SHARING
+    _SHARING = max(1, int(processes))
+
+
 def num_threads() -> int:
     """Threads the native loops use (``KGRAPH_NUM_THREADS``, default: all
-    cores)."""
+    cores, or this process's share of them when a job's processes share
+    the machine)."""
     value = os.environ.get("KGRAPH_NUM_THREADS")
     if value:
         try:
@@ -51,7 +64,7 @@ def num_threads() -> int:
                 "KGRAPH_NUM_THREADS must be a positive integer. "
                 f"Received: KGRAPH_NUM_THREADS={value!r}"
             ) from None
-    return os.cpu_count() or 1
+    return max(1, (os.cpu_count() or 1) // _SHARING)
 
 
 def compile_helper() -> bool:

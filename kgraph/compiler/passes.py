@@ -53,6 +53,19 @@ class GraphOptimizer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Replicas:
+    """A data-parallel training step's setting (``reduce_across_replicas``).
+
+    Args:
+        averaged: the keys of the state updates averaged over the processes
+            with the gradients (layer state training updates, such as
+            BatchNormalization's moving statistics).
+    """
+
+    averaged: tuple[str, ...] = ()
+
+
 @dataclass
 class PassContext:
     """What the passes of one pipeline run share.
@@ -72,6 +85,9 @@ class PassContext:
             test suite always does).
         keep_stages: keep a copy of the graph after every pass in
             ``stages`` (for ``kg.dump``); off by default, copies cost.
+        replicas: set in a data-parallel job's training step: its
+            gradients are summed over the processes
+            (``reduce_across_replicas``).
     """
 
     name: str = "pipeline"
@@ -87,6 +103,7 @@ class PassContext:
     timings: dict[str, float] = field(default_factory=dict)
     stages: dict[str, Graph] = field(default_factory=dict)
     plan: BufferPlan | None = None
+    replicas: Replicas | None = None
 
 
 def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Graph:

@@ -4,6 +4,7 @@ from kgraph.compiler.autodiff import differentiate
 from kgraph.compiler.fusion import fuse
 from kgraph.compiler.inline_optimizer import inline_optimizer
 from kgraph.compiler.memory_plan import plan_memory
+from kgraph.compiler.replicas import reduce_across_replicas
 from kgraph.compiler.shape_inference import infer_shapes
 from kgraph.compiler.simplify import eliminate_common_subexpressions
 from kgraph.compiler.simplify import eliminate_dead_code
@@ -19,6 +20,7 @@ TRAIN = (
     fold_constants,  # evaluate what the specialization made constant
     simplify_where,  # drop the branch the training flag no longer picks
     differentiate,  # gradients of the loss for every trainable parameter
+    reduce_across_replicas,  # data-parallel jobs: one sum over processes
     inline_optimizer,  # the optimizer update joins the graph: one graph per step
     fold_constants,  # gradients of constants and seeds are constants
     remove_identities,  # unbroadcasting leaves reshapes that change nothing

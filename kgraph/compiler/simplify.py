@@ -36,12 +36,14 @@ def specialize_inputs(graph: Graph, ctx: PassContext) -> Graph:
 def fold_constants(graph: Graph, ctx: PassContext) -> Graph:
     """Evaluates nodes whose operands are all constants.
 
-    Requires: nothing. Guarantees: no computed node (other than random ones)
-    has only constant operands, unless its result would be large.
+    Requires: nothing. Guarantees: no computed node (other than random ones
+    and ones with effects, such as ``all_reduce``) has only constant
+    operands, unless its result would be large.
     """
     for node in graph.nodes():
         opdef = registry.get(node.op)
-        if opdef.kind in (registry.SOURCE, registry.RANDOM) or not node.inputs:
+        skipped = opdef.kind in (registry.SOURCE, registry.RANDOM) or opdef.effects
+        if skipped or not node.inputs:
             continue
         operands = [graph.node(i) for i in node.inputs]
         if any(o.op != "constant" for o in operands):

@@ -20,12 +20,14 @@ from typing import Any
 import numpy as np
 
 from kgraph import config
+from kgraph import distribution as distribution_module
 from kgraph import errors
 from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
 from kgraph.compiler.program import slot_input
+from kgraph.distribution.executable import DataParallelExecutable
 from kgraph.models import batches as batch_utils
 from kgraph.models import data as data_utils
 from kgraph.models import dataset_loops
@@ -382,7 +384,8 @@ class Trainer(ModelMembers):
         specs: Mapping[str, Any],
         stages: bool = False,
     ) -> Program:
-        key = (kind, batch_size, tuple(sorted(specs.items())))
+        replicated = distribution_module.distribution() is not None
+        key = (kind, batch_size, tuple(sorted(specs.items())), replicated)
         if key not in self._programs or (stages and not self._programs[key].stages):
             graph = self._forward(kind, specs)
             self._programs[key] = training.compile_program(
@@ -394,6 +397,7 @@ class Trainer(ModelMembers):
                 dict(graph.bindings),
                 keep_stages=stages,
                 input_shapes=training.split_specs(specs)[1],
+                replicated=replicated,
             )
             self._last_program = self._programs[key]
         return self._programs[key]
@@ -445,9 +449,13 @@ class Trainer(ModelMembers):
     def _executable(self, specs: Mapping[str, Any]) -> Any:
         """The backend's executable for targets of ``specs``, kept until the
         next ``compile`` so native loops are compiled once."""
-        key = (self._backend, tuple(sorted(specs.items())))
+        current = distribution_module.distribution()
+        key = (self._backend, tuple(sorted(specs.items())), current)
         if key not in self._executables:
-            self._executables[key] = self._new_executable(specs)
+            executable = self._new_executable(specs)
+            if current is not None:
+                executable = DataParallelExecutable(executable, current.world)
+            self._executables[key] = executable
         return self._executables[key]
 
     def _new_executable(self, specs: Mapping[str, Any]) -> Any:
@@ -719,7 +727,7 @@ class Trainer(ModelMembers):
                 self._resolve_batch_size(val_batch_size),
             )
             n = len(next(iter(train.values())))
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         if streamed:
             steps = source.steps_per_epoch
         else:
@@ -738,6 +746,7 @@ class Trainer(ModelMembers):
             self._last_specs = specs
             executable = self._executable(specs)
             state = self._state(TRAIN, specs)
+            _synchronize(executable, state)
         seed = dataset_loops.new_seed()
         self.stop_training = False
         callback_list.on_train_begin()
@@ -924,7 +933,7 @@ class Trainer(ModelMembers):
             raise ValueError(f"Arguments not recognized: {kwargs}. Received: {kwargs}")
         self._require_compiled("evaluation")
         self._check_steps("evaluate")
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         if batch_utils.is_batch_source(x):
             _no_arrays_with_batches("evaluate", x, y=y, sample_weight=sample_weight)
             source = batch_utils.BatchSource(x, steps, argument="steps")
@@ -1009,7 +1018,7 @@ class Trainer(ModelMembers):
 
         self._check_steps("predict")
         _check_batch_first_outputs(self)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = _verbosity(verbose)
         if batch_utils.is_batch_source(x):
             source = batch_utils.BatchSource(x, steps, argument="steps")
             callback_list = CallbackList(
@@ -1080,7 +1089,9 @@ class Trainer(ModelMembers):
         step = int(self.optimizer.iterations_variable.value)
         state = self._state(TRAIN, specs)
         self.reset_metrics()
-        totals = self._executable(specs).train(
+        executable = self._executable(specs)
+        _synchronize(executable, state)
+        totals = executable.train(
             state,
             train,
             np.arange(n),
@@ -1206,6 +1217,21 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _verbosity(verbose: Any) -> int:
+    """``verbose`` as a number (``"auto"`` is 1); 0 on the processes of a
+    data-parallel job other than process 0, which alone prints."""
+    level = 1 if verbose == "auto" else int(verbose)
+    return level if distribution_module.is_chief() else 0
+
+
+def _synchronize(executable: Any, state: Mapping[str, np.ndarray]) -> None:
+    """Gives every process of a data-parallel job process 0's weights and
+    optimizer state before training (nothing without a distribution)."""
+    synchronize = getattr(executable, "synchronize", None)
+    if synchronize is not None:
+        synchronize(state)
 
 
 def _batch_size(batch_size: int | None, fixed: int | None = None) -> int:

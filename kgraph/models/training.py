@@ -19,6 +19,7 @@ from kgraph import errors
 from kgraph import ops
 from kgraph.compiler import pipeline
 from kgraph.compiler.passes import PassContext
+from kgraph.compiler.passes import Replicas
 from kgraph.compiler.passes import run_pipeline
 from kgraph.compiler.program import EVAL
 from kgraph.compiler.program import PREDICT
@@ -352,6 +353,7 @@ def compile_program(
     variables: Mapping[str, Any] | None = None,
     keep_stages: bool = False,
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
+    replicated: bool = False,
 ) -> Program:
     """Runs the pipeline of ``kind`` for one batch size (and the concrete
     per-sample shapes of inputs declared with unknown dimensions).
@@ -367,6 +369,9 @@ def compile_program(
         keep_stages: keep the graph after every pass (``Program.stages``).
         input_shapes: per-sample shapes by input name, for inputs whose
             declared shape has unknown dimensions.
+        replicated: a training step of one process of a data-parallel
+            job: it sums its gradients (and averages the layer state it
+            updates) over the processes.
 
     Returns:
         The ``Program``.
@@ -400,8 +405,12 @@ def compile_program(
         if kind == TRAIN
         else ()
     )
+    replicas = None
+    if replicated and kind == TRAIN:
+        replicas = Replicas(tuple(objective.outputs_with("state_update")))
     ctx = PassContext(
         name=kind,
+        replicas=replicas,
         batch_size=batch_size,
         loss="loss",
         trainable=trainable,

@@ -10,6 +10,7 @@ from kgraph.ops.adaptive_pooling import adaptive_average_pool
 from kgraph.ops.adaptive_pooling import adaptive_max_pool
 from kgraph.ops.builder import apply
 from kgraph.ops.builder import layer_scope
+from kgraph.ops.collective import all_reduce
 from kgraph.ops.composite import all
 from kgraph.ops.composite import any
 from kgraph.ops.composite import argmin
@@ -368,6 +369,7 @@ __all__ = [
     "adaptive_max_pool",
     "add",
     "all",
+    "all_reduce",
     "allclose",
     "amax",
     "amin",

@@ -100,7 +100,8 @@ class OpDef:
         doc: one line describing the op.
         attrs: the allowed attributes by name.
         differentiable: whether the op has a gradient.
-        effects: true for ops a pass must never remove.
+        effects: true for ops a pass must never remove, merge or evaluate
+            at compile time (``all_reduce`` talks to other processes).
         lower: how the LLVM backend computes the op (``ops/lowering.py``):
             for elementwise ops a scalar body ``(emitter, values, in_dtypes,
             out_dtype, attrs) -> value``; for the others a loop-nest emitter

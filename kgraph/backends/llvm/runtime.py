@@ -43,6 +43,7 @@ from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import TRAIN
 from kgraph.compiler.program import Program
 from kgraph.ir.types import TensorType
+from kgraph.ops import collective
 from kgraph.ops import lowering
 
 _ARGUMENTS = (
@@ -131,6 +132,8 @@ class CompiledLoop:
     heavy: bool = False
     # The address of the loop's out-of-range flag (0: it gathers nothing).
     flag_address: int | None = None
+    # The address of its reducer word (0: it sums nothing over processes).
+    reducer_address: int | None = None
     # Arena pairs not in use, each with what its prepared state was derived
     # from (see ``take_arenas``). A call takes one (a new pair when every
     # pair is in use) and gives it back, so calls from several Python
@@ -531,6 +534,7 @@ class LLVMExecutable:
         version: int | None = None,
     ) -> None:
         _check(compiled, state, data)
+        _install_reducer(compiled)
         state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
         data_table = _table(compiled, "data", [data[n] for n in compiled.spec.data])
         # Prepared state holds for the same state arrays at the same version.
@@ -567,6 +571,23 @@ class LLVMExecutable:
         if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
         _check_index_flag(compiled)
+
+
+def _install_reducer(compiled: CompiledLoop) -> None:
+    """Points the loop's reducer word at the process's reducer (a training
+    step of a data-parallel job sums its gradients through it), or at
+    nothing (one process: the sum is the operand)."""
+    address = compiled.reducer_address
+    if address is None:
+        address = compiled.library.engine.get_global_value_address(
+            collective.REDUCER_SYMBOL
+        )
+        compiled.reducer_address = address
+    if not address:
+        return
+    reducer = collective.reducer()
+    entry = reducer.native() if reducer is not None else 0
+    ctypes.c_void_p.from_address(address).value = entry or None
 
 
 def _check_index_flag(compiled: CompiledLoop) -> None:
