@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+from kgraph import distribution
 from kgraph.callbacks.callback import Callback
 from kgraph.callbacks.callback import Logs
 
@@ -112,6 +113,9 @@ class BackupAndRestore(Callback):
             self._save()
 
     def _save(self) -> None:
+        if not distribution.is_chief():
+            # In a data-parallel job, process 0 alone writes.
+            return
         Path(self.backup_dir).mkdir(parents=True, exist_ok=True)
         if self.double_checkpoint:
             for path in (self._weights_path, self._metadata_path):
@@ -122,6 +126,8 @@ class BackupAndRestore(Callback):
         self._metadata_path.write_text(json.dumps(metadata))
 
     def on_train_end(self, logs: Logs | None = None) -> None:
+        if not distribution.is_chief():
+            return
         if self.delete_checkpoint and Path(self.backup_dir).exists():
             shutil.rmtree(self.backup_dir)
 

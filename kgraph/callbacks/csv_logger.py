@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kgraph import distribution
 from kgraph.callbacks.callback import Callback
 from kgraph.callbacks.callback import Logs
 
@@ -70,6 +71,9 @@ class CSVLogger(Callback):
         self.csv_file: IO[str] | None = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        if not distribution.is_chief():
+            # In a data-parallel job, process 0 alone writes.
+            return
         mode = "w"
         if self.append:
             self.append_header = not _has_header(self.filename)
@@ -100,6 +104,8 @@ class CSVLogger(Callback):
         return writer
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        if self.csv_file is None:
+            return
         logs = logs or {}
         if self.keys is None:
             self.keys = self._columns(logs)

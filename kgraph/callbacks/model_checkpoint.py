@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from kgraph import distribution
 from kgraph.callbacks.callback import Logs
 from kgraph.callbacks.monitor_callback import MonitorCallback
 from kgraph.utils.progbar import print_msg
@@ -174,7 +175,10 @@ class ModelCheckpoint(MonitorCallback):
         return True
 
     def _save_model(self, epoch: int, batch: int | None, logs: Logs | None) -> None:
-        """Saves the model or its weights if due."""
+        """Saves the model or its weights if due (in a data-parallel job,
+        process 0 alone writes)."""
+        if not distribution.is_chief():
+            return
         logs = logs or {}
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, logs, filepath):

@@ -49,10 +49,13 @@ class DataParallelExecutable:
         """As the backend's (see ``Executable.placement``)."""
         return self.inner.placement(array)
 
-    def synchronize(self, state: Mapping[str, np.ndarray]) -> None:
-        """Gives every process process 0's state (before training: each
-        process initialized its weights from its own random draws)."""
+    def synchronize(self, state: Mapping[str, np.ndarray], epoch: int = 0) -> int:
+        """Gives every process process 0's state and first epoch (before
+        training: each process initialized its weights from its own random
+        draws, and only process 0 may have restored a backup); returns the
+        epoch."""
         self.world.broadcast([state[name] for name in sorted(state)])
+        return int(self.world.broadcast_object(epoch))
 
     def train(
         self,

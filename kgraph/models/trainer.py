@@ -746,7 +746,6 @@ class Trainer(ModelMembers):
             self._last_specs = specs
             executable = self._executable(specs)
             state = self._state(TRAIN, specs)
-            _synchronize(executable, state)
         seed = dataset_loops.new_seed()
         self.stop_training = False
         callback_list.on_train_begin()
@@ -754,6 +753,9 @@ class Trainer(ModelMembers):
         # interrupted training stopped, as in Keras.
         initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         self._initial_epoch = None
+        if not streamed:
+            # After on_train_begin: a restored backup is process 0's too.
+            initial_epoch = _synchronize(executable, state, initial_epoch)
         epoch_logs: dict[str, float] = {}
         for epoch in range(initial_epoch, epochs):
             if streamed and source.exhausted:
@@ -1226,12 +1228,14 @@ def _verbosity(verbose: Any) -> int:
     return level if distribution_module.is_chief() else 0
 
 
-def _synchronize(executable: Any, state: Mapping[str, np.ndarray]) -> None:
-    """Gives every process of a data-parallel job process 0's weights and
-    optimizer state before training (nothing without a distribution)."""
+def _synchronize(
+    executable: Any, state: Mapping[str, np.ndarray], epoch: int = 0
+) -> int:
+    """Gives every process of a data-parallel job process 0's weights,
+    optimizer state and first epoch before training; returns the epoch
+    (nothing changes without a distribution)."""
     synchronize = getattr(executable, "synchronize", None)
-    if synchronize is not None:
-        synchronize(state)
+    return epoch if synchronize is None else synchronize(state, epoch)
 
 
 def _batch_size(batch_size: int | None, fixed: int | None = None) -> int:
