@@ -52,6 +52,11 @@ GRAD_TOLERANCE: tuple[float, float] = (1e-4, 1e-5)
 # next steps (Adam and RMSprop divide by small square roots). Over 150 drawn
 # models trained 2 epochs the worst difference was 1/60 of this tolerance.
 MODEL_TOLERANCE: tuple[float, float] = (1e-4, 1e-5)
+# A data-parallel job against one process: the job sums each process's mean
+# gradient weighted by its rows where one process takes one mean over the
+# batch, so the gradients differ by a few ulps, which feed the next steps
+# as between two backends.
+REPLICA_TOLERANCE: tuple[float, float] = MODEL_TOLERANCE
 # Metrics that count arg-max hits (accuracy) on two backends: those few-ulp
 # differences flip a prediction whose top two classes lie within an ulp of
 # each other (seen on a drawn model whose biases after one Adam step differed

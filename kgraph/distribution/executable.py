@@ -53,7 +53,12 @@ class DataParallelExecutable:
         """Gives every process process 0's state and first epoch (before
         training: each process initialized its weights from its own random
         draws, and only process 0 may have restored a backup); returns the
-        epoch."""
+        epoch.
+
+        Raises:
+            ValueError: on every process, when their models differ.
+        """
+        self.world.check_same("model (weight names, shapes and dtypes)", _shapes(state))
         self.world.broadcast([state[name] for name in sorted(state)])
         return int(self.world.broadcast_object(epoch))
 
@@ -161,7 +166,7 @@ class DataParallelExecutable:
         """At a job's first step: every process has the same model, data
         shapes and batches (a mismatch would hang the first sum)."""
         signature = (
-            tuple((n, a.shape, str(a.dtype)) for n, a in sorted(state.items())),
+            _shapes(state),
             tuple((n, a.shape[1:], str(a.dtype)) for n, a in sorted(data.items())),
             batch_size,
             samples,
@@ -171,6 +176,11 @@ class DataParallelExecutable:
             return
         self.world.check_same("model, data shapes and batches", signature)
         self._checked.add(signature)
+
+
+def _shapes(arrays: Mapping[str, np.ndarray]) -> tuple:
+    """Each array's name, shape and dtype, by name."""
+    return tuple((n, a.shape, str(a.dtype)) for n, a in sorted(arrays.items()))
 
 
 __all__ = ["DataParallelExecutable"]

@@ -153,11 +153,11 @@ class World:
         values = self.comm.allgather(value)
         differ = [rank for rank, v in enumerate(values) if v != values[0]]
         if differ:
+            mine, theirs = _first_difference(values[0], values[differ[0]])
             raise ValueError(
                 f"DataParallel: every process must run the same {what}, but "
-                f"process(es) {differ} differ from process 0. Process 0: "
-                f"{values[0]!r}. Received: {values[differ[0]]!r} on process "
-                f"{differ[0]}"
+                f"process(es) {differ} differ from process 0. Process 0 has "
+                f"{mine!r}. Received: {theirs!r} on process {differ[0]}"
             )
 
     def abort(self, reason: str) -> None:
@@ -188,6 +188,17 @@ def _abort_on_uncaught_exceptions(world: World) -> None:
 
     sys.excepthook = hook
     threading.excepthook = thread_hook
+
+
+def _first_difference(first: Any, second: Any) -> tuple[Any, Any]:
+    """The first items where two equally long tuples differ (or the
+    values themselves)."""
+    if isinstance(first, tuple) and isinstance(second, tuple):
+        if len(first) == len(second):
+            for mine, theirs in zip(first, second, strict=True):
+                if mine != theirs:
+                    return mine, theirs
+    return first, second
 
 
 def shard(total: int, size: int, rank: int) -> tuple[int, int]:
