@@ -7,7 +7,8 @@ Usage: ``python dp_job.py MODE OUT [BACKEND]``. Modes:
   and (process 0) saves the weights, History, evaluation and predictions
   to ``OUT/result.npz``.
 - ``raise``: process 1 raises in a callback during the second epoch.
-- ``mismatch``: process 1 trains on data with one feature more.
+- ``mismatch``: process 1 builds its model for one feature more.
+- ``fewer``: process 1 has ten samples fewer.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def main() -> None:
     world = strategy.world
     features = FEATURES + 1 if mode == "mismatch" and world.rank == 1 else FEATURES
     x, y = data(features)
+    if mode == "fewer" and world.rank == 1:
+        x, y = x[:-10], y[:-10]
     model = build(features)
     compile_model(model, backend)
     same = SameWeights(world)

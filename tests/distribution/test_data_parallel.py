@@ -114,9 +114,32 @@ def test_a_process_that_raises_ends_the_job_naming_it(tmp_path):
     assert "boom on purpose" in output
 
 
-def test_processes_with_different_data_stop_at_the_first_step(tmp_path):
-    result, seconds = _launch(2, "mismatch", str(tmp_path), timeout=60)
+@pytest.mark.parametrize(
+    ("mode", "difference"),
+    [
+        ("mismatch", "Received: ('adam/dense/kernel/momentum', (13, 16)"),
+        ("fewer", "Process 0 has 203. Received: 193 on process 1"),
+    ],
+)
+def test_processes_that_differ_stop_at_the_first_step(mode, difference, tmp_path):
+    result, seconds = _launch(2, mode, str(tmp_path), timeout=60)
     assert result.returncode != 0
     assert seconds < 30
     output = result.stdout + result.stderr
     assert "process(es) [1] differ from process 0" in output
+    assert difference in output
+
+
+def test_the_example_trains_over_two_processes_and_one_prints():
+    example = JOB.parents[2] / "examples" / "distributed_mnist.py"
+    result = subprocess.run(
+        [_mpiexec(), "-n", "2", sys.executable, str(example), "--epochs", "4"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("test accuracy") == 1
+    assert result.stdout.count("Epoch 4/4") == 1
+    accuracy = float(result.stdout.rsplit("test accuracy", 1)[1].split()[0])
+    assert accuracy > 0.8, result.stdout
