@@ -67,6 +67,14 @@ def num_threads() -> int:
     return max(1, (os.cpu_count() or 1) // _SHARING)
 
 
+def mpi_direct_calls() -> bool:
+    """Whether a data-parallel training step calls ``MPI_Allreduce`` from
+    native code (``KGRAPH_MPI_DIRECT``, default on where the MPI library's
+    ABI is known; ``0`` goes through a Python callback, which measures its
+    time; see ``distribution/native_sum.py``)."""
+    return os.environ.get("KGRAPH_MPI_DIRECT", "1") not in ("", "0", "false")
+
+
 def compile_helper() -> bool:
     """Whether big loops compile partly in a helper process
     (``KGRAPH_COMPILE_HELPER``, default on; ``0`` compiles everything in

@@ -16,7 +16,8 @@ For each framework it times one training epoch after a warm-up epoch
 (batch 32 and 128), predict on 10,000 samples, predict on one sample, and for
 kgraph the compile time in a fresh process, cold and from the disk cache,
 and the cold compile split into passes, IR generation and LLVM
-(``tools/compile_profile.py``, W1 and an LSTM over 64 steps).
+(``tools/compile_profile.py``, W1 and an LSTM over 64 steps), and W1 over an
+MPI job of 1 and 2 processes (``tools/bench_mpi.py``, with mpi4py).
 Each framework runs in its own subprocess; absent packages are skipped.
 
 Usage::
@@ -47,6 +48,7 @@ from importlib import util
 from pathlib import Path
 
 import bench_cnn
+import bench_mpi
 import bench_w6
 import compile_profile
 
@@ -765,6 +767,11 @@ def main() -> None:
         print()
         split = {name: compile_profile.profile(name) for name in ("w1", "lstm64")}
         print(compile_profile.format_split(split))
+    mpi = {}
+    if "kgraph-llvm" in results and bench_mpi.available():
+        print()
+        mpi = bench_mpi.scaling(args.repeats)
+        print(bench_mpi.format_scaling(mpi))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -773,6 +780,7 @@ def main() -> None:
                     "results": results,
                     "floors": floors,
                     "compile_split": split,
+                    "mpi": mpi,
                 },
                 indent=1,
             )

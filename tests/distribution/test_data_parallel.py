@@ -5,6 +5,7 @@ process, and a job whose process fails. Skipped without mpi4py (the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,13 +31,17 @@ def _mpiexec() -> str:
     return found
 
 
-def _launch(processes: int, *arguments: str, timeout: float = 120) -> tuple:
+def _launch(
+    processes: int, *arguments: str, timeout: float = 120, direct: bool = True
+) -> tuple:
+    """Runs the job; ``direct=False`` sums through the Python callback."""
     started = time.monotonic()
     result = subprocess.run(
         [_mpiexec(), "-n", str(processes), sys.executable, str(JOB), *arguments],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=dict(os.environ, KGRAPH_MPI_DIRECT="1" if direct else "0"),
     )
     return result, time.monotonic() - started
 
@@ -65,9 +70,9 @@ def _one_process(backend: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("processes", [2, 3])
-def test_a_job_trains_as_one_process_does(processes, tmp_path):
-    result, _ = _launch(processes, "train", str(tmp_path))
+@pytest.mark.parametrize(("processes", "direct"), [(2, True), (3, True), (2, False)])
+def test_a_job_trains_as_one_process_does(processes, direct, tmp_path):
+    result, _ = _launch(processes, "train", str(tmp_path), direct=direct)
     assert result.returncode == 0, result.stdout + result.stderr
     saved = np.load(tmp_path / "result.npz")
     assert int(saved["processes"]) == processes
