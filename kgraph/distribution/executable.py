@@ -42,8 +42,11 @@ class DataParallelExecutable:
     def __init__(self, inner: Any, world: World) -> None:
         self.inner = inner
         self.world = world
-        self._orders: dict[tuple[int, int, int], np.ndarray] = {}
+        # The last epoch order seen (kept, so its id is not reused), with
+        # this process's rows of it.
+        self._order: tuple[np.ndarray, int, np.ndarray] | None = None
         self._checked: set[tuple] = set()
+        self._synchronized = False
 
     def placement(self, array: np.ndarray) -> np.ndarray | None:
         """As the backend's (see ``Executable.placement``)."""
@@ -60,6 +63,7 @@ class DataParallelExecutable:
         """
         self.world.check_same("model (weight names, shapes and dtypes)", _shapes(state))
         self.world.broadcast([state[name] for name in sorted(state)])
+        self._synchronized = True
         return int(self.world.broadcast_object(epoch))
 
     def train(
@@ -76,6 +80,10 @@ class DataParallelExecutable:
         """Trains this process's share of ``batches`` (global ``batch_size``)
         and returns the statistics summed over the processes."""
         world = self.world
+        if not self._synchronized:
+            # The first training of this executable (batches from a
+            # generator, train_on_batch): start from process 0's state.
+            self.synchronize(state)
         self._check_job(state, data, batch_size, len(order))
         local = self._local_order(order, batch_size)
         rows = shard(batch_size, world.size, world.rank)
@@ -138,22 +146,25 @@ class DataParallelExecutable:
         return {name: array[start:stop] for name, array in data.items()}
 
     def _local_order(self, order: np.ndarray, batch_size: int) -> np.ndarray:
-        """This process's rows of every batch of ``order``, batch after batch
-        (its batch ``b`` is its share of global batch ``b``)."""
-        key = (id(order), len(order), batch_size)
-        local = self._orders.get(key)
-        if local is not None:
-            return local
+        """This process's rows of every batch of process 0's ``order``, batch
+        after batch (its batch ``b`` is its share of global batch ``b``).
+        Every process meets a new epoch's order at the same call: process 0
+        sends it, so the processes need not have drawn the same one."""
+        if self._order is not None:
+            seen, size, local = self._order
+            if seen is order and size == batch_size:
+                return local
         world = self.world
+        shared = np.ascontiguousarray(order, dtype=np.int64).copy()
+        world.broadcast([shared])
         pieces = []
         for first in range(0, len(order), batch_size):
             rows = min(batch_size, len(order) - first)
             check_rows(rows, world.size, f"the batch of samples {first}..")
             start, stop = shard(rows, world.size, world.rank)
-            pieces.append(order[first + start : first + stop])
-        local = np.concatenate(pieces) if pieces else order[:0]
-        self._orders.clear()
-        self._orders[key] = local
+            pieces.append(shared[first + start : first + stop])
+        local = np.concatenate(pieces) if pieces else shared[:0]
+        self._order = (order, batch_size, local)
         return local
 
     def _check_job(

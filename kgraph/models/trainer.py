@@ -450,7 +450,9 @@ class Trainer(ModelMembers):
         """The backend's executable for targets of ``specs``, kept until the
         next ``compile`` so native loops are compiled once."""
         current = distribution_module.distribution()
-        key = (self._backend, tuple(sorted(specs.items())), current)
+        key: tuple = (self._backend, tuple(sorted(specs.items())))
+        if current is not None:
+            key += (current,)
         if key not in self._executables:
             executable = self._new_executable(specs)
             if current is not None:
@@ -1092,7 +1094,6 @@ class Trainer(ModelMembers):
         state = self._state(TRAIN, specs)
         self.reset_metrics()
         executable = self._executable(specs)
-        _synchronize(executable, state)
         totals = executable.train(
             state,
             train,
