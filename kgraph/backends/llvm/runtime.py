@@ -130,10 +130,9 @@ class CompiledLoop:
     # Whether its steps have kernels shared among threads however few the
     # rows (``codegen.shares_work``).
     heavy: bool = False
-    # The address of the loop's out-of-range flag (0: it gathers nothing).
-    flag_address: int | None = None
-    # The address of its reducer word (0: it sums nothing over processes).
-    reducer_address: int | None = None
+    # The addresses of the module's words the runtime reads or writes, by
+    # symbol (0: the loop has none): its out-of-range flag and its reducer.
+    addresses: dict[str, int] = dataclasses.field(default_factory=dict)
     # Arena pairs not in use, each with what its prepared state was derived
     # from (see ``take_arenas``). A call takes one (a new pair when every
     # pair is in use) and gives it back, so calls from several Python
@@ -573,16 +572,21 @@ class LLVMExecutable:
         _check_index_flag(compiled)
 
 
+def _address_of(compiled: CompiledLoop, symbol: str) -> int:
+    """The address of one of the module's words (0 if it has none), looked
+    up once: llvmlite serializes its calls behind one lock."""
+    address = compiled.addresses.get(symbol)
+    if address is None:
+        address = compiled.library.engine.get_global_value_address(symbol)
+        compiled.addresses[symbol] = address
+    return address
+
+
 def _install_reducer(compiled: CompiledLoop) -> None:
     """Points the loop's reducer word at the process's reducer (a training
     step of a data-parallel job sums its gradients through it), or at
     nothing (one process: the sum is the operand)."""
-    address = compiled.reducer_address
-    if address is None:
-        address = compiled.library.engine.get_global_value_address(
-            collective.REDUCER_SYMBOL
-        )
-        compiled.reducer_address = address
+    address = _address_of(compiled, collective.REDUCER_SYMBOL)
     if not address:
         return
     reducer = collective.reducer()
@@ -597,13 +601,7 @@ def _check_index_flag(compiled: CompiledLoop) -> None:
     Raises:
         ShapeError: naming the loop (the NumPy backend's error for it).
     """
-    address = compiled.flag_address
-    if address is None:
-        # Looked up once (llvmlite serializes its calls behind one lock).
-        address = compiled.library.engine.get_global_value_address(
-            lowering.INDEX_ERROR_FLAG
-        )
-        compiled.flag_address = address
+    address = _address_of(compiled, lowering.INDEX_ERROR_FLAG)
     if not address:
         return
     flag = ctypes.c_int32.from_address(address)
