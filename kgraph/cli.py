@@ -118,6 +118,24 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    model = _load(args.model, args.unsafe)
+    if isinstance(model, Graph):
+        raise CommandError(f"{args.model} is a graph, not a model: export a model")
+    options = {
+        key: value
+        for key, value in (
+            ("name", args.name),
+            ("target", args.target),
+            ("cpu", args.cpu),
+            ("features", args.features),
+        )
+        if value is not None
+    }
+    model.export(args.output, format="c", batch_size=args.batch, **options)
+    return 0
+
+
 def _add_model_options(parser: argparse.ArgumentParser, with_stage: bool) -> None:
     parser.add_argument(
         "file", metavar="FILE", help="a .kgraph/.keras model or a .json graph"
@@ -181,7 +199,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(summary_parser, with_stage=False)
     summary_parser.set_defaults(handler=_summary)
-    for command in (dump_parser, viz_parser, summary_parser):
+    export_parser = commands.add_parser(
+        "export",
+        help="write a saved model's predict loop as a C header and object file",
+        description=(
+            "Write NAME.h and NAME.o (the predict loop with its weights, for a "
+            "target CPU) into a folder: see README.txt there for the build line."
+        ),
+    )
+    export_parser.add_argument("model", help="a saved model (.kgraph or .keras)")
+    export_parser.add_argument("-o", "--output", required=True, help="the folder")
+    export_parser.add_argument("--name", help="the C prefix (the model's name)")
+    export_parser.add_argument(
+        "--target", help="an LLVM target triple (default: this machine's)"
+    )
+    export_parser.add_argument("--cpu", help="the target CPU (default: this one)")
+    export_parser.add_argument(
+        "--features", help="target features, LLVM's form: +avx2,-avx512f"
+    )
+    export_parser.add_argument(
+        "--batch", type=int, default=1, help="rows per step (default 1: any count)"
+    )
+    export_parser.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="load Lambda layers' bytecode (only for files you trust)",
+    )
+    export_parser.set_defaults(handler=_export)
+    for command in (dump_parser, viz_parser, summary_parser, export_parser):
         command.add_argument(
             "--debug", action="store_true", help="show the traceback of an error"
         )

@@ -85,7 +85,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "Model.quantized_call": _LOW_PRECISION,
     "Layer.dtype_policy": _LOW_PRECISION,
     "Model.dtype_policy": _LOW_PRECISION,
-    "Model.export": "written by the export work (format='c')",
 }
 
 _HEADING = re.compile(

@@ -1185,6 +1185,61 @@ class Trainer(ModelMembers):
 
         api.save_model(self, filepath, overwrite, zipped, **kwargs)
 
+    def export(
+        self,
+        filepath: str,
+        format: str = "c",
+        verbose: Any = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Exports the predict loop as a C library: ``NAME.o`` (the loop and
+        its weights, for a target CPU, nothing to link but the C functions
+        its header lists) and ``NAME.h`` in the folder ``filepath``.
+
+        Args:
+            filepath: the folder to write.
+            format: ``"c"`` (the one format kgraph writes).
+            verbose: print where the files went (default: yes).
+            input_signature: must be ``None`` (the model's inputs decide).
+            **kwargs: ``name`` (the C prefix; the model's name),
+                ``target`` (an LLVM triple; this machine's), ``cpu``,
+                ``features`` (``"+avx2,-avx512f"``) and ``batch_size`` (rows
+                per step, 1).
+
+        Raises:
+            ValueError: for another format, an input signature, or an
+                unknown argument.
+
+        Example:
+
+        ```python
+        model.export("digits_c", format="c")  # digits_c/<name>.o and .h
+        ```
+        """
+        from kgraph.models.export import export_c
+
+        if format != "c":
+            raise ValueError(
+                "export: kgraph writes format='c' (a C header and an object file "
+                f"of the predict loop). Received: format={format!r}"
+            )
+        if input_signature is not None:
+            raise ValueError(
+                "export: the model's inputs give the signature. Received: "
+                f"input_signature={input_signature!r}"
+            )
+        allowed = {"name", "target", "cpu", "features", "batch_size"}
+        unknown = sorted(set(kwargs) - allowed)
+        if unknown:
+            raise ValueError(
+                f"export: unknown argument(s) {unknown}; expected some of "
+                f"{sorted(allowed)}. Received: {unknown}"
+            )
+        folder = export_c(self, filepath, **kwargs)
+        if verbose is None or verbose:
+            print(f"Exported the predict loop of '{self.name}' to {folder}")
+
     def save_weights(
         self, filepath: str, overwrite: bool = True, max_shard_size: Any = None
     ) -> None:

@@ -112,6 +112,134 @@ def optimize(
         raise errors.CompileError(f"LLVM rejected the generated IR: {error}") from error
 
 
+def export_object(
+    ir_texts: Sequence[str],
+    triple: str | None = None,
+    cpu: str | None = None,
+    features: str | None = None,
+) -> tuple[bytes, str, list[str]]:
+    """Links modules into one and compiles it to a relocatable,
+    position-independent object file for a target (``kgraph export``).
+
+    Args:
+        ir_texts: the modules' IR.
+        triple: the target triple (default: this machine's).
+        cpu: the target CPU (default: this machine's for its own triple,
+            ``generic`` otherwise).
+        features: the target's features (default: this machine's for its
+            own triple, none otherwise).
+
+    Returns:
+        The object code, the triple it is for, and the C library functions
+        it may call (the functions it declares, and ``memcpy``, ``memset``
+        or ``memmove`` where LLVM's memory intrinsics may become calls).
+
+    Raises:
+        CompileError: for an unknown target, or IR LLVM rejects.
+    """
+    host = llvm.get_process_triple()
+    triple = triple or host
+    native = triple == host
+    with _LOCK:
+        llvm.initialize_all_targets()
+        llvm.initialize_all_asmprinters()
+        try:
+            target = llvm.Target.from_triple(triple)
+        except RuntimeError as error:
+            raise errors.CompileError(
+                f"export: LLVM has no target for this triple. Received: "
+                f"triple={triple!r} ({error})"
+            ) from None
+        tm = target.create_target_machine(
+            cpu=cpu or (llvm.get_host_cpu_name() if native else "generic"),
+            features=features
+            if features is not None
+            else (llvm.get_host_cpu_features().flatten() if native else ""),
+            opt=3,
+            reloc="pic",
+            codemodel="default",
+        )
+        context = llvm.create_context()
+        modules = []
+        try:
+            for text in ir_texts:
+                module = llvm.parse_assembly(text, context=context)
+                module.verify()
+                modules.append(module)
+            linked = modules[0]
+            for module in modules[1:]:
+                linked.link_in(module)
+            linked.triple = triple
+            linked.data_layout = str(tm.target_data)
+            options = llvm.create_pipeline_tuning_options(speed_level=3)
+            options.loop_vectorization = True
+            options.slp_vectorization = True
+            builder = llvm.create_pass_builder(tm, options)
+            builder.getModulePassManager().run(linked, builder)
+            return tm.emit_object(linked), triple, _externals(linked)
+        except RuntimeError as error:
+            raise errors.CompileError(
+                f"LLVM rejected the exported code: {error}"
+            ) from error
+        finally:
+            if modules:
+                modules[0].close()
+
+
+# LLVM intrinsics the code generator may turn into calls of the C library
+# (of the same name, with an ``f`` for float32), depending on the target.
+_LIBCALLS = frozenset(
+    [
+        "exp",
+        "exp2",
+        "exp10",
+        "log",
+        "log2",
+        "log10",
+        "pow",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "sinh",
+        "cosh",
+        "tanh",
+        "floor",
+        "ceil",
+        "trunc",
+        "rint",
+        "nearbyint",
+        "round",
+        "roundeven",
+        "fma",
+        "ldexp",
+    ]
+)
+
+
+def _externals(module: llvm.ModuleRef) -> list[str]:
+    """The C library functions the module's object code may call: those it
+    declares, and those LLVM's intrinsics may become (a superset)."""
+    found = set()
+    for function in module.functions:
+        if not function.is_declaration:
+            continue
+        parts = function.name.split(".")
+        if parts[0] != "llvm":
+            found.add(function.name)
+        elif parts[1] in ("memcpy", "memset", "memmove"):
+            found.add(parts[1])
+        elif parts[1] in _LIBCALLS:
+            suffix = "f" if any("f32" in part for part in parts[2:]) else ""
+            found.add(parts[1] + suffix)
+    if " frem " in str(module):
+        found.update(("fmodf", "fmod"))
+    return sorted(found)
+
+
 def assembly(ir_text: str) -> str:
     """The host assembly of IR after optimization."""
     return target_machine().emit_assembly(optimize(ir_text))

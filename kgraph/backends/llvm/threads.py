@@ -14,6 +14,10 @@ with any number of threads.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 from llvmlite import ir
 
 from kgraph.ops.lowering import I64
@@ -25,6 +29,20 @@ BARRIER_NAME = "kgraph_barrier"
 BARRIER_BYTES = 128
 # Tries a waiting thread spins before it starts yielding its core.
 SPINS = 2000
+# Set while emitting code that always runs on one thread (an exported
+# library): no barriers, and thread 0 is every thread.
+_SINGLE = contextvars.ContextVar("kgraph_single_thread", default=False)
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """Emits code for one thread inside the ``with`` block: barriers vanish
+    (so nothing calls ``sched_yield``) and ``on_thread_zero`` is true."""
+    token = _SINGLE.set(True)
+    try:
+        yield
+    finally:
+        _SINGLE.reset(token)
 
 
 def barrier_function(module: ir.Module) -> ir.Function:
@@ -85,10 +103,14 @@ def _wait(em: Emitter, slot: ir.Value, generation: ir.Value) -> None:
 
 
 def barrier(em: Emitter, words: ir.Value, threads: ir.Value) -> None:
-    """Emits a call to the module's barrier."""
+    """Emits a call to the module's barrier (nothing for one thread)."""
+    if _SINGLE.get():
+        return
     em.builder.call(barrier_function(em.module), [words, threads])
 
 
 def on_thread_zero(em: Emitter, tid: ir.Value) -> ir.Value:
-    """The condition ``tid == 0``."""
+    """The condition ``tid == 0`` (always true for one thread)."""
+    if _SINGLE.get():
+        return ir.Constant(ir.IntType(1), 1)
     return em.builder.icmp_signed("==", tid, em.index(0))
