@@ -12,7 +12,10 @@ Writes into the folder ``path``:
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import math
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +76,39 @@ def export_c(
     (folder / f"{name}.o").write_bytes(library.object_code)
     digest = hashlib.sha256(library.object_code).hexdigest()[:16]
     (folder / f"{name}.h").write_text(_header(library, digest))
+    if library.triple.startswith("wasm"):
+        _link_wasm(folder, name)
     (folder / "README.txt").write_text(_readme(library))
     return folder
+
+
+def _link_wasm(folder: Path, name: str) -> None:
+    """Links ``NAME.o`` into ``NAME.wasm`` with the ``ziglang`` package's
+    ``wasm-ld`` when it is installed: a module exporting the two predict
+    functions, its memory and ``__heap_base`` (where free memory starts),
+    importing from ``env`` the C math functions the header lists."""
+    if importlib.util.find_spec("ziglang") is None:
+        return
+    command = [
+        sys.executable,
+        "-m",
+        "ziglang",
+        "wasm-ld",
+        str(folder / f"{name}.o"),
+        "-o",
+        str(folder / f"{name}.wasm"),
+        "--no-entry",
+        "--allow-undefined",
+        f"--export={name}_predict",
+        f"--export={name}_predict_with_scratch",
+        "--export=__heap_base",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"export: wasm-ld could not link {name}.wasm. Received: "
+            f"{result.stderr.strip()}"
+        )
 
 
 def _identifier(text: str) -> str:
@@ -152,6 +186,18 @@ def _header(library: Any, digest: str) -> str:
 
 def _readme(library: Any) -> str:
     name = library.name
+    if library.triple.startswith("wasm"):
+        return (
+            f"{name}: a kgraph model exported for {library.triple}.\n\n"
+            f"{name}.wasm (linked when the ziglang package is installed; else\n"
+            f"`wasm-ld {name}.o -o {name}.wasm --no-entry --allow-undefined "
+            f"--export={name}_predict --export=__heap_base`) exports memory,\n"
+            f"__heap_base (free memory starts there: put inputs, outputs and\n"
+            f"scratch after it, growing the memory as needed) and\n"
+            f"{name}_predict(x, y, count) with pointers into that memory and\n"
+            "a 64-bit count. It imports these C functions from `env` (float\n"
+            f"in, float out): {', '.join(library.externals) or 'none'}.\n"
+        )
     return (
         f"{name}: a kgraph model exported for {library.triple}.\n\n"
         f"Build a program against it:\n\n"

@@ -4,8 +4,11 @@ but the C functions its header lists."""
 
 from __future__ import annotations
 
+import importlib.util
+import math
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 
 import kgraph as kg
 from kgraph import cli
+from kgraph import dtypes
 
 CC = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler")
@@ -214,3 +218,98 @@ def test_export_names_what_it_cannot_do(tmp_path):
         model.export(str(tmp_path), name="2 bad")
     with pytest.raises(ValueError, match="unknown argument"):
         model.export(str(tmp_path), opset=17)
+
+
+def _wasm_host(name: str):
+    """A C math function for the module's ``env`` imports, in float32."""
+    base = name[:-1] if name.endswith("f") else name
+    function = {"fmax": np.fmax, "fmin": np.fmin}.get(base) or getattr(math, base)
+    return lambda *args: float(np.float32(function(*args)))
+
+
+@pytest.mark.parametrize("build", [_mlp, _cnn])
+def test_a_webassembly_module_predicts_as_predict(build, tmp_path):
+    wasmtime = pytest.importorskip("wasmtime")
+    pytest.importorskip("ziglang")
+    model = build()
+    model.export(str(tmp_path), target="wasm32-unknown-unknown", verbose=False)
+    x = _data(model, 5)[0]
+    want = model.predict(x, batch_size=1, verbose=0)
+    engine = wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    module = wasmtime.Module.from_file(engine, str(tmp_path / f"{model.name}.wasm"))
+    linker = wasmtime.Linker(engine)
+    for need in module.imports:
+        assert need.module == "env"
+        host = wasmtime.Func(store, need.type, _wasm_host(need.name))
+        linker.define(store, need.module, need.name, host)
+    exports = linker.instantiate(store, module).exports(store)
+    memory, start = exports["memory"], exports["__heap_base"].value(store)
+    x_at = -(-start // 64) * 64
+    y_at = x_at + -(-x.nbytes // 64) * 64
+    end = y_at + want.nbytes
+    if end > memory.data_len(store):
+        memory.grow(store, -(-(end - memory.data_len(store)) // 65536))
+    memory.write(store, x.tobytes(), x_at)
+    assert exports[f"{model.name}_predict"](store, x_at, y_at, 5) == 0
+    got = np.frombuffer(memory.read(store, y_at, end), dtype="float32")
+    # Another target: 128-bit vectors sum in another order, and WebAssembly
+    # keeps denormals (x86-64 flushes them).
+    rtol, atol = dtypes.MODEL_TOLERANCE
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize(
+    ("triple", "machine"), [("aarch64-linux-gnu", 183), ("riscv64-linux-gnu", 243)]
+)
+def test_other_targets_get_their_own_objects(triple, machine, tmp_path):
+    model = _mlp()
+    model.export(str(tmp_path), target=triple, verbose=False)
+    code = (tmp_path / "digits.o").read_bytes()
+    assert code[:4] == b"\x7fELF"
+    assert int.from_bytes(code[18:20], "little") == machine
+    assert triple in (tmp_path / "digits.h").read_text()
+    if importlib.util.find_spec("ziglang") is None:
+        return  # no cross linker
+    x = _data(model, 3)[0]
+    source = _program(model, 3, False)
+    if "fmaximumf" in (tmp_path / "digits.h").read_text():
+        # C23's NaN-propagating maximum, which this C library lacks.
+        source += (
+            "float fmaximumf(float a, float b) {\n"
+            "  return a != a ? a : b != b ? b : a > b ? a : b;\n}\n"
+            "float fminimumf(float a, float b) {\n"
+            "  return a != a ? a : b != b ? b : a < b ? a : b;\n}\n"
+        )
+    (tmp_path / "main.c").write_text(source)
+    x.tofile(tmp_path / "in0.bin")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ziglang",
+            "cc",
+            "-target",
+            triple.replace("-gnu", "-musl"),
+            "-static",
+            "-I",
+            str(tmp_path),
+            "main.c",
+            "digits.o",
+            "-lm",
+            "-o",
+            "main",
+        ],
+        cwd=tmp_path,
+        check=True,
+    )
+    # It links for the target (a static program); it runs where an
+    # emulator is installed.
+    qemu = shutil.which(f"qemu-{triple.split('-')[0]}")
+    if qemu is None:
+        return
+    assert subprocess.run([qemu, str(tmp_path / "main")], cwd=tmp_path).returncode == 0
+    got = np.fromfile(tmp_path / "out0.bin", dtype="float32")
+    rtol, atol = dtypes.MODEL_TOLERANCE
+    want = model.predict(x, batch_size=1, verbose=0).reshape(-1)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)

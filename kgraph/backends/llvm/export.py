@@ -28,6 +28,7 @@ import numpy as np
 from llvmlite import ir
 
 from kgraph.backends.llvm import jit
+from kgraph.backends.llvm import target
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.codegen import align
 from kgraph.backends.llvm.train_loop import LoopSpec
@@ -109,8 +110,10 @@ def export_predict(
             "export: the library's name must be a C identifier (letters, digits "
             f"and underscores, not starting with a digit). Received: name={name!r}"
         )
+    triple, cpu, features = jit.target_options(triple, cpu, features)
+    machine = target.Target(triple, target.vector_bytes_for(triple, features))
     module = ir.Module(name=name)
-    with threads_module.single_threaded():
+    with threads_module.single_threaded(), target.generating_for(machine):
         spec = emit_loop(module, PREDICT, full, partial, f"{name}_loop")
     missing = [state for state in spec.state if state not in weights]
     if missing:
@@ -135,12 +138,19 @@ def export_predict(
     )
     _emit_static_entry(module, name, spec, with_scratch, scratch_bytes)
     texts = [str(module), *(str(step) for step in spec.step_modules)]
-    code, target, externals = jit.export_object(texts, triple, cpu, features)
+    code, built_for, externals = jit.export_object(texts, triple, cpu, features)
     graph = full.graph
     inputs = [_signature(graph.placeholder(n).type, n) for n in inputs_order]
     outputs = [_signature(graph.node(graph.outputs[n]).type, n) for n in outputs_order]
     return ExportedLibrary(
-        name, code, full.batch_size, inputs, outputs, scratch_bytes, target, externals
+        name,
+        code,
+        full.batch_size,
+        inputs,
+        outputs,
+        scratch_bytes,
+        built_for,
+        externals,
     )
 
 

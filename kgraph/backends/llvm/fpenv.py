@@ -33,12 +33,13 @@ FLUSH_TO_ZERO = 1 << 15
 
 
 def applies() -> bool:
-    """Whether the loops flush denormals: asked for, and an x86-64 host."""
+    """Whether the loops flush denormals: asked for, and x86-64 code."""
     from kgraph.backends.llvm import jit
+    from kgraph.backends.llvm import target
 
-    return config.flush_denormals() and jit.process_triple().startswith(
-        ("x86_64", "amd64")
-    )
+    other = target.current()
+    triple = jit.process_triple() if other is None else other.triple
+    return config.flush_denormals() and triple.startswith(("x86_64", "amd64"))
 
 
 def _intrinsic(em: Emitter, name: str) -> ir.Function:

@@ -112,6 +112,52 @@ def optimize(
         raise errors.CompileError(f"LLVM rejected the generated IR: {error}") from error
 
 
+# Features of another target's code by default, by architecture: for
+# WebAssembly 128-bit SIMD and bulk memory (copies are instructions, not
+# imported functions); for RISC-V what Linux distributions build for
+# (RV64GC, whose floating-point ABI is lp64d).
+_DEFAULT_FEATURES = {
+    "wasm32": "+simd128,+bulk-memory,+nontrapping-fptoint,+sign-ext",
+    "riscv64": "+m,+a,+f,+d,+c",
+}
+# The ABI for those features, where it must be named.
+_ABI = {"riscv64": "lp64d"}
+
+
+def target_options(
+    triple: str | None, cpu: str | None, features: str | None
+) -> tuple[str, str, str]:
+    """A target's triple, CPU and features, the defaults filled in: this
+    machine's for its own triple, ``generic`` and none (WebAssembly: SIMD
+    and bulk memory) for another.
+
+    Raises:
+        CompileError: for a triple LLVM has no target for.
+    """
+    host = llvm.get_process_triple()
+    triple = triple or host
+    native = triple == host
+    with _LOCK:
+        llvm.initialize_all_targets()
+        llvm.initialize_all_asmprinters()
+        try:
+            llvm.Target.from_triple(triple)
+        except RuntimeError as error:
+            raise errors.CompileError(
+                f"export: LLVM has no target for this triple. Received: "
+                f"triple={triple!r} ({error})"
+            ) from None
+        if native:
+            target_machine()
+        default_cpu = llvm.get_host_cpu_name() if native else "generic"
+        if features is None:
+            if native:
+                features = llvm.get_host_cpu_features().flatten()
+            else:
+                features = _DEFAULT_FEATURES.get(triple.split("-")[0], "")
+    return triple, cpu or default_cpu, features
+
+
 def export_object(
     ir_texts: Sequence[str],
     triple: str | None = None,
@@ -137,27 +183,16 @@ def export_object(
     Raises:
         CompileError: for an unknown target, or IR LLVM rejects.
     """
-    host = llvm.get_process_triple()
-    triple = triple or host
-    native = triple == host
+    triple, cpu, features = target_options(triple, cpu, features)
     with _LOCK:
-        llvm.initialize_all_targets()
-        llvm.initialize_all_asmprinters()
-        try:
-            target = llvm.Target.from_triple(triple)
-        except RuntimeError as error:
-            raise errors.CompileError(
-                f"export: LLVM has no target for this triple. Received: "
-                f"triple={triple!r} ({error})"
-            ) from None
+        target = llvm.Target.from_triple(triple)
         tm = target.create_target_machine(
-            cpu=cpu or (llvm.get_host_cpu_name() if native else "generic"),
-            features=features
-            if features is not None
-            else (llvm.get_host_cpu_features().flatten() if native else ""),
+            cpu=cpu,
+            features=features,
             opt=3,
             reloc="pic",
             codemodel="default",
+            abiname=_ABI.get(triple.split("-")[0], "") if "+d" in features else "",
         )
         context = llvm.create_context()
         modules = []
@@ -176,7 +211,11 @@ def export_object(
             options.slp_vectorization = True
             builder = llvm.create_pass_builder(tm, options)
             builder.getModulePassManager().run(linked, builder)
-            return tm.emit_object(linked), triple, _externals(linked)
+            externals = _externals(linked)
+            if "+bulk-memory" in features.split(","):
+                # Copies and fills are instructions of the target.
+                externals = [e for e in externals if not e.startswith("mem")]
+            return tm.emit_object(linked), triple, externals
         except RuntimeError as error:
             raise errors.CompileError(
                 f"LLVM rejected the exported code: {error}"
@@ -187,9 +226,10 @@ def export_object(
 
 
 # LLVM intrinsics the code generator may turn into calls of the C library
-# (of the same name, with an ``f`` for float32), depending on the target.
-_LIBCALLS = frozenset(
-    [
+# (named here, with an ``f`` for float32), depending on the target.
+_LIBCALLS = {
+    name: name
+    for name in (
         "exp",
         "exp2",
         "exp10",
@@ -216,8 +256,9 @@ _LIBCALLS = frozenset(
         "roundeven",
         "fma",
         "ldexp",
-    ]
-)
+        "copysign",
+    )
+} | {"maxnum": "fmax", "minnum": "fmin", "maximum": "fmaximum", "minimum": "fminimum"}
 
 
 def _externals(module: llvm.ModuleRef) -> list[str]:
@@ -234,7 +275,7 @@ def _externals(module: llvm.ModuleRef) -> list[str]:
             found.add(parts[1])
         elif parts[1] in _LIBCALLS:
             suffix = "f" if any("f32" in part for part in parts[2:]) else ""
-            found.add(parts[1] + suffix)
+            found.add(_LIBCALLS[parts[1]] + suffix)
     if " frem " in str(module):
         found.update(("fmodf", "fmod"))
     return sorted(found)

@@ -56,6 +56,7 @@ from dataclasses import replace
 
 from llvmlite import ir
 
+from kgraph.backends.llvm import target
 from kgraph.ops.lowering import F32
 from kgraph.ops.lowering import F64
 from kgraph.ops.lowering import I1
@@ -88,9 +89,15 @@ _STREAM_KC = 16
 _STREAM_NR = 8
 
 
-@functools.cache
 def host_vector_bytes() -> int:
-    """Bytes per SIMD register on this CPU: 64 (AVX-512), 32 (AVX) or 16."""
+    """Bytes per SIMD register of the target: 64 (AVX-512), 32 (AVX) or 16;
+    this CPU's unless code is generated for another (``target``)."""
+    other = target.current()
+    return _this_cpu_vector_bytes() if other is None else other.vector_bytes
+
+
+@functools.cache
+def _this_cpu_vector_bytes() -> int:
     from kgraph.backends.llvm import jit
 
     features = jit.host_cpu_features()
