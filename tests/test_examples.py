@@ -4,6 +4,7 @@ exit 0; digits_mlp with its default settings reaches 95% test accuracy."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,13 @@ def test_digits_mlp_reaches_95_percent():
     assert match, out[-2000:]
     accuracy = float(match.group(2))
     assert accuracy >= 0.95, out[-2000:]
+
+
+def test_export_digits_builds_a_c_program_that_agrees(tmp_path):
+    pytest.importorskip("sklearn")
+    if shutil.which("cc") is None:
+        pytest.skip("no C compiler")
+    out = _run("export_digits.py", "--epochs", "20", "--out", str(tmp_path / "c"))
+    assert "agrees with model.predict on 20 of 20 test digits" in out, out
+    accuracy = float(out.split("test accuracy ")[1].split()[0])
+    assert accuracy > 0.85, out
