@@ -17,7 +17,8 @@ For each framework it times one training epoch after a warm-up epoch
 kgraph the compile time in a fresh process, cold and from the disk cache,
 and the cold compile split into passes, IR generation and LLVM
 (``tools/compile_profile.py``, W1 and an LSTM over 64 steps), and W1 over an
-MPI job of 1 and 2 processes (``tools/bench_mpi.py``, with mpi4py).
+MPI job of 1 and 2 processes (``tools/bench_mpi.py``, with mpi4py), and
+the exported digits and W1 MLPs called from C (``tools/bench_export.py``).
 Each framework runs in its own subprocess; absent packages are skipped.
 
 Usage::
@@ -48,6 +49,7 @@ from importlib import util
 from pathlib import Path
 
 import bench_cnn
+import bench_export
 import bench_mpi
 import bench_w6
 import compile_profile
@@ -772,6 +774,11 @@ def main() -> None:
         print()
         mpi = bench_mpi.scaling(args.repeats)
         print(bench_mpi.format_scaling(mpi))
+    exported = {}
+    if "kgraph-llvm" in results and bench_export.available():
+        print()
+        exported = bench_export.bench()
+        print(bench_export.format_results(exported))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -781,6 +788,7 @@ def main() -> None:
                     "floors": floors,
                     "compile_split": split,
                     "mpi": mpi,
+                    "export": exported,
                 },
                 indent=1,
             )
