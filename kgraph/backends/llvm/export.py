@@ -59,8 +59,8 @@ class ExportedLibrary:
         scratch_bytes: the scratch buffer ``NAME_predict_with_scratch``
             takes.
         triple: the target.
-        externals: the C library functions it may call (math functions,
-            ``memcpy`` and ``memset``), none of them allocating.
+        externals: the C library functions it may call: math functions
+            (its copies and fills are its own functions, local to it).
     """
 
     name: str

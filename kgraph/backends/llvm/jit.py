@@ -204,6 +204,10 @@ def export_object(
             linked = modules[0]
             for module in modules[1:]:
                 linked.link_in(module)
+            if "p:32" not in str(tm.target_data):
+                # (64-bit targets: the functions take a 64-bit size.)
+                memory = llvm.parse_assembly(_MEMORY_FUNCTIONS, context=context)
+                linked.link_in(memory)
             linked.triple = triple
             linked.data_layout = str(tm.target_data)
             options = llvm.create_pipeline_tuning_options(speed_level=3)
@@ -212,8 +216,9 @@ def export_object(
             builder = llvm.create_pass_builder(tm, options)
             builder.getModulePassManager().run(linked, builder)
             externals = _externals(linked)
-            if "+bulk-memory" in features.split(","):
-                # Copies and fills are instructions of the target.
+            if "p:32" not in str(tm.target_data) or "+bulk-memory" in features:
+                # Copies and fills are the object's own functions, or the
+                # target's instructions (WebAssembly's bulk memory).
                 externals = [e for e in externals if not e.startswith("mem")]
             return tm.emit_object(linked), triple, externals
         except RuntimeError as error:
@@ -224,6 +229,81 @@ def export_object(
             if modules:
                 modules[0].close()
 
+
+# The object's own memcpy, memset and memmove, local to it: LLVM lowers its
+# copy and fill intrinsics to calls of these names, which bind to these
+# definitions, so the object needs nothing of the C library but math and
+# the program's own memcpy is untouched. "no-builtins" keeps LLVM from
+# turning the loops back into calls of themselves; llvm.compiler.used keeps
+# them until code generation, which alone calls them.
+_MEMORY_FUNCTIONS = """
+define internal ptr @memcpy(ptr %to, ptr %from, i64 %n) #0 {
+entry:
+  %empty = icmp eq i64 %n, 0
+  br i1 %empty, label %done, label %copy
+copy:
+  %i = phi i64 [ 0, %entry ], [ %next, %copy ]
+  %source = getelementptr i8, ptr %from, i64 %i
+  %target = getelementptr i8, ptr %to, i64 %i
+  %byte = load i8, ptr %source
+  store i8 %byte, ptr %target
+  %next = add i64 %i, 1
+  %end = icmp eq i64 %next, %n
+  br i1 %end, label %done, label %copy
+done:
+  ret ptr %to
+}
+
+define internal ptr @memmove(ptr %to, ptr %from, i64 %n) #0 {
+entry:
+  %empty = icmp eq i64 %n, 0
+  br i1 %empty, label %done, label %start
+start:
+  %forward = icmp ult ptr %to, %from
+  br i1 %forward, label %up, label %down
+up:
+  %i = phi i64 [ 0, %start ], [ %next, %up ]
+  %source = getelementptr i8, ptr %from, i64 %i
+  %target = getelementptr i8, ptr %to, i64 %i
+  %byte = load i8, ptr %source
+  store i8 %byte, ptr %target
+  %next = add i64 %i, 1
+  %end = icmp eq i64 %next, %n
+  br i1 %end, label %done, label %up
+down:
+  %j = phi i64 [ %n, %start ], [ %previous, %down ]
+  %previous = sub i64 %j, 1
+  %source2 = getelementptr i8, ptr %from, i64 %previous
+  %target2 = getelementptr i8, ptr %to, i64 %previous
+  %byte2 = load i8, ptr %source2
+  store i8 %byte2, ptr %target2
+  %first = icmp eq i64 %previous, 0
+  br i1 %first, label %done, label %down
+done:
+  ret ptr %to
+}
+
+define internal ptr @memset(ptr %to, i32 %value, i64 %n) #0 {
+entry:
+  %byte = trunc i32 %value to i8
+  %empty = icmp eq i64 %n, 0
+  br i1 %empty, label %done, label %fill
+fill:
+  %i = phi i64 [ 0, %entry ], [ %next, %fill ]
+  %target = getelementptr i8, ptr %to, i64 %i
+  store i8 %byte, ptr %target
+  %next = add i64 %i, 1
+  %end = icmp eq i64 %next, %n
+  br i1 %end, label %done, label %fill
+done:
+  ret ptr %to
+}
+
+@llvm.compiler.used = appending global [3 x ptr]
+    [ptr @memcpy, ptr @memmove, ptr @memset], section "llvm.metadata"
+
+attributes #0 = { nounwind "no-builtins" }
+"""
 
 # LLVM intrinsics the code generator may turn into calls of the C library
 # (named here, with an ``f`` for float32), depending on the target.
