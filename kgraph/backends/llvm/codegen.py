@@ -942,9 +942,14 @@ def _lower_node(
 
 def _constant(module: ir.Module, prefix: str, node: Node) -> ir.Value:
     value = np.ascontiguousarray(node.attrs["value"], dtype=node.type.dtype)
-    data = bytearray(value.tobytes()) or bytearray(1)
+    return constant_data(module, f"{prefix}_const_{node.id}", value)
+
+
+def constant_data(module: ir.Module, name: str, array: np.ndarray) -> ir.GlobalVariable:
+    """An array's bytes as an internal, aligned constant of the module."""
+    data = bytearray(np.ascontiguousarray(array).tobytes()) or bytearray(1)
     kind = ir.ArrayType(I8, len(data))
-    variable = ir.GlobalVariable(module, kind, f"{prefix}_const_{node.id}")
+    variable = ir.GlobalVariable(module, kind, name)
     variable.global_constant = True
     variable.linkage = "internal"
     variable.align = ALIGNMENT

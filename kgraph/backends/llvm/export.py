@@ -31,6 +31,7 @@ from kgraph.backends.llvm import jit
 from kgraph.backends.llvm import target
 from kgraph.backends.llvm import threads as threads_module
 from kgraph.backends.llvm.codegen import align
+from kgraph.backends.llvm.codegen import constant_data
 from kgraph.backends.llvm.train_loop import LoopSpec
 from kgraph.backends.llvm.train_loop import emit_loop
 from kgraph.compiler.program import PREDICT
@@ -164,17 +165,10 @@ def _weights_table(
 ) -> ir.GlobalVariable:
     """Each weight as constant data, and the table of their addresses in
     the loop's ``state`` order."""
-    pointers = []
-    for index, state in enumerate(spec.state):
-        array = np.ascontiguousarray(weights[state])
-        data = bytearray(array.tobytes()) or bytearray(1)
-        kind = ir.ArrayType(I8, len(data))
-        variable = ir.GlobalVariable(module, kind, f"{name}_weight_{index}")
-        variable.global_constant = True
-        variable.linkage = "internal"
-        variable.align = _ALIGN
-        variable.initializer = ir.Constant(kind, data)
-        pointers.append(variable)
+    pointers = [
+        constant_data(module, f"{name}_weight_{index}", weights[state])
+        for index, state in enumerate(spec.state)
+    ]
     kind = ir.ArrayType(PTR, max(len(pointers), 1))
     table = ir.GlobalVariable(module, kind, f"{name}_weights")
     table.global_constant = True
