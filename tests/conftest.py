@@ -6,6 +6,8 @@ import os
 
 # Every pass's output is verified in the tests (it is opt-in elsewhere).
 os.environ.setdefault("KGRAPH_VERIFY", "1")
+# Keras, the oracle of the parity tests, runs on JAX (the parity extra).
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import numpy as np
 import pytest
