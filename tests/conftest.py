@@ -35,10 +35,19 @@ BACKENDS = ("numpy", "llvm")
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each backend in turn; ``compile()`` without a backend picks it too."""
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """Each backend in turn; ``compile()`` without a backend picks it too.
+    An ``[llvm]`` variant must run native code: it fails if no native loop
+    was called (a default backend that silently became the interpreter)."""
+    from kgraph.backends.llvm import runtime
+
     monkeypatch.setenv("KGRAPH_BACKEND", request.param)
-    return request.param
+    before = runtime.native_calls()
+    yield request.param
+    if request.param == "llvm" and not request.node.get_closest_marker("no_native"):
+        assert runtime.native_calls() > before, (
+            f"{request.node.nodeid} ran no native loop on the llvm backend"
+        )
 
 
 @pytest.fixture

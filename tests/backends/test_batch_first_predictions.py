@@ -13,6 +13,7 @@ import kgraph as kg
 from kgraph import errors
 
 
+@pytest.mark.no_native
 @pytest.mark.parametrize(("count", "batch_size"), [(10, 4), (5, 1), (3, 8)])
 def test_a_transposed_batch_axis_is_refused(backend, count, batch_size):
     inputs = kg.Input(shape=(3, 4))

@@ -237,6 +237,7 @@ def test_validation_freq_validates_every_nth_epoch():
     assert len(history.history["val_loss"]) == 2
 
 
+@pytest.mark.no_native
 def test_arguments_that_batches_carry_themselves_are_refused():
     x, y = _data()
     with pytest.raises(ValueError, match="`y` should not be passed"):
@@ -260,6 +261,7 @@ def test_an_endless_dataset_needs_steps_per_epoch():
     assert len(history.history["loss"]) == 2
 
 
+@pytest.mark.no_native
 def test_batches_of_another_length_are_refused():
     def bad():
         yield (np.zeros((2, 3)), np.zeros((2, 1)), None, None)

@@ -173,6 +173,7 @@ def test_class_weight(one_hot, class_weight):
     _assert_weights(model, reference)
 
 
+@pytest.mark.no_native
 def test_sample_weight_and_class_weight_together_raise():
     x, y, _, weights = _data(5)
     model = _mlp(weights, optimizer=kg.optimizers.SGD(learning_rate=0.2))

@@ -107,6 +107,7 @@ def test_the_state_tree_nests_variables_by_path_and_sets_them_back():
         model.set_state_tree({"weights": {}})
 
 
+@pytest.mark.no_native
 def test_settings_keep_keras_values():
     model = _model()
     assert model.run_eagerly is False and model.jit_compile is True
@@ -120,6 +121,7 @@ def test_settings_keep_keras_values():
     assert model.path == "seq" and model.input_dtype == "float32"
 
 
+@pytest.mark.no_native
 def test_stateless_compute_loss_leaves_the_weights():
     x, y = _data()
     model = _model()
@@ -148,6 +150,7 @@ def test_a_subclass_overriding_train_step_is_refused_with_the_reason():
     model.predict(x, verbose=0)  # predict_step is not overridden
 
 
+@pytest.mark.no_native
 def test_a_subclassed_model_has_a_build_config():
     class Net(kg.Model):
         def __init__(self):
@@ -205,6 +208,7 @@ def test_an_overridden_compute_loss_needs_no_compiled_loss():
     assert losses[-1] < losses[0]
 
 
+@pytest.mark.no_native
 def test_a_compute_loss_that_cannot_be_traced_says_why():
     class Tracked(kg.Model):
         def compute_loss(
@@ -220,6 +224,7 @@ def test_a_compute_loss_that_cannot_be_traced_says_why():
         model.fit(x, y, verbose=0)
 
 
+@pytest.mark.no_native
 def test_save_model_is_exported_from_models():
     assert kg.models.save_model is kg.saving.save_model
 

@@ -17,6 +17,7 @@ def _xy(n=5):
     return rng.normal(size=(n, 3)).astype("float32"), rng.normal(size=(n, 2))
 
 
+@pytest.mark.no_native
 def test_input_shape_on_the_first_layer():
     model = kg.Sequential([kg.layers.Dense(4, input_shape=(3,)), kg.layers.Dense(2)])
     assert model.built
@@ -101,6 +102,7 @@ def test_pop_and_add_after_training():
     assert model.predict(x, verbose=0).shape == (5, 5)
 
 
+@pytest.mark.no_native
 def test_empty_model_errors():
     model = kg.Sequential()
     with pytest.raises(ValueError, match="no layers"):
@@ -109,6 +111,7 @@ def test_empty_model_errors():
         model.pop()
 
 
+@pytest.mark.no_native
 def test_add_rejects_non_layers():
     model = kg.Sequential()
     with pytest.raises(TypeError, match="layer"):
@@ -118,6 +121,7 @@ def test_add_rejects_non_layers():
         model.add(kg.Input(shape=(3,)))
 
 
+@pytest.mark.no_native
 def test_data_without_a_feature_dimension_cannot_build():
     model = kg.Sequential([kg.layers.Dense(2)])
     with pytest.raises(ValueError, match="input shape"):

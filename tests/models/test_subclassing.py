@@ -240,6 +240,7 @@ def test_numpy_on_a_symbolic_tensor_names_the_function_and_the_fix():
         Numpyish()(kg.Input(shape=(3,)))
 
 
+@pytest.mark.no_native
 def test_a_custom_metric_using_numpy_fails_clearly(backend):
     class NumpyMetric(kg.metrics.Metric):
         def __init__(self):

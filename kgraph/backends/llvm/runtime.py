@@ -534,6 +534,8 @@ class LLVMExecutable:
     ) -> None:
         _check(compiled, state, data)
         _install_reducer(compiled)
+        global _NATIVE_CALLS
+        _NATIVE_CALLS += 1
         state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
         data_table = _table(compiled, "data", [data[n] for n in compiled.spec.data])
         # Prepared state holds for the same state arrays at the same version.
@@ -570,6 +572,16 @@ class LLVMExecutable:
         if any(status != 0 for status in statuses):
             raise errors.KGraphError(f"The native {compiled.spec.kind} loop failed.")
         _check_index_flag(compiled)
+
+
+# Calls of native loops so far (``native_calls``).
+_NATIVE_CALLS = 0
+
+
+def native_calls() -> int:
+    """How many times this process has called a native loop (tests use it
+    to prove that an ``[llvm]`` variant ran native code)."""
+    return _NATIVE_CALLS
 
 
 def _address_of(compiled: CompiledLoop, symbol: str) -> int:
