@@ -232,33 +232,40 @@ def _relu_reference(x: np.ndarray) -> np.ndarray:
 def _lower_sign(
     em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
 ) -> Any:
-    # NumPy: 1 above zero, -1 below, and zeros and NaNs pass through.
+    # NumPy: 1 above zero, -1 below, +0.0 for either zero, NaN stays NaN.
     (x,) = values
     builder, zero = em.builder, em.const(0, out_dtype, x)
     if lowering.is_float(out_dtype):
         above = builder.fcmp_ordered(">", x, zero)
         below = builder.fcmp_ordered("<", x, zero)
+        nan = builder.fcmp_unordered("uno", x, x)
+        rest = builder.select(nan, x, zero)
     else:
         above = builder.icmp_signed(">", x, zero)
         below = builder.icmp_signed("<", x, zero)
-    rest = builder.select(
-        below, em.const(-1, out_dtype, x), x if lowering.is_float(out_dtype) else zero
-    )
+        rest = zero
+    rest = builder.select(below, em.const(-1, out_dtype, x), rest)
     return builder.select(above, em.const(1, out_dtype, x), rest)
 
 
 def _lower_extremum(name: str, predicate: str) -> Callable[..., Any]:
-    """``maximum``/``minimum``: NaN-propagating intrinsics for floats (as
-    NumPy), a compare and select for ints."""
+    """``maximum``/``minimum`` as NumPy computes them: the first operand
+    when it is strictly larger (smaller) or NaN, else the second, so NaN
+    propagates and a tie of zeros gives the second zero's sign (x86's
+    ``maxps`` order; a compare and select for ints)."""
+    strict = predicate.rstrip("=")
 
     def lower(
         em: Any, values: list, in_dtypes: list, out_dtype: str, attrs: Any
     ) -> Any:
-        if lowering.is_float(out_dtype):
-            return em.intrinsic(name, values, out_dtype)
         left, right = values
-        chosen = em.builder.icmp_signed(predicate, left, right)
-        return em.builder.select(chosen, left, right)
+        builder = em.builder
+        if lowering.is_float(out_dtype):
+            wins = builder.fcmp_ordered(strict, left, right)
+            wins = builder.or_(wins, builder.fcmp_unordered("uno", left, left))
+            return builder.select(wins, left, right)
+        chosen = builder.icmp_signed(predicate, left, right)
+        return builder.select(chosen, left, right)
 
     return lower
 

@@ -254,3 +254,15 @@ def test_batch_normalization_gradient_in_closed_form(
     op_by_op = _trained_weights(backend, scale, center, True, monkeypatch)
     for a, b in zip(closed, op_by_op, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_normalization_moves_its_statistics_by_keras_default_momentum():
+    """Keras's default momentum is 0.99: one training call moves the moving
+    mean 1% of the way to the batch mean, and the variance likewise."""
+    layer = kg.layers.BatchNormalization()
+    x = np.arange(12, dtype="float32").reshape(4, 3)
+    layer(x, training=True)
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.01 * x.mean(axis=0))
+    np.testing.assert_allclose(
+        layer.moving_variance.numpy(), 0.99 + 0.01 * x.var(axis=0), rtol=1e-6
+    )

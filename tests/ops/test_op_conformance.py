@@ -167,6 +167,35 @@ def test_llvm_special_values(opdef, llvm_runtime):
     result = llvm_runtime.run_graph(llvm_runtime.compile_graph(graph), feeds)["y"]
     rtol, atol = dtypes.TOLERANCES[expected.dtype.name]
     np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if expected.dtype.kind == "f":
+        # assert_allclose cannot see the sign of a zero: compare it.
+        zeros = expected == 0
+        np.testing.assert_array_equal(
+            np.signbit(result[zeros]), np.signbit(expected[zeros]), err_msg="-0.0"
+        )
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_an_extremum_of_a_value_with_itself_passes_the_whole_cotangent(
+    op, llvm_runtime
+):
+    """d/dx sum(w * max(x, x)) is w: at a tie one operand takes the whole
+    cotangent (not neither), on both backends."""
+    graph = Graph()
+    x = sources.placeholder(graph, "x", (5,), "float64", role="data").node_id
+    out = builder.emit(graph, op, [x, x], {})
+    weights = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+    weighted = sources.graph_constant(graph, weights)
+    product = builder.emit(graph, "multiply", [out, weighted.node_id], {})
+    loss = builder.emit(graph, "sum", [product], {})
+    (grad,) = gradients(graph, loss, [x])
+    graph.set_output("grad", grad)
+    feeds = {"x": np.array([-2.0, -0.0, 0.0, 1.0, 3.0])}
+    np.testing.assert_array_equal(interpreter.run(graph, feeds)["grad"], weights)
+    compiled = llvm_runtime.compile_graph(graph)
+    np.testing.assert_array_equal(
+        llvm_runtime.run_graph(compiled, feeds)["grad"], weights
+    )
 
 
 _SPECIAL_MATRIX = np.array(
