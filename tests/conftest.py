@@ -1,6 +1,7 @@
-"""Test configuration: hypothesis profiles (dev, ci) chosen by HYPOTHESIS_PROFILE,
-and the fixtures tests across the suite share: ``backend`` (each backend in
-turn, also as ``compile()``'s default through ``KGRAPH_BACKEND``) and ``rng``."""
+"""Test configuration: hypothesis profiles (dev, ci, explore) chosen by
+HYPOTHESIS_PROFILE, and the fixtures tests across the suite share:
+``backend`` (each backend in turn, also as ``compile()``'s default through
+``KGRAPH_BACKEND``) and ``rng``."""
 
 import os
 
@@ -27,6 +28,14 @@ settings.register_profile(
     max_examples=60,
     deadline=None,
     derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# explore: a manual or scheduled run that looks further, differently each
+# time (not derandomized), ten times ci's examples.
+settings.register_profile(
+    "explore",
+    max_examples=600,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

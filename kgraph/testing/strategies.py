@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from kgraph.ops import registry
@@ -134,3 +135,15 @@ def example_arrays(
     if opdef.kind != registry.SOURCE and attrs.get("dtype") == "float32":
         attrs["dtype"] = float_dtype
     return arrays, attrs
+
+
+# The profile the fixed counts below are written for (``ci``'s examples).
+_BASE_EXAMPLES = 60
+
+
+def examples(count: int) -> int:
+    """A property test's example count, scaled by the loaded hypothesis
+    profile: ``count`` under ``ci``, fewer under ``dev``, ten times more
+    under ``explore`` (tests whose examples are costly, each compiling
+    native code, state their count for ``ci`` through this)."""
+    return max(1, round(count * settings.default.max_examples / _BASE_EXAMPLES))

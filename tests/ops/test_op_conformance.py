@@ -26,6 +26,7 @@ from kgraph.ops import sources
 from kgraph.ops.verify import verify_graph
 from kgraph.testing import numerics
 from kgraph.testing.strategies import example_arrays
+from kgraph.testing.strategies import examples
 
 ALL_OPS = registry.all_ops()
 COMPUTED = [op for op in ALL_OPS if op.kind != registry.SOURCE]
@@ -111,7 +112,7 @@ def llvm_runtime():
 
 
 @pytest.mark.parametrize("opdef", COMPUTED, ids=_ids(COMPUTED))
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(data=st.data())
 def test_llvm_equals_interpreter(opdef, data, llvm_runtime):
     arrays, attrs = example_arrays(opdef, data)

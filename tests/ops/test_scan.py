@@ -26,6 +26,7 @@ from kgraph.ops.verify import verify_graph
 from kgraph.ops.vjp import gradients
 from kgraph.tensor import SymbolicTensor
 from kgraph.testing import numerics
+from kgraph.testing.strategies import examples
 
 # -- random bodies ---------------------------------------------------------------
 
@@ -137,7 +138,7 @@ def _loop_graph(body, arrays, attrs):
     return graph, inputs, results
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(problem=scan_problems(dtype="float32"))
 def test_random_bodies_run_as_a_python_loop_over_the_body(problem):
     body, arrays, attrs = problem
@@ -153,7 +154,7 @@ def test_random_bodies_run_as_a_python_loop_over_the_body(problem):
         np.testing.assert_array_equal(again[f"r{r}"], expected)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(problem=scan_problems(), data=st.data())
 def test_random_body_gradients_match_finite_differences(problem, data):
     body, arrays, attrs = problem
@@ -184,7 +185,7 @@ def test_random_body_gradients_match_finite_differences(problem, data):
         np.testing.assert_allclose(found[f"g{i}"], expected, rtol=rtol, atol=atol)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(problem=scan_problems(dtype="float32"), data=st.data())
 def test_random_bodies_compiled_equal_interpreted(problem, data):
     """One native loop per node, body kernels inside: every result and the

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import kgraph as kg
 from kgraph import layers as L
+from kgraph.testing.strategies import examples
 
 ACTIVATIONS = (None, "relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "adamw")
@@ -144,7 +145,7 @@ def _leaves(value):
     return value if isinstance(value, list) else [value]
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(recipe=architectures())
 def test_save_load_predict_and_train_identically(recipe, tmp_path_factory):
     model = _build(recipe)

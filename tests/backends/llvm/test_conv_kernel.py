@@ -20,6 +20,7 @@ from kgraph.ops import sources
 from kgraph.ops.convolution import explicit_padding
 from kgraph.testing import native
 from kgraph.testing.strategies import example_arrays
+from kgraph.testing.strategies import examples
 
 # input shape, kernel shape, strides, padding, dilation
 GEOMETRIES = [
@@ -266,7 +267,7 @@ def _buffers(graph, node):
 
 
 @pytest.mark.parametrize("op", ["conv", "conv_kernel_grad"])
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(data=st.data())
 def test_drawn_convolutions_split_and_chunked_equal_the_interpreter(op, data):
     """Drawn geometries (strides, dilations, padding, groups, odd sizes) on

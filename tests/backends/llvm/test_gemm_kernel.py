@@ -28,6 +28,7 @@ from kgraph.ops.lowering import I32
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Emitter
 from kgraph.testing import native
+from kgraph.testing.strategies import examples
 
 _WITH_ROWS = ctypes.CFUNCTYPE(
     None, *[ctypes.c_void_p] * 4, ctypes.c_int64, ctypes.c_int64
@@ -184,7 +185,7 @@ def _cases(draw):
     return m, n, k, ta, tb, epilogue, spans, variant
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(_cases())
 def test_gemm_matches_numpy(case):
     m, n, k, ta, tb, epilogue, spans, variant = case

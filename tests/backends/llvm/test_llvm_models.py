@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import kgraph as kg
 from kgraph import dtypes
+from kgraph.testing.strategies import examples
 
 RTOL, ATOL = dtypes.MODEL_TOLERANCE
 
@@ -234,7 +235,7 @@ def assert_same_run(
     )
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(spec=experiments())
 def test_random_models_train_alike_on_both_backends(spec):
     expected = run(spec, "numpy")

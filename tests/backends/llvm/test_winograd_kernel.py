@@ -24,6 +24,7 @@ from kgraph.ops import builder
 from kgraph.ops import sources
 from kgraph.ops.convolution import explicit_padding
 from kgraph.testing import native
+from kgraph.testing.strategies import examples
 
 
 def _graph(arrays, attrs, prepared=False):
@@ -85,7 +86,7 @@ def _check(arrays, attrs, patch, prepared=False):
     return one
 
 
-@settings(max_examples=24, deadline=None)
+@settings(max_examples=examples(24), deadline=None)
 @given(
     values=st.tuples(
         st.integers(1, 3),
