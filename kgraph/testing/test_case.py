@@ -32,7 +32,7 @@ def run_layer_test(
     expected_num_non_trainable_weights: int = 0,
     input_dtype: str = "float32",
     run_training_check: bool = True,
-    backends: Sequence[str] = ("numpy",),
+    backends: Sequence[str] = ("numpy", "llvm"),
 ) -> None:
     """Runs the standard checks of a layer class.
 
@@ -64,7 +64,7 @@ def run_layer_test(
             distribution, ints from ``[0, 5)``).
         run_training_check: whether to run check 5.
         backends: the backends ``model.compile(backend=...)`` is given for
-            checks 4 and 5.
+            checks 4 and 5 (both: the reference and native code).
 
     Raises:
         AssertionError: naming the check that failed.
