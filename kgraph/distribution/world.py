@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from kgraph import config
-from kgraph.distribution.native_sum import direct_sum
 
 INSTALL_HINT = 'pip install "kgraph[distributed]"'
 
@@ -98,6 +97,9 @@ class World:
         if not config.mpi_direct_calls():
             return callback
         if self._direct is None:
+            # Imported here: it needs LLVM, which ``import kgraph`` does not.
+            from kgraph.distribution.native_sum import direct_sum
+
             self._direct = direct_sum(self.mpi, self.comm, callback) or False
         return self._direct[1] if self._direct else callback
 

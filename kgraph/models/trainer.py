@@ -384,7 +384,8 @@ class Trainer(ModelMembers):
         specs: Mapping[str, Any],
         stages: bool = False,
     ) -> Program:
-        replicated = distribution_module.distribution() is not None
+        # Only training steps sum over a data-parallel job's processes.
+        replicated = kind == TRAIN and distribution_module.distribution() is not None
         key = (kind, batch_size, tuple(sorted(specs.items())), replicated)
         if key not in self._programs or (stages and not self._programs[key].stages):
             graph = self._forward(kind, specs)

@@ -36,6 +36,7 @@ from kgraph.backends.llvm.train_loop import LoopSpec
 from kgraph.backends.llvm.train_loop import emit_loop
 from kgraph.compiler.program import PREDICT
 from kgraph.compiler.program import Program
+from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
 from kgraph.ops.lowering import I8
 from kgraph.ops.lowering import I32
@@ -139,7 +140,7 @@ def export_predict(
     )
     _emit_static_entry(module, name, spec, with_scratch, scratch_bytes)
     texts = [str(module), *(str(step) for step in spec.step_modules)]
-    code, built_for, externals = jit.export_object(texts, triple, cpu, features)
+    code, externals = jit.export_object(texts, triple, cpu, features)
     graph = full.graph
     inputs = [_signature(graph.placeholder(n).type, n) for n in inputs_order]
     outputs = [_signature(graph.node(graph.outputs[n]).type, n) for n in outputs_order]
@@ -150,14 +151,13 @@ def export_predict(
         inputs,
         outputs,
         scratch_bytes,
-        built_for,
+        triple,
         externals,
     )
 
 
-def _signature(node_type: object, name: str) -> tuple[str, tuple[int, ...], str]:
-    dims = node_type.dims  # type: ignore[attr-defined]
-    return name, tuple(dims[1:]), node_type.dtype  # type: ignore[attr-defined]
+def _signature(node_type: TensorType, name: str) -> tuple[str, tuple[int, ...], str]:
+    return name, node_type.dims[1:], node_type.dtype
 
 
 def _weights_table(

@@ -163,7 +163,7 @@ def export_object(
     triple: str | None = None,
     cpu: str | None = None,
     features: str | None = None,
-) -> tuple[bytes, str, list[str]]:
+) -> tuple[bytes, list[str]]:
     """Links modules into one and compiles it to a relocatable,
     position-independent object file for a target (``kgraph export``).
 
@@ -176,9 +176,8 @@ def export_object(
             own triple, none otherwise).
 
     Returns:
-        The object code, the triple it is for, and the C library functions
-        it may call (the functions it declares, and ``memcpy``, ``memset``
-        or ``memmove`` where LLVM's memory intrinsics may become calls).
+        The object code, and the C math functions it may call (copies and
+        fills are its own functions, or the target's instructions).
 
     Raises:
         CompileError: for an unknown target, or IR LLVM rejects.
@@ -220,7 +219,7 @@ def export_object(
                 # Copies and fills are the object's own functions, or the
                 # target's instructions (WebAssembly's bulk memory).
                 externals = [e for e in externals if not e.startswith("mem")]
-            return tm.emit_object(linked), triple, externals
+            return tm.emit_object(linked), externals
         except RuntimeError as error:
             raise errors.CompileError(
                 f"LLVM rejected the exported code: {error}"
