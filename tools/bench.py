@@ -19,6 +19,9 @@ and the cold compile split into passes, IR generation and LLVM
 (``tools/compile_profile.py``, W1 and an LSTM over 64 steps), and W1 over an
 MPI job of 1 and 2 processes (``tools/bench_mpi.py``, with mpi4py), and
 the exported digits and W1 MLPs called from C (``tools/bench_export.py``).
+Serving (``tools/bench_serving.py``): one sample of W1 and W3 through the
+native loop alone, ``model(x)``, ``predict_on_batch`` and ``predict``, and
+requests per second from 4 threads, beside PyTorch eager and ONNX Runtime.
 Each framework runs in its own subprocess; absent packages are skipped.
 
 Usage::
@@ -29,7 +32,8 @@ Usage::
 
 Peers: kgraph-llvm, kgraph-numpy (the reference interpreter), numpy (a
 hand-written NumPy MLP with the same math), torch (eager), torch-compile,
-keras-jax, keras-tensorflow, jax (a jitted step). Timings are medians; ratios
+keras-jax, keras-tensorflow, jax (a jitted step), onnxruntime (serving
+only). Timings are medians; ratios
 are against kgraph-llvm from the same run.
 """
 
@@ -51,6 +55,7 @@ from pathlib import Path
 import bench_cnn
 import bench_export
 import bench_mpi
+import bench_serving
 import bench_w6
 import compile_profile
 
@@ -69,6 +74,7 @@ PEERS = (
     "keras-jax",
     "keras-tensorflow",
     "jax",
+    "onnxruntime",
 )
 # What each peer needs installed.
 _REQUIRES = {
@@ -77,6 +83,7 @@ _REQUIRES = {
     "keras-jax": ("keras", "jax"),
     "keras-tensorflow": ("keras", "tensorflow"),
     "jax": ("jax",),
+    "onnxruntime": ("onnxruntime", "onnx"),
 }
 
 
@@ -149,7 +156,7 @@ def bench_kgraph(backend: str, repeats: int) -> dict:
     model.predict(one, verbose=0)
     results["predict_1"] = median_time(lambda: model.predict(one, verbose=0), 200)
     if backend == "llvm":
-        results["predict_1_native"] = _native_predict_time(model, one)
+        results["predict_1_native"] = bench_serving.native_predict_time(model, one)
         results["predict_1_4threads"] = _threaded_speedup(model, one)
         results["fit_peak_rss_mb"] = _peak_rss_mb()
     return results
@@ -263,52 +270,6 @@ def bench_w3_keras(repeats: int) -> dict:
         lambda: model.fit(x, y, batch_size=64, epochs=1, verbose=0), repeats
     )
     return {"w3_fit_b64": seconds * W3_SCALE}
-
-
-def _native_predict_time(model: object, one: object) -> float:
-    """Seconds of one native predict call for one sample (the loop function
-    alone, called through ctypes, without kgraph's Python around it)."""
-    import numpy as np
-
-    executable = model._executable({})
-    compiled = executable.loop("predict", 32, 1)
-    arrays = {model.input_names[0]: np.ascontiguousarray(one)}
-    state = model._state()
-    graph = compiled.programs[0].graph
-    out = np.empty(
-        (1, *graph.node(graph.outputs[model.output_names[0]]).type.shape[1:]),
-        np.float32,
-    )
-    state_table = np.array(
-        [state[n].ctypes.data for n in compiled.spec.state], np.uintp
-    )
-    data_table = np.array([arrays[n].ctypes.data for n in compiled.spec.data], np.uintp)
-    outs = np.array([out.ctypes.data], np.uintp)
-    arguments = (
-        state_table.ctypes.data,
-        data_table.ctypes.data,
-        None,
-        1,
-        0,
-        1,
-        0,
-        0,
-        0.0,
-        outs.ctypes.data,
-        compiled.arenas[0].ctypes.data,
-        compiled.arenas[1].ctypes.data,
-        0,
-        1,
-        compiled.barrier.ctypes.data,
-    )
-    function = compiled.function
-    for _ in range(100):
-        function(*arguments)
-    count = 2000
-    started = time.perf_counter()
-    for _ in range(count):
-        function(*arguments)
-    return (time.perf_counter() - started) / count
 
 
 def _fit_allocations_mb(model: object, x: object, y: object, batch: int) -> float:
@@ -584,6 +545,7 @@ def run_peer(name: str, repeats: int) -> dict:
             **bench_w3_kgraph(repeats),
             **bench_w6.bench_kgraph(repeats),
             **bench_cnn.bench_kgraph(repeats),
+            **bench_serving.bench_kgraph(),
         }
     if name == "kgraph-llvm-1thread":
         return {
@@ -603,6 +565,7 @@ def run_peer(name: str, repeats: int) -> dict:
             **bench_w3_torch(repeats),
             **bench_w6.bench_torch(repeats),
             **bench_cnn.bench_torch(repeats),
+            **bench_serving.bench_torch(),
         }
     if name == "torch-compile":
         return bench_torch(repeats, compiled=True)
@@ -615,6 +578,8 @@ def run_peer(name: str, repeats: int) -> dict:
         }
     if name == "jax":
         return bench_jax(repeats)
+    if name == "onnxruntime":
+        return bench_serving.bench_onnxruntime()
     raise ValueError(f"Unknown peer. Expected one of {PEERS}. Received: {name}")
 
 
@@ -715,6 +680,12 @@ def format_table(
             if metric.endswith("_4threads"):
                 cells.append(f"{value:.2f}x")
                 continue
+            if metric.endswith("_rps4"):
+                text = f"{value / 1000:.1f}k/s"
+                if name != "kgraph-llvm" and metric in base:
+                    text += f" ({value / base[metric]:.2f}x)"
+                cells.append(text)
+                continue
             if value < 1e-3:
                 text = f"{value * 1e6:.1f} us"
             elif value < 0.1:
@@ -761,6 +732,12 @@ def main() -> None:
     print(format_table(results, bench_cnn.W5_METRICS))
     print()
     print(format_table(results, bench_cnn.W7_METRICS))
+    print()
+    print(
+        "Serving one sample (tools/bench_serving.py): per-call medians; rps4 is "
+        "requests per second from 4 threads calling model(x) (higher is better)."
+    )
+    print(format_table(results, bench_serving.METRICS))
     floors = _floors(args.repeats, results)
     for line in floors["lines"]:
         print(line)

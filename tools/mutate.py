@@ -15,7 +15,8 @@ Exit status 1 when a mutant survives. The list holds the bugs an audit of
 the suite planted: four that survived it then (the gradient of ``maximum``
 at ties, NaN in the native max reduction, the sign of ``negative(+0.0)``
 in native code, a default backend that became the interpreter) and nine it
-killed.
+killed; and three in the planned path of small predictions
+(``models.serving``).
 """
 
 from __future__ import annotations
@@ -144,6 +145,27 @@ MUTANTS = (
         '    if reduction == "mean_with_sample_weight" and sample_weight is not None:',
         "    if sample_weight is not None:",
         ("tests/losses",),
+    ),
+    Mutant(
+        "serving_keeps_prepared_state",
+        "kgraph/backends/llvm/serving.py",
+        "            if version != slot.version:\n",
+        "            if slot.version < 0:\n",
+        ("tests/models/test_serving.py",),
+    ),
+    Mutant(
+        "serving_ignores_moved_storage",
+        "kgraph/models/serving.py",
+        "            and self.moves == Variable.moves()\n",
+        "            and True\n",
+        ("tests/models/test_serving.py",),
+    ),
+    Mutant(
+        "serving_shares_one_slot",
+        "kgraph/backends/llvm/serving.py",
+        "            slot = self._spare.pop()\n",
+        "            slot = self._spare[-1]\n",
+        ("tests/models/test_serving.py",),
     ),
 )
 

@@ -28,6 +28,7 @@ from kgraph.ir.types import TensorType
 from kgraph.layers.input_layer import InputLayer
 from kgraph.layers.input_layer import is_input
 from kgraph.layers.layer import Layer
+from kgraph.models import serving
 from kgraph.models.trainer import Trainer
 from kgraph.ops import builder
 from kgraph.ops import history
@@ -428,6 +429,10 @@ class Model(Trainer, Layer):
         program, or, with ``training=True``, runs its layers eagerly in
         training mode (dropout active, normalization statistics updated), as
         Keras does."""
+        if not args and not kwargs:
+            planned = serving.predict(self, inputs)
+            if planned is not None:
+                return planned
         if any(isinstance(t, SymbolicTensor) for t in flatten([inputs, args, kwargs])):
             return Layer.__call__(self, inputs, *args, **kwargs)
         if kwargs.get("training"):

@@ -31,6 +31,7 @@ from kgraph.distribution.executable import DataParallelExecutable
 from kgraph.models import batches as batch_utils
 from kgraph.models import data as data_utils
 from kgraph.models import dataset_loops
+from kgraph.models import serving
 from kgraph.models import training
 from kgraph.models.model_members import ModelMembers
 from kgraph.ops.tensor import Variable
@@ -1022,6 +1023,10 @@ class Trainer(ModelMembers):
         from kgraph.callbacks import CallbackList
 
         self._check_steps("predict")
+        if verbose == 0 and not callbacks and steps is None:
+            planned = self._planned_predict(x, batch_size)
+            if planned is not None:
+                return planned
         _check_batch_first_outputs(self)
         verbose = _verbosity(verbose)
         if batch_utils.is_batch_source(x):
@@ -1068,6 +1073,17 @@ class Trainer(ModelMembers):
         callback_list.on_predict_batch_end(steps - 1, {"outputs": outputs})
         callback_list.on_predict_end()
         return self._structure_outputs(outputs)
+
+    def _planned_predict(self, x: Any, batch_size: int | None) -> Any:
+        """A silent ``predict`` of one batch through ``predict_on_batch``'s
+        plan for ``x`` (``None`` when there is none: the general path)."""
+        plan = serving.find(self, x)
+        if plan is None or plan.rows > self._resolve_batch_size(batch_size):
+            return None
+        if not plan.predict_checked:
+            _check_batch_first_outputs(self)
+            plan.predict_checked = True
+        return plan(self, x)
 
     def _structure_outputs(self, outputs: Mapping[str, np.ndarray]) -> Any:
         if isinstance(getattr(self, "_outputs_struct", None), dict):
@@ -1126,16 +1142,23 @@ class Trainer(ModelMembers):
         )
 
     def predict_on_batch(self, x: Any) -> Any:
-        """Returns the outputs for one batch of inputs."""
+        """Returns the outputs for one batch of inputs.
+
+        A small batch of a signature (shapes and dtypes) seen before runs
+        through the plan its first call left (``models.serving``).
+        """
+        planned = serving.predict(self, x)
+        if planned is not None:
+            return planned
         self._ensure_built(x)
         arrays = data_utils.inputs(self, x)
         n = data_utils.count(arrays)
         specs = data_utils.length_specs(self, arrays)
-        return self._structure_outputs(
-            self._executable(specs).predict(
-                self._state(PREDICT, specs), arrays, n, Variable.writes()
-            )
-        )
+        executable = self._executable(specs)
+        state = self._state(PREDICT, specs)
+        outputs = executable.predict(state, arrays, n, Variable.writes())
+        serving.remember(self, x, arrays, specs, executable, state)
+        return self._structure_outputs(outputs)
 
     # -- weights ---------------------------------------------------------------------
 

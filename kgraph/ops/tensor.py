@@ -360,6 +360,9 @@ class Variable(_Operators):
     # calls ``note_writes``). Compiled code keeps what it derives from the
     # weights (a convolution's transformed kernel) while this stays put.
     _writes = 0
+    # Moves of any variable's storage (``relocate``): plans that hold the
+    # arrays' addresses (``models.serving``) are made again when it changes.
+    _moves = 0
 
     @staticmethod
     def writes() -> int:
@@ -372,6 +375,11 @@ class Variable(_Operators):
         """Counts a write made without ``assign`` (a native loop's in-place
         updates)."""
         Variable._writes += 1
+
+    @staticmethod
+    def moves() -> int:
+        """How many times any variable's storage has moved (``relocate``)."""
+        return Variable._moves
 
     @property
     def name(self) -> str:
@@ -493,6 +501,7 @@ class Variable(_Operators):
             )
         storage[...] = self._value
         self._value = storage
+        Variable._moves += 1
         Variable.note_writes()
 
     @property

@@ -494,12 +494,10 @@ class LLVMExecutable:
         partial = count - (math.ceil(count / rows) - 1) * rows if count else rows
         check_batch_first(compiled.programs[0], rows)
         check_batch_first(compiled.programs[1], partial)
-        graph = compiled.programs[0].graph
-        outputs = {}
-        for name in compiled.spec.results:
-            node_type = graph.node(graph.outputs[name]).type
-            row = cast(tuple[int, ...], node_type.shape[1:])  # static after the batch
-            outputs[name] = np.empty((count, *row), node_type.dtype)
+        outputs = {
+            name: np.empty(shape, dtype)
+            for name, (shape, dtype) in _output_types(compiled, count).items()
+        }
         table = pointers([outputs[name] for name in compiled.spec.results])
         self._call(
             compiled,
@@ -516,6 +514,30 @@ class LLVMExecutable:
             version,
         )
         return outputs
+
+    def predict_plan(
+        self, state: Mapping[str, np.ndarray], data: Mapping[str, np.ndarray]
+    ) -> Any:
+        """A ``serving.PredictPlan`` for one batch of data of the signature
+        of ``data`` (every check of ``predict`` made once), or ``None`` for a
+        loop that sums across processes."""
+        from kgraph.backends.llvm.serving import PredictPlan
+
+        count = _rows(data)
+        compiled = self.loop(PREDICT, count, count)
+        if _address_of(compiled, collective.REDUCER_SYMBOL):
+            return None
+        check_batch_first(compiled.programs[0], count)
+        _check(compiled, state, data)
+        few = count < _MIN_SHARED_SAMPLES and not compiled.heavy
+        return PredictPlan(
+            compiled,
+            state,
+            [(data[n].shape, data[n].dtype) for n in compiled.spec.data],
+            list(_output_types(compiled, count).values()),
+            count,
+            1 if few else self.threads,
+        )
 
     def _call(
         self,
@@ -534,8 +556,7 @@ class LLVMExecutable:
     ) -> None:
         _check(compiled, state, data)
         _install_reducer(compiled)
-        global _NATIVE_CALLS
-        _NATIVE_CALLS += 1
+        note_native_call()
         state_table = _table(compiled, "state", [state[n] for n in compiled.spec.state])
         data_table = _table(compiled, "data", [data[n] for n in compiled.spec.data])
         # Prepared state holds for the same state arrays at the same version.
@@ -582,6 +603,26 @@ def native_calls() -> int:
     """How many times this process has called a native loop (tests use it
     to prove that an ``[llvm]`` variant ran native code)."""
     return _NATIVE_CALLS
+
+
+def note_native_call() -> None:
+    """Counts one call of a native loop (see ``native_calls``)."""
+    global _NATIVE_CALLS
+    _NATIVE_CALLS += 1
+
+
+def _output_types(
+    compiled: CompiledLoop, count: int
+) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """The shape and dtype of each prediction output for ``count`` samples,
+    in the order of ``spec.results``."""
+    graph = compiled.programs[0].graph
+    types = {}
+    for name in compiled.spec.results:
+        node_type = graph.node(graph.outputs[name]).type
+        row = cast(tuple[int, ...], node_type.shape[1:])  # static after the batch
+        types[name] = ((count, *row), np.dtype(node_type.dtype))
+    return types
 
 
 def _address_of(compiled: CompiledLoop, symbol: str) -> int:
