@@ -368,11 +368,14 @@ def _add_state(total: Any, statistic: Any) -> Any:
     return np.asarray(total, dtype="float32") + np.asarray(statistic, dtype="float32")
 
 
-def _samplewise(values: Any, sample_weight: Any) -> tuple[Any, Any]:
-    """Reduces values (and weights) to one per sample, like Keras's ``Mean``.
+def _samplewise(
+    values: Any, sample_weight: Any, reduce: Callable[..., Any] = losses.mean
+) -> tuple[Any, Any]:
+    """Reduces values (and weights) to one per sample, as Keras's ``Mean``
+    (``reduce``: the mean) and ``Sum`` (``ops.sum``) do.
 
-    Values beyond the weights' rank are averaged; the weights are broadcast
-    to the values, multiplied in, and averaged down to one per sample.
+    Values beyond the weights' rank are reduced; the weights are broadcast
+    to the values, multiplied in, and reduced down to one per sample.
     """
     values = to_float(values, "float32")
     if sample_weight is not None:
@@ -380,15 +383,15 @@ def _samplewise(values: Any, sample_weight: Any) -> tuple[Any, Any]:
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         weight_rank, value_rank = sample_weight.ndim, values.ndim
         if value_rank > weight_rank:
-            values = losses.mean(values, axis=tuple(range(weight_rank, value_rank)))
+            values = reduce(values, axis=tuple(range(weight_rank, value_rank)))
         sample_weight = ops.multiply(sample_weight, ones_like(values))
         values = ops.multiply(values, sample_weight)
         if weight_rank > 1:
-            sample_weight = losses.mean(
+            sample_weight = reduce(
                 sample_weight, axis=tuple(range(1, sample_weight.ndim))
             )
     if values.ndim > 1:
-        values = losses.mean(values, axis=tuple(range(1, values.ndim)))
+        values = reduce(values, axis=tuple(range(1, values.ndim)))
     return values, sample_weight
 
 
@@ -469,7 +472,7 @@ class Sum(Metric):
         self, values: Any, sample_weight: Any = None
     ) -> dict[str, Any]:
         """Returns ``{"total"}`` for a batch of values."""
-        values, _ = _samplewise(values, sample_weight)
+        values, _ = _samplewise(values, sample_weight, ops.sum)
         return {"total": _float32(ops.sum(values))}
 
     def statistic_shapes(self) -> dict[str, tuple[int, ...]]:

@@ -16,6 +16,8 @@ a distribution.
 
 Example:
 
+>>> import numpy as np
+>>> import kgraph as kg
 >>> model = kg.Sequential([kg.layers.Dense(2, input_shape=(3,))])
 >>> first = model(np.ones((1, 3), "float32"))  # general path, makes a plan
 >>> again = model(np.ones((1, 3), "float32"))  # the plan

@@ -17,9 +17,9 @@ class ScheduleFreeAdamW(Optimizer):
 
     The weights ``y`` the model uses interpolate between an average ``x``
     of the iterates and the Adam-style iterate ``momentum``, which starts
-    at the weights' values when the optimizer is built (kgraph builds it
-    when the model is compiled: load the weights before ``compile``).
-    Keras 3's update,
+    at the weights' values on the first step (as in Keras, which builds the
+    optimizer then; weights loaded after ``compile`` count). Keras 3's
+    update,
     with ``t = step + 1``::
 
         lr = lr * minimum(t / warmup_steps, 1)        # when warmup_steps > 0
@@ -134,7 +134,10 @@ class ScheduleFreeAdamW(Optimizer):
             warmup = ops.minimum(ops.divide(local_step, float(self.warmup_steps)), 1.0)
             lr = ops.multiply(lr, warmup)
         beta_1, beta_2 = self.beta_1, self.beta_2
-        momentum = slots["momentum"]
+        # The iterate starts at the weights training starts from (as Keras
+        # builds it on the first step), also when they were set after
+        # ``compile``.
+        momentum = ops.where(ops.equal(step, 0), param, slots["momentum"])
         velocity = ops.add(
             slots["velocity"],
             ops.multiply(ops.subtract(ops.square(grad), slots["velocity"]), 1 - beta_2),

@@ -80,7 +80,7 @@ class PredictPlan:
         self.single_output = len(self.outputs) == 1
         # One thread keeps the GIL (see runtime._SIGNATURE_HOLDING_GIL).
         call = compiled.short_call if threads == 1 else None
-        self.function: Callable[..., int] = call or compiled.function
+        self.function: Callable[..., Any] = call or compiled.function
         self.rows = rows
         address = runtime._address_of(compiled, lowering.INDEX_ERROR_FLAG)
         self.flag = ctypes.c_int32.from_address(address) if address else None
