@@ -120,7 +120,7 @@ def _torch_latency(name: str) -> float | None:
 def bench() -> dict:
     """Each model's object size and one-sample latencies."""
     import numpy as np
-    from bench import _native_predict_time
+    from bench_serving import native_predict_time
 
     results: dict = {}
     for name in MODELS:
@@ -131,7 +131,7 @@ def bench() -> dict:
             seconds, size = _c_latency(model, Path(folder))
         results[f"{name}_object_kb"] = size / 1024
         results[f"{name}_c_1"] = seconds
-        results[f"{name}_native_1"] = _native_predict_time(model, one)
+        results[f"{name}_native_1"] = native_predict_time(model, one)
         results[f"{name}_predict_on_batch_1"] = _median_call(
             lambda m=model, o=one: m.predict_on_batch(o)
         )

@@ -1052,10 +1052,14 @@ class Trainer(ModelMembers):
         specs = data_utils.length_specs(self, arrays)
         if verbose == 0 and not callbacks:
             # Nothing to report: straight to the native loop (the path a
-            # service predicting one sample at a time takes).
-            outputs = self._executable(specs).predict(
-                self._state(PREDICT, specs), arrays, batch_size, Variable.writes()
-            )
+            # service predicting one sample at a time takes); one batch
+            # leaves a plan for the next of its signature, as
+            # ``predict_on_batch`` does.
+            executable = self._executable(specs)
+            state = self._state(PREDICT, specs)
+            outputs = executable.predict(state, arrays, batch_size, Variable.writes())
+            if steps is None and n <= batch_size:
+                serving.remember(self, x, arrays, specs, executable, state)
             return self._structure_outputs(outputs)
         steps = math.ceil(n / batch_size)
         callback_list = CallbackList(

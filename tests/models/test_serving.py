@@ -314,3 +314,16 @@ def test_a_batch_shared_among_threads_is_planned_too(monkeypatch):
     assert plan.backend_plan.threads == 2
     _planned_only(monkeypatch)
     np.testing.assert_array_equal(model(x), expected)
+
+
+def test_a_silent_one_batch_predict_leaves_a_plan_too(monkeypatch):
+    model = _mlp()
+    x, many = _x(3), _x(40)
+    expected = _general(model, x)
+    model.predict(x, verbose=0)
+    model.predict(many, verbose=0)  # two batches of 32: the general path only
+    model.predict(_x(5), verbose=0, steps=1)
+    assert list(model._serving.by_signature) == [(x.shape, x.dtype)]
+    _planned_only(monkeypatch)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), expected)
+    np.testing.assert_array_equal(model(x), expected)

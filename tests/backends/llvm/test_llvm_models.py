@@ -1,5 +1,7 @@
 """Whole models: the LLVM backend trains, evaluates and predicts like the
-interpreter.
+interpreter. Drawn models are a stack of dense layers (with dropout and
+weight penalties), after a convolution (batch normalization, pooling), an
+embedding or a recurrent layer, or on the features alone.
 
 Each model is built twice from the same seed (``clear_session`` first, so
 layer names, hence dropout salts, agree too) and run on each backend; the
@@ -52,6 +54,9 @@ class Spec:
     validation_split: float
     seed: int
     metrics: list[str] = field(default_factory=list)
+    # The layers before the dense stack and what they take (``_fronts``):
+    # ``{"kind": "dense"}`` feeds the features straight to it.
+    front: dict[str, Any] = field(default_factory=lambda: {"kind": "dense"})
 
 
 def _optimizers():
@@ -70,6 +75,45 @@ def _optimizers():
     return st.tuples(choices, clipping).map(
         lambda pair: (pair[0][0], {**pair[0][1], **pair[1]})
     )
+
+
+def _fronts():
+    """The layers a drawn model starts with: none (dense), a convolution
+    (with batch normalization and pooling), an embedding, or a recurrent
+    layer."""
+    conv = st.fixed_dictionaries(
+        {
+            "kind": st.just("conv"),
+            "size": st.integers(4, 7),
+            "channels": st.integers(1, 3),
+            "filters": st.integers(1, 4),
+            "kernel": st.integers(1, 3),
+            "strides": st.integers(1, 2),
+            "padding": st.sampled_from(["valid", "same"]),
+            "activation": st.sampled_from(["relu", "tanh", None]),
+            "batch_norm": st.booleans(),
+            "pool": st.sampled_from([None, "max", "average"]),
+        }
+    )
+    embedding = st.fixed_dictionaries(
+        {
+            "kind": st.just("embedding"),
+            "vocabulary": st.integers(2, 12),
+            "length": st.integers(1, 6),
+            "dim": st.integers(1, 4),
+            "reduce": st.sampled_from(["flatten", "average"]),
+        }
+    )
+    recurrent = st.fixed_dictionaries(
+        {
+            "kind": st.just("recurrent"),
+            "cell": st.sampled_from(["SimpleRNN", "LSTM", "GRU"]),
+            "steps": st.integers(1, 5),
+            "features": st.integers(1, 3),
+            "units": st.integers(1, 4),
+        }
+    )
+    return st.one_of(st.just({"kind": "dense"}), conv, embedding, recurrent)
 
 
 @st.composite
@@ -104,11 +148,58 @@ def experiments(draw) -> Spec:
         validation_split=validation_split,
         seed=draw(st.integers(0, 2**16)),
         metrics=[metric],
+        front=draw(_fronts()),
     )
 
 
+def _input_shape(spec: Spec) -> tuple[int, ...]:
+    front = spec.front
+    if front["kind"] == "conv":
+        return (front["size"], front["size"], front["channels"])
+    if front["kind"] == "embedding":
+        return (front["length"],)
+    if front["kind"] == "recurrent":
+        return (front["steps"], front["features"])
+    return (spec.features,)
+
+
+def _front_layers(spec: Spec) -> list[Any]:
+    front, layers = spec.front, kg.layers
+    if front["kind"] == "conv":
+        found = [
+            layers.Conv2D(
+                front["filters"],
+                front["kernel"],
+                strides=front["strides"],
+                padding=front["padding"],
+                activation=front["activation"],
+            )
+        ]
+        if front["batch_norm"]:
+            found.append(layers.BatchNormalization())
+        # Pooling where the convolution leaves at least 2x2.
+        side = front["size"]
+        if front["padding"] == "valid":
+            side -= front["kernel"] - 1
+        side = -(-side // front["strides"])
+        if front["pool"] and side >= 2:
+            pool = layers.MaxPooling2D if front["pool"] == "max" else None
+            found.append((pool or layers.AveragePooling2D)(2))
+        return [*found, layers.Flatten()]
+    if front["kind"] == "embedding":
+        reduce = (
+            layers.Flatten()
+            if front["reduce"] == "flatten"
+            else layers.GlobalAveragePooling1D()
+        )
+        return [layers.Embedding(front["vocabulary"], front["dim"]), reduce]
+    if front["kind"] == "recurrent":
+        return [getattr(layers, front["cell"])(front["units"])]
+    return []
+
+
 def _layers(spec: Spec) -> list[Any]:
-    layers: list[Any] = []
+    layers: list[Any] = _front_layers(spec)
     for index, width in enumerate(spec.widths):
         regularizer = {
             None: None,
@@ -132,14 +223,15 @@ def build(spec: Spec, backend: str) -> Any:
     kg.utils.clear_session()
     kg.utils.set_random_seed(spec.seed)
     layers = _layers(spec)
+    dtype = "int32" if spec.front["kind"] == "embedding" else "float32"
     if spec.functional:
-        inputs = kg.Input((spec.features,))
+        inputs = kg.Input(_input_shape(spec), dtype=dtype)
         outputs = inputs
         for layer in layers:
             outputs = layer(outputs)
         model = kg.Model(inputs, outputs)
     else:
-        model = kg.Sequential([kg.Input((spec.features,)), *layers])
+        model = kg.Sequential([kg.Input(_input_shape(spec), dtype=dtype), *layers])
     name, kwargs = spec.optimizer
     model.compile(
         optimizer=getattr(kg.optimizers, name)(**kwargs),
@@ -152,7 +244,13 @@ def build(spec: Spec, backend: str) -> Any:
 
 def make_data(spec: Spec) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(spec.seed)
-    x = rng.normal(size=(spec.samples, spec.features)).astype("float32")
+    if spec.front["kind"] == "embedding":
+        x = rng.integers(
+            0, spec.front["vocabulary"], (spec.samples, spec.front["length"])
+        )
+        x = x.astype("int32")
+    else:
+        x = rng.normal(size=(spec.samples, *_input_shape(spec))).astype("float32")
     classes = spec.widths[-1]
     if spec.loss == "mse":
         y = rng.normal(size=(spec.samples, classes)).astype("float32")
@@ -235,7 +333,7 @@ def assert_same_run(
     )
 
 
-@settings(max_examples=examples(10))
+@settings(max_examples=examples(20))
 @given(spec=experiments())
 def test_random_models_train_alike_on_both_backends(spec):
     expected = run(spec, "numpy")
