@@ -59,6 +59,14 @@ MODEL_TOLERANCE: tuple[float, float] = (1e-4, 1e-5)
 # batch, so the gradients differ by a few ulps, which feed the next steps
 # as between two backends.
 REPLICA_TOLERANCE: tuple[float, float] = MODEL_TOLERANCE
+# Against Keras itself (the parity tests), one evaluation of a formula (a
+# loss, a metric's result, an activation, a layer's prediction): the same
+# float32 arithmetic in another library, which sums in its own order (XLA's
+# reductions, its fused kernels), a few ulps apart.
+KERAS_VALUE_TOLERANCE: tuple[float, float] = (1e-5, 1e-6)
+# Against Keras after training: those differences feed the next steps, as
+# between two backends.
+KERAS_TRAINING_TOLERANCE: tuple[float, float] = MODEL_TOLERANCE
 # Metrics that count arg-max hits (accuracy) on two backends: those few-ulp
 # differences flip a prediction whose top two classes lie within an ulp of
 # each other (seen on a drawn model whose biases after one Adam step differed

@@ -13,9 +13,9 @@ from keras_oracle import keras_twin
 from keras_oracle import shared_functions
 
 import kgraph as kg
+from kgraph import dtypes
 
-# float32 results of the same formulas in two libraries.
-RTOL, ATOL = 1e-5, 1e-6
+RTOL, ATOL = dtypes.KERAS_VALUE_TOLERANCE
 
 NAMES = [
     name

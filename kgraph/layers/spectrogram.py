@@ -207,15 +207,26 @@ class STFTSpectrogram(Layer):
 
 def _reflect(x: Any, width: int) -> Any:
     """``x`` padded by ``width`` on both ends of its last axis, mirrored
-    without repeating the edge (NumPy's ``"reflect"``)."""
-    if x.shape[-1] is not None and x.shape[-1] <= width:
-        raise ValueError(
-            "MelSpectrogram centres frames by reflecting fft_length // 2 = "
-            f"{width} samples: signals must be longer. Received: {x.shape[-1]} samples"
-        )
+    without repeating the edge (NumPy's ``"reflect"``); a signal of
+    ``width`` samples or fewer is mirrored again at each end, as NumPy
+    and Keras do."""
+    length = x.shape[-1]
+    if length is not None and length <= width:
+        return ops.take(x, _reflected_indices(length, width), axis=-1)
     left = ops.flip(x[..., 1 : width + 1], axis=-1)
     right = ops.flip(x[..., -width - 1 : -1], axis=-1)
     return ops.concatenate([left, x, right], axis=-1)
+
+
+def _reflected_indices(length: int, width: int) -> np.ndarray:
+    """The sample each position of a ``"reflect"``-padded signal copies:
+    mirror images repeat with period ``2 * (length - 1)``."""
+    positions = np.arange(-width, length + width)
+    if length == 1:
+        return np.zeros(len(positions), dtype=np.int32)
+    period = 2 * (length - 1)
+    folded = np.mod(positions, period)
+    return np.where(folded < length, folded, period - folded).astype(np.int32)
 
 
 def hz_to_mel(frequency: Any) -> np.ndarray:

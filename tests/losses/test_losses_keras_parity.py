@@ -17,9 +17,9 @@ from keras_oracle import shared_classes
 from keras_oracle import shared_functions
 
 import kgraph as kg
+from kgraph import dtypes
 
-# float32 results of the same formula, summed in a different order.
-RTOL, ATOL = 1e-5, 1e-6
+RTOL, ATOL = dtypes.KERAS_VALUE_TOLERANCE
 
 # Losses whose targets are class indices (the others take targets of the
 # predictions' shape).

@@ -18,9 +18,9 @@ from keras_oracle import keras_twin
 from keras_oracle import shared_classes
 
 import kgraph as kg
+from kgraph import dtypes
 
-# float32 statistics accumulated in a different order.
-RTOL, ATOL = 1e-5, 1e-6
+RTOL, ATOL = dtypes.KERAS_VALUE_TOLERANCE
 
 NAMES = shared_classes(kg.metrics, kg.metrics.Metric, "metrics")
 

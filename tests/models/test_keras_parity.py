@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import kgraph as kg
+from kgraph import dtypes
 
 # Every test runs on each backend (see conftest.py).
 pytestmark = pytest.mark.usefixtures("backend")
@@ -31,8 +32,7 @@ def _needs_keras():
         pytest.skip('Keras is not installed: pip install -e ".[test,parity]"')
 
 
-RTOL = 1e-4
-ATOL = 1e-5
+RTOL, ATOL = dtypes.KERAS_TRAINING_TOLERANCE
 EPOCHS = 3
 
 

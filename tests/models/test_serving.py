@@ -327,3 +327,23 @@ def test_a_silent_one_batch_predict_leaves_a_plan_too(monkeypatch):
     _planned_only(monkeypatch)
     np.testing.assert_array_equal(model.predict(x, verbose=0), expected)
     np.testing.assert_array_equal(model(x), expected)
+
+
+@pytest.mark.parametrize("slower_than", [0.0, float("inf")])
+def test_the_first_calls_choose_whether_the_loop_releases_the_gil(
+    monkeypatch, slower_than
+):
+    from kgraph.backends.llvm import serving as native_serving
+
+    monkeypatch.setattr(native_serving, "RELEASE_GIL_SECONDS", slower_than)
+    model = _mlp()
+    x = _x(1)
+    expected = _general(model, x)
+    model(x)
+    plan = model._serving.by_signature[x.shape, x.dtype].backend_plan
+    compiled = plan.compiled
+    for _ in range(native_serving._TIMED_CALLS + 2):
+        np.testing.assert_array_equal(model(x), expected)
+    released = plan.function is compiled.function
+    assert released == (slower_than == 0.0)
+    assert released != (plan.function is compiled.short_call)

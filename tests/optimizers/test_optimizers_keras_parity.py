@@ -17,11 +17,9 @@ from keras_oracle import keras_twin
 from keras_oracle import shared_classes
 
 import kgraph as kg
+from kgraph import dtypes
 
-# Three epochs of float32 steps from the same weights; adaptive optimizers
-# divide by square roots of small second moments, which amplifies the
-# rounding differences of two libraries a little.
-RTOL, ATOL = 1e-4, 1e-5
+RTOL, ATOL = dtypes.KERAS_TRAINING_TOLERANCE
 
 NAMES = shared_classes(kg.optimizers, kg.optimizers.Optimizer, "optimizers")
 
