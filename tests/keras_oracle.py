@@ -73,3 +73,30 @@ def as_array(value: Any) -> np.ndarray:
     if hasattr(value, "numpy"):
         value = value.numpy()
     return np.asarray(value)
+
+
+def required_arguments(cls: Any, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments ``cls``'s constructor requires, from ``values`` by
+    name (``None`` when ``values`` lacks one)."""
+    arguments = {}
+    for parameter in inspect.signature(cls).parameters.values():
+        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
+            inspect.Parameter.VAR_POSITIONAL,
+            inspect.Parameter.VAR_KEYWORD,
+        ):
+            continue
+        if parameter.name not in values:
+            return None
+        arguments[parameter.name] = values[parameter.name]
+    return arguments
+
+
+def assert_config_holds(ours: dict, theirs: dict, unlike: tuple[str, ...] = ()) -> None:
+    """kgraph's config holds every key of Keras's (it may hold more: Keras
+    leaves some arguments out, so its own round trip loses them) with the
+    same value, but for the ``unlike`` keys (names Keras numbers, objects
+    of each library)."""
+    assert not set(theirs) - set(ours) - set(unlike)
+    for key, value in theirs.items():
+        if key not in unlike:
+            assert ours[key] == pytest.approx(value), key

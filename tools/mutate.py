@@ -15,8 +15,10 @@ Exit status 1 when a mutant survives. The list holds the bugs an audit of
 the suite planted: four that survived it then (the gradient of ``maximum``
 at ties, NaN in the native max reduction, the sign of ``negative(+0.0)``
 in native code, a default backend that became the interpreter) and nine it
-killed; and three in the planned path of small predictions
-(``models.serving``).
+killed; three in the planned path of small predictions
+(``models.serving``); and two that special values found (``log_softmax``
+losing its log beside a huge maximum, constant folding warning on
+overflow).
 """
 
 from __future__ import annotations
@@ -145,6 +147,23 @@ MUTANTS = (
         '    if reduction == "mean_with_sample_weight" and sample_weight is not None:',
         "    if sample_weight is not None:",
         ("tests/losses",),
+    ),
+    Mutant(
+        "log_softmax_shift_absorbs_log",
+        "kgraph/ops/nn_primitives.py",
+        "            shifted = builder.fsub(em.load(x, at(k)), top)\n"
+        "            em.store(output, at(k), builder.fsub(shifted, log_total))\n",
+        "            shift = builder.fadd(top, log_total)\n"
+        "            em.store(output, at(k), builder.fsub(em.load(x, at(k)), shift))\n",
+        ("tests/ops/test_op_conformance.py", "-k", "special_values"),
+    ),
+    Mutant(
+        "folding_warns_on_overflow",
+        "kgraph/compiler/simplify.py",
+        '        with np.errstate(all="ignore"):\n'
+        "            result = opdef.reference(arrays, node.attrs)\n",
+        "        result = opdef.reference(arrays, node.attrs)\n",
+        ("tests/ops/test_op_conformance.py", "-k", "graph_equals_eager"),
     ),
     Mutant(
         "serving_keeps_prepared_state",

@@ -51,7 +51,11 @@ def fold_constants(graph: Graph, ctx: PassContext) -> Graph:
         if node.type.size is None or node.type.size > _FOLD_LIMIT:
             continue
         arrays = [o.attrs["value"] for o in operands]
-        value = conform(node.op, opdef.reference(arrays, node.attrs), node.type)
+        # NaN and infinities are values like any other, as when the
+        # interpreter runs the op: no warnings while compiling.
+        with np.errstate(all="ignore"):
+            result = opdef.reference(arrays, node.attrs)
+        value = conform(node.op, result, node.type)
         graph.replace_node(node.id, op="constant", inputs=(), attrs={"value": value})
     return graph
 

@@ -73,11 +73,13 @@ def _lower_log_softmax(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
         with em.loop(size, "s") as k:
             term = em.intrinsic("exp", [builder.fsub(em.load(x, at(k)), top)], dtype)
             builder.store(builder.fadd(em.read(total, top.type), term), total)
-        shift = builder.fadd(
-            top, em.intrinsic("log", [em.read(total, top.type)], dtype)
-        )
+        # (x - max) - log(total), as the reference: x - (max + log(total))
+        # would lose the log beside a large maximum (3.4e38 + log 2 is
+        # 3.4e38).
+        log_total = em.intrinsic("log", [em.read(total, top.type)], dtype)
         with em.loop(size, "w") as k:
-            em.store(output, at(k), builder.fsub(em.load(x, at(k)), shift))
+            shifted = builder.fsub(em.load(x, at(k)), top)
+            em.store(output, at(k), builder.fsub(shifted, log_total))
 
 
 def value_type(em: Any, dtype: str) -> Any:

@@ -111,8 +111,60 @@ def values(
     return np.asarray(array).astype(dtype)
 
 
+# What ``special`` mixes into unconstrained float operands: NaN, both
+# infinities, both zeros, float32's largest and smallest normal values and
+# a denormal.
+SPECIAL_VALUES = (
+    np.nan,
+    np.inf,
+    -np.inf,
+    0.0,
+    -0.0,
+    3.4e38,
+    -3.4e38,
+    1.2e-38,
+    -1e-45,
+)
+
+
+def with_special_values(
+    rng: np.random.Generator, array: np.ndarray, limits: bool = True
+) -> np.ndarray:
+    """``array`` with about a third of its elements replaced: by one of
+    ``SPECIAL_VALUES`` (without float32's largest values unless ``limits``),
+    or by a copy of another element (ties for max, min, argmax and
+    sorting)."""
+    result = array.copy()
+    flat = result.reshape(-1)
+    if not flat.size:
+        return result
+    chosen = rng.random(flat.size) < 0.35
+    kept = [v for v in SPECIAL_VALUES if limits or abs(v) < 1e38]
+    specials = np.asarray(kept, dtype=flat.dtype)
+    picks = rng.integers(0, len(specials) + 3, flat.size)
+    for index in np.flatnonzero(chosen):
+        pick = picks[index]
+        flat[index] = specials[pick] if pick < len(specials) else flat[pick % flat.size]
+    return result
+
+
+def _takes_specials(
+    opdef: registry.OpDef, position: int, domain: str, array: np.ndarray
+) -> bool:
+    """Whether an operand takes special values: floats of an unconstrained
+    domain; of a convolution, only its data (native kernels differ on
+    padded positions meeting an infinite weight: 0 * inf is NaN where a
+    kernel multiplies the padding, nothing where it skips it)."""
+    if domain not in ("real", "small") or array.dtype.kind != "f":
+        return False
+    return opdef.kind != registry.CONV or position == 0
+
+
 def example_arrays(
-    opdef: registry.OpDef, data: Any, float_dtype: str = "float32"
+    opdef: registry.OpDef,
+    data: Any,
+    float_dtype: str = "float32",
+    special: bool = False,
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
     """Draws an example of ``opdef`` and values for its operands.
 
@@ -120,16 +172,23 @@ def example_arrays(
         opdef: the op.
         data: hypothesis's ``data()`` object.
         float_dtype: the dtype that ``"float"`` inputs take.
+        special: mix ``SPECIAL_VALUES`` and ties into the float operands of
+            unconstrained domains (``real``, ``small``).
 
     Returns:
         The operand arrays and the attributes.
     """
     example = opdef.example(Draw(data))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    arrays = [
-        values(rng, shape, float_dtype if dtype == "float" else dtype, domain)
-        for shape, dtype, domain in example.inputs
-    ]
+    arrays = []
+    for position, (shape, dtype, domain) in enumerate(example.inputs):
+        array = values(rng, shape, float_dtype if dtype == "float" else dtype, domain)
+        if special and _takes_specials(opdef, position, domain, array):
+            # Contractions sum products in an order of their own: a partial
+            # sum that overflows is inf in one order and NaN in another.
+            limits = opdef.kind not in (registry.MATMUL, registry.CONV)
+            array = with_special_values(rng, array, limits)
+        arrays.append(array)
     attrs = dict(example.attrs)
     # Ops that produce floats of an attribute dtype follow the test's dtype.
     if opdef.kind != registry.SOURCE and attrs.get("dtype") == "float32":

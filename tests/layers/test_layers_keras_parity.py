@@ -15,7 +15,6 @@ there fails.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 from keras_oracle import keras
 from keras_oracle import keras_twin
+from keras_oracle import required_arguments
 from keras_oracle import shared_classes
 
 import kgraph as kg
@@ -137,22 +137,6 @@ def _shapes(name, twin):
     return _SHAPES if rank is None else _SHAPES[rank:]
 
 
-def _arguments(twin):
-    """The arguments both libraries' layers are made with: those Keras's
-    requires, from ``_REQUIRED`` (``None`` when one is not there)."""
-    arguments = {}
-    for parameter in inspect.signature(twin).parameters.values():
-        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
-            inspect.Parameter.VAR_POSITIONAL,
-            inspect.Parameter.VAR_KEYWORD,
-        ):
-            continue
-        if parameter.name not in _REQUIRED:
-            return None
-        arguments[parameter.name] = _REQUIRED[parameter.name]
-    return arguments
-
-
 def _keras_model(name, make):
     """Keras's layer (from ``make(keras)``) after the first input shape it
     builds for, with that shape (``None, None`` when none does)."""
@@ -178,7 +162,7 @@ def _maker(name):
     """How to make the layer in either library, or ``None``."""
     if name in _COMPOSED:
         return _COMPOSED[name]
-    arguments = _arguments(keras_twin("layers", name))
+    arguments = required_arguments(keras_twin("layers", name), _REQUIRED)
     if arguments is None:
         return None
     return lambda lib: getattr(lib.layers, name)(**arguments)
@@ -187,6 +171,7 @@ def _maker(name):
 def _generated(name):
     """Keras's model, kgraph's with Keras's weights, and the input shape;
     ``None`` for a layer compared elsewhere (listed in ``_ELSEWHERE``)."""
+    keras_twin("layers", name)
     make = _maker(name)
     theirs, shape = (None, None) if make is None else _keras_model(name, make)
     listed = any(name in names for names in _ELSEWHERE.values())
@@ -201,7 +186,6 @@ def _generated(name):
 
 @pytest.mark.parametrize("name", SHARED)
 def test_layers_predict_like_keras(name):
-    keras_twin("layers", name)
     made = _generated(name)
     if made is None:
         return  # listed in _ELSEWHERE, compared there
@@ -221,7 +205,6 @@ def test_layers_predict_like_keras(name):
 
 @pytest.mark.parametrize("name", SHARED)
 def test_layers_train_like_keras(name):
-    keras_twin("layers", name)
     made = _generated(name)
     if made is None:
         return  # listed in _ELSEWHERE, compared there

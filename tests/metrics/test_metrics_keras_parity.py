@@ -13,8 +13,10 @@ import warnings
 import numpy as np
 import pytest
 from keras_oracle import as_array
+from keras_oracle import assert_config_holds
 from keras_oracle import keras
 from keras_oracle import keras_twin
+from keras_oracle import required_arguments
 from keras_oracle import shared_classes
 
 import kgraph as kg
@@ -36,17 +38,9 @@ _REQUIRED = {
 
 
 def _make(lib, cls):
-    arguments = {}
-    for parameter in inspect.signature(cls).parameters.values():
-        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
-            inspect.Parameter.VAR_POSITIONAL,
-            inspect.Parameter.VAR_KEYWORD,
-        ):
-            continue
-        if parameter.name == "fn":
-            arguments["fn"] = lib.losses.mean_squared_error
-        else:
-            arguments[parameter.name] = _REQUIRED[parameter.name]
+    arguments = required_arguments(cls, {**_REQUIRED, "fn": None})
+    if "fn" in arguments:
+        arguments["fn"] = lib.losses.mean_squared_error
     return cls(**arguments)
 
 
@@ -116,11 +110,7 @@ def test_metric_configs_hold_what_keras_holds(name):
     theirs = _make(keras, twin).get_config()
     # Keras numbers the names of metrics made twice in a session
     # ("auc_1"), and a wrapper's function is an object of each library.
-    unlike = {"name", "fn"}
-    assert not set(theirs) - set(ours) - unlike
-    for key, value in theirs.items():
-        if key not in unlike:
-            assert ours[key] == value, key
+    assert_config_holds(ours, theirs, unlike=("name", "fn"))
 
 
 @pytest.mark.parametrize("weighted", [False, True])
