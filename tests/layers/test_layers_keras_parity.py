@@ -185,12 +185,20 @@ def _generated(name):
 
 
 @pytest.mark.parametrize("name", SHARED)
-def test_layers_predict_like_keras(name):
+def test_layers_equal_keras(name):
+    """The prediction with Keras's weights, then, for a layer with
+    trainable weights, one SGD step: the loss and every weight after it."""
     made = _generated(name)
     if made is None:
         return  # listed in _ELSEWHERE, compared there
     theirs, ours, shape = made
-    x = _inputs(shape, 1)
+    _same_prediction(name, theirs, ours, _inputs(shape, 1))
+    assert len(ours.trainable_weights) == len(theirs.trainable_weights)
+    if theirs.trainable_weights:
+        _same_step(theirs, ours, _inputs(shape, 2))
+
+
+def _same_prediction(name, theirs, ours, x):
     actual = ours.predict(x, verbose=0)
     if name in _KERAS_DIFFERS:
         assert actual.shape[1:] == tuple(theirs.output_shape[1:])
@@ -203,16 +211,7 @@ def test_layers_predict_like_keras(name):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("name", SHARED)
-def test_layers_train_like_keras(name):
-    made = _generated(name)
-    if made is None:
-        return  # listed in _ELSEWHERE, compared there
-    theirs, ours, shape = made
-    assert len(ours.trainable_weights) == len(theirs.trainable_weights)
-    if not theirs.trainable_weights:
-        return
-    x = _inputs(shape, 2)
+def _same_step(theirs, ours, x):
     y = np.random.default_rng(3).normal(size=theirs.output_shape[1:]).astype("float32")
     y = np.broadcast_to(y, (len(x), *y.shape)).copy()
     for model, lib in ((theirs, keras), (ours, kg)):

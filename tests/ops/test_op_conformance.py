@@ -275,6 +275,8 @@ _SPECIAL_IMAGE_CHANNELS = np.stack(
         ("max", {"axis": (0,), "keepdims": False}, [_SPECIAL_MATRIX]),
         ("max", {"axis": None, "keepdims": False}, [_SPECIAL_MATRIX]),
         ("log_softmax", {"axis": -1}, [_SPECIAL_MATRIX]),
+        # A tie at a huge maximum: log(2) must survive beside 3.4e38.
+        ("log_softmax", {"axis": -1}, [np.array([[3.4e38, 3.4e38, -1.0]], "float32")]),
         (
             "matmul",
             {"transpose_a": False, "transpose_b": True},
