@@ -27,6 +27,8 @@ def _log_softmax_infer(types: Any, attrs: Any) -> TensorType:
 def _log_softmax_reference(arrays: Any, attrs: Any) -> np.ndarray:
     x = arrays[0]
     axis = attrs["axis"]
+    if not x.size:
+        return x.copy()  # nothing to normalize (an empty axis has no maximum)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     with np.errstate(all="ignore"):
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))

@@ -227,6 +227,10 @@ def _argmax_infer(types: Any, attrs: Any) -> TensorType:
     if x.dtype not in _NUMERIC:
         raise errors.DTypeError(f"argmax: expected a numeric tensor. Received: {x}")
     if attrs["axis"] is None:
+        if x.size == 0:
+            raise errors.ShapeError(
+                f"argmax: the tensor is empty: it has no largest element. Received: {x}"
+            )
         shape: tuple[int | None, ...] = (1,) * x.rank if attrs["keepdims"] else ()
         return TensorType(shape, "int32")
     axis = registry.normalize_axis("argmax", attrs["axis"], x.rank)

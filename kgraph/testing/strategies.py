@@ -27,10 +27,14 @@ class Draw:
         max_rank: the largest rank of a drawn shape.
     """
 
-    def __init__(self, data: Any, max_side: int = 5, max_rank: int = 3) -> None:
+    def __init__(
+        self, data: Any, max_side: int = 5, max_rank: int = 3, empty: bool = False
+    ) -> None:
         self.data = data
         self.max_side = max_side
         self.max_rank = max_rank
+        # Whether shapes may have a zero-size axis (one in three does).
+        self.empty = empty
 
     def integer(self, low: int, high: int) -> int:
         """An int in ``[low, high]``."""
@@ -50,7 +54,11 @@ class Draw:
         """A shape of rank ``min_rank..max_rank`` with sides ``min_side..max_side``."""
         top = self.max_rank if max_rank is None else max_rank
         rank = self.integer(min_rank, max(min_rank, top))
-        return tuple(self.integer(min_side, self.max_side) for _ in range(rank))
+        shape = tuple(self.integer(min_side, self.max_side) for _ in range(rank))
+        if self.empty and shape and self.integer(0, 2) == 0:
+            axis = self.integer(0, rank - 1)
+            shape = (*shape[:axis], 0, *shape[axis + 1 :])
+        return shape
 
     def broadcastable(self, count: int, max_rank: int | None = None) -> list[tuple]:
         """``count`` shapes that broadcast together: each drops leading axes
@@ -103,7 +111,8 @@ def values(
         array = rng.random(shape) < 0.5
     elif domain.startswith("index:"):
         size = int(domain.split(":")[1])
-        array = rng.integers(-size, size, shape)
+        # An empty table takes no index: only an empty array of them.
+        array = rng.integers(-size, size, shape) if size else np.zeros(shape, int)
     elif domain == "key":
         array = rng.integers(-(2**62), 2**62, shape)
     else:
@@ -165,6 +174,7 @@ def example_arrays(
     data: Any,
     float_dtype: str = "float32",
     special: bool = False,
+    empty: bool = False,
 ) -> tuple[list[np.ndarray], dict[str, Any]]:
     """Draws an example of ``opdef`` and values for its operands.
 
@@ -174,11 +184,12 @@ def example_arrays(
         float_dtype: the dtype that ``"float"`` inputs take.
         special: mix ``SPECIAL_VALUES`` and ties into the float operands of
             unconstrained domains (``real``, ``small``).
+        empty: let shapes have a zero-size axis (``Draw.empty``).
 
     Returns:
         The operand arrays and the attributes.
     """
-    example = opdef.example(Draw(data))
+    example = opdef.example(Draw(data, empty=empty))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     arrays = []
     for position, (shape, dtype, domain) in enumerate(example.inputs):

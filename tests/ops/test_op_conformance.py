@@ -10,6 +10,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck
 from hypothesis import assume
 from hypothesis import given
 from hypothesis import settings
@@ -183,6 +184,45 @@ def test_llvm_equals_interpreter_on_special_values(opdef, data, llvm_runtime):
 
 
 _CONTRACTIONS = (registry.MATMUL, registry.CONV)
+
+
+# Ops whose examples draw sizes no window may exceed, never an empty
+# operand (a zero-size window position is refused when a graph is built).
+_NEVER_EMPTY = (
+    "conv",
+    "conv_kernel_grad",
+    "max_pool",
+    "pool_argmax",
+    "sum_pool",
+    "scan",
+)
+_MAYBE_EMPTY = [op for op in COMPUTED if op.name not in _NEVER_EMPTY]
+
+
+@pytest.mark.parametrize("opdef", _MAYBE_EMPTY, ids=_ids(_MAYBE_EMPTY))
+@settings(
+    max_examples=examples(10),
+    # Most drawn examples have no empty operand, and are passed over.
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_zero_size_axes(opdef, data, llvm_runtime):
+    """Operands with a zero-size axis: an op refuses them when it builds
+    the graph (a window wider than the input, the argmax of nothing) or
+    computes what the reference computes, natively too, in the shape its
+    rule infers."""
+    arrays, attrs = example_arrays(opdef, data, empty=True)
+    assume(any(a.size == 0 for a in arrays))
+    try:
+        eager = builder.evaluate(opdef.name, arrays, attrs)
+    except errors.KGraphError:
+        assume(False)  # refused while building, as a graph would be
+    graph, _, _ = _one_op_graph(opdef, arrays, attrs)
+    feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+    result = llvm_runtime.run_graph(llvm_runtime.compile_graph(graph), feeds)["y"]
+    assert result.shape == eager.shape and result.dtype == eager.dtype
+    rtol, atol = dtypes.TOLERANCES[eager.dtype.name]
+    np.testing.assert_allclose(result, eager, rtol=rtol, atol=atol)
 
 
 _SPECIAL = np.array(
