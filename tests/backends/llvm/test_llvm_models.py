@@ -333,7 +333,7 @@ def assert_same_run(
     )
 
 
-@settings(max_examples=examples(20))
+@settings(max_examples=examples(10))
 @given(spec=experiments())
 def test_random_models_train_alike_on_both_backends(spec):
     expected = run(spec, "numpy")
