@@ -10,6 +10,7 @@ from kgraph.compiler.simplify import eliminate_common_subexpressions
 from kgraph.compiler.simplify import eliminate_dead_code
 from kgraph.compiler.simplify import fold_broadcasts
 from kgraph.compiler.simplify import fold_constants
+from kgraph.compiler.simplify import fold_padding
 from kgraph.compiler.simplify import remove_identities
 from kgraph.compiler.simplify import simplify_where
 from kgraph.compiler.simplify import specialize_inputs
@@ -37,6 +38,7 @@ EVAL = (
     fold_constants,  # evaluate what became constant
     simplify_where,  # drop the training branch
     remove_identities,  # no gradients here: stop_gradient can go too
+    fold_padding,  # a zero pad feeding a convolution (or pooling) becomes its padding
     eliminate_common_subexpressions,  # merge repeated work
     fold_broadcasts,  # elementwise ops broadcast themselves: no copies
     eliminate_dead_code,  # only the loss and metric statistics remain

@@ -1,5 +1,6 @@
 """Clean-up passes: specialize scalar inputs, fold constants, simplify
-``where`` on a known condition, merge common subexpressions, drop dead code.
+``where`` on a known condition, fold zero padding into the convolution
+or pooling that reads it, merge common subexpressions, drop dead code.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import numpy as np
 
 from kgraph.compiler.passes import PassContext
 from kgraph.ir.graph import Graph
+from kgraph.ir.graph import Node
 from kgraph.ir.graph import attr_key
 from kgraph.ops import registry
 from kgraph.ops.builder import conform
@@ -143,6 +145,79 @@ def fold_broadcasts(graph: Graph, ctx: PassContext) -> Graph:
     return graph
 
 
+def fold_padding(graph: Graph, ctx: PassContext) -> Graph:
+    """Lets a convolution or max pooling read the operand of a zero ``pad``
+    of its spatial axes, with the pad added to its own padding
+    (``ZeroPadding2D`` before a ``"valid"`` layer, as Keras's ResNet50 and
+    MobileNetV2 build them), so the padded copy is not made.
+
+    A convolution's padding is zeros, so any zero pad folds. Max pooling
+    ignores its padding, which equals zeros only for an operand that is
+    never negative nor ``-0.0``: the output of ``relu`` (then every window
+    still holding an input element gives the same maximum, bit for bit).
+    Only pads whose every side stays within the (dilated) window's reach
+    fold, the range "same" padding covers.
+
+    Requires: shapes are inferred (``"same"`` padding made explicit).
+    Guarantees: every value is unchanged; a pad whose users all moved is
+    dead (dead code elimination removes it).
+    """
+    for node in graph.nodes():
+        if node.op not in _PADDED or not node.inputs:
+            continue
+        source = graph.node(node.inputs[0])
+        if source.op != "pad" or not _zero_edges(source):
+            continue
+        if node.op == "max_pool" and graph.node(source.inputs[0]).op != "relu":
+            continue
+        padding = _folded_padding(graph, node, source)
+        if padding is not None:
+            inputs = (source.inputs[0], *node.inputs[1:])
+            graph.replace_node(
+                node.id, inputs=inputs, attrs={**node.attrs, "padding": padding}
+            )
+    return graph
+
+
+# Ops whose own padding a zero pad of their operand can join.
+_PADDED = ("conv", "max_pool")
+
+
+def _zero_edges(pad: Node) -> bool:
+    """Whether a pad adds zeros around the spatial axes only."""
+    low, high = pad.attrs["low"], pad.attrs["high"]
+    if pad.attrs["value"] != 0.0 or any(pad.attrs["interior"]):
+        return False
+    return not (low[0] or high[0] or low[-1] or high[-1])
+
+
+def _folded_padding(graph: Graph, node: Node, pad: Node) -> tuple | None:
+    """The node's padding with its operand's pad added, or ``None`` when a
+    side would reach past the window."""
+    rank = len(pad.attrs["low"]) - 2
+    if node.op == "conv":
+        window = graph.node(node.inputs[1]).type.shape[:rank]
+        dilation = node.attrs["dilation"]
+    else:
+        window, dilation = node.attrs["window"], (1,) * rank
+    pairs = []
+    for pads, extra_lo, extra_hi, k, d in zip(
+        node.attrs["padding"],
+        pad.attrs["low"][1:-1],
+        pad.attrs["high"][1:-1],
+        window,
+        dilation,
+        strict=True,
+    ):
+        if not isinstance(pads, tuple) or k is None:
+            return None
+        pair = (pads[0] + extra_lo, pads[1] + extra_hi)
+        if max(pair) > (k - 1) * d:
+            return None
+        pairs.append(pair)
+    return tuple(pairs)
+
+
 def _key(graph: Graph, node_id: int) -> Hashable | None:
     node = graph.node(node_id)
     if node.op == "placeholder" or registry.get(node.op).effects:
@@ -188,6 +263,7 @@ __all__ = [
     "eliminate_common_subexpressions",
     "eliminate_dead_code",
     "fold_constants",
+    "fold_padding",
     "remove_identities",
     "simplify_where",
     "specialize_inputs",

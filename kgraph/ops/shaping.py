@@ -354,6 +354,9 @@ def _pad_example(draw: Any) -> registry.Example:
 
 
 def _lower_pad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
+    if output.shape and not builtins.any(attrs["interior"]):
+        _lower_edge_pad(em, inputs[0], output, attrs)
+        return
     (x,) = inputs
     fill = em.const(attrs["value"], output.dtype)
     with em.loop(output.size, "f") as index:
@@ -369,6 +372,65 @@ def _lower_pad(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
         target = em.builder.add(em.flat_index(indices, steps), em.index(offset))
         value = em.load(x, em.flat_index(indices, lowering.strides(x.shape)))
         em.store(output, target, value)
+
+
+def _lower_edge_pad(em: Any, x: Any, output: Any, attrs: Any) -> None:
+    """A pad without interior padding, writing every output element once.
+
+    The output is a stack of *rows*: all axes up to the last padded one,
+    ``axis``. Each row is a contiguous run of ``out[axis] * cell`` elements
+    (``cell``: the elements of one index of ``axis``); a row inside the
+    input copies its run of ``x`` between its low and high fills, one
+    outside is all fill. Threads split the rows (``em.share``).
+    """
+    low, high = attrs["low"], attrs["high"]
+    padded = [a for a in range(len(output.shape)) if low[a] or high[a]]
+    axis = padded[-1] if padded else 0
+    cell = math.prod(output.shape[axis + 1 :])
+    outer = output.shape[:axis]
+    row = output.shape[axis] * cell
+    fill = em.const(attrs["value"], output.dtype)
+    builder = em.builder
+    x_steps = lowering.strides(x.shape)[:axis]
+    start, stop = em.share(math.prod(outer))
+    with em.loop(stop, "row", start) as r:
+        base = builder.mul(r, em.index(row))
+        indices, rest, inside = [], r, None
+        for a in reversed(range(axis)):
+            index = builder.urem(rest, em.index(outer[a]))
+            rest = builder.udiv(rest, em.index(outer[a]))
+            shifted = builder.sub(index, em.index(low[a]))
+            within = builder.icmp_unsigned("<", shifted, em.index(x.shape[a]))
+            inside = within if inside is None else builder.and_(inside, within)
+            indices.insert(0, shifted)
+        head = low[axis] * cell
+        body = x.shape[axis] * cell
+
+        def copy() -> None:
+            _fill(em, output, fill, base, 0, head)
+            source = em.flat_index(indices, x_steps)
+            target = builder.add(base, em.index(head))
+            with em.loop(body, "copy") as i:
+                value = em.load(x, builder.add(source, i))
+                em.store(output, builder.add(target, i), value)
+            _fill(em, output, fill, base, head + body, row)
+
+        if inside is None:
+            copy()
+        else:
+            with builder.if_else(inside) as (within_x, outside):
+                with within_x:
+                    copy()
+                with outside:
+                    _fill(em, output, fill, base, 0, row)
+
+
+def _fill(em: Any, output: Any, fill: Any, base: Any, first: int, last: int) -> None:
+    """``output[base + first : base + last] = fill``."""
+    if last <= first:
+        return
+    with em.loop(last, "fill", first) as i:
+        em.store(output, em.builder.add(base, i), fill)
 
 
 registry.register(

@@ -555,6 +555,13 @@ def _shared(graph: Graph, node: Node, opdef: registry.OpDef) -> bool:
         )
     if node.op in _SPLIT_POOLS:
         return size >= SHARED_ELEMENTS
+    if node.op == "pad":
+        # Without interior padding, threads split the output's rows.
+        return (
+            node.type.rank >= 1
+            and size >= SHARED_ELEMENTS
+            and not any(node.attrs["interior"])
+        )
     folded = opdef.kind == registry.FUSED and _ends_with_reduction(node)
     if node.op in _SPLIT_REDUCTIONS or folded:
         # Elements folded: the operand's, or the largest operand's of a
