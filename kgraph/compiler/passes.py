@@ -24,6 +24,7 @@ from kgraph import config
 from kgraph import errors
 from kgraph.compiler.program import BufferPlan
 from kgraph.ir.graph import Graph
+from kgraph.ops.verify import Checked
 from kgraph.ops.verify import verify_graph
 from kgraph.tensor import SymbolicTensor
 from kgraph.tensor import Variable
@@ -126,13 +127,14 @@ def run_pipeline(graph: Graph, pipeline: Sequence[Pass], ctx: PassContext) -> Gr
     if ctx.keep_stages:
         ctx.stages["input"] = graph.copy()
     dump_dir = config.dump_dir()
+    checked: Checked = {}
     for index, step in enumerate(pipeline):
         name = step.__name__
         started = time.perf_counter()
         try:
             graph = step(graph, ctx)
             if ctx.verify:
-                verify_graph(graph)
+                verify_graph(graph, checked)
         except errors.KGraphError as error:
             raise errors.CompileError(
                 f"Pass '{name}' of the {ctx.name} pipeline failed: {error}"

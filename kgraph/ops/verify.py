@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from kgraph import errors
 from kgraph.ir.graph import Graph
+from kgraph.ir.graph import Node
 from kgraph.ops import registry
 
+# Nodes already checked, by object identity: a node (immutable) with the
+# same operand nodes derives the same type again, so a pipeline verifying
+# its graph after every pass checks only what a pass made or changed.
+Checked = dict[int, tuple[Node, tuple[Node, ...]]]
 
-def verify_graph(graph: Graph) -> None:
+
+def verify_graph(graph: Graph, checked: Checked | None = None) -> None:
     """Checks a graph against its ops' rules.
 
     Every op must be registered with the right operand count and valid
@@ -21,6 +27,9 @@ def verify_graph(graph: Graph) -> None:
 
     Args:
         graph: the graph.
+        checked: nodes verified before (``Checked``), skipped while they
+            and their operand nodes are the same objects; the nodes this
+            call verifies are added.
 
     Raises:
         GraphError: naming the first offending node, printed.
@@ -33,10 +42,13 @@ def verify_graph(graph: Graph) -> None:
     >>> verify_graph(g)
     """
     for node in graph.nodes():  # raises GraphError on a cycle
+        operands = tuple(graph.node(i) for i in node.inputs)
+        if checked is not None and _known(checked, node, operands):
+            continue
         try:
             opdef = registry.get(node.op)
             attrs = opdef.check_attrs(node.attrs)
-            types = [graph.node(i).type for i in node.inputs]
+            types = [operand.type for operand in operands]
             opdef.check_arity(len(types))
             derived = opdef.infer(types, attrs)
         except errors.KGraphError as error:
@@ -50,8 +62,19 @@ def verify_graph(graph: Graph) -> None:
                 f"its op derives {derived}. Received: "
                 f"{graph.format_node(node.id)}"
             )
+        if checked is not None:
+            checked[id(node)] = (node, operands)
     for out_name, node_id in graph.outputs.items():
         if node_id not in graph:
             raise errors.GraphError(
                 f"Output '{out_name}' names missing node %{node_id}."
             )
+
+
+def _known(checked: Checked, node: Node, operands: tuple[Node, ...]) -> bool:
+    entry = checked.get(id(node))
+    if entry is None or entry[0] is not node:
+        return False
+    return len(entry[1]) == len(operands) and all(
+        a is b for a, b in zip(entry[1], operands, strict=True)
+    )

@@ -112,6 +112,32 @@ def test_verify_catches_a_wrong_type():
         verify_graph(graph)
 
 
+def test_verify_rechecks_what_changed_since_it_last_checked():
+    """With ``checked`` (what a pipeline passes after every pass), a node
+    is checked again when it or one of its operand nodes was replaced."""
+    graph = Graph()
+    x = ops.placeholder(graph, "x", (2,))
+    y = ops.exp(x)
+    graph.set_output("z", ops.tanh(y).node_id)
+    checked: dict = {}
+    verify_graph(graph, checked)
+    assert len(checked) == 3
+    verify_graph(graph.copy(), checked)  # shared node objects: nothing new
+    assert len(checked) == 3
+    # A replaced node is checked again.
+    graph.replace_node(y.node_id, type=TensorType((3,), "float32"))
+    with pytest.raises(errors.GraphError, match="stores type f32\\[3\\]"):
+        verify_graph(graph, checked)
+    again = graph.copy()
+    again.replace_node(y.node_id, type=TensorType((2,), "float32"))
+    verify_graph(again, checked)
+    # So is an unchanged node whose operand was replaced.
+    wider = {**again.node(x.node_id).attrs, "shape": (4,)}
+    again.replace_node(x.node_id, type=TensorType((4,), "float32"), attrs=wider)
+    with pytest.raises(errors.GraphError, match=f"%{y.node_id}"):
+        verify_graph(again, checked)
+
+
 def test_verify_catches_unknown_ops_and_bad_arity():
     graph = Graph()
     x = ops.placeholder(graph, "x", (2,))
