@@ -806,16 +806,6 @@ def _accumulate(em: Any, buffer: Any, flat: Any, product: Any) -> None:
     em.store(buffer, flat, em.builder.fadd(em.load(buffer, flat), product))
 
 
-def _unflatten(em: Any, flat: Any, shape: Sequence[int]) -> list[Any]:
-    """The row-major indices of element ``flat`` of ``shape``."""
-    builder = em.builder
-    indices: list[Any] = []
-    for size in reversed(shape[1:]):
-        indices.insert(0, builder.urem(flat, em.index(size)))
-        flat = builder.udiv(flat, em.index(size))
-    return [flat, *indices]
-
-
 def _lower_grouped_conv(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     # A shared kernel splits the output positions among the threads; each
     # position is computed the same way whoever computes it.
@@ -828,7 +818,7 @@ def _lower_grouped_conv(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     positions = output.shape[:-1]
     start, stop = em.share(math.prod(positions))
     with em.loop(stop, "o", start) as row:
-        n, *outs = _unflatten(em, row, positions)
+        n, *outs = em.unflatten(row, positions[1:])
         out_base = builder.mul(row, em.index(c_out))
         _fill_row(em, output, out_base, inputs[2] if len(inputs) == 3 else None)
         with em.loops(window, "k") as offsets:

@@ -222,7 +222,6 @@ def _lower_conv_head(em: Any, body: Any, inputs: Any, output: Any) -> None:
     conv = registry.get(op)
     assert conv.lower is not None  # every op lowers (registry test)
     conv.lower(em, [inputs[r] for r in refs], output, conv.check_attrs(dict(pairs)))
-    builder = em.builder
     shape = output.shape
     channels = shape[-1]
     dtypes = [b.dtype for b in inputs] + [output.dtype]
@@ -233,12 +232,7 @@ def _lower_conv_head(em: Any, body: Any, inputs: Any, output: Any) -> None:
     out_steps = lowering.strides(shape)
     start, stop = em.share(output.size // max(channels, 1))
     with em.loop(stop, "o", start) as row:
-        outer: list[Any] = []
-        rest = row
-        for size in reversed(shape[1:-1]):
-            outer.insert(0, builder.urem(rest, em.index(size)))
-            rest = builder.udiv(rest, em.index(size))
-        outer.insert(0, rest)
+        outer = em.unflatten(row, shape[1:-1])
         with em.loop(channels, "c") as channel:
             index = [*outer, channel]
             leaves: list[Any] = [None] * len(inputs)

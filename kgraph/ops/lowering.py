@@ -247,6 +247,15 @@ class Emitter:
         stop = minimum_index(builder, builder.add(start, chunk), self.index(count))
         return start, stop
 
+    def unflatten(self, flat: ir.Value, sizes: Sequence[int]) -> list[ir.Value]:
+        """Row-major indices of ``flat`` over axes ``(leading, *sizes)``:
+        ``flat // prod(sizes)``, then one index per size."""
+        indices: list[ir.Value] = []
+        for size in reversed(sizes):
+            indices.insert(0, self.builder.urem(flat, self.index(size)))
+            flat = self.builder.udiv(flat, self.index(size))
+        return [flat, *indices]
+
     def flat_index(self, indices: Sequence[ir.Value], steps: Sequence[int]) -> ir.Value:
         """``sum(index * step)`` as an ``i64`` (steps of 0 are skipped)."""
         total: ir.Value = self.index(0)

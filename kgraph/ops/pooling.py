@@ -318,10 +318,7 @@ def _lower_max_pool(em: Any, inputs: Any, output: Any, attrs: Any) -> None:
     lanes = max(1, _VECTOR_BYTES // lowering.itemsize(x.dtype))
     start, stop = em.share(positions)
     with em.loop(stop, "pos", start) as position:
-        rest, outs = position, []
-        for size in reversed(out_spatial):
-            outs.insert(0, builder.urem(rest, em.index(size)))
-            rest = builder.udiv(rest, em.index(size))
+        rest, *outs = em.unflatten(position, out_spatial)
         target = builder.mul(position, em.index(channels))
         first = em.variable("bool", em.const(True, "bool"))
         with em.loops(attrs["window"], "k") as offsets:

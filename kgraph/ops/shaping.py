@@ -395,14 +395,15 @@ def _lower_edge_pad(em: Any, x: Any, output: Any, attrs: Any) -> None:
     start, stop = em.share(math.prod(outer))
     with em.loop(stop, "row", start) as r:
         base = builder.mul(r, em.index(row))
-        indices, rest, inside = [], r, None
-        for a in reversed(range(axis)):
-            index = builder.urem(rest, em.index(outer[a]))
-            rest = builder.udiv(rest, em.index(outer[a]))
-            shifted = builder.sub(index, em.index(low[a]))
-            within = builder.icmp_unsigned("<", shifted, em.index(x.shape[a]))
+        coords = em.unflatten(r, outer[1:]) if axis else []
+        indices = [
+            builder.sub(i, em.index(lo))
+            for i, lo in zip(coords, low[:axis], strict=True)
+        ]
+        inside = None
+        for shifted, size in zip(indices, x.shape[:axis], strict=True):
+            within = builder.icmp_unsigned("<", shifted, em.index(size))
             inside = within if inside is None else builder.and_(inside, within)
-            indices.insert(0, shifted)
         head = low[axis] * cell
         body = x.shape[axis] * cell
 

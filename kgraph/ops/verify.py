@@ -72,9 +72,6 @@ def verify_graph(graph: Graph, checked: Checked | None = None) -> None:
 
 
 def _known(checked: Checked, node: Node, operands: tuple[Node, ...]) -> bool:
+    # Nodes compare by identity (``eq=False``), and so do tuples of them.
     entry = checked.get(id(node))
-    if entry is None or entry[0] is not node:
-        return False
-    return len(entry[1]) == len(operands) and all(
-        a is b for a, b in zip(entry[1], operands, strict=True)
-    )
+    return entry is not None and entry[0] is node and entry[1] == operands
