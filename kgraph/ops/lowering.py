@@ -148,7 +148,9 @@ class Emitter:
         count = lanes(like)
         if count is None:
             return scalar
-        return ir.Constant(ir.VectorType(kind, count), [scalar.constant] * count)
+        # One element constant in every lane (llvmlite would wrap a list's
+        # values one by one; the text is the same).
+        return ir.Constant(ir.VectorType(kind, count), scalar.constant)
 
     def index(self, value: int) -> ir.Constant:
         """An ``i64`` constant."""
@@ -593,7 +595,7 @@ def splat(em: Emitter, value: ir.Value, count: int | None) -> ir.Value:
     single = em.builder.insert_element(
         ir.Constant(kind, ir.Undefined), value, ir.Constant(I32, 0)
     )
-    mask = ir.Constant(ir.VectorType(I32, count), [ir.Constant(I32, 0)] * count)
+    mask = ir.Constant(ir.VectorType(I32, count), 0)
     return em.builder.shuffle_vector(single, ir.Constant(kind, ir.Undefined), mask)
 
 

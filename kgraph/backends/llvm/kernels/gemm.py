@@ -232,6 +232,14 @@ class _Segment:
     valid: int
 
 
+@functools.cache
+def _mask(width: int, valid: int) -> ir.Constant:
+    """The ``i1`` lane mask of a vector's first ``valid`` lanes, made once
+    (llvmlite makes a constant per lane; the masks repeat thousands of
+    times)."""
+    return ir.Constant(ir.VectorType(I1, width), [int(i < valid) for i in range(width)])
+
+
 def _pow2_at_least(value: int) -> int:
     return 1 << max(value - 1, 0).bit_length()
 
@@ -467,9 +475,7 @@ class _Gemm:
         return ir.Function(module, ir.FunctionType(result, args), name=name)
 
     def mask(self, width: int, valid: int) -> ir.Constant:
-        return ir.Constant(
-            ir.VectorType(I1, width), [int(i < valid) for i in range(width)]
-        )
+        return _mask(width, valid)
 
     def shuffle(self, x: ir.Value, y: ir.Value, lanes: Sequence[int]) -> ir.Value:
         mask = ir.Constant(ir.VectorType(I32, len(lanes)), list(lanes))
@@ -497,7 +503,10 @@ class _Gemm:
         single = self.builder.insert_element(
             ir.Constant(kind, ir.Undefined), value, ir.Constant(I32, 0)
         )
-        return self.shuffle(single, ir.Constant(kind, ir.Undefined), [0] * width)
+        lanes = ir.Constant(ir.VectorType(I32, width), 0)
+        return self.builder.shuffle_vector(
+            single, ir.Constant(kind, ir.Undefined), lanes
+        )
 
     def fma(self, x: ir.Value, y: ir.Value, z: ir.Value) -> ir.Value:
         kind = z.type
