@@ -207,13 +207,15 @@ def example_arrays(
     return arrays, attrs
 
 
-# The profile the fixed counts below are written for (``ci``'s examples).
+# The per-test example count the fixed counts given to ``examples`` are
+# written for (``ci`` runs 50, so five sixths of each).
 _BASE_EXAMPLES = 60
 
 
 def examples(count: int) -> int:
     """A property test's example count, scaled by the loaded hypothesis
-    profile: ``count`` under ``ci``, fewer under ``dev``, ten times more
-    under ``explore`` (tests whose examples are costly, each compiling
-    native code, state their count for ``ci`` through this)."""
+    profile's ``max_examples`` against ``_BASE_EXAMPLES``: five sixths of
+    ``count`` under ``ci``, fewer under ``dev``, ten times ``ci``'s under
+    ``explore`` (tests whose examples are costly, each compiling native
+    code, state their count through this)."""
     return max(1, round(count * settings.default.max_examples / _BASE_EXAMPLES))
