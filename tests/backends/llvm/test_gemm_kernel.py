@@ -38,7 +38,8 @@ _WITHOUT_ROWS = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 4)
 # through ``out``, the epilogue runs once at the end), forced packing or
 # not, dot products along k (where a plain a and a transposed b allow them;
 # 5 x 3 tiles), and the AVX2 / SSE plans (narrower vectors; they run here
-# too); and "overlap", each tile's epilogue run during the next tile's k loop.
+# too); "overlap", each tile's epilogue run during the next tile's k loop;
+# and "prefetch", packing prefetches the next panel's rows (for any size).
 _VARIANTS = (
     "default",
     "kc16",
@@ -49,6 +50,7 @@ _VARIANTS = (
     "sse",
     "overlap",
     "stream",
+    "prefetch",
 )
 
 
@@ -90,6 +92,10 @@ def _plan(variant: str, m, n, k, ta, tb, dtype) -> gemm.GemmPlan | None:
         return replace(base, kc=16, pack_b=True, unroll=3)
     if variant == "dot":
         return replace(base, dot=True, mr=5, nr=3)
+    if variant == "prefetch":
+        return replace(base, pack_b=True, prefetch=not base.dot)
+    if variant == "noprefetch":
+        return replace(base, prefetch=False)
     return replace(base, pack_b=variant == "pack")
 
 
@@ -295,6 +301,30 @@ def test_panel_ranges(m, n, k, ta, tb, overlap):
         )
         outside = np.concatenate([out_array[:, :lo], out_array[:, hi:]], axis=1)
         assert (outside == -7.25).all(), f"columns outside panels {first}..{last}"
+
+
+@pytest.mark.parametrize(("m", "n", "k"), [(49, 512, 600), (60, 300, 500)])
+def test_prefetching_is_a_hint(m, n, k):
+    """A packed plain b too big for L2 prefetches the next panel's rows
+    while a panel's tiles run; the results are bit for bit those without
+    the hint (which reads past the matrix after the last panel)."""
+    plan = gemm.choose_plan(m, n, k, False, False)
+    assert plan.prefetch and plan.pack_b
+    assert not gemm.choose_plan(m, n, k, False, True).prefetch
+    assert not gemm.choose_plan(m, 16, 16, False, False).prefetch
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((m, k)).astype("float32")
+    b = rng.standard_normal((k, n)).astype("float32")
+    bias = rng.standard_normal(n).astype("float32")
+    results = []
+    for variant in ("default", "noprefetch"):
+        _, function = _compiled(m, n, k, False, False, False, True, variant)
+        out = np.full((m, n), -7.25, "float32")
+        function(*(x.ctypes.data for x in (a, b, out, bias)))
+        results.append(out)
+    np.testing.assert_array_equal(results[0], results[1])
+    expected = _reference(a, b, bias, False, False, True)
+    np.testing.assert_allclose(results[0], expected, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,10 @@ Goto/BLIS one, specialized at compile time (``choose_plan``):
   always when ``transpose_b`` (a register transpose of ``W x W`` blocks, in
   one small out-of-line function per block shape, turns rows of ``b`` into
   rows of ``op(b)``), and when at least four row blocks reuse it otherwise.
-  The kernel then streams it with aligned loads and needs no mask.
+  The kernel then streams it with aligned loads and needs no mask. A plain
+  ``b`` of at least 512 KiB (a big layer's weights, beyond L2) is fetched a
+  panel ahead: packing a panel's rows prefetches the next panel's columns
+  of them, which arrive while this panel's tiles run.
 * k is split into blocks of at most ``kc`` so a packed panel stays in L1;
   blocks after the first resume from the partial sums in ``out``, and the
   epilogue runs once, after the last block.
@@ -87,6 +90,11 @@ _TALL_ROWS = 48
 _STREAM_BYTES = 512 * 1024
 _STREAM_KC = 16
 _STREAM_NR = 8
+# A packed op(b) of at least this many bytes comes from beyond L2 (the
+# weights of a big layer, read once per call): packing a panel prefetches
+# the next panel's rows (see _Gemm._pack).
+_PREFETCH_BYTES = 512 * 1024
+_LINE_BYTES = 64
 
 
 def host_vector_bytes() -> int:
@@ -125,6 +133,8 @@ class GemmPlan:
             over k, summed across lanes at the end; for a plain ``a`` with a
             transposed ``b`` or ``n == 1``, when too few rows would reuse a
             packed ``b``). A tile is then ``mr`` rows by ``nr`` columns.
+        prefetch: whether packing a panel of a plain ``b`` prefetches the
+            same rows of the next panel.
     """
 
     width: int
@@ -135,6 +145,7 @@ class GemmPlan:
     pack_b: bool
     tail_mr: int
     dot: bool = False
+    prefetch: bool = False
 
 
 def choose_plan(
@@ -208,6 +219,9 @@ def choose_plan(
         unroll=2 if tall else 1,
         pack_b=pack_b,
         tail_mr=min(budget, 2 * mr),
+        # Measured on Zen 4 at batch 1: ResNet50 2% faster; MobileNetV2's
+        # small, cache-resident weights a little slower with it.
+        prefetch=pack_b and not transpose_b and k * n * itemsize >= _PREFETCH_BYTES,
     )
 
 
@@ -936,6 +950,13 @@ class _Gemm:
             with self.counted(length, "gemm.pk") as t:
                 row = self.gep(self.b, self.add(self.mul(self.add(k0, t), self.n), j0))
                 target = self.gep(packed, self.mul(t, stride))
+                if self.plan.prefetch:
+                    # The next panel packs these rows' next columns: they
+                    # come from memory while this panel's tiles run (after
+                    # the last panel the hint reads on along the rows).
+                    ahead = self.gep(row, self.panel_width)
+                    for line in range(0, stride * self.itemsize, _LINE_BYTES):
+                        self._prefetch(self.gep(ahead, line // self.itemsize))
                 for segment in segments:
                     value = self.load_vector(
                         self.gep(row, segment.offset), segment.width, segment.valid
@@ -953,6 +974,13 @@ class _Gemm:
                 )
         if rest:
             self._pack_transposed(j0, segments, k0, chunks * width, rest, stride)
+
+    def _prefetch(self, ptr: ir.Value) -> None:
+        """A read prefetch of ``ptr``'s cache line into L2 (a hint: an
+        address outside the matrix does not fault)."""
+        fn = self.function("llvm.prefetch.p0", ir.VoidType(), [PTR, I32, I32, I32])
+        read, locality, data = (ir.Constant(I32, v) for v in (0, 2, 1))
+        self.builder.call(fn, [ptr, read, locality, data])
 
     def _pack_transposed(
         self,
