@@ -954,9 +954,9 @@ class _Gemm:
                     # The next panel packs these rows' next columns: they
                     # come from memory while this panel's tiles run (after
                     # the last panel the hint reads on along the rows).
-                    ahead = self.gep(row, self.panel_width)
                     for line in range(0, stride * self.itemsize, _LINE_BYTES):
-                        self._prefetch(self.gep(ahead, line // self.itemsize))
+                        offset = self.panel_width + line // self.itemsize
+                        self._prefetch(row, offset)
                 for segment in segments:
                     value = self.load_vector(
                         self.gep(row, segment.offset), segment.width, segment.valid
@@ -975,10 +975,12 @@ class _Gemm:
         if rest:
             self._pack_transposed(j0, segments, k0, chunks * width, rest, stride)
 
-    def _prefetch(self, ptr: ir.Value) -> None:
-        """A read prefetch of ``ptr``'s cache line into L2 (a hint: an
-        address outside the matrix does not fault)."""
+    def _prefetch(self, base: ir.Value, offset: int) -> None:
+        """A read prefetch into L2 of the cache line of element ``offset``
+        from ``base``. A hint: the address may lie past the matrix (its
+        GEP is not ``inbounds``, and a prefetch does not fault)."""
         fn = self.function("llvm.prefetch.p0", ir.VoidType(), [PTR, I32, I32, I32])
+        ptr = self.builder.gep(base, [self.index(offset)], source_etype=self.element)
         read, locality, data = (ir.Constant(I32, v) for v in (0, 2, 1))
         self.builder.call(fn, [ptr, read, locality, data])
 
