@@ -26,7 +26,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
-    max_examples=50,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
@@ -35,7 +35,7 @@ settings.register_profile(
 # time (not derandomized), ten times ci's examples.
 settings.register_profile(
     "explore",
-    max_examples=500,
+    max_examples=400,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
