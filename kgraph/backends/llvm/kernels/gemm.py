@@ -67,6 +67,7 @@ from kgraph.ops.lowering import I32
 from kgraph.ops.lowering import I64
 from kgraph.ops.lowering import PTR
 from kgraph.ops.lowering import Emitter
+from kgraph.ops.lowering import splat
 
 # (values, row, col) -> values to store, or None when the epilogue stored
 # its results itself.
@@ -510,16 +511,6 @@ class _Gemm:
                 self.mask(width, valid),
                 ir.Constant(kind, None),
             ],
-        )
-
-    def broadcast(self, value: ir.Value, width: int) -> ir.Value:
-        kind = self.vector(width)
-        single = self.builder.insert_element(
-            ir.Constant(kind, ir.Undefined), value, ir.Constant(I32, 0)
-        )
-        lanes = ir.Constant(ir.VectorType(I32, width), 0)
-        return self.builder.shuffle_vector(
-            single, ir.Constant(kind, ir.Undefined), lanes
         )
 
     def fma(self, x: ir.Value, y: ir.Value, z: ir.Value) -> ir.Value:
@@ -1167,7 +1158,7 @@ class _Gemm:
                 splats: dict[int, ir.Value] = {}
                 for s, segment in enumerate(segments):
                     if segment.width not in splats:
-                        splats[segment.width] = self.broadcast(scalar, segment.width)
+                        splats[segment.width] = splat(self.em, scalar, segment.width)
                     result.append(
                         self.fma(
                             splats[segment.width],
