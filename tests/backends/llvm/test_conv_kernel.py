@@ -14,6 +14,7 @@ from kgraph import dtypes
 from kgraph.backends import interpreter
 from kgraph.backends.llvm import codegen
 from kgraph.backends.llvm.kernels import conv as conv_kernel
+from kgraph.backends.llvm.kernels import winograd
 from kgraph.ir.graph import Graph
 from kgraph.ops import builder
 from kgraph.ops import sources
@@ -46,11 +47,14 @@ GEOMETRIES = [
 ]
 
 
-def _graph(op, arrays, attrs):
+def _graph(op, arrays, attrs, prepared=False):
+    # With ``prepared`` the kernel is a parameter: a compiled step keeping
+    # prepared state packs it once and keeps it.
     graph = Graph(name=op)
+    roles = ["data", "parameter" if prepared else "data", "data"]
     inputs = [
-        sources.placeholder(graph, f"x{i}", a.shape, dtypes.canonical(a.dtype))
-        for i, a in enumerate(arrays)
+        sources.placeholder(graph, f"x{i}", a.shape, dtypes.canonical(a.dtype), role)
+        for (i, a), role in zip(enumerate(arrays), roles, strict=False)
     ]
     graph.set_output("y", builder.emit(graph, op, [t.node_id for t in inputs], attrs))
     return graph
@@ -297,3 +301,92 @@ def test_drawn_convolutions_split_and_chunked_equal_the_interpreter(op, data):
     expected = interpreter.run(graph, feeds)["y"]
     scale = max(float(np.max(np.abs(expected), initial=0.0)), 1.0)
     np.testing.assert_allclose(one, expected, rtol=2e-5, atol=2e-5 * scale)
+
+
+_KEPT = st.tuples(
+    st.integers(1, 4),  # batch
+    st.integers(6, 14),  # height
+    st.integers(6, 14),  # width
+    st.integers(1, 40),  # input channels
+    st.integers(1, 70),  # output channels: whole panels and a tail
+    st.sampled_from([1, 2, 3]),  # window
+    st.sampled_from([1, 2]),  # strides
+    st.sampled_from([1, 2]),  # dilation
+    st.sampled_from(["same", "valid"]),
+    st.booleans(),  # bias
+)
+
+
+def _kept_case(values):
+    batch, height, width, cin, cout, window, step, dilation, padding, bias = values
+    rng = np.random.default_rng(cin * cout)
+    x = rng.normal(size=(batch, height, width, cin)).astype("float32")
+    w = rng.normal(size=(window, window, cin, cout)).astype("float32")
+    strides, dilations = (step, step), (dilation, dilation)
+    pairs = explicit_padding(padding, (height, width), w.shape[:2], strides, dilations)
+    attrs = {"strides": strides, "padding": pairs, "dilation": dilations}
+    arrays = [x, w] + ([rng.normal(size=cout).astype("float32")] if bias else [])
+    return arrays, attrs
+
+
+@settings(max_examples=examples(18), deadline=None)
+@given(
+    values=_KEPT.filter(lambda v: v[8] == "same" or min(v[1:3]) > 2 * (v[5] - 1)),
+    patch_bytes=st.sampled_from([8192, 65536]),
+    min_rows=st.sampled_from([4, 96]),
+    min_blocks=st.sampled_from([0, 1000]),
+)
+def test_drawn_convolutions_keep_their_packed_kernel_bit_for_bit(
+    values, patch_bytes, min_rows, min_blocks
+):
+    """A ``conv`` whose kernel is a parameter keeps it packed between runs
+    (every product reading that layout, a shorter last block's and deep
+    chunks' too): the results are those of packing it on every run, bit
+    for bit, on any thread count, packed anew or reused."""
+    arrays, attrs = _kept_case(values)
+    feeds = {f"x{i}": a for i, a in enumerate(arrays)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codegen, "SHARED_GEMM_WORK", 0)
+        # Not the Winograd kernel (which keeps another state) but the
+        # GEMM's.
+        patch.setattr(winograd, "_MIN_TILES", 1 << 40)
+        patch.setattr(winograd, "_MIN_PREPARED_TILES", 1 << 40)
+        patch.setattr(conv_kernel, "_RESIDENT_KERNEL_BYTES", 0)
+        patch.setattr(conv_kernel, "_PATCH_BYTES", patch_bytes)
+        patch.setattr(conv_kernel, "_MIN_ROWS", min_rows)
+        patch.setattr(conv_kernel, "_MIN_SHARED_BLOCKS", min_blocks)
+        plain = native.compile_graph(_graph("conv", arrays, attrs))
+        graph = _graph("conv", arrays, attrs, prepared=True)
+        node = graph.node(graph.outputs["y"])
+        packs = conv_kernel.prepared_bytes(node, _buffers(graph, node)) > 0
+        kept = native.compile_graph(graph, prepare=True)
+    assert (kept.layout.prepared is not None) == packs
+    expected = native.run_graph(plain, feeds, threads=1)["y"]
+    for threads, fresh in ((1, False), (2, True), (3, True), (2, False)):
+        if fresh:
+            native.unprepare(kept)
+        result = native.run_graph(kept, feeds, threads=threads)["y"]
+        np.testing.assert_array_equal(result, expected, err_msg=f"{threads} threads")
+    reference = interpreter.run(graph, feeds)["y"]
+    scale = max(float(np.max(np.abs(reference), initial=0.0)), 1.0)
+    np.testing.assert_allclose(expected, reference, rtol=2e-5, atol=2e-5 * scale)
+
+
+def test_a_kept_kernel_is_packed_again_when_it_changes():
+    # The step packs the kernel on its first run and reads that copy
+    # after; once the caller clears the ready word it packs the new one.
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 6, 6, 8)).astype("float32")
+    w = rng.normal(size=(1, 1, 8, 40)).astype("float32")
+    attrs = {"strides": (1, 1), "padding": ((0, 0), (0, 0)), "dilation": (1, 1)}
+    graph = _graph("conv", [x, w], attrs, prepared=True)
+    node = graph.node(graph.outputs["y"])
+    assert conv_kernel.prepared_bytes(node, _buffers(graph, node)) > 0
+    kept = native.compile_graph(graph, prepare=True)
+    first = native.run_graph(kept, {"x0": x, "x1": w})["y"]
+    np.testing.assert_allclose(first, builder.evaluate("conv", [x, w], attrs), 1e-5)
+    stale = native.run_graph(kept, {"x0": x, "x1": 2 * w})["y"]
+    np.testing.assert_array_equal(stale, first)
+    native.unprepare(kept)
+    fresh = native.run_graph(kept, {"x0": x, "x1": 2 * w})["y"]
+    np.testing.assert_array_equal(fresh, 2 * first)

@@ -39,7 +39,8 @@ _WITHOUT_ROWS = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 4)
 # not, dot products along k (where a plain a and a transposed b allow them;
 # 5 x 3 tiles), and the AVX2 / SSE plans (narrower vectors; they run here
 # too); "overlap", each tile's epilogue run during the next tile's k loop;
-# and "prefetch", packing prefetches the next panel's rows (for any size).
+# "prefetch", packing prefetches the next panel's rows (for any size); and
+# "ahead", op(b) packed whole first (emit_pack), the product reading that.
 _VARIANTS = (
     "default",
     "kc16",
@@ -51,6 +52,7 @@ _VARIANTS = (
     "overlap",
     "stream",
     "prefetch",
+    "ahead",
 )
 
 
@@ -96,6 +98,8 @@ def _plan(variant: str, m, n, k, ta, tb, dtype) -> gemm.GemmPlan | None:
         return replace(base, pack_b=True, prefetch=not base.dot)
     if variant == "noprefetch":
         return replace(base, prefetch=False)
+    if variant == "ahead":
+        return replace(base, dot=False)
     return replace(base, pack_b=variant == "pack")
 
 
@@ -122,7 +126,29 @@ def _compiled(m, n, k, ta, tb, rows, epilogue, variant="default", dtype="float32
     callback = _bias_relu(em, [bias]) if epilogue else None
     plan = _plan(variant, m, n, k, ta, tb, dtype)
     overlap = variant == "overlap"
-    emit_gemm(em, a, b, out, m, n, k, ta, tb, dtype, span, callback, overlap, plan=plan)
+    packed = None
+    if variant == "ahead":
+        elements = gemm.packed_elements(plan, n, k)
+        region = gemm._stack_buffer(em, max(elements, 1) * np.dtype(dtype).itemsize)
+        gemm.emit_pack(em, b, region, n, k, tb, plan, dtype)
+        packed = gemm.PackedB(region, k)
+    emit_gemm(
+        em,
+        a,
+        b,
+        out,
+        m,
+        n,
+        k,
+        ta,
+        tb,
+        dtype,
+        span,
+        callback,
+        overlap,
+        plan=plan,
+        packed_b=packed,
+    )
     builder.ret_void()
     library = jit.compile_ir(str(module))
     kind = _WITH_ROWS if rows else _WITHOUT_ROWS
@@ -325,6 +351,35 @@ def test_prefetching_is_a_hint(m, n, k):
     np.testing.assert_array_equal(results[0], results[1])
     expected = _reference(a, b, bias, False, False, True)
     np.testing.assert_allclose(results[0], expected, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "k", "ta", "tb"),
+    [
+        (50, 37, 700, False, False),  # one tail panel (a masked vector), k blocks
+        (49, 150, 100, False, False),  # full panels and a tail
+        (20, 70, 33, False, True),  # b transposed, packed all at once
+        (13, 5, 600, True, False),  # a transposed, a narrow tail
+    ],
+)
+def test_products_read_b_packed_ahead(m, n, k, ta, tb):
+    """``op(b)`` packed whole before the product (as a kernel keeps its
+    weights): the product reads the panels there, bit for bit the results
+    of packing as it goes, whole and over row ranges."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype("float32")
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype("float32")
+    bias = rng.standard_normal(n).astype("float32")
+    results = []
+    for variant in ("pack", "ahead"):
+        _, function = _compiled(m, n, k, ta, tb, True, True, variant)
+        out = np.full((m, n), -7.25, "float32")
+        function(*(x.ctypes.data for x in (a, b, out, bias)), 0, m)
+        results.append(out)
+    np.testing.assert_array_equal(results[1], results[0])
+    expected = _reference(a, b, bias, ta, tb, True)
+    np.testing.assert_allclose(results[1], expected, rtol=1e-5, atol=1e-4)
+    _run(m, n, k, ta, tb, True, [(3, m - 2)], variant="ahead")
 
 
 @pytest.mark.parametrize(

@@ -60,12 +60,16 @@ from kgraph import errors
 from kgraph.backends.llvm.kernels import winograd
 from kgraph.backends.llvm.kernels.gemm import Epilogue
 from kgraph.backends.llvm.kernels.gemm import GemmPlan
+from kgraph.backends.llvm.kernels.gemm import PackedB
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
+from kgraph.backends.llvm.kernels.gemm import emit_pack
+from kgraph.backends.llvm.kernels.gemm import packed_elements
 from kgraph.backends.llvm.kernels.gemm import panel_count
 from kgraph.backends.llvm.kernels.geometry import Geometry
 from kgraph.backends.llvm.kernels.matmul import body_epilogue as matmul_body_epilogue
 from kgraph.backends.llvm.kernels.prepared import Prepared
+from kgraph.backends.llvm.kernels.prepared import unless_ready
 from kgraph.ir.graph import Node
 from kgraph.ir.types import TensorType
 from kgraph.ops import lowering
@@ -169,7 +173,7 @@ def emit(
             raise ValueError(f"conv {node.id}: the Winograd kernel needs a workspace")
         winograd.emit(em, geo, inputs, output, workspace, slots, epilogue, prepared)
     else:
-        _emit_conv(em, geo, inputs, output, epilogue)
+        _emit_conv(em, geo, inputs, output, epilogue, prepared)
 
 
 def _winograd_geometry(
@@ -196,9 +200,29 @@ def workspace_bytes(
 
 def prepared_bytes(node: Node, inputs: Sequence[Buffer]) -> int:
     """Bytes the node's kernel can keep derived from its kernel operand
-    between calls (a Winograd kernel's ``U``), or 0."""
+    between calls (a Winograd kernel's ``U``, or the GEMM's packed panels
+    of the kernel), or 0."""
+    dtype = node.type.dtype
     geo = _winograd_geometry(node, inputs, True)
-    return 0 if geo is None else winograd.prepared_bytes(geo, node.type.dtype)
+    if geo is not None:
+        return winograd.prepared_bytes(geo, dtype)
+    if node.op != "conv":
+        return 0
+    geo = geometry(node, inputs, Buffer(None, node.type))
+    plan = _packing_plan(geo, dtype)
+    if plan is None:
+        return 0
+    elements = packed_elements(plan, geo.out_channels, geo.depth)
+    return elements * lowering.itemsize(dtype)
+
+
+def _packing_plan(geo: Geometry, dtype: str) -> GemmPlan | None:
+    """The plan of a ``conv``'s full blocks when they pack the kernel (so
+    that keeping it packed saves that), else None. Every block's products
+    then take it, so they read one layout of the packed kernel."""
+    rows, chunk = _conv_blocking(geo, dtype)
+    plan = _panel_plan(rows, geo.out_channels, chunk, dtype)
+    return plan if plan.pack_b and geo.depth > 0 else None
 
 
 def row_steps(operand: Sequence[int], output: Sequence[int]) -> tuple[int, int] | None:
@@ -243,12 +267,32 @@ def _emit_conv(
     inputs: Sequence[Buffer],
     output: Buffer,
     after: Epilogue | None = None,
+    prepared: Prepared | None = None,
 ) -> None:
     x, w = inputs[:2]
     bias = _add_bias(em, inputs[2]) if len(inputs) == 3 else None
     dtype = output.dtype
     columns = geo.out_channels
     rows, chunk = _conv_blocking(geo, dtype)
+    # With ``prepared``, the kernel stays packed for the full blocks' plan
+    # between calls (``prepared_bytes``) and every product takes that plan.
+    layout = _packing_plan(geo, dtype) if prepared is not None else None
+    if prepared is not None:
+        if layout is None:
+            raise ValueError("conv: the prepared kernel needs a packing plan")
+        with unless_ready(em, prepared):
+            share = em.share(panel_count(layout, columns))
+            emit_pack(
+                em,
+                w.ptr,
+                prepared.region,
+                columns,
+                geo.depth,
+                False,
+                layout,
+                dtype,
+                share,
+            )
     # A pointwise convolution's patches are its input's rows: the GEMM
     # reads them where they are.
     patches = None if _pointwise(geo) else _stack_buffer(em, dtype, rows * chunk)
@@ -275,12 +319,15 @@ def _emit_conv(
     def block(row0: ir.Value, count: int) -> None:
         target = _offset(em, output, builder.mul(row0, em.index(columns)))
         epilogue = _chain(em, bias, after, row0)
-        plan = _panel_plan(count, columns, chunk, dtype)
+        plan = layout or _panel_plan(count, columns, chunk, dtype)
         panels = em.share(panel_count(plan, columns)) if by_columns else None
 
         def product(d0: ir.Value, width: int, epilogue: Epilogue | None) -> None:
             a, stride = left(row0, count, d0, width)
             weights = _offset(em, w, builder.mul(d0, em.index(columns)))
+            packed = None
+            if prepared is not None:
+                packed = PackedB(prepared.region, geo.depth, d0)
             emit_gemm(
                 em,
                 a,
@@ -294,8 +341,9 @@ def _emit_conv(
                 dtype,
                 epilogue=epilogue,
                 panels=panels,
-                plan=_panel_plan(count, columns, width, dtype),
+                plan=layout or _panel_plan(count, columns, width, dtype),
                 a_stride=stride,
+                packed_b=packed,
             )
 
         if chunk >= geo.depth:

@@ -269,6 +269,83 @@ def _pieces(count: int) -> list[tuple[int, int]]:
     return pieces
 
 
+@dataclass(frozen=True)
+class PackedB:
+    """``op(b)`` packed ahead of the product (``emit_pack``), as a kernel
+    keeps its parameter's panels between calls: every column panel's rows
+    one after another, each row a panel's width apart (zeros past ``n``).
+
+    Args:
+        ptr: the packed matrix (``packed_elements`` elements).
+        depth: its rows, the whole ``op(b)``'s k.
+        row: the row this product's k 0 is (a product over a run of k).
+    """
+
+    ptr: ir.Value
+    depth: int
+    row: ir.Value | int = 0
+
+
+def padded_columns(plan: GemmPlan, n: int) -> int:
+    """Columns of an ``n``-column ``op(b)`` packed for ``plan``: the full
+    panels' and the tail panel's, padded to whole vectors (the packed rows
+    of the tail are ``padded_columns - full panels' columns`` apart)."""
+    panel = plan.nr * plan.width
+    full, rest = divmod(n, panel)
+    return full * panel + sum(s.width for s in _tail_segments(rest, plan.width))
+
+
+def packed_elements(plan: GemmPlan, n: int, depth: int) -> int:
+    """Elements of an ``n``-column, ``depth``-row ``op(b)`` packed for
+    ``plan`` (see ``PackedB``)."""
+    return depth * padded_columns(plan, n)
+
+
+def _tail_segments(rest: int, width: int) -> list[_Segment]:
+    """The vectors of a narrower last panel of ``rest`` columns: whole
+    vectors, then a power of two holding the last columns."""
+    segments: list[_Segment] = []
+    offset = 0
+    while rest > 0:
+        if rest >= width:
+            segments.append(_Segment(offset, width, width))
+            rest -= width
+            offset += width
+        else:
+            segments.append(_Segment(offset, _pow2_at_least(rest), rest))
+            rest = 0
+    return segments
+
+
+def emit_pack(
+    em: Emitter,
+    b: ir.Value,
+    packed: ir.Value,
+    n: int,
+    depth: int,
+    transpose_b: bool,
+    plan: GemmPlan,
+    dtype: str = "float32",
+    panels: tuple[ir.Value, ir.Value] | None = None,
+) -> None:
+    """Packs ``op(b)`` (``depth x n``) for ``plan`` into ``packed`` (see
+    ``PackedB``): the column panels in ``panels`` (``panel_count`` of them,
+    the narrower tail last), all of them by default.
+
+    Example (a kernel keeping its weights packed, then each product)::
+
+        emit_pack(em, weights, region, n, k, False, plan)
+        emit_gemm(em, a, weights, out, m, n, k, False, False, plan=plan,
+                  packed_b=PackedB(region, k))
+    """
+    if dtype not in _ELEMENT:
+        raise ValueError(f"emit_pack: unsupported dtype {dtype!r}")
+    plan = replace(plan, prefetch=False, dot=False, pack_b=True)
+    shape = (1, n, depth, False, transpose_b)
+    gemm = _Gemm(em, (b, b, packed), shape, plan, dtype, None, panels, None, False)
+    gemm.pack_everything(packed)
+
+
 def emit_gemm(
     em: Emitter,
     a: ir.Value,
@@ -286,6 +363,7 @@ def emit_gemm(
     panels: tuple[ir.Value, ir.Value] | None = None,
     plan: GemmPlan | None = None,
     a_stride: int | None = None,
+    packed_b: PackedB | None = None,
 ) -> None:
     """Emits ``out = epilogue(op(a) @ op(b))`` at the emitter's position.
 
@@ -321,6 +399,9 @@ def emit_gemm(
             panels, the narrower tail last; not on the dot-product path).
         a_stride: elements between rows of a plain ``a`` (default ``k``):
             ``a`` may be the first ``k`` columns of a wider matrix.
+        packed_b: ``op(b)`` already packed for this ``plan`` (``emit_pack``):
+            the product reads its panels there and packs nothing (``b`` is
+            not read). The results are the same, bit for bit.
 
     The code uses up to 64 KiB (plus one vector) of stack for a packed
     panel of ``op(b)``, shared by all GEMMs emitted into one function.
@@ -338,6 +419,8 @@ def emit_gemm(
         plan = replace(plan, dot=False)
     if transpose_b and not plan.pack_b and not plan.dot:
         plan = replace(plan, pack_b=True)
+    if packed_b is not None:
+        plan = replace(plan, dot=False, pack_b=True, prefetch=False)
     if panels is not None and plan.dot:
         raise ValueError("emit_gemm: a panel range needs the panel path")
     if a_stride is not None and (transpose_a or a_stride < k):
@@ -346,9 +429,11 @@ def emit_gemm(
             f"Received: a_stride={a_stride}, k={k}, transpose_a={transpose_a}"
         )
     shape = (m, n, k, transpose_a, transpose_b)
-    _Gemm(
+    gemm = _Gemm(
         em, (a, b, out), shape, plan, dtype, rows, panels, epilogue, overlap, a_stride
-    ).emit()
+    )
+    gemm.prepacked = packed_b
+    gemm.emit()
 
 
 def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
@@ -419,22 +504,14 @@ class _Gemm:
         self.panel_width = panel
         self.full_panels = n // panel
         self.full_segments = [_Segment(s * width, width, width) for s in range(plan.nr)]
-        rest = n - self.full_panels * panel
-        self.tail_segments: list[_Segment] = []
-        offset = 0
-        while rest > 0:
-            if rest >= width:
-                self.tail_segments.append(_Segment(offset, width, width))
-                rest -= width
-                offset += width
-            else:
-                self.tail_segments.append(_Segment(offset, _pow2_at_least(rest), rest))
-                rest = 0
+        self.tail_segments = _tail_segments(n - self.full_panels * panel, width)
         # k blocks of equal length (the last one may be shorter), none
         # longer than the plan's kc.
         self.k_blocks = max(1, -(-k // max(plan.kc, 1)))
         self.kc = -(-k // self.k_blocks)
         self.packed: ir.Value | None = None
+        # op(b) packed ahead (emit_gemm's packed_b): nothing to pack.
+        self.prepacked: PackedB | None = None
 
     def emit(self) -> None:
         """Emits the whole product."""
@@ -443,13 +520,45 @@ class _Gemm:
             self._emit_dot()
             return
         if self._rows_first_applies():
-            padded = self.full_panels * panel + sum(s.width for s in self.tail_segments)
-            self.packed = _scratch(self.em, self.element, k * padded + width)
+            if self.prepacked is None:
+                padded = self.full_panels * panel + sum(
+                    s.width for s in self.tail_segments
+                )
+                self.packed = _scratch(self.em, self.element, k * padded + width)
             self._rows_first()
             return
-        if plan.pack_b and k > 0:
+        if plan.pack_b and k > 0 and self.prepacked is None:
             self.packed = _scratch(self.em, self.element, self.kc * panel + width)
         self._emit()
+
+    def pack_everything(self, packed: ir.Value) -> None:
+        """Packs every column panel of ``op(b)`` (those in the panel range)
+        whole, into ``packed`` laid out as ``PackedB`` says."""
+        k = self.k
+        if k == 0:
+            return
+        if self.full_panels:
+            with self._my_panels("gemm.pp") as panel:
+                j0 = self.mul(panel, self.panel_width)
+                self.packed = self.gep(packed, self.mul(j0, k))
+                self._pack(j0, self.full_segments, 0, k)
+        if self.tail_segments:
+            j0 = self.full_panels * self.panel_width
+            with self._tail_is_mine():
+                self.packed = self.gep(packed, j0 * k)
+                self._pack(j0, self.tail_segments, 0, k)
+
+    def _use_prepacked(
+        self, j0: ir.Value | int, k0: ir.Value | int, segments: list[_Segment]
+    ) -> None:
+        """Points the k loops at the prepacked rows from ``k0`` of the panel
+        at column ``j0`` (its rows start ``j0 * depth`` elements in)."""
+        prepacked = self.prepacked
+        assert prepacked is not None
+        stride = sum(s.width for s in segments)
+        row = self.add(prepacked.row, k0)
+        offset = self.add(self.mul(j0, prepacked.depth), self.mul(row, stride))
+        self.packed = self.gep(prepacked.ptr, offset)
 
     # -- small IR helpers ------------------------------------------------------
 
@@ -631,30 +740,29 @@ class _Gemm:
         more vectors than they do)."""
         k, width = self.k, self.panel_width
         base = self.packed
-        assert base is not None
-        if self.full_panels:
-            with self._my_panels("gemm.jp") as panel:
-                self.packed = self.gep(base, self.mul(panel, k * width))
-                self._pack(self.mul(panel, width), self.full_segments, 0, k)
-        tail = self.gep(base, self.full_panels * k * width)
-        if self.tail_segments:
-            self.packed = tail
-            with self._tail_is_mine():
-                self._pack(self.full_panels * width, self.tail_segments, 0, k)
+        if self.prepacked is None:
+            assert base is not None
+            self.pack_everything(base)
 
         if self.overlap and self.full_panels:
             self._start_deferring()
 
+        def at(j0: ir.Value | int, segments: list[_Segment]) -> None:
+            if self.prepacked is not None:
+                self._use_prepacked(j0, 0, segments)
+            else:
+                self.packed = self.gep(base, self.mul(j0, k))
+
         def tile(i: ir.Value | int, count: int) -> None:
             if self.full_panels:
                 with self._my_panels("gemm.jt") as panel:
-                    self.packed = self.gep(base, self.mul(panel, k * width))
                     j0 = self.mul(panel, width)
+                    at(j0, self.full_segments)
                     self._tile(i, count, j0, self.full_segments, 0, k, True, True)
             if self.tail_segments:
-                self.packed = tail
                 j0 = self.full_panels * width
                 with self._tail_is_mine():
+                    at(j0, self.tail_segments)
                     self._tile(i, count, j0, self.tail_segments, 0, k, True, True)
 
         self._row_blocks(self.plan.mr, tile)
@@ -778,7 +886,9 @@ class _Gemm:
         final: bool,
     ) -> None:
         """Packs a panel's ``op(b)`` (when planned) and runs its row tiles."""
-        if self.packed is not None and length > 0:
+        if self.prepacked is not None:
+            self._use_prepacked(j0, k0, segments)
+        elif self.packed is not None and length > 0:
             self._pack(j0, segments, k0, length)
 
         def tile(i: ir.Value | int, count: int) -> None:

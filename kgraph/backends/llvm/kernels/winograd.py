@@ -47,7 +47,10 @@ steps and calls, with a word that says whether it holds the current
 weights. The kernel transforms them only while the word is 0 (all threads
 sharing the input channels, then a barrier); the step sets it after its
 first run, the runtime clears it when the weights may have changed. Its
-workspace then holds only ``V`` and ``M``.
+workspace then holds only ``V`` and ``M``, and a prepared ``U_k`` is laid
+out as the GEMM packs it (``gemm.PackedB``: column panels one after
+another), so the products read it as it is instead of packing it again
+on every call.
 """
 
 from __future__ import annotations
@@ -59,9 +62,13 @@ from dataclasses import dataclass
 from llvmlite import ir
 
 from kgraph.backends.llvm.kernels.gemm import Epilogue
+from kgraph.backends.llvm.kernels.gemm import GemmPlan
+from kgraph.backends.llvm.kernels.gemm import PackedB
 from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import host_vector_bytes
+from kgraph.backends.llvm.kernels.gemm import packed_elements
+from kgraph.backends.llvm.kernels.gemm import padded_columns
 from kgraph.backends.llvm.kernels.gemm import panel_count
 from kgraph.backends.llvm.kernels.geometry import Geometry
 from kgraph.backends.llvm.kernels.prepared import Prepared
@@ -218,10 +225,20 @@ def block_tiles(geo: Geometry, dtype: str, prepared: bool = False) -> int:
     return count - count % 12 if count >= 12 else count
 
 
+def gemm_plan(geo: Geometry, dtype: str, prepared: bool = False) -> GemmPlan:
+    """The plan of every block's products (one for all, so a thread's
+    column panels are the same in each, and a prepared ``U`` has one
+    layout)."""
+    block = block_tiles(geo, dtype, prepared)
+    return choose_plan(block, geo.out_channels, geo.channels, False, False, dtype)
+
+
 def prepared_bytes(geo: Geometry, dtype: str) -> int:
-    """Bytes of a prepared ``U``, 64-byte aligned."""
-    count = transform(geo, True).positions * geo.channels * geo.out_channels
-    return _align(count * lowering.itemsize(dtype))
+    """Bytes of a prepared ``U`` (each position's matrix packed for the
+    products, ``gemm.PackedB``), 64-byte aligned."""
+    plan = gemm_plan(geo, dtype, True)
+    count = packed_elements(plan, geo.out_channels, geo.channels)
+    return _align(transform(geo, True).positions * count * lowering.itemsize(dtype))
 
 
 def workspace_bytes(geo: Geometry, dtype: str, prepared: bool = False) -> int:
@@ -297,6 +314,9 @@ class _Winograd:
         self.epilogue = epilogue
         self.prepared = prepared
         self.lanes = max(1, host_vector_bytes() // lowering.itemsize(self.dtype))
+        self.plan = gemm_plan(geo, self.dtype, prepared is not None)
+        # Elements of one position's packed U_k (when prepared).
+        self.packed = packed_elements(self.plan, self.cout, self.cin)
 
     # -- structure ---------------------------------------------------------------
 
@@ -324,10 +344,63 @@ class _Winograd:
         em = self.em
         prepared = self.prepared
         assert prepared is not None
-        count = self.positions * self.cin * self.cout
+        count = self.positions * self.packed
         self.u = Buffer(prepared.region, TensorType((count,), self.dtype))
         with unless_ready(em, prepared):
-            self._transform_kernel(em.index(0), em.index(self.cout), em.share(self.cin))
+            channels = em.share(self.cin)
+            self._transform_kernel(em.index(0), em.index(self.cout), channels)
+            self._zero_padding(channels)
+
+    def _zero_padding(self, channels: tuple[ir.Value, ir.Value]) -> None:
+        """Zeros the lanes of the packed tail panel past the last column
+        (the products read whole vectors) in the rows ``channels``."""
+        panel = self.plan.nr * self.plan.width
+        full = self.cout // panel
+        stride = padded_columns(self.plan, self.cout) - full * panel
+        valid = self.cout - full * panel
+        if stride == valid:
+            return
+        em, builder = self.em, self.builder
+        zero = em.const(0, self.dtype)
+        with (
+            em.loop(self.positions, "zk") as k,
+            em.loop(channels[1], "zci", channels[0]) as ci,
+        ):
+            start = builder.add(
+                builder.mul(k, em.index(self.packed)),
+                builder.add(
+                    em.index(full * panel * self.cin), builder.mul(ci, em.index(stride))
+                ),
+            )
+            with em.loop(em.index(stride), "zc", em.index(valid)) as c:
+                em.store(self.u, builder.add(start, c), zero)
+
+    def _u_index(self, position: int, ci: ir.Value, co: ir.Value) -> ir.Value:
+        """Where ``U[position, ci, co]`` is: row-major in the workspace, or
+        packed for the products when prepared (a vector of columns from a
+        multiple of the lanes stays inside one panel)."""
+        em, builder = self.em, self.builder
+        if self.prepared is None:
+            return builder.add(
+                em.index(position * self.cin * self.cout),
+                builder.add(builder.mul(ci, em.index(self.cout)), co),
+            )
+        panel = self.plan.nr * self.plan.width
+        full = self.cout // panel
+        first = builder.mul(builder.udiv(co, em.index(panel)), em.index(panel))
+        stride: ir.Value = em.index(panel)
+        if full * panel < self.cout:
+            tail = padded_columns(self.plan, self.cout) - full * panel
+            is_full = builder.icmp_unsigned("<", first, em.index(full * panel))
+            stride = builder.select(is_full, stride, em.index(tail))
+        column = builder.sub(co, first)
+        return builder.add(
+            em.index(position * self.packed),
+            builder.add(
+                builder.mul(first, em.index(self.cin)),
+                builder.add(builder.mul(ci, stride), column),
+            ),
+        )
 
     def _run(self, tid: ir.Value) -> None:
         em, builder = self.em, self.builder
@@ -351,11 +424,8 @@ class _Winograd:
         full, rest = divmod(self.tiles, self.block)
         blocks = full + (1 if rest else 0)
         by_columns = em.split is not None and blocks < _MIN_SHARED_BLOCKS
-        # One plan for every block, so a thread's column panels are the
-        # same in each (and its columns of U the ones it transformed).
-        self.plan = choose_plan(
-            self.block, self.cout, self.cin, False, False, self.dtype
-        )
+        # One plan for every block (gemm_plan): a thread's columns of U are
+        # the ones it transformed.
         if by_columns:
             width = em.index(self.plan.nr * self.plan.width)
             panels = em.share(panel_count(self.plan, self.cout))
@@ -412,9 +482,11 @@ class _Winograd:
         """One block: ``count`` tiles from ``tile0``."""
         self._transform_input(tile0, count)
         em, builder = self.em, self.builder
+        prepared = self.prepared is not None
+        u_step = self.packed if prepared else self.cin * self.cout
         with em.loop(self.positions, "wk") as k:
             a = self._at(self.v, builder.mul(k, em.index(count * self.cin)))
-            b = self._at(self.u, builder.mul(k, em.index(self.cin * self.cout)))
+            b = self._at(self.u, builder.mul(k, em.index(u_step)))
             out = self._at(self.m, builder.mul(k, em.index(count * self.cout)))
             emit_gemm(
                 em,
@@ -429,6 +501,7 @@ class _Winograd:
                 self.dtype,
                 panels=panels,
                 plan=self.plan,
+                packed_b=PackedB(b, self.cin) if prepared else None,
             )
         self._transform_output(tile0, count, columns)
 
@@ -442,7 +515,7 @@ class _Winograd:
     ) -> None:
         """U[k, ci, co] = (G g G^T)[k] for columns ``[first, stop)`` (and
         input channels ``channels``, default all)."""
-        em, builder = self.em, self.builder
+        em = self.em
         w_steps = lowering.strides(self.w.shape)
         low, high = channels or (em.index(0), em.index(self.cin))
         with em.loop(high, "uci", low) as ci:
@@ -465,12 +538,7 @@ class _Winograd:
                 for a in range(patch):
                     for b in range(patch):
                         value = self._combine(matrix[b], [[x] for x in rows[a]])[0]
-                        index = builder.add(
-                            builder.mul(
-                                em.index(a * patch + b), em.index(self.cin * self.cout)
-                            ),
-                            builder.add(builder.mul(ci, em.index(self.cout)), co),
-                        )
+                        index = self._u_index(a * patch + b, ci, co)
                         lowering.store_lanes(em, self.u, index, value)
 
             self._columns(first, stop, body)
