@@ -64,6 +64,7 @@ def _check(arrays, attrs, patch, prepared=False):
     one-thread result after checking it."""
     patch.setattr(winograd, "_MIN_TILES", 1)
     patch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    patch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
     patch.setattr(codegen, "SHARED_GEMM_WORK", 0)
     graph = _graph(arrays, attrs, prepared)
     geo = _geometry(graph)
@@ -161,6 +162,11 @@ def test_what_takes_the_winograd_kernel():
     # ResNet50's 14x14 and 7x7 maps of one image: too few tiles to pay for
     # transforming the kernel on every call.
     assert not winograd.applies(geometry(size=14, cin=256, cout=256), "float32")
+    # With the kernel prepared, maps from 4x4 (4 tiles, every output used)
+    # take it; 3x3 ones (9 of 16 outputs) and smaller do not.
+    for size, takes in ((14, True), (7, True), (4, True), (3, False), (2, False)):
+        prepared = geometry(size=size, cin=512, cout=512)
+        assert winograd.applies(prepared, "float32", prepared=True) == takes, size
     # A small map is one block; a large one blocks of whole register tiles
     # that go round the threads.
     assert winograd.block_tiles(geometry(size=28, cin=128, cout=128), "float32") == 196
@@ -203,6 +209,7 @@ def test_a_prepared_kernel_is_kept_until_its_ready_word_is_cleared(monkeypatch):
     # The step keeps U between runs: a changed kernel is not seen until the
     # ready word is cleared (the runtime clears it when weights change).
     monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    monkeypatch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
     rng = np.random.default_rng(3)
     arrays, attrs = _case((1, 12, 12, 16, 24, "same", False), rng)
     compiled = native.compile_graph(_graph(arrays, attrs, True), prepare=True)
@@ -237,6 +244,7 @@ def test_predictions_follow_every_change_of_the_weights(monkeypatch):
     # Prepared kernels (predict and evaluate keep U between calls) are
     # derived again after assign, set_weights, fit and train_on_batch.
     monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    monkeypatch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
     rng = np.random.default_rng(4)
     model, x = _prepared_model(rng)
     y = rng.normal(size=(4, 16)).astype("float32")
@@ -266,6 +274,7 @@ def test_concurrent_predictions_with_prepared_kernels(monkeypatch):
     import concurrent.futures
 
     monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    monkeypatch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
     rng = np.random.default_rng(5)
     model, x = _prepared_model(rng)
     expected = model.predict_on_batch(x)

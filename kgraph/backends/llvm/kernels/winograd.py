@@ -152,11 +152,15 @@ _MIN_CHANNELS = 16
 # Blocks below which threads split a block's column panels instead.
 _MIN_SHARED_BLOCKS = 8
 # Fewest tiles for which the products pay for transforming the kernel on
-# every call, and with the kernel prepared (measured on ResNet50's and
-# VGG16's layers, Sapphire Rapids: prepared, F(2x2) takes 65% of the direct
-# kernel's time on one image's 14x14 maps, as much on 7x7 ones).
+# every call (measured on ResNet50's and VGG16's layers, Sapphire Rapids).
 _MIN_TILES = 64
-_MIN_PREPARED_TILES = 32
+# With the kernel prepared (and packed for the products), fewest tiles and
+# output positions: measured on Zen 4 at batch 1, F(2x2) takes 48-75% of
+# the direct kernel's time from 4x4 maps of 512 channels and 5x5 maps of
+# 32 up to 7x7 ones (65% on ResNet50's 7x7x512), but 110% on 3x3 maps
+# (4 tiles, 9 of their 16 outputs used), 120% on 2x2 and 195% on 1x1.
+_MIN_PREPARED_TILES = 4
+_MIN_PREPARED_OUTPUTS = 16
 # F(4x4) beats F(2x2) from this many of its tiles (_MIN_PREPARED_F4_TILES
 # with the kernel prepared), with at least _MIN_F4_COLUMNS output channels
 # (fewer make a single column panel, which one thread computes while the
@@ -204,7 +208,10 @@ def applies(geo: Geometry, dtype: str, prepared: bool = False) -> bool:
     cin, cout = geo.channels, geo.out_channels
     if min(cin, cout) < _MIN_CHANNELS:
         return False
-    return tiles(geo) >= (_MIN_PREPARED_TILES if prepared else _MIN_TILES)
+    if prepared:
+        outputs = geo.batch * geo.out_spatial[0] * geo.out_spatial[1]
+        return tiles(geo) >= _MIN_PREPARED_TILES and outputs >= _MIN_PREPARED_OUTPUTS
+    return tiles(geo) >= _MIN_TILES
 
 
 def block_tiles(geo: Geometry, dtype: str, prepared: bool = False) -> int:
