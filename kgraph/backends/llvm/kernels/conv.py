@@ -40,6 +40,14 @@ unit strides and enough output tiles takes the Winograd kernel instead
 (``kernels/winograd.py``: ``emit`` chooses, ``workspace_bytes`` says what
 it needs of the arena).
 
+A ``conv`` whose kernel is a parameter the program never updates (predict,
+evaluate) keeps it *prepared* (``kernels/prepared.py``): packed for its
+full blocks' GEMM plan (``gemm.emit_pack``, threads sharing the panels),
+once per weights; every block's products (a shorter last block's and each
+chunk of depth's too) then take that plan and read the packed panels
+(``gemm.PackedB``) instead of packing the kernel on every call, with the
+same results bit for bit.
+
 The gradient with respect to the input is a ``conv`` of the dilated, padded
 cotangent (see ``ops/convolution.py``), so it takes the first path.
 Both paths accumulate in another order than the direct loops of the ops'
