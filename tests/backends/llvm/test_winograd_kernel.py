@@ -223,8 +223,11 @@ def test_a_prepared_kernel_is_kept_until_its_ready_word_is_cleared(monkeypatch):
 
 
 def _prepared_model(rng):
+    # Two Winograd convolutions, and between them a pointwise one whose
+    # kernel predict keeps packed for the GEMM.
     inputs = kg.Input((12, 12, 16))
     y = kg.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
+    y = kg.layers.Conv2D(24, 1)(y)
     y = kg.layers.Conv2D(16, 3, padding="same")(y)
     outputs = kg.layers.GlobalAveragePooling2D()(y)
     model = kg.Model(inputs, outputs)
@@ -248,9 +251,10 @@ def test_predictions_follow_every_change_of_the_weights(monkeypatch):
     rng = np.random.default_rng(4)
     model, x = _prepared_model(rng)
     y = rng.normal(size=(4, 16)).astype("float32")
-    kernel = model.layers[1].kernel
+    kernel, pointwise = model.layers[1].kernel, model.layers[2].kernel
     changes = [
         lambda: kernel.assign(kernel.numpy() * -0.5),
+        lambda: pointwise.assign(pointwise.numpy() * 1.5),
         lambda: model.set_weights([w + 0.01 for w in model.get_weights()]),
         lambda: model.fit(x, y, epochs=1, batch_size=2, verbose=0),
         lambda: model.train_on_batch(x, y),
