@@ -429,11 +429,19 @@ def emit_gemm(
             f"Received: a_stride={a_stride}, k={k}, transpose_a={transpose_a}"
         )
     shape = (m, n, k, transpose_a, transpose_b)
-    gemm = _Gemm(
-        em, (a, b, out), shape, plan, dtype, rows, panels, epilogue, overlap, a_stride
-    )
-    gemm.prepacked = packed_b
-    gemm.emit()
+    _Gemm(
+        em,
+        (a, b, out),
+        shape,
+        plan,
+        dtype,
+        rows,
+        panels,
+        epilogue,
+        overlap,
+        a_stride,
+        packed_b,
+    ).emit()
 
 
 def _scratch(em: Emitter, element: ir.Type, count: int) -> ir.Value:
@@ -482,6 +490,7 @@ class _Gemm:
         epilogue: Epilogue | None,
         overlap: bool,
         a_stride: int | None = None,
+        prepacked: PackedB | None = None,
     ) -> None:
         self.em = em
         self.builder = em.builder
@@ -511,7 +520,7 @@ class _Gemm:
         self.kc = -(-k // self.k_blocks)
         self.packed: ir.Value | None = None
         # op(b) packed ahead (emit_gemm's packed_b): nothing to pack.
-        self.prepacked: PackedB | None = None
+        self.prepacked = prepacked
 
     def emit(self) -> None:
         """Emits the whole product."""
@@ -521,9 +530,7 @@ class _Gemm:
             return
         if self._rows_first_applies():
             if self.prepacked is None:
-                padded = self.full_panels * panel + sum(
-                    s.width for s in self.tail_segments
-                )
+                padded = padded_columns(plan, self.n)
                 self.packed = _scratch(self.em, self.element, k * padded + width)
             self._rows_first()
             return
@@ -724,9 +731,7 @@ class _Gemm:
         """Whether all of ``op(b)`` packs into L1 at once (one k block): then
         each row block runs across every panel, so the results (and an
         epilogue's operands) go through memory row after row."""
-        padded = self.full_panels * self.panel_width + sum(
-            s.width for s in self.tail_segments
-        )
+        padded = padded_columns(self.plan, self.n)
         return (
             self.plan.pack_b
             and self.k > 0
@@ -739,30 +744,26 @@ class _Gemm:
         them (a tail panel takes the full panels' ``mr`` rows: it has no
         more vectors than they do)."""
         k, width = self.k, self.panel_width
-        base = self.packed
         if self.prepacked is None:
+            # Packed here, then read as if packed ahead.
+            base = self.packed
             assert base is not None
             self.pack_everything(base)
+            self.prepacked = PackedB(base, k)
 
         if self.overlap and self.full_panels:
             self._start_deferring()
-
-        def at(j0: ir.Value | int, segments: list[_Segment]) -> None:
-            if self.prepacked is not None:
-                self._use_prepacked(j0, 0, segments)
-            else:
-                self.packed = self.gep(base, self.mul(j0, k))
 
         def tile(i: ir.Value | int, count: int) -> None:
             if self.full_panels:
                 with self._my_panels("gemm.jt") as panel:
                     j0 = self.mul(panel, width)
-                    at(j0, self.full_segments)
+                    self._use_prepacked(j0, 0, self.full_segments)
                     self._tile(i, count, j0, self.full_segments, 0, k, True, True)
             if self.tail_segments:
                 j0 = self.full_panels * width
                 with self._tail_is_mine():
-                    at(j0, self.tail_segments)
+                    self._use_prepacked(j0, 0, self.tail_segments)
                     self._tile(i, count, j0, self.tail_segments, 0, k, True, True)
 
         self._row_blocks(self.plan.mr, tile)
