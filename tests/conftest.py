@@ -15,9 +15,17 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings
 
+# pytest-xdist runs the suite in one worker per core (``-n logical``): each
+# worker's native loops take its share of the cores, but at least two
+# threads, so the threaded kernels still split their work.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    _share = max(2, (os.cpu_count() or 1) // _WORKERS)
+    os.environ.setdefault("KGRAPH_NUM_THREADS", str(_share))
+
 # dev: quick local runs. ci: more examples, derandomized so a CI run is
 # reproducible, no deadline (first calls import and build caches); its count
-# keeps the whole suite within 15 minutes on two cores.
+# keeps the whole suite within 15 minutes on two cores (two workers).
 settings.register_profile(
     "dev",
     max_examples=25,

@@ -225,6 +225,8 @@ def run(mutant: Mutant, quiet: bool = True) -> tuple[bool, float]:
                 "pytest",
                 "-p",
                 "no:cacheprovider",
+                "-n",
+                "0",
                 "-x",
                 "-q",
                 *mutant.tests,
