@@ -34,7 +34,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
@@ -43,7 +43,7 @@ settings.register_profile(
 # time (not derandomized), ten times ci's examples.
 settings.register_profile(
     "explore",
-    max_examples=400,
+    max_examples=600,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -208,14 +208,14 @@ def example_arrays(
 
 
 # The per-test example count the fixed counts given to ``examples`` are
-# written for (``ci`` runs 40, so two thirds of each).
+# written for (``ci`` runs 60, so each as written).
 _BASE_EXAMPLES = 60
 
 
 def examples(count: int) -> int:
     """A property test's example count, scaled by the loaded hypothesis
-    profile's ``max_examples`` against ``_BASE_EXAMPLES``: two thirds of
-    ``count`` under ``ci``, fewer under ``dev``, ten times ``ci``'s under
+    profile's ``max_examples`` against ``_BASE_EXAMPLES``: ``count`` itself
+    under ``ci``, fewer under ``dev``, ten times ``ci``'s under
     ``explore`` (tests whose examples are costly, each compiling native
     code, state their count through this)."""
     return max(1, round(count * settings.default.max_examples / _BASE_EXAMPLES))
