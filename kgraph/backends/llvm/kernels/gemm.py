@@ -286,13 +286,39 @@ class PackedB:
     row: ir.Value | int = 0
 
 
-def padded_columns(plan: GemmPlan, n: int) -> int:
-    """Columns of an ``n``-column ``op(b)`` packed for ``plan``: the full
-    panels' and the tail panel's, padded to whole vectors (the packed rows
-    of the tail are ``padded_columns - full panels' columns`` apart)."""
+@dataclass(frozen=True)
+class PanelLayout:
+    """How ``n`` columns sit in ``plan``'s packed panels (``panel_layout``).
+
+    Args:
+        width: the columns of a full panel (``nr`` vectors).
+        full: the full panels.
+        tail: the tail panel's packed row, whole vectors (0: no tail); its
+            first ``n - full * width`` columns are stored, zeros after.
+    """
+
+    width: int
+    full: int
+    tail: int
+
+    @property
+    def padded(self) -> int:
+        """The packed columns, every panel's together."""
+        return self.full * self.width + self.tail
+
+
+def panel_layout(plan: GemmPlan, n: int) -> PanelLayout:
+    """The column panels an ``n``-column ``op(b)`` packs into for ``plan``."""
     panel = plan.nr * plan.width
     full, rest = divmod(n, panel)
-    return full * panel + sum(s.width for s in _tail_segments(rest, plan.width))
+    tail = sum(s.width for s in _tail_segments(rest, plan.width))
+    return PanelLayout(panel, full, tail)
+
+
+def padded_columns(plan: GemmPlan, n: int) -> int:
+    """Columns of an ``n``-column ``op(b)`` packed for ``plan``: the full
+    panels' and the tail panel's, padded to whole vectors."""
+    return panel_layout(plan, n).padded
 
 
 def packed_elements(plan: GemmPlan, n: int, depth: int) -> int:

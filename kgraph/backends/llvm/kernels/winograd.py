@@ -68,8 +68,8 @@ from kgraph.backends.llvm.kernels.gemm import choose_plan
 from kgraph.backends.llvm.kernels.gemm import emit_gemm
 from kgraph.backends.llvm.kernels.gemm import host_vector_bytes
 from kgraph.backends.llvm.kernels.gemm import packed_elements
-from kgraph.backends.llvm.kernels.gemm import padded_columns
 from kgraph.backends.llvm.kernels.gemm import panel_count
+from kgraph.backends.llvm.kernels.gemm import panel_layout
 from kgraph.backends.llvm.kernels.geometry import Geometry
 from kgraph.backends.llvm.kernels.prepared import Prepared
 from kgraph.backends.llvm.kernels.prepared import unless_ready
@@ -361,10 +361,9 @@ class _Winograd:
     def _zero_padding(self, channels: tuple[ir.Value, ir.Value]) -> None:
         """Zeros the lanes of the packed tail panel past the last column
         (the products read whole vectors) in the rows ``channels``."""
-        panel = self.plan.nr * self.plan.width
-        full = self.cout // panel
-        stride = padded_columns(self.plan, self.cout) - full * panel
-        valid = self.cout - full * panel
+        layout = panel_layout(self.plan, self.cout)
+        start_column = layout.full * layout.width
+        stride, valid = layout.tail, self.cout - start_column
         if stride == valid:
             return
         em, builder = self.em, self.builder
@@ -376,7 +375,7 @@ class _Winograd:
             start = builder.add(
                 builder.mul(k, em.index(self.packed)),
                 builder.add(
-                    em.index(full * panel * self.cin), builder.mul(ci, em.index(stride))
+                    em.index(start_column * self.cin), builder.mul(ci, em.index(stride))
                 ),
             )
             with em.loop(em.index(stride), "zc", em.index(valid)) as c:
@@ -392,14 +391,13 @@ class _Winograd:
                 em.index(position * self.cin * self.cout),
                 builder.add(builder.mul(ci, em.index(self.cout)), co),
             )
-        panel = self.plan.nr * self.plan.width
-        full = self.cout // panel
+        layout = panel_layout(self.plan, self.cout)
+        panel, full_columns = layout.width, layout.full * layout.width
         first = builder.mul(builder.udiv(co, em.index(panel)), em.index(panel))
         stride: ir.Value = em.index(panel)
-        if full * panel < self.cout:
-            tail = padded_columns(self.plan, self.cout) - full * panel
-            is_full = builder.icmp_unsigned("<", first, em.index(full * panel))
-            stride = builder.select(is_full, stride, em.index(tail))
+        if layout.tail:
+            is_full = builder.icmp_unsigned("<", first, em.index(full_columns))
+            stride = builder.select(is_full, stride, em.index(layout.tail))
         column = builder.sub(co, first)
         return builder.add(
             em.index(position * self.packed),
