@@ -57,14 +57,19 @@ def _case(draw_or_values, rng):
     return arrays, attrs
 
 
+def _prepare_any_map(patch) -> None:
+    """Lets a prepared kernel take the Winograd path however small its map."""
+    patch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
+    patch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
+
+
 def _check(arrays, attrs, patch, prepared=False):
     """Compiles with the Winograd kernel on every conv (``prepared``: its
     transformed kernel kept), runs on 1, 2 and 3 threads (each deriving the
     prepared kernel anew), then again on 2 (reusing it); returns the
     one-thread result after checking it."""
     patch.setattr(winograd, "_MIN_TILES", 1)
-    patch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
-    patch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
+    _prepare_any_map(patch)
     patch.setattr(codegen, "SHARED_GEMM_WORK", 0)
     graph = _graph(arrays, attrs, prepared)
     geo = _geometry(graph)
@@ -208,8 +213,7 @@ def test_a_model_with_fused_batch_norm_and_residual_through_winograd(monkeypatch
 def test_a_prepared_kernel_is_kept_until_its_ready_word_is_cleared(monkeypatch):
     # The step keeps U between runs: a changed kernel is not seen until the
     # ready word is cleared (the runtime clears it when weights change).
-    monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
-    monkeypatch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
+    _prepare_any_map(monkeypatch)
     rng = np.random.default_rng(3)
     arrays, attrs = _case((1, 12, 12, 16, 24, "same", False), rng)
     compiled = native.compile_graph(_graph(arrays, attrs, True), prepare=True)
@@ -246,8 +250,7 @@ def _interpreted(model, x):
 def test_predictions_follow_every_change_of_the_weights(monkeypatch):
     # Prepared kernels (predict and evaluate keep U between calls) are
     # derived again after assign, set_weights, fit and train_on_batch.
-    monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
-    monkeypatch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
+    _prepare_any_map(monkeypatch)
     rng = np.random.default_rng(4)
     model, x = _prepared_model(rng)
     y = rng.normal(size=(4, 16)).astype("float32")
@@ -277,8 +280,7 @@ def test_concurrent_predictions_with_prepared_kernels(monkeypatch):
     # from several threads (and after a weight change) stay exact.
     import concurrent.futures
 
-    monkeypatch.setattr(winograd, "_MIN_PREPARED_TILES", 1)
-    monkeypatch.setattr(winograd, "_MIN_PREPARED_OUTPUTS", 1)
+    _prepare_any_map(monkeypatch)
     rng = np.random.default_rng(5)
     model, x = _prepared_model(rng)
     expected = model.predict_on_batch(x)

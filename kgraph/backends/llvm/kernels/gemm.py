@@ -535,9 +535,9 @@ class _Gemm:
         # first row and column, and vector count (0: none).
         self.pending: tuple[ir.Value, ir.Value, ir.Value, ir.Value] | None = None
         width = plan.width
-        panel = plan.nr * width
-        self.panel_width = panel
-        self.full_panels = n // panel
+        self.layout = panel_layout(plan, n)
+        self.panel_width = panel = self.layout.width
+        self.full_panels = self.layout.full
         self.full_segments = [_Segment(s * width, width, width) for s in range(plan.nr)]
         self.tail_segments = _tail_segments(n - self.full_panels * panel, width)
         # k blocks of equal length (the last one may be shorter), none
@@ -556,7 +556,7 @@ class _Gemm:
             return
         if self._rows_first_applies():
             if self.prepacked is None:
-                padded = padded_columns(plan, self.n)
+                padded = self.layout.padded
                 self.packed = _scratch(self.em, self.element, k * padded + width)
             self._rows_first()
             return
@@ -757,12 +757,11 @@ class _Gemm:
         """Whether all of ``op(b)`` packs into L1 at once (one k block): then
         each row block runs across every panel, so the results (and an
         epilogue's operands) go through memory row after row."""
-        padded = padded_columns(self.plan, self.n)
         return (
             self.plan.pack_b
             and self.k > 0
             and self.k_blocks == 1
-            and self.k * padded * self.itemsize <= _ROWS_FIRST_BYTES
+            and self.k * self.layout.padded * self.itemsize <= _ROWS_FIRST_BYTES
         )
 
     def _rows_first(self) -> None:
